@@ -1,0 +1,138 @@
+// The shared VPC: public and private subnets across 2 or 3 AZs, NAT per stack, an S3 gateway endpoint so data and
+// model traffic stays off the NAT gateways, and VPC flow logs to a log group with retention.
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface FlowLogArgs {
+  /** Days CloudWatch Logs keeps flow log records. @default 30 */
+  readonly retentionDays?: number;
+  /** Traffic recorded. @default "ALL" */
+  readonly trafficType?: "ALL" | "ACCEPT" | "REJECT";
+}
+
+export interface NetworkArgs {
+  /** Region of the stack; names the S3 gateway endpoint's service. */
+  readonly region: string;
+  /** IPv4 range of the VPC, /16 to /20. @default "10.0.0.0/16" */
+  readonly cidrBlock?: string;
+  /** Availability zones, each with one public and one private subnet. @default 2 */
+  readonly availabilityZones?: 2 | 3;
+  /** One NAT gateway for the VPC, or one per AZ (no single point of failure). @default "onePerAz" */
+  readonly natGateways?: "single" | "onePerAz";
+  /** Flow logs to CloudWatch Logs, or `false` to skip them. @default {} (on, with the defaults above) */
+  readonly flowLogs?: FlowLogArgs | false;
+}
+
+/** The settings a Network is built from, defaults applied. Throws on impossible args, naming the arg. */
+export function resolveNetworkArgs(args: NetworkArgs) {
+  const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
+  const prefix = Number(cidrBlock.split("/")[1]);
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidrBlock) || prefix < 16 || prefix > 20) {
+    throw new Error(`Network: cidrBlock '${cidrBlock}' must be an IPv4 CIDR block from /16 to /20`);
+  }
+  const availabilityZones = args.availabilityZones ?? 2;
+  if (availabilityZones !== 2 && availabilityZones !== 3) {
+    throw new Error(`Network: availabilityZones must be 2 or 3, got ${String(availabilityZones)}`);
+  }
+  const flowLogs = args.flowLogs === false ? undefined : { retentionDays: 30, trafficType: "ALL" as const, ...args.flowLogs };
+  return {
+    cidrBlock,
+    availabilityZones,
+    natStrategy: (args.natGateways ?? "onePerAz") === "single" ? awsx.ec2.NatGatewayStrategy.Single : awsx.ec2.NatGatewayStrategy.OnePerAz,
+    // Private subnets get 4x the addresses of public ones (tasks and MWAA workers live there; public holds the
+    // ALB and NAT gateways). A /20 VPC still gets /25 public subnets, above the ALB's /27 minimum.
+    privateCidrMask: prefix + 3,
+    publicCidrMask: prefix + 5,
+    flowLogs,
+  };
+}
+
+export class Network extends pulumi.ComponentResource {
+  public readonly vpc: awsx.ec2.Vpc;
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  public readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** The flow log group, when flow logs are on. */
+  public readonly flowLogGroup?: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("edge-mlops:network:Network", name, {}, opts);
+    const settings = resolveNetworkArgs(args);
+
+    this.vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: settings.cidrBlock,
+        numberOfAvailabilityZones: settings.availabilityZones,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        natGateways: { strategy: settings.natStrategy },
+        subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+        subnetSpecs: [
+          { type: awsx.ec2.SubnetType.Private, cidrMask: settings.privateCidrMask },
+          { type: awsx.ec2.SubnetType.Public, cidrMask: settings.publicCidrMask },
+        ],
+        // A gateway endpoint is free and keeps S3 traffic (data, models, DAGs, image layers) off the NAT gateways.
+        vpcEndpointStrategy: awsx.ec2.VpcEndpointStrategy.Auto,
+        vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
+        tags: { Name: name },
+      },
+      { parent: this },
+    );
+    this.vpcId = this.vpc.vpcId;
+    this.privateSubnetIds = this.vpc.privateSubnetIds;
+    this.publicSubnetIds = this.vpc.publicSubnetIds;
+
+    if (settings.flowLogs) {
+      this.flowLogGroup = new aws.cloudwatch.LogGroup(
+        `${name}-flow-logs`,
+        { namePrefix: `/edge-mlops/${name}/vpc-flow-logs-`, retentionInDays: settings.flowLogs.retentionDays },
+        { parent: this },
+      );
+      const role = new aws.iam.Role(
+        `${name}-flow-logs-role`,
+        {
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-flow-logs-policy`,
+        {
+          role: role.id,
+          policy: this.flowLogGroup.arn.apply((arn) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                  Resource: [arn, `${arn}:*`],
+                },
+              ],
+            }),
+          ),
+        },
+        { parent: this },
+      );
+      new aws.ec2.FlowLog(
+        `${name}-flow-log`,
+        {
+          vpcId: this.vpcId,
+          trafficType: settings.flowLogs.trafficType,
+          logDestinationType: "cloud-watch-logs",
+          logDestination: this.flowLogGroup.arn,
+          iamRoleArn: role.arn,
+          maxAggregationInterval: 60,
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+  }
+}

@@ -1,0 +1,36 @@
+// edge-mlops: reads and validates the stack config once, composes the platform's components and exports what
+// users need. Config errors stop the program here, before any resource is registered.
+import * as aws from "@pulumi/aws";
+import * as awsNative from "@pulumi/aws-native";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "./components/config";
+import { Network } from "./components/network";
+
+const config = loadStackConfig();
+
+/** Stack-wide tags, applied to every AWS resource through the providers' default tags. */
+const tags = { ...config.tags, project: config.project, stack: config.stack, "managed-by": "pulumi" };
+const awsProvider = new aws.Provider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
+const nativeProvider = new awsNative.Provider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
+const providers = [awsProvider, nativeProvider];
+
+const network = new Network(
+  config.stack,
+  {
+    region: config.region,
+    cidrBlock: config.network.cidrBlock,
+    availabilityZones: config.network.availabilityZones,
+    natGateways: config.network.natGateways,
+    flowLogs: config.network.flowLogs.enabled
+      ? { retentionDays: config.network.flowLogs.retentionDays, trafficType: config.network.flowLogs.trafficType }
+      : false,
+  },
+  { providers },
+);
+
+export const environment = config.environment;
+export const region = config.region;
+export const vpcId = network.vpcId;
+export const privateSubnetIds = network.privateSubnetIds;
+export const publicSubnetIds = network.publicSubnetIds;
+export const stackTags = pulumi.output(tags);

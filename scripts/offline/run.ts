@@ -1,0 +1,213 @@
+// Runs a Pulumi program under runtime mocks and records what it registers: the offline plan's engine, also used by
+// component tests. Pulumi's runtime is process-global: call `runOffline` once per process.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { createMocks } from "./mocks";
+
+export const SECRET = "[secret]";
+
+export interface PlannedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+  readonly options: {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: readonly string[];
+  };
+  readonly dependsOn: readonly string[];
+}
+
+export interface Violation {
+  readonly policy: string;
+  readonly severity: "mandatory" | "advisory";
+  readonly urn: string;
+  readonly message: string;
+}
+
+/** The JSON contract of `npm run plan -- --json FILE`. Only ever extended by adding fields. */
+export interface Plan {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: PlannedResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly violations: Violation[];
+}
+
+export interface StackFiles {
+  readonly project: string;
+  /** `namespace:key` to string value, as Pulumi hands config to a program (objects as JSON). */
+  readonly config: Record<string, string>;
+  readonly secretKeys: string[];
+}
+
+/** Reads `Pulumi.yaml` and a stack file (`Pulumi.<stack>.yaml` or `configFile`) the way the Pulumi CLI does. */
+export function loadStackFiles(root: string, stack: string, configFile?: string): StackFiles {
+  const projectFile = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, { default?: unknown } | unknown>;
+  };
+  const project = projectFile.name;
+  const file = configFile ?? path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}`);
+  const stackFile = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  if (stackFile.config !== undefined && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {
+    throw new Error(`${file}: 'config' must be a mapping of keys to values`);
+  }
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+  for (const [key, decl] of Object.entries(projectFile.config ?? {})) {
+    if (decl && typeof decl === "object" && "default" in decl) config[fullKey(key)] = asConfigString(decl.default);
+  }
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    const { value: plain, secret } = stripSecure(value);
+    config[fullKey(key)] = asConfigString(plain);
+    if (secret) secretKeys.push(fullKey(key));
+  }
+  return { project, config, secretKeys };
+}
+
+function asConfigString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** `secure:` values are ciphertext only the Pulumi service can decrypt; offline they read `[secret]`. */
+function stripSecure(value: unknown): { value: unknown; secret: boolean } {
+  if (value === null || typeof value !== "object") return { value, secret: false };
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!Array.isArray(value) && entries.length === 1 && entries[0][0] === "secure") return { value: SECRET, secret: true };
+  let secret = false;
+  const walk = (v: unknown) => {
+    const r = stripSecure(v);
+    secret ||= r.secret;
+    return r.value;
+  };
+  const out = Array.isArray(value) ? value.map(walk) : Object.fromEntries(entries.map(([k, v]) => [k, walk(v)]));
+  return { value: out, secret };
+}
+
+interface Recorded {
+  readonly resource: pulumi.Resource;
+  readonly type: string;
+  readonly name: string;
+  readonly props: pulumi.Inputs;
+  readonly opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+}
+
+function settle<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Awaits every Output and Promise in a value; secret values become "[secret]", assets become descriptions. */
+export async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const [v, secret] = await Promise.all([settle(value), pulumi.isSecret(value)]);
+    return secret ? SECRET : resolveDeep(v);
+  }
+  if (value instanceof Promise) return resolveDeep(await value);
+  if (pulumi.Resource.isInstance(value)) return settle(value.urn);
+  if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) return describeAsset(value);
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(resolveDeep));
+  if (value !== null && typeof value === "object") {
+    const entries = await Promise.all(
+      Object.entries(value).filter(([, v]) => v !== undefined).map(async ([k, v]) => [k, await resolveDeep(v)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+async function describeAsset(a: pulumi.asset.Asset | pulumi.asset.Archive): Promise<Record<string, unknown>> {
+  const fields = a as unknown as Record<string, Promise<unknown> | undefined>;
+  if (fields.text !== undefined) {
+    const text = String(await fields.text);
+    return { asset: "string", bytes: Buffer.byteLength(text), sha256: sha256(text) };
+  }
+  if (fields.path !== undefined) return { asset: "file", path: path.relative(process.cwd(), String(await fields.path)) };
+  if (fields.assets !== undefined) {
+    const assets = (await fields.assets) as Record<string, pulumi.asset.Asset | pulumi.asset.Archive>;
+    const files = await Promise.all(Object.entries(assets).map(async ([k, v]) => [k, await describeAsset(v)] as const));
+    return { archive: Object.fromEntries(files) };
+  }
+  return { asset: "other" };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function list<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+export interface OfflineRun {
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Record<string, string>;
+  readonly secretKeys?: string[];
+  /** The program; its resolved return value becomes the stack outputs. */
+  readonly program: () => Promise<unknown> | unknown;
+}
+
+/** Runs a program under mocks inside a root stack and returns what it registered, fully resolved. */
+export async function runOffline(run: OfflineRun): Promise<Plan> {
+  const region = run.config["aws:region"] ?? "us-east-1";
+  pulumi.runtime.setAllConfig(run.config, run.secretKeys ?? []);
+  await pulumi.runtime.setMocks(createMocks({ region }), run.project, run.stack, false);
+  const recorded: Recorded[] = [];
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      recorded.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
+      return undefined;
+    });
+    return run.program();
+  });
+
+  const urns = new Map<pulumi.Resource, string>();
+  await Promise.all(recorded.map(async (r) => urns.set(r.resource, await settle(r.resource.urn))));
+  const protectOf = new Map<pulumi.Resource, boolean>();
+  const resources: PlannedResource[] = [];
+  for (const r of recorded) {
+    // Pulumi's protect is inherited from the parent unless set; recorded order is parent-first.
+    const protect = r.opts.protect ?? (r.opts.parent ? protectOf.get(r.opts.parent) ?? false : false);
+    protectOf.set(r.resource, protect);
+    resources.push({
+      urn: urns.get(r.resource)!,
+      type: r.type,
+      name: r.name,
+      parent: r.opts.parent ? urns.get(r.opts.parent) ?? (await settle(r.opts.parent.urn)) : null,
+      custom: pulumi.CustomResource.isInstance(r.resource),
+      inputs: (await resolveDeep(r.props ?? {})) as Record<string, unknown>,
+      options: {
+        protect,
+        retainOnDelete: r.opts.retainOnDelete ?? false,
+        deleteBeforeReplace: r.opts.deleteBeforeReplace ?? false,
+        ignoreChanges: r.opts.ignoreChanges ?? [],
+      },
+      dependsOn: await Promise.all(
+        list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map((d) => urns.get(d) ?? settle(d.urn)),
+      ),
+    });
+  }
+  return {
+    project: run.project,
+    stack: run.stack,
+    resources,
+    outputs: ((await resolveDeep(outputs ?? {})) ?? {}) as Record<string, unknown>,
+    violations: [],
+  };
+}
+
+async function resolveDependsOn(d: pulumi.CustomResourceOptions["dependsOn"]): Promise<pulumi.Resource[]> {
+  if (d === undefined) return [];
+  const v = pulumi.Output.isInstance(d) ? await settle(d as pulumi.Output<unknown>) : await d;
+  return list(v as pulumi.Resource | pulumi.Resource[]);
+}

@@ -1,0 +1,117 @@
+// The offline plan: runs index.ts for one stack under Pulumi's runtime mocks (no CLI, no cloud account) and
+// prints the resources it would register. Exit codes: 0 success, 2 config error (one line), 1 any other failure.
+//
+//   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE]
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import type { Plan, PlannedResource } from "./offline/run";
+
+const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE]";
+
+/** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
+const SETTINGS = [
+  "region", "cidrBlock", "numberOfAvailabilityZones", "natGateways.strategy", "trafficType", "retentionInDays",
+  "desiredCount", "cpu", "memory", "launchType", "internal", "loadBalancerType", "port", "protocol", "sslPolicy",
+  "imageTagMutability", "imageScanningConfiguration.scanOnPush", "runtime", "reservedConcurrentExecutions",
+  "environmentClass", "airflowVersion", "minWorkers", "maxWorkers", "schedulers", "webserverAccessMode", "type",
+  "credentialDurationSeconds", "alias", "templateName", "approvalStatus", "modelApprovalStatus", "targetArn",
+  "enableDeletionProtection", "dropInvalidHeaderFields", "bucket", "key", "name",
+];
+
+function flatten(inputs: Record<string, unknown>, prefix = ""): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && prefix === "") Object.assign(out, flatten(v as Record<string, unknown>, `${k}.`));
+    else out[prefix + k] = v;
+  }
+  return out;
+}
+
+function describe(r: PlannedResource): string {
+  const flat = flatten(r.inputs);
+  const settings = SETTINGS.filter((k) => flat[k] !== undefined && typeof flat[k] !== "object").map((k) => `${k}=${String(flat[k])}`);
+  const flags = [r.options.protect && "protect", r.options.retainOnDelete && "retainOnDelete", r.options.deleteBeforeReplace && "deleteBeforeReplace"].filter(Boolean);
+  return [`${r.type} ${r.name}`, flags.length ? `[${flags.join(", ")}]` : "", settings.join(" ")].filter(Boolean).join("  ");
+}
+
+export function renderPlan(plan: Plan, region: string): string {
+  const children = new Map<string | null, PlannedResource[]>();
+  for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+  const lines = [`${plan.project} / ${plan.stack} (${region}): offline plan, nothing is deployed`, ""];
+  const walk = (parent: string | null, indent: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      lines.push(`${indent}${last ? "└─ " : "├─ "}${describe(r)}`);
+      walk(r.urn, indent + (last ? "   " : "│  "));
+    });
+  };
+  walk(null, "");
+  const counts = new Map<string, number>();
+  for (const r of plan.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  lines.push("", `Resources: ${plan.resources.length}`);
+  for (const [type, n] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${type}`);
+  lines.push("", "Outputs:");
+  for (const [k, v] of Object.entries(plan.outputs)) lines.push(`  ${k}: ${JSON.stringify(v)}`);
+  if (plan.violations.length > 0) {
+    lines.push("", `Policy violations: ${plan.violations.length}`);
+    for (const v of plan.violations) lines.push(`  [${v.severity}] ${v.policy}: ${v.message} (${v.urn})`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values: { stack?: string; "config-file"?: string; json?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`plan: ${(e as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  const stack = values.stack;
+  if (!stack || !/^[a-zA-Z0-9._-]+$/.test(stack)) {
+    process.stderr.write(`plan: --stack is required (letters, digits, '.', '_', '-')\n${USAGE}\n`);
+    return 1;
+  }
+  // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
+  const { loadStackFiles, runOffline } = await import("./offline/run");
+  const files = loadStackFiles(ROOT, stack, values["config-file"] && path.resolve(values["config-file"]));
+  const plan = await runOffline({
+    project: files.project,
+    stack,
+    config: files.config,
+    secretKeys: files.secretKeys,
+    program: () => {
+      const exports = require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(exports).filter(([k]) => k !== "__esModule" && k !== "default"));
+    },
+  });
+  process.stdout.write(renderPlan(plan, files.config["aws:region"] ?? "?") + "\n");
+  if (values.json) {
+    fs.writeFileSync(values.json, JSON.stringify(plan, null, 2) + "\n");
+    process.stdout.write(`\nPlan written to ${values.json}\n`);
+  }
+  return 0;
+}
+
+function fail(error: unknown): never {
+  const e = error as Error;
+  if (e?.name === "ConfigError") {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`plan failed: ${e?.message ?? String(error)}\n`);
+  process.exit(1);
+}
+
+if (require.main === module) {
+  process.on("unhandledRejection", fail);
+  main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+}
