@@ -485,16 +485,18 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
       return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}; check the spelling against components/config.ts`;
     case "invalid_key":
       return issue.issues[0]?.message ?? issue.message;
-    case "invalid_type":
-      return value === undefined
-        ? `is required (${issue.expected})`
-        : `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}, got ${JSON.stringify(value)}`;
+    case "invalid_type": {
+      const expected = ({ array: "a list", int: "an integer", object: "an object (a mapping of keys to values)" } as Record<string, string>)[issue.expected] ?? `a ${issue.expected}`;
+      return value === undefined ? `is required (${expected})` : `must be ${expected}, got ${JSON.stringify(value)}`;
+    }
     case "too_small":
       return `must be ${issue.inclusive === false ? ">" : ">="} ${String(issue.minimum)}${typeof value === "number" ? `, got ${value}` : ""}`;
     case "too_big":
       return `must be ${issue.inclusive === false ? "<" : "<="} ${String(issue.maximum)}${typeof value === "number" ? `, got ${value}` : ""}`;
-    case "invalid_value":
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value)}`;
+    case "invalid_value": {
+      const allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return value === undefined ? `is required; must be ${allowed}` : `must be ${allowed}, got ${JSON.stringify(value)}`;
+    }
     default:
       return issue.message;
   }

@@ -49,10 +49,13 @@ const ARN_KIND: Readonly<Record<string, string>> = {
   "mwaa/Environment": "environment",
 };
 
-/** Physical names: the explicit one when the program gave it, else Pulumi's auto-name (`<name>-<7 hex>`). */
+/** Physical names: the explicit one when the program gave it, a prefix plus 8 hex, else Pulumi's auto-name (`<name>-<7 hex>`). */
 function physicalName(type: string, name: string, inputs: State): string {
   for (const key of ["name", "bucket", "functionName", "thingGroupName", "featureGroupName", "modelPackageGroupName"]) {
     if (typeof inputs[key] === "string") return inputs[key] as string;
+  }
+  for (const key of ["namePrefix", "bucketPrefix"]) {
+    if (typeof inputs[key] === "string") return `${inputs[key] as string}${hex(`${type}::${name}`, 8)}`;
   }
   return `${name}-${hex(`${type}::${name}`, 7)}`;
 }

@@ -1,0 +1,67 @@
+// `npm run bench:plan`: wall time and peak RSS of the offline plan of each stack, next to the floor every Pulumi
+// TypeScript program pays (loading @pulumi/aws and @pulumi/aws-native). Prints figures; asserts nothing.
+//
+//   npm run bench:plan [-- --runs N]
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+const ROOT = path.resolve(__dirname, "..");
+const PRELOAD = path.join(__dirname, "bench", "peak-rss.cjs");
+
+interface Figures {
+  readonly label: string;
+  readonly wallMs: number[];
+  readonly rssKiB: number[];
+}
+
+function measure(label: string, args: string[], runs: number, extraEnv: Record<string, string> = {}): Figures {
+  const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}-${label.replace(/\W/g, "_")}`);
+  fs.rmSync(rssFile, { force: true });
+  const wallMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ["--require", PRELOAD, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...extraEnv, BENCH_RSS_FILE: rssFile },
+      encoding: "utf8",
+    });
+    wallMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (r.status !== 0) throw new Error(`${label}: exited ${r.status}: ${r.stderr.trim()}`);
+  }
+  const rssKiB = fs.readFileSync(rssFile, "utf8").trim().split("\n").map(Number);
+  fs.rmSync(rssFile, { force: true });
+  return { label, wallMs, rssKiB };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main() {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error("--runs must be an integer from 1 to 50");
+  const tsx = ["--import", "tsx"];
+  const rows: Figures[] = [
+    measure("floor: require @pulumi/aws + @pulumi/aws-native", ["-e", "require('@pulumi/aws'); require('@pulumi/aws-native')"], runs),
+    ...["dev", "staging", "prod"].map((stack) => measure(`plan --stack ${stack}`, [...tsx, "scripts/plan.ts", "--stack", stack], runs)),
+  ];
+  const floor = rows[0];
+  console.log(`offline plan benchmark: ${runs} run(s) each, median wall time, peak RSS (max over runs); node ${process.version}, ${os.cpus().length} cores`);
+  console.log("");
+  console.log(`${"what".padEnd(52)} ${"wall ms".padStart(9)} ${"peak RSS MiB".padStart(13)} ${"x floor (time / RSS)".padStart(22)}`);
+  for (const r of rows) {
+    const wall = median(r.wallMs);
+    const rss = Math.max(...r.rssKiB) / 1024;
+    const ratio = r === floor ? "1.00 / 1.00" : `${(wall / median(floor.wallMs)).toFixed(2)} / ${(rss / (Math.max(...floor.rssKiB) / 1024)).toFixed(2)}`;
+    console.log(`${r.label.padEnd(52)} ${wall.toFixed(0).padStart(9)} ${rss.toFixed(1).padStart(13)} ${ratio.padStart(22)}`);
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  console.error(`bench:plan failed: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,163 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError, parseStackConfig, parseStackSettings } from "../../components/config";
+import { loadStackFiles } from "../../scripts/offline/run";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+describe("stack files", () => {
+  for (const stack of ["dev", "staging", "prod"]) {
+    it(`Pulumi.${stack}.yaml is valid`, () => {
+      const files = loadStackFiles(ROOT, stack);
+      const config = parseStackConfig(files.config, files.project, stack);
+      expect(config.environment).toBe(stack);
+      expect(config.region).toBe("eu-west-1");
+    });
+  }
+
+  it("gives each stack its cost and safety profile", () => {
+    const load = (s: string) => parseStackConfig(loadStackFiles(ROOT, s).config, "edge-mlops", s);
+    const dev = load("dev");
+    const staging = load("staging");
+    const prod = load("prod");
+    expect(dev.network.natGateways).toBe("single");
+    expect(dev.inference.desiredCount).toBe(1);
+    expect(dev.airflow.enabled).toBe(false);
+    expect(staging.airflow).toMatchObject({ enabled: true, environmentClass: "mw1.small", webserverAccessMode: "PRIVATE_ONLY" });
+    expect(prod.protect).toBe(true);
+    expect(prod.network).toMatchObject({ natGateways: "onePerAz", availabilityZones: 3 });
+    expect(prod.inference.desiredCount).toBeGreaterThanOrEqual(2);
+    expect(prod.airflow.webserverAccessMode).toBe("PRIVATE_ONLY");
+    expect(prod.training.modelApproval).toBe("PendingManualApproval");
+    expect(prod.edgeFleet.allowGeneratedKeys).toBe(false);
+    expect(prod.edgeFleet.devices).toEqual([]);
+  });
+
+  it("declares every top-level key of the schema in Pulumi.yaml", () => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const declared = Object.keys(project.config).map((k) => k.replace(/^edge-mlops:/, "")).sort();
+    expect(declared).toEqual(["airflow", "edgeFleet", "environment", "inference", "network", "protect", "tags", "training"]);
+  });
+});
+
+describe("defaults", () => {
+  it("fills every section from a minimal config, safe by default", () => {
+    const c = parseStackSettings({ environment: "staging" });
+    expect(c.protect).toBe(true);
+    expect(c.network).toEqual({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natGateways: "single", flowLogs: { enabled: true, retentionDays: 30, trafficType: "ALL" } });
+    expect(c.airflow.enabled).toBe(false);
+    expect(c.airflow.webserverAccessMode).toBe("PRIVATE_ONLY");
+    expect(c.inference).toMatchObject({ cpu: 256, memory: 512, containerPort: 5000, platform: "linux/amd64" });
+    expect(c.training.modelApproval).toBe("PendingManualApproval");
+    expect(c.edgeFleet.allowGeneratedKeys).toBe(false);
+  });
+});
+
+/** [description, settings (merged over a valid dev base), expected key path, expected message fragment] */
+const BAD: [string, Record<string, unknown>, string, RegExp][] = [
+  ["unknown environment", { environment: "qa" }, "environment", /one of "dev", "staging", "prod"/],
+  ["missing environment", { environment: undefined }, "environment", /required/],
+  ["misspelled top-level key", { netwrk: {} }, "netwrk", /unknown key 'netwrk'/],
+  ["misspelled nested key", { network: { natGateway: "single" } }, "network.natGateway", /unknown key/],
+  ["protect as a string", { protect: "yes" }, "protect", /must be a boolean, got "yes"/],
+  ["AZ count out of range", { network: { availabilityZones: 4 } }, "network.availabilityZones", /2 or 3/],
+  ["CIDR too small", { network: { cidrBlock: "10.0.0.0/24" } }, "network.cidrBlock", /\/16 to \/20/],
+  ["unknown NAT strategy", { network: { natGateways: "none" } }, "network.natGateways", /"single", "onePerAz"/],
+  ["flow log retention not offered by CloudWatch", { network: { flowLogs: { retentionDays: 10 } } }, "network.flowLogs.retentionDays", /retention values/],
+  ["negative task count", { inference: { desiredCount: -1 } }, "inference.desiredCount", />= 1, got -1/],
+  ["task count as text", { inference: { desiredCount: "two" } }, "inference.desiredCount", /must be a number, got "two"/],
+  ["fractional task count", { inference: { desiredCount: 1.5 } }, "inference.desiredCount", /integer/i],
+  ["invalid Fargate CPU", { inference: { cpu: 300 } }, "inference.cpu", /Fargate's CPU sizes/],
+  ["memory not valid for the CPU", { inference: { cpu: 256, memory: 4096 } }, "inference.memory", /Fargate allows 512, 1024, 2048/],
+  ["minCount above desiredCount", { inference: { minCount: 3, desiredCount: 2, maxCount: 4 } }, "inference.minCount", /<= desiredCount/],
+  ["desiredCount above maxCount", { inference: { desiredCount: 5, maxCount: 4 } }, "inference.desiredCount", /<= maxCount/],
+  ["privileged container port", { inference: { containerPort: 80 } }, "inference.containerPort", />= 1024/],
+  ["certificate that is not an ACM ARN", { inference: { loadBalancer: { certificateArn: "my-cert" } } }, "inference.loadBalancer.certificateArn", /acm ARN/],
+  ["model URI that is not S3", { inference: { modelUri: "https://x/model.json" } }, "inference.modelUri", /s3:\/\//],
+  ["min workers above max", { airflow: { minWorkers: 5, maxWorkers: 2 } }, "airflow.minWorkers", /<= maxWorkers \(2\)/],
+  ["unknown MWAA class", { airflow: { environmentClass: "mw1.huge" } }, "airflow.environmentClass", /mw1.small/],
+  ["Airflow version MWAA does not offer", { airflow: { airflowVersion: "2.4.3" } }, "airflow.airflowVersion", /2.10.3/],
+  ["log level outside the allowed set", { airflow: { logLevels: { task: "TRACE" } } }, "airflow.logLevels.task", /"INFO"/],
+  ["one scheduler on a small class", { airflow: { schedulers: 1 } }, "airflow.schedulers", /2 to 5/],
+  ["too many workers for dev", { airflow: { enabled: true, maxWorkers: 5 } }, "airflow.maxWorkers", /at most 2 in dev/],
+  ["bad maintenance window", { airflow: { weeklyMaintenanceWindowStart: "SUN:03:15" } }, "airflow.weeklyMaintenanceWindowStart", /half hour/],
+  ["prefix without trailing slash", { airflow: { newDataPrefix: "incoming" } }, "airflow.newDataPrefix", /ending in '\/'/],
+  ["invalid thing group name", { edgeFleet: { childGroups: [{ name: "bad name", kind: "site" }] } }, "edgeFleet.childGroups[0].name", /AWS IoT's rule/],
+  ["thing group name over 128 characters", { edgeFleet: { rootGroupName: "g".repeat(129) } }, "edgeFleet.rootGroupName", /1-128/],
+  ["non-semver component version", { edgeFleet: { components: { composeVersion: "1.0" } } }, "edgeFleet.components.composeVersion", /semantic version/],
+  ["abort threshold over 100", { edgeFleet: { deployment: { abort: { failureThresholdPercentage: 150 } } } }, "edgeFleet.deployment.abort.failureThresholdPercentage", /<= 100, got 150/],
+  ["credential duration below IoT's minimum", { edgeFleet: { credentialDurationSeconds: 60 } }, "edgeFleet.credentialDurationSeconds", />= 900/],
+  ["device in an undeclared group", { edgeFleet: { allowGeneratedKeys: true, devices: [{ name: "d1", group: "nowhere" }] } }, "edgeFleet.devices[0].group", /not one of edgeFleet.childGroups/],
+  ["device without CSR when keys may not be generated", { edgeFleet: { devices: [{ name: "d1" }] } }, "edgeFleet.devices[0].csrFile", /required unless/],
+  ["duplicate device names", { edgeFleet: { allowGeneratedKeys: true, devices: [{ name: "d1" }, { name: "d1" }] } }, "edgeFleet.devices[1].name", /used twice/],
+  ["invalid serial number pattern", { edgeFleet: { provisioning: { serialNumberPattern: "([A-Z" } } }, "edgeFleet.provisioning.serialNumberPattern", /regular expression/],
+  ["devices as an object", { edgeFleet: { devices: { name: "d1" } } }, "edgeFleet.devices", /must be a list/],
+  ["quality threshold not positive", { training: { qualityThresholdRmse: 0 } }, "training.qualityThresholdRmse", /> 0/],
+  ["unknown model approval status", { training: { modelApproval: "Rejected" } }, "training.modelApproval", /PendingManualApproval/],
+  ["bad schedule expression", { training: { schedule: { enabled: true, expression: "every day" } } }, "training.schedule.expression", /rate\(...\) or cron/],
+  ["bad instance type", { training: { trainingInstanceType: "m5.large" } }, "training.trainingInstanceType", /ml\.m5\.large/],
+  ["reserved tag key", { tags: { stack: "x" } }, "tags.stack", /set by the program/],
+  ["tag key with aws: prefix", { tags: { "aws:owner": "x" } }, "tags.aws:owner", /must not start with 'aws:'/],
+];
+
+const PROD_BAD: [string, Record<string, unknown>, string, RegExp][] = [
+  ["unprotected prod", { protect: false }, "protect", /must be true when environment is prod/],
+  ["single NAT in prod", { network: { natGateways: "single" } }, "network.natGateways", /onePerAz/],
+  ["one task in prod", { inference: { desiredCount: 1, minCount: 1 } }, "inference.desiredCount", /at least 2/],
+  ["public MWAA web server in prod", { airflow: { webserverAccessMode: "PUBLIC_ONLY" } }, "airflow.webserverAccessMode", /PRIVATE_ONLY/],
+  ["automatic approval in prod", { training: { modelApproval: "Approved" } }, "training.modelApproval", /PendingManualApproval/],
+  ["generated keys in prod", { edgeFleet: { allowGeneratedKeys: true } }, "edgeFleet.allowGeneratedKeys", /never|must be false/],
+];
+
+function attempt(settings: Record<string, unknown>): ConfigError {
+  try {
+    parseStackSettings(settings);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("bad config fails naming the key", () => {
+  it.each(BAD)("%s", (_, override, key, message) => {
+    const e = attempt({ environment: "dev", ...override });
+    expect(e.key).toBe(`edge-mlops:${key}`);
+    expect(e.message).toMatch(message);
+    expect(e.message.startsWith(`config error: edge-mlops:${key}: `)).toBe(true);
+    expect(e.message).not.toContain("\n");
+  });
+
+  const prodBase = parseStackConfig(loadStackFiles(ROOT, "prod").config, "edge-mlops", "prod");
+  it.each(PROD_BAD)("%s", (_, override, key, message) => {
+    const { project: _p, stack: _s, region: _r, ...settings } = prodBase;
+    const merged: Record<string, unknown> = { ...settings };
+    for (const [k, v] of Object.entries(override)) {
+      merged[k] = v !== null && typeof v === "object" ? { ...(settings as Record<string, any>)[k], ...v } : v;
+    }
+    const e = attempt(merged);
+    expect(e.key).toBe(`edge-mlops:${key}`);
+    expect(e.message).toMatch(message);
+  });
+
+  it("has at least 25 distinct bad configs", () => {
+    expect(new Set([...BAD, ...PROD_BAD].map(([d]) => d)).size).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe("parseStackConfig", () => {
+  it("requires and checks aws:region", () => {
+    expect(() => parseStackConfig({ "edge-mlops:environment": "dev" }, "edge-mlops", "dev")).toThrow("config error: aws:region: is required");
+    expect(() => parseStackConfig({ "aws:region": "Europe", "edge-mlops:environment": "dev" }, "edge-mlops", "dev")).toThrow(/not an AWS region name/);
+  });
+  it("parses Pulumi's string values: JSON objects, booleans and plain strings", () => {
+    const c = parseStackConfig(
+      { "aws:region": "us-east-1", "edge-mlops:environment": "dev", "edge-mlops:protect": "false", "edge-mlops:inference": '{"desiredCount":1,"maxCount":3}', "other:key": "ignored" },
+      "edge-mlops",
+      "dev",
+    );
+    expect(c).toMatchObject({ region: "us-east-1", protect: false, inference: { desiredCount: 1, maxCount: 3 }, stack: "dev" });
+  });
+});

@@ -1,0 +1,138 @@
+// The offline plan end to end: the CLI as users run it, one child process per run.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { loadStackFiles } from "../../scripts/offline/run";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
+
+function plan(...args: string[]) {
+  const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function stackFile(name: string, yaml: string): string {
+  const file = path.join(TMP, name);
+  fs.writeFileSync(file, yaml);
+  return file;
+}
+
+/** The documented JSON contract; extra fields are allowed (the contract only grows). */
+const Contract = z.object({
+  project: z.literal("edge-mlops"),
+  stack: z.string(),
+  resources: z.array(
+    z.object({
+      urn: z.string().regex(/^urn:pulumi:[^:]+::edge-mlops::.+::.+$/),
+      type: z.string(),
+      name: z.string(),
+      parent: z.string().nullable(),
+      custom: z.boolean(),
+      inputs: z.record(z.string(), z.unknown()),
+      options: z.object({
+        protect: z.boolean(),
+        retainOnDelete: z.boolean(),
+        deleteBeforeReplace: z.boolean(),
+        ignoreChanges: z.array(z.string()),
+      }),
+      dependsOn: z.array(z.string()),
+    }),
+  ),
+  outputs: z.record(z.string(), z.unknown()),
+  violations: z.array(z.object({ policy: z.string(), severity: z.string(), urn: z.string(), message: z.string() })),
+});
+
+describe.each(["dev", "staging", "prod"])("plan --stack %s", (stack) => {
+  const json = path.join(TMP, `${stack}.json`);
+  const run = plan("--stack", stack, "--json", json);
+
+  it("exits 0 and prints the tree and the summary", () => {
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`edge-mlops / ${stack} (eu-west-1)`);
+    expect(run.stdout).toMatch(/edge-mlops:network:Network/);
+    expect(run.stdout).toMatch(/Resources: \d+/);
+  });
+
+  it("writes JSON that follows the contract", () => {
+    const parsed = Contract.parse(JSON.parse(fs.readFileSync(json, "utf8")));
+    expect(parsed.stack).toBe(stack);
+    const urns = new Set(parsed.resources.map((r) => r.urn));
+    expect(urns.size).toBe(parsed.resources.length);
+    for (const r of parsed.resources) {
+      if (r.parent !== null) expect(urns.has(r.parent)).toBe(true);
+      for (const d of r.dependsOn) expect(urns.has(d)).toBe(true);
+    }
+    // Inputs are resolved: no Output or Promise leaks into the JSON.
+    expect(JSON.stringify(parsed.resources)).not.toMatch(/OutputImpl|\[object Promise\]|Calling \[toJSON\]/);
+    expect(parsed.outputs.vpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
+    expect(parsed.outputs.stackTags).toMatchObject({ project: "edge-mlops", stack, "managed-by": "pulumi" });
+  });
+
+  it("applies stack-wide tags through the providers' default tags", () => {
+    const parsed = Contract.parse(JSON.parse(fs.readFileSync(json, "utf8")));
+    for (const type of ["pulumi:providers:aws", "pulumi:providers:aws-native"]) {
+      const provider = parsed.resources.find((r) => r.type === type);
+      expect(provider?.inputs.region).toBe("eu-west-1");
+      // Provider SDKs hand nested provider config over as JSON.
+      expect(JSON.parse(String(provider?.inputs.defaultTags))).toEqual({
+        tags: { "cost-center": "ml-platform", ...(stack === "prod" ? { "data-classification": "internal" } : {}), project: "edge-mlops", stack, "managed-by": "pulumi" },
+      });
+    }
+  });
+});
+
+describe("plan failures", () => {
+  const base = "config:\n  aws:region: eu-west-1\n  edge-mlops:environment: dev\n";
+
+  it.each([
+    ["a type flip", `${base}  edge-mlops:inference:\n    desiredCount: "two"\n`, "edge-mlops:inference.desiredCount: must be a number"],
+    ["a negative number", `${base}  edge-mlops:inference:\n    maxCount: -3\n`, "edge-mlops:inference.maxCount: must be >= 1, got -3"],
+    ["a misspelled key", `${base}  edge-mlops:airflw:\n    enabled: true\n`, "edge-mlops:airflw: unknown key 'airflw'"],
+    ["conflicting values", `${base}  edge-mlops:airflow:\n    minWorkers: 4\n    maxWorkers: 2\n`, "edge-mlops:airflow.minWorkers: must be <= maxWorkers (2)"],
+  ])("exits 2 with one line naming the key for %s", (_, yaml, expected) => {
+    const r = plan("--stack", "dev", "--config-file", stackFile(`bad-${expected.length}.yaml`, yaml));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`config error: ${expected}${r.stderr.slice(`config error: ${expected}`.length)}`);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it("exits 1 naming a missing stack file", () => {
+    const r = plan("--stack", "nosuchstack");
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("plan failed: no stack file Pulumi.nosuchstack.yaml");
+  });
+
+  it("exits 1 with usage on a bad flag", () => {
+    const r = plan("--stak", "dev");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/usage: npm run plan/);
+  });
+
+  it("shows secure values as [secret]", () => {
+    const json = path.join(TMP, "secret.json");
+    const file = stackFile("secret.yaml", `${base}  edge-mlops:tags:\n    owner:\n      secure: v1:AAAABBBBCCCC\n`);
+    const r = plan("--stack", "dev", "--config-file", file, "--json", json);
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(fs.readFileSync(json, "utf8"));
+    expect(parsed.outputs.stackTags.owner).toBe("[secret]");
+    expect(fs.readFileSync(json, "utf8")).not.toContain("AAAABBBBCCCC");
+  });
+});
+
+describe("loadStackFiles", () => {
+  it("reads secure values as [secret], marks their keys secret and namespaces bare keys", () => {
+    const file = stackFile("load.yaml", "config:\n  aws:region: us-east-1\n  environment: dev\n  edge-mlops:tags:\n    a: plain\n    b:\n      secure: v1:xyz\n");
+    const files = loadStackFiles(ROOT, "dev", file);
+    expect(files.config["edge-mlops:environment"]).toBe("dev");
+    expect(JSON.parse(files.config["edge-mlops:tags"])).toEqual({ a: "plain", b: "[secret]" });
+    expect(files.secretKeys).toEqual(["edge-mlops:tags"]);
+    expect(files.config["edge-mlops:protect"]).toBe("true"); // the project-level default from Pulumi.yaml
+  });
+});

@@ -1,0 +1,39 @@
+// Test helpers around the offline plan engine: run a program once per test file (Pulumi's runtime is
+// process-global) and look up what it registered.
+import { runOffline, type Plan, type PlannedResource } from "../../scripts/offline/run";
+
+export type { Plan, PlannedResource };
+
+/**
+ * Runs `program` under runtime mocks as stack `stack` of project edge-mlops, with `aws:region` eu-west-1 unless
+ * `config` says otherwise. Call once per test file, e.g. in `beforeAll`.
+ */
+export function planProgram(program: () => unknown, opts: { stack?: string; config?: Record<string, string> } = {}): Promise<Plan> {
+  return runOffline({
+    project: "edge-mlops",
+    stack: opts.stack ?? "test",
+    config: { "aws:region": "eu-west-1", ...opts.config },
+    program,
+  });
+}
+
+/** All resources of a type, optionally only those whose name starts with a prefix. */
+export function ofType(plan: Plan, type: string, namePrefix = ""): PlannedResource[] {
+  return plan.resources.filter((r) => r.type === type && r.name.startsWith(namePrefix));
+}
+
+/** The one resource with this type and name; throws (failing the test) if there is none or several. */
+export function one(plan: Plan, type: string, name: string): PlannedResource {
+  const found = plan.resources.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) {
+    const names = ofType(plan, type).map((r) => r.name);
+    throw new Error(`expected one ${type} named ${name}, found ${found.length} (have: ${names.join(", ") || "none"})`);
+  }
+  return found[0];
+}
+
+/** Parses a JSON policy/definition document held in an input (resolved by the plan as a string). */
+export function parseJson<T = any>(value: unknown): T {
+  if (typeof value !== "string") throw new Error(`expected a JSON string, got ${JSON.stringify(value)}`);
+  return JSON.parse(value) as T;
+}
