@@ -300,9 +300,9 @@ const airflow = z.strictObject({
     .regex(/^(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\d|2[0-3]):(00|30)$/, "must be DDD:HH:MM on a half hour, e.g. SUN:03:00")
     .default("SUN:03:00"),
   /** Prefix of the data bucket the DAG watches. @default "incoming/" */
-  newDataPrefix: z.string().regex(/^[a-zA-Z0-9!_.*'()\/-]+\/$/, "must be an S3 prefix ending in '/'").default("incoming/"),
+  newDataPrefix: z.string().regex(/^[a-zA-Z0-9!_.'()\/-]+\/$/, "must be an S3 prefix ending in '/' (no wildcards)").default("incoming/"),
   /** Where processed files move to. @default "archive/" */
-  archivePrefix: z.string().regex(/^[a-zA-Z0-9!_.*'()\/-]+\/$/, "must be an S3 prefix ending in '/'").default("archive/"),
+  archivePrefix: z.string().regex(/^[a-zA-Z0-9!_.'()\/-]+\/$/, "must be an S3 prefix ending in '/' (no wildcards)").default("archive/"),
 });
 
 const training = z.strictObject({
@@ -422,6 +422,10 @@ const rules: Rule[] = [
     if (!micro && c.airflow.schedulers < 2) return ["airflow.schedulers", `must be 2 to 5 for ${c.airflow.environmentClass}`];
     return undefined;
   },
+  (c) =>
+    c.airflow.archivePrefix.startsWith(c.airflow.newDataPrefix) || c.airflow.newDataPrefix.startsWith(c.airflow.archivePrefix)
+      ? ["airflow.archivePrefix", `must not contain or lie inside newDataPrefix ('${c.airflow.newDataPrefix}'): archived files would be ingested again`]
+      : undefined,
   (c) =>
     c.environment === "prod" && c.airflow.webserverAccessMode !== "PRIVATE_ONLY"
       ? ["airflow.webserverAccessMode", "must be PRIVATE_ONLY when environment is prod"]

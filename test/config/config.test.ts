@@ -42,6 +42,16 @@ describe("stack files", () => {
   });
 });
 
+describe("airflow/requirements.txt", () => {
+  it("pins the constraints of the Airflow version every stack runs", () => {
+    const text = fs.readFileSync(path.join(ROOT, "airflow", "requirements.txt"), "utf8");
+    const pinned = text.match(/constraints-(\d+\.\d+\.\d+)\/constraints-3\.\d+\.txt/)?.[1];
+    for (const stack of ["dev", "staging", "prod"]) {
+      expect(parseStackConfig(loadStackFiles(ROOT, stack).config, "edge-mlops", stack).airflow.airflowVersion).toBe(pinned);
+    }
+  });
+});
+
 describe("defaults", () => {
   it("fills every section from a minimal config, safe by default", () => {
     const c = parseStackSettings({ environment: "staging" });
@@ -83,6 +93,8 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["one scheduler on a small class", { airflow: { schedulers: 1 } }, "airflow.schedulers", /2 to 5/],
   ["too many workers for dev", { airflow: { enabled: true, maxWorkers: 5 } }, "airflow.maxWorkers", /at most 2 in dev/],
   ["bad maintenance window", { airflow: { weeklyMaintenanceWindowStart: "SUN:03:15" } }, "airflow.weeklyMaintenanceWindowStart", /half hour/],
+  ["wildcard in a prefix", { airflow: { newDataPrefix: "in*/" } }, "airflow.newDataPrefix", /no wildcards/],
+  ["archive prefix inside the new-data prefix", { airflow: { newDataPrefix: "data/", archivePrefix: "data/archive/" } }, "airflow.archivePrefix", /must not contain or lie inside/],
   ["prefix without trailing slash", { airflow: { newDataPrefix: "incoming" } }, "airflow.newDataPrefix", /ending in '\/'/],
   ["invalid thing group name", { edgeFleet: { childGroups: [{ name: "bad name", kind: "site" }] } }, "edgeFleet.childGroups[0].name", /AWS IoT's rule/],
   ["thing group name over 128 characters", { edgeFleet: { rootGroupName: "g".repeat(129) } }, "edgeFleet.rootGroupName", /1-128/],
