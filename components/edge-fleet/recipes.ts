@@ -1,0 +1,388 @@
+/**
+ * Greengrass v2 component recipes as typed objects, and their serialization.
+ *
+ * Follows the AWS IoT Greengrass component recipe reference (`RecipeFormatVersion`
+ * 2020-01-25). Recipes are built by code and serialized to JSON, which the edge-fleet
+ * component passes to `greengrassv2.ComponentVersion` as `inlineRecipe`; no recipe is
+ * written by hand.
+ */
+import { describeValue, validateComponentName, validateComponentVersion } from "./names";
+
+export const RECIPE_FORMAT_VERSION = "2020-01-25";
+export const COMPONENT_PUBLISHER = "edge-mlops";
+
+/** Public component that pulls `docker:` artifacts (and ECR credentials) for a component. */
+export const DOCKER_APPLICATION_MANAGER = "aws.greengrass.DockerApplicationManager";
+/** Public component that serves the token exchange role's credentials to components. */
+export const TOKEN_EXCHANGE_SERVICE = "aws.greengrass.TokenExchangeService";
+/** Version range of the public components above that our recipes accept. */
+export const PUBLIC_COMPONENT_VERSION_REQUIREMENT = "^2.0.0";
+
+/** Default name of the multi-container hub application. */
+export const COMPOSE_APP_COMPONENT_NAME = "com.hbs.hub.Container";
+/** Default name of the inference component. */
+export const INFERENCE_COMPONENT_NAME = "com.edgemlops.Inference";
+/** File name the compose artifact must have; the lifecycle scripts refer to it. */
+export const COMPOSE_FILE_NAME = "docker-compose.yaml";
+/**
+ * Images of the hub application, pinned by tag; the same images as `edge/compose/docker-compose.yaml`.
+ * `hello-world` publishes no version tags, so it is pinned to its `linux` tag.
+ */
+export const HUB_IMAGES: readonly string[] = [
+  "docker:nginx:1.27-alpine",
+  "docker:hello-world:linux",
+  "docker:redis:7.4-alpine",
+];
+/** Default port of the inference service on the device. */
+export const DEFAULT_INFERENCE_PORT = 8080;
+/** uid:gid the inference container runs as (never root). */
+export const INFERENCE_CONTAINER_USER = "1000:1000";
+
+export type DependencyType = "HARD" | "SOFT";
+
+export interface ComponentDependency {
+  /** npm-style semver range, e.g. `^2.0.0`. */
+  readonly VersionRequirement: string;
+  /** HARD: restart this component when the dependency changes state. */
+  readonly DependencyType: DependencyType;
+}
+
+export interface LifecycleStep {
+  readonly Script: string;
+  /** Run the script as root instead of the component's system user. */
+  readonly RequiresPrivilege?: boolean;
+  /** Seconds before the nucleus stops the script. */
+  readonly Timeout?: number;
+  readonly Setenv?: Readonly<Record<string, string>>;
+}
+
+export interface Lifecycle {
+  /** Environment for every lifecycle script; values may use recipe variables. */
+  readonly Setenv?: Readonly<Record<string, string>>;
+  readonly Install?: LifecycleStep;
+  /** Starts a background process; the component is RUNNING once it exits 0. Exclusive with Run. */
+  readonly Startup?: LifecycleStep;
+  /** Runs in the foreground for the life of the component. Exclusive with Startup. */
+  readonly Run?: LifecycleStep;
+  readonly Shutdown?: LifecycleStep;
+}
+
+export type ArtifactPermissionLevel = "NONE" | "OWNER" | "ALL";
+
+export interface Artifact {
+  /** `s3://bucket/key` or `docker:registry/image[:tag|@digest]`. */
+  readonly URI: string;
+  readonly Unarchive?: "NONE" | "ZIP";
+  readonly Permission?: { readonly Read?: ArtifactPermissionLevel; readonly Execute?: ArtifactPermissionLevel };
+}
+
+export interface Manifest {
+  readonly Platform: { readonly os: "linux"; readonly architecture?: string };
+  readonly Lifecycle: Lifecycle;
+  readonly Artifacts: readonly Artifact[];
+}
+
+export interface GreengrassRecipe {
+  readonly RecipeFormatVersion: typeof RECIPE_FORMAT_VERSION;
+  readonly ComponentName: string;
+  readonly ComponentVersion: string;
+  readonly ComponentDescription: string;
+  readonly ComponentPublisher: string;
+  readonly ComponentDependencies: Readonly<Record<string, ComponentDependency>>;
+  readonly ComponentConfiguration?: { readonly DefaultConfiguration: Readonly<Record<string, unknown>> };
+  readonly Manifests: readonly Manifest[];
+}
+
+function fail(fn: string, message: string): never {
+  throw new Error(`${fn}: ${message}`);
+}
+
+function checkNameAndVersion(fn: string, componentName: unknown, version: unknown): void {
+  const nameError = validateComponentName(componentName);
+  if (nameError) fail(fn, `componentName: ${nameError}`);
+  const versionError = validateComponentVersion(version);
+  if (versionError) fail(fn, `version: ${versionError}`);
+}
+
+const S3_URI_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\s]+)$/;
+const IMAGE_TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+const IMAGE_DIGEST = "sha256:[a-f0-9]{64}";
+/** `docker:` URI with a tag or digest; Docker Hub (`docker:name:tag`) or a registry host. */
+const DOCKER_URI_PATTERN = new RegExp(
+  `^docker:((?:[a-z0-9.-]+(?::\\d+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(${IMAGE_TAG})|@(${IMAGE_DIGEST}))$`,
+);
+const ECR_PRIVATE_HOST = /^\d{12}\.dkr\.ecr\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?\//;
+
+/** Why `uri` is not a pinned `docker:` artifact URI, or undefined when it is one. */
+export function validateDockerImageUri(uri: unknown): string | undefined {
+  const match = typeof uri === "string" ? DOCKER_URI_PATTERN.exec(uri) : null;
+  if (!match) {
+    return `image ${describeValue(uri)} must be a Greengrass docker artifact URI pinned by tag or digest (docker:[registry/]image:tag or docker:[registry/]image@sha256:<digest>)`;
+  }
+  if (match[2] === "latest") {
+    return `image ${describeValue(uri)} must be pinned to a version tag or digest, not "latest"`;
+  }
+  return undefined;
+}
+
+/** True when a `docker:` URI points at a private ECR repository. */
+export function isPrivateEcrImage(uri: string): boolean {
+  return ECR_PRIVATE_HOST.test(uri.replace(/^docker:/, ""));
+}
+
+function dockerDependencies(withTokenExchange: boolean): Record<string, ComponentDependency> {
+  const dependency = { VersionRequirement: PUBLIC_COMPONENT_VERSION_REQUIREMENT, DependencyType: "HARD" } as const;
+  return withTokenExchange
+    ? { [DOCKER_APPLICATION_MANAGER]: dependency, [TOKEN_EXCHANGE_SERVICE]: dependency }
+    : { [DOCKER_APPLICATION_MANAGER]: dependency };
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker-compose application
+// ---------------------------------------------------------------------------------------------
+
+export interface ComposeAppRecipeArgs {
+  /** @default "com.hbs.hub.Container" */
+  readonly componentName?: string;
+  /** Component version, strict semver. */
+  readonly version: string;
+  /** `s3://bucket/.../docker-compose.yaml` of the compose file artifact. */
+  readonly composeFileUri: string;
+  /** `docker:` URIs of every image the compose file uses, pinned by tag or digest. */
+  readonly images: readonly string[];
+  /**
+   * Some images come from private ECR: the component then also depends on the token exchange
+   * service, whose credentials the docker application manager uses to log in to ECR. Must be
+   * true exactly when `images` contains a private ECR image.
+   */
+  readonly usesEcr: boolean;
+}
+
+/** Docker Compose project name for a component: lower case, `.` replaced by `-`. */
+export function composeProjectName(componentName: string): string {
+  return componentName.toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+}
+
+/**
+ * Recipe of the hub's multi-container application: the compose file is an S3 artifact, the
+ * images are `docker:` artifacts pulled by the docker application manager before startup, and
+ * the lifecycle brings the compose project up detached (Startup) and down (Shutdown), both as
+ * root. The project name is fixed (`-p`) so two compose components never share a project.
+ */
+export function composeAppRecipe(args: ComposeAppRecipeArgs): GreengrassRecipe {
+  const fn = "composeAppRecipe";
+  const componentName = args.componentName ?? COMPOSE_APP_COMPONENT_NAME;
+  checkNameAndVersion(fn, componentName, args.version);
+  const s3 = typeof args.composeFileUri === "string" ? S3_URI_PATTERN.exec(args.composeFileUri) : null;
+  if (!s3 || !(s3[2] === COMPOSE_FILE_NAME || s3[2].endsWith(`/${COMPOSE_FILE_NAME}`))) {
+    fail(fn, `composeFileUri ${describeValue(args.composeFileUri)} must be an s3://bucket/.../${COMPOSE_FILE_NAME} URI`);
+  }
+  if (!Array.isArray(args.images) || args.images.length === 0) {
+    fail(fn, "images must list at least one docker: image URI");
+  }
+  for (const image of args.images) {
+    const imageError = validateDockerImageUri(image);
+    if (imageError) fail(fn, `images: ${imageError}`);
+  }
+  if (new Set(args.images).size !== args.images.length) {
+    fail(fn, "images must not contain duplicates");
+  }
+  if (typeof args.usesEcr !== "boolean") {
+    fail(fn, `usesEcr must be a boolean, got ${describeValue(args.usesEcr)}`);
+  }
+  const ecrImages = args.images.filter(isPrivateEcrImage);
+  if (args.usesEcr && ecrImages.length === 0) {
+    fail(fn, "usesEcr is true but no image is in a private ECR repository; set usesEcr to false");
+  }
+  if (!args.usesEcr && ecrImages.length > 0) {
+    fail(fn, `usesEcr is false but ${ecrImages.join(", ")} is in a private ECR repository; set usesEcr to true`);
+  }
+  const compose = `docker-compose -p ${composeProjectName(componentName)} -f {artifacts:path}/${COMPOSE_FILE_NAME}`;
+  return {
+    RecipeFormatVersion: RECIPE_FORMAT_VERSION,
+    ComponentName: componentName,
+    ComponentVersion: args.version,
+    ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with docker-compose.",
+    ComponentPublisher: COMPONENT_PUBLISHER,
+    ComponentDependencies: dockerDependencies(args.usesEcr),
+    Manifests: [
+      {
+        Platform: { os: "linux" },
+        Lifecycle: {
+          Startup: { Script: `${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
+          Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
+        },
+        Artifacts: [
+          { URI: args.composeFileUri, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
+          ...args.images.map((image) => ({ URI: image })),
+        ],
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inference service
+// ---------------------------------------------------------------------------------------------
+
+export interface InferenceRecipeArgs {
+  /** @default "com.edgemlops.Inference" */
+  readonly componentName?: string;
+  /** Component version, strict semver. */
+  readonly version: string;
+  /** `docker:` URI of the inference service image in private ECR, pinned by tag or digest. */
+  readonly imageUri: string;
+  /** `s3://bucket/key` of the model artifact (`model.json`) the service loads. */
+  readonly modelUri: string;
+  /**
+   * Port the service listens on (host network, non-root, so 1024-65535).
+   * @default 8080
+   */
+  readonly port?: number;
+}
+
+/**
+ * Recipe of the inference component: runs the inference service's ECR image detached, with
+ * a read-only root file system, as a non-root user without capabilities, restarted by Docker
+ * unless stopped. `ModelUri` and `Port` are component configuration; they reach the container
+ * as `MODEL_URI` and `PORT` through `Setenv`, so configuration values are never parsed by the
+ * shell. The container uses the host network so it can reach the token exchange service
+ * (`AWS_CONTAINER_CREDENTIALS_FULL_URI` on localhost) for credentials to read the model.
+ */
+export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
+  const fn = "inferenceRecipe";
+  const componentName = args.componentName ?? INFERENCE_COMPONENT_NAME;
+  checkNameAndVersion(fn, componentName, args.version);
+  const imageError = validateDockerImageUri(args.imageUri);
+  if (imageError) fail(fn, `imageUri: ${imageError}`);
+  if (!isPrivateEcrImage(args.imageUri)) {
+    fail(fn, `imageUri ${describeValue(args.imageUri)} must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)`);
+  }
+  const model = typeof args.modelUri === "string" ? S3_URI_PATTERN.exec(args.modelUri) : null;
+  if (!model) fail(fn, `modelUri ${describeValue(args.modelUri)} must be an s3://bucket/key URI`);
+  const port = args.port ?? DEFAULT_INFERENCE_PORT;
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    fail(fn, `port ${describeValue(port)} must be an integer from 1024 to 65535 (the container is not root)`);
+  }
+  const container = componentName;
+  const image = args.imageUri.slice("docker:".length);
+  const run = [
+    `docker run -d --name ${container}`,
+    "--restart unless-stopped",
+    "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m",
+    `--user ${INFERENCE_CONTAINER_USER}`,
+    "--cap-drop ALL --security-opt no-new-privileges",
+    "--network host",
+    "-e MODEL_URI -e PORT",
+    "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    image,
+  ].join(" ");
+  return {
+    RecipeFormatVersion: RECIPE_FORMAT_VERSION,
+    ComponentName: componentName,
+    ComponentVersion: args.version,
+    ComponentDescription: "Inference service container (same image as the cloud service), serving POST /forecast.",
+    ComponentPublisher: COMPONENT_PUBLISHER,
+    ComponentDependencies: dockerDependencies(true),
+    ComponentConfiguration: {
+      // Greengrass recommends numbers as strings so they keep their type on the device.
+      DefaultConfiguration: { ModelUri: args.modelUri, Port: String(port) },
+    },
+    Manifests: [
+      {
+        Platform: { os: "linux" },
+        Lifecycle: {
+          Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
+          Startup: {
+            // Remove a container left by an earlier version before starting this one.
+            Script: `docker rm -f ${container} >/dev/null 2>&1 || true\n${run}`,
+            RequiresPrivilege: true,
+            Timeout: 120,
+          },
+          Shutdown: {
+            Script: `if docker inspect ${container} >/dev/null 2>&1; then docker stop --time 20 ${container} && docker rm ${container}; fi`,
+            RequiresPrivilege: true,
+            Timeout: 60,
+          },
+        },
+        Artifacts: [{ URI: args.imageUri }],
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialization
+// ---------------------------------------------------------------------------------------------
+
+/** Why `recipe` is not a well-formed recipe, or an empty list. */
+export function findRecipeProblems(recipe: GreengrassRecipe): string[] {
+  const problems: string[] = [];
+  if (recipe.RecipeFormatVersion !== RECIPE_FORMAT_VERSION) {
+    problems.push(`RecipeFormatVersion must be "${RECIPE_FORMAT_VERSION}"`);
+  }
+  const nameError = validateComponentName(recipe.ComponentName);
+  if (nameError) problems.push(`ComponentName: ${nameError}`);
+  const versionError = validateComponentVersion(recipe.ComponentVersion);
+  if (versionError) problems.push(`ComponentVersion: ${versionError}`);
+  if (typeof recipe.ComponentPublisher !== "string" || recipe.ComponentPublisher.length === 0) {
+    problems.push("ComponentPublisher must be a non-empty string");
+  }
+  for (const [name, dep] of Object.entries(recipe.ComponentDependencies ?? {})) {
+    if (typeof dep.VersionRequirement !== "string" || dep.VersionRequirement.trim() === "") {
+      problems.push(`ComponentDependencies.${name}.VersionRequirement must be a semver range`);
+    }
+    if (dep.DependencyType !== "HARD" && dep.DependencyType !== "SOFT") {
+      problems.push(`ComponentDependencies.${name}.DependencyType must be HARD or SOFT`);
+    }
+  }
+  if (!Array.isArray(recipe.Manifests) || recipe.Manifests.length === 0) {
+    problems.push("Manifests must contain at least one manifest");
+  }
+  (recipe.Manifests ?? []).forEach((manifest, i) => {
+    const where = `Manifests[${i}]`;
+    if (manifest.Lifecycle.Startup && manifest.Lifecycle.Run) {
+      problems.push(`${where}.Lifecycle may define Startup or Run, not both`);
+    }
+    const fileNames = new Set<string>();
+    for (const artifact of manifest.Artifacts) {
+      if (artifact.URI.startsWith("docker:")) {
+        const imageError = validateDockerImageUri(artifact.URI);
+        if (imageError) problems.push(`${where}.Artifacts: ${imageError}`);
+      } else if (S3_URI_PATTERN.test(artifact.URI)) {
+        const fileName = artifact.URI.slice(artifact.URI.lastIndexOf("/") + 1);
+        if (fileNames.has(fileName)) problems.push(`${where}.Artifacts: file name "${fileName}" appears twice`);
+        fileNames.add(fileName);
+      } else {
+        problems.push(`${where}.Artifacts: URI ${describeValue(artifact.URI)} must be an s3:// or docker: URI`);
+      }
+    }
+  });
+  return problems;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/**
+ * The recipe as a JSON document for `inlineRecipe`: checked with {@link findRecipeProblems},
+ * keys sorted at every level and indented, so equal recipes always serialize to the same
+ * string and a preview diff shows only what changed.
+ */
+export function serializeRecipe(recipe: GreengrassRecipe): string {
+  const problems = findRecipeProblems(recipe);
+  if (problems.length > 0) {
+    throw new Error(`serializeRecipe: invalid recipe ${describeValue(recipe.ComponentName)}: ${problems.join("; ")}`);
+  }
+  return JSON.stringify(canonical(recipe), null, 2);
+}

@@ -1,0 +1,274 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { isSemver } from "../../components/edge-fleet/names";
+import {
+  HUB_IMAGES,
+  composeAppRecipe,
+  findRecipeProblems,
+  inferenceRecipe,
+  serializeRecipe,
+  validateDockerImageUri,
+  type GreengrassRecipe,
+} from "../../components/edge-fleet/recipes";
+
+const COMPOSE_URI = "s3://edge-mlops-artifacts/dev/components/com.hbs.hub.Container/1.0.0/docker-compose.yaml";
+const ECR_IMAGE = "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2";
+const MODEL_URI = "s3://edge-mlops-models/dev/abalone/v3/model.json";
+
+/** What Greengrass receives: the serialized recipe, parsed back. */
+function published(recipe: GreengrassRecipe): Record<string, unknown> {
+  return JSON.parse(serializeRecipe(recipe)) as Record<string, unknown>;
+}
+
+const DOCKER_MANAGER = { VersionRequirement: "^2.0.0", DependencyType: "HARD" };
+
+describe("composeAppRecipe", () => {
+  it("builds the hub application recipe from the reference format", () => {
+    const recipe = published(composeAppRecipe({ version: "1.0.0", composeFileUri: COMPOSE_URI, images: HUB_IMAGES, usesEcr: false }));
+    const compose = "docker-compose -p com-hbs-hub-container -f {artifacts:path}/docker-compose.yaml";
+    expect(recipe).toEqual({
+      RecipeFormatVersion: "2020-01-25",
+      ComponentName: "com.hbs.hub.Container",
+      ComponentVersion: "1.0.0",
+      ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with docker-compose.",
+      ComponentPublisher: "edge-mlops",
+      ComponentDependencies: { "aws.greengrass.DockerApplicationManager": DOCKER_MANAGER },
+      Manifests: [
+        {
+          Platform: { os: "linux" },
+          Lifecycle: {
+            Startup: { Script: `${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
+            Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
+          },
+          Artifacts: [
+            { URI: COMPOSE_URI, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
+            { URI: "docker:nginx:1.27-alpine" },
+            { URI: "docker:hello-world:linux" },
+            { URI: "docker:redis:7.4-alpine" },
+          ],
+        },
+      ],
+    });
+    expect(isSemver(recipe.ComponentVersion)).toBe(true);
+  });
+
+  it("depends on the token exchange service when images come from private ECR", () => {
+    const recipe = published(
+      composeAppRecipe({
+        componentName: "com.hbs.hub.Private",
+        version: "2.1.0-rc.1",
+        composeFileUri: COMPOSE_URI,
+        images: [...HUB_IMAGES, ECR_IMAGE],
+        usesEcr: true,
+      }),
+    );
+    expect(recipe.ComponentName).toBe("com.hbs.hub.Private");
+    expect(recipe.ComponentVersion).toBe("2.1.0-rc.1");
+    expect(recipe.ComponentDependencies).toEqual({
+      "aws.greengrass.DockerApplicationManager": DOCKER_MANAGER,
+      "aws.greengrass.TokenExchangeService": DOCKER_MANAGER,
+    });
+    const [manifest] = recipe.Manifests as { Artifacts: { URI: string }[]; Lifecycle: { Startup: { Script: string } } }[];
+    expect(manifest.Artifacts.map((a) => a.URI)).toContain(ECR_IMAGE);
+    expect(manifest.Lifecycle.Startup.Script).toBe(
+      "docker-compose -p com-hbs-hub-private -f {artifacts:path}/docker-compose.yaml up -d",
+    );
+  });
+
+  const base = { version: "1.0.0", composeFileUri: COMPOSE_URI, images: HUB_IMAGES, usesEcr: false };
+  it.each([
+    [{ version: "1.0" }, 'version: component version "1.0" is not a semantic version (MAJOR.MINOR.PATCH with optional -PRERELEASE and +BUILD, semver 2.0.0)'],
+    [{ componentName: "aws.greengrass.Hub" }, 'componentName: component name "aws.greengrass.Hub" must not start with "aws.greengrass.", which is reserved for AWS-provided components'],
+    [{ composeFileUri: "https://bucket/docker-compose.yaml" }, 'composeFileUri "https://bucket/docker-compose.yaml" must be an s3://bucket/.../docker-compose.yaml URI'],
+    [{ composeFileUri: "s3://edge-mlops-artifacts/dev/compose.yml" }, 'composeFileUri "s3://edge-mlops-artifacts/dev/compose.yml" must be an s3://bucket/.../docker-compose.yaml URI'],
+    [{ images: [] }, "images must list at least one docker: image URI"],
+    [{ images: ["docker:nginx"] }, 'images: image "docker:nginx" must be a Greengrass docker artifact URI pinned by tag or digest (docker:[registry/]image:tag or docker:[registry/]image@sha256:<digest>)'],
+    [{ images: ["nginx:1.27-alpine"] }, 'images: image "nginx:1.27-alpine" must be a Greengrass docker artifact URI pinned by tag or digest (docker:[registry/]image:tag or docker:[registry/]image@sha256:<digest>)'],
+    [{ images: ["docker:redis:latest"] }, 'images: image "docker:redis:latest" must be pinned to a version tag or digest, not "latest"'],
+    [{ images: ["docker:redis:7.4-alpine", "docker:redis:7.4-alpine"] }, "images must not contain duplicates"],
+    [{ usesEcr: true }, "usesEcr is true but no image is in a private ECR repository; set usesEcr to false"],
+    [{ images: [ECR_IMAGE] }, `usesEcr is false but ${ECR_IMAGE} is in a private ECR repository; set usesEcr to true`],
+  ])("rejects %j naming the argument", (override, message) => {
+    expect(() => composeAppRecipe({ ...base, ...override })).toThrow(`composeAppRecipe: ${message}`);
+  });
+});
+
+describe("inferenceRecipe", () => {
+  it("runs the ECR image hardened, with the model location as configuration", () => {
+    const recipe = published(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
+    const name = "com.edgemlops.Inference";
+    expect(recipe).toEqual({
+      RecipeFormatVersion: "2020-01-25",
+      ComponentName: name,
+      ComponentVersion: "1.4.2",
+      ComponentDescription: "Inference service container (same image as the cloud service), serving POST /forecast.",
+      ComponentPublisher: "edge-mlops",
+      ComponentDependencies: {
+        "aws.greengrass.DockerApplicationManager": DOCKER_MANAGER,
+        "aws.greengrass.TokenExchangeService": DOCKER_MANAGER,
+      },
+      ComponentConfiguration: { DefaultConfiguration: { ModelUri: MODEL_URI, Port: "8080" } },
+      Manifests: [
+        {
+          Platform: { os: "linux" },
+          Lifecycle: {
+            Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
+            Startup: {
+              Script:
+                `docker rm -f ${name} >/dev/null 2>&1 || true\n` +
+                `docker run -d --name ${name} --restart unless-stopped ` +
+                "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 1000:1000 " +
+                "--cap-drop ALL --security-opt no-new-privileges --network host -e MODEL_URI -e PORT " +
+                "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN " +
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2",
+              RequiresPrivilege: true,
+              Timeout: 120,
+            },
+            Shutdown: {
+              Script: `if docker inspect ${name} >/dev/null 2>&1; then docker stop --time 20 ${name} && docker rm ${name}; fi`,
+              RequiresPrivilege: true,
+              Timeout: 60,
+            },
+          },
+          Artifacts: [{ URI: ECR_IMAGE }],
+        },
+      ],
+    });
+  });
+
+  it("keeps configuration values out of the shell: they reach docker only through Setenv", () => {
+    const recipe = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI, port: 9000 });
+    const lifecycle = recipe.Manifests[0].Lifecycle;
+    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ ModelUri: MODEL_URI, Port: "9000" });
+    expect(lifecycle.Startup?.Script).not.toContain("{configuration:");
+    expect(lifecycle.Startup?.Script).not.toContain(MODEL_URI);
+    expect(lifecycle.Startup?.Script.split("\n")[1]).toMatch(/^docker run -d .* -e MODEL_URI -e PORT /);
+  });
+
+  it("accepts an image pinned by digest", () => {
+    const digest = `docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@sha256:${"a".repeat(64)}`;
+    const recipe = inferenceRecipe({ version: "1.0.0", imageUri: digest, modelUri: MODEL_URI });
+    expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: digest }]);
+  });
+
+  const base = { version: "1.0.0", imageUri: ECR_IMAGE, modelUri: MODEL_URI };
+  it.each([
+    [{ imageUri: "docker:nginx:1.27-alpine" }, 'imageUri "docker:nginx:1.27-alpine" must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)'],
+    [{ imageUri: "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:latest" }, 'imageUri: image "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:latest" must be pinned to a version tag or digest, not "latest"'],
+    [{ imageUri: "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference" }, 'imageUri: image "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference" must be a Greengrass docker artifact URI pinned by tag or digest (docker:[registry/]image:tag or docker:[registry/]image@sha256:<digest>)'],
+    [{ modelUri: "https://example.com/model.json" }, 'modelUri "https://example.com/model.json" must be an s3://bucket/key URI'],
+    [{ modelUri: "s3://bucket/" }, 'modelUri "s3://bucket/" must be an s3://bucket/key URI'],
+    [{ port: 80 }, "port number 80 must be an integer from 1024 to 65535 (the container is not root)"],
+    [{ port: 70000 }, "port number 70000 must be an integer from 1024 to 65535 (the container is not root)"],
+    [{ port: 8080.5 }, "port number 8080.5 must be an integer from 1024 to 65535 (the container is not root)"],
+    [{ version: "01.0.0" }, 'version: component version "01.0.0" is not a semantic version (MAJOR.MINOR.PATCH with optional -PRERELEASE and +BUILD, semver 2.0.0)'],
+  ])("rejects %j naming the argument", (override, message) => {
+    expect(() => inferenceRecipe({ ...base, ...override })).toThrow(`inferenceRecipe: ${message}`);
+  });
+});
+
+describe("serializeRecipe", () => {
+  it("is stable: equal recipes give identical JSON whatever the key order", () => {
+    const a = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI });
+    const b = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI });
+    const reordered = Object.fromEntries(Object.entries(a).reverse()) as unknown as GreengrassRecipe;
+    expect(serializeRecipe(a)).toBe(serializeRecipe(b));
+    expect(serializeRecipe(reordered)).toBe(serializeRecipe(a));
+    const keys = Object.keys(JSON.parse(serializeRecipe(a)) as object);
+    expect(keys).toEqual([...keys].sort());
+    expect(serializeRecipe(a).split("\n").length).toBeGreaterThan(20);
+  });
+
+  it("changes when the recipe changes", () => {
+    const v1 = serializeRecipe(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
+    const v2 = serializeRecipe(inferenceRecipe({ version: "1.4.3", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
+    expect(v1).not.toBe(v2);
+  });
+
+  it("refuses recipes Greengrass would reject", () => {
+    const good = composeAppRecipe({ version: "1.0.0", composeFileUri: COMPOSE_URI, images: HUB_IMAGES, usesEcr: false });
+    const manifest = good.Manifests[0];
+    const bad: GreengrassRecipe = {
+      ...good,
+      ComponentVersion: "1.0",
+      Manifests: [
+        {
+          ...manifest,
+          Lifecycle: { ...manifest.Lifecycle, Run: { Script: "sleep infinity" } },
+          Artifacts: [
+            ...manifest.Artifacts,
+            { URI: "s3://other-bucket/x/docker-compose.yaml" },
+            { URI: "https://example.com/file" },
+            { URI: "docker:redis:latest" },
+          ],
+        },
+      ],
+    };
+    const problems = [
+      'ComponentVersion: component version "1.0" is not a semantic version (MAJOR.MINOR.PATCH with optional -PRERELEASE and +BUILD, semver 2.0.0)',
+      "Manifests[0].Lifecycle may define Startup or Run, not both",
+      'Manifests[0].Artifacts: file name "docker-compose.yaml" appears twice',
+      'Manifests[0].Artifacts: URI "https://example.com/file" must be an s3:// or docker: URI',
+      'Manifests[0].Artifacts: image "docker:redis:latest" must be pinned to a version tag or digest, not "latest"',
+    ];
+    expect(findRecipeProblems(bad)).toEqual(problems);
+    expect(() => serializeRecipe(bad)).toThrow(`serializeRecipe: invalid recipe "com.hbs.hub.Container": ${problems.join("; ")}`);
+    expect(() => serializeRecipe({ ...good, Manifests: [] })).toThrow("Manifests must contain at least one manifest");
+  });
+});
+
+describe("validateDockerImageUri", () => {
+  it.each([
+    "docker:nginx:1.27-alpine",
+    "docker:library/redis:7.4-alpine",
+    "docker:public.ecr.aws/docker/library/nginx:1.27",
+    "docker:registry.example.com:5000/team/app:2024.06.01",
+    ECR_IMAGE,
+  ])("accepts %j", (uri) => {
+    expect(validateDockerImageUri(uri)).toBeUndefined();
+  });
+
+  it.each(["docker:nginx", "docker:nginx:latest", "docker:Nginx:1", "docker:nginx@sha256:abc", "s3://b/k", "", 5])(
+    "rejects %j",
+    (uri) => {
+      expect(validateDockerImageUri(uri)).toMatch(/^image .* must be /);
+    },
+  );
+});
+
+describe("edge/compose/docker-compose.yaml", () => {
+  const file = parse(readFileSync(path.resolve(__dirname, "../../edge/compose/docker-compose.yaml"), "utf8")) as {
+    services: Record<string, Record<string, unknown>>;
+    networks: Record<string, Record<string, unknown>>;
+  };
+
+  it("runs the web, app and db services with the images the recipe pulls", () => {
+    expect(Object.keys(file.services)).toEqual(["web", "app", "db"]);
+    const images = Object.values(file.services).map((s) => `docker:${String(s.image)}`);
+    expect(images).toEqual([...HUB_IMAGES]);
+    for (const image of images) expect(validateDockerImageUri(image)).toBeUndefined();
+  });
+
+  it("hardens every service", () => {
+    for (const [name, service] of Object.entries(file.services)) {
+      expect(service.privileged, name).toBeUndefined();
+      expect(service.read_only, name).toBe(true);
+      expect(service.cap_drop, name).toEqual(["ALL"]);
+      expect(service.security_opt, name).toEqual(["no-new-privileges:true"]);
+      expect(String(service.restart), name).toMatch(/^(unless-stopped|always|on-failure(:\d+)?)$/);
+      expect(service.network_mode, name).toBeUndefined();
+    }
+    expect(file.services.web.cap_add).toEqual(["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"]);
+    expect(file.services.db.user).toBe("redis");
+  });
+
+  it("exposes only the web server; the app and redis sit on an internal network", () => {
+    expect(file.services.web.ports).toEqual(["80:80"]);
+    expect(file.services.app.ports).toBeUndefined();
+    expect(file.services.db.ports).toBeUndefined();
+    expect(file.services.db.networks).toEqual(["backend"]);
+    expect(file.networks.backend).toEqual({ internal: true });
+  });
+});
