@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { LambdaFunction, resolveLambdaFunctionArgs } from "../../components/lambda-function";
+import { one, parseJson, planProgram, type Plan } from "../support/offline";
+
+describe("resolveLambdaFunctionArgs", () => {
+  it("defaults to one reserved execution, 30 s, 256 MB, 30-day logs, arm64", () => {
+    expect(resolveLambdaFunctionArgs({ folder: "register-model" })).toEqual({ reservedConcurrency: 1, timeoutSeconds: 30, memoryMb: 256, logRetentionDays: 30, architecture: "arm64" });
+  });
+  it.each([
+    [{ folder: "x", reservedConcurrency: 0 }, /reservedConcurrency must be an integer from 1 to 1000, got 0/],
+    [{ folder: "x", timeoutSeconds: 901 }, /timeoutSeconds/],
+    [{ folder: "x", memoryMb: 64 }, /memoryMb/],
+    [{ folder: "../etc" }, /folder must be a folder name/],
+  ])("rejects %j naming the arg", (args, message) => {
+    expect(() => resolveLambdaFunctionArgs(args)).toThrow(message);
+  });
+});
+
+describe("LambdaFunction under mocks", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planProgram(() => {
+      new LambdaFunction("hook", {
+        folder: "provisioning-hook",
+        environment: { THING_GROUP_NAME: "g" },
+        statements: [{ Effect: "Allow", Action: ["iot:DescribeThing"], Resource: "arn:aws:iot:eu-west-1:123456789012:thing/*" }],
+        reservedConcurrency: 5,
+        logRetentionDays: 14,
+      });
+    });
+  });
+
+  it("deploys the esbuild bundle with tracing, reserved concurrency and JSON logs to its own group", () => {
+    const fn = one(plan, "aws:lambda/function:Function", "hook-fn");
+    const logs = one(plan, "aws:cloudwatch/logGroup:LogGroup", "hook-logs");
+    expect(logs.inputs.retentionInDays).toBe(14);
+    expect(fn.inputs).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      architectures: ["arm64"],
+      reservedConcurrentExecutions: 5,
+      tracingConfig: { mode: "Active" },
+      loggingConfig: { logFormat: "JSON", logGroup: expect.stringMatching(/^\/edge-mlops\/lambda\/hook-/) },
+      environment: { variables: { THING_GROUP_NAME: "g" } },
+    });
+    expect(fn.inputs.code).toMatchObject({ archive: { "index.js": { asset: "string", bytes: expect.any(Number) } } });
+    expect(fn.dependsOn).toEqual([one(plan, "aws:iam/rolePolicy:RolePolicy", "hook-policy").urn]);
+  });
+
+  it("gives the role only its logs, traces and the caller's statements", () => {
+    const trust = parseJson(one(plan, "aws:iam/role:Role", "hook-role").inputs.assumeRolePolicy);
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
+    ]);
+    const policy = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "hook-policy").inputs.policy);
+    const logGroup = one(plan, "aws:cloudwatch/logGroup:LogGroup", "hook-logs").inputs.namePrefix as string;
+    expect(policy.Statement).toEqual([
+      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: expect.stringMatching(new RegExp(`^arn:aws:logs:eu-west-1:123456789012:log-group:${logGroup}[0-9a-f]{8}:\\*$`)) },
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+      { Effect: "Allow", Action: ["iot:DescribeThing"], Resource: "arn:aws:iot:eu-west-1:123456789012:thing/*" },
+    ]);
+  });
+});
