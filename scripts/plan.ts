@@ -1,14 +1,14 @@
 // The offline plan: runs index.ts for one stack under Pulumi's runtime mocks (no CLI, no cloud account) and
 // prints the resources it would register. Exit codes: 0 success, 2 config error (one line), 1 any other failure.
 //
-//   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE]
+//   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]";
 
 /** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
 const SETTINGS = [
@@ -63,11 +63,17 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; json?: string };
+  let values: { stack?: string; "config-file"?: string; json?: string; diff?: string; markdown?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" } },
+      options: {
+        stack: { type: "string" },
+        "config-file": { type: "string" },
+        json: { type: "string" },
+        diff: { type: "string" },
+        markdown: { type: "string" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -78,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
   const stack = values.stack;
   if (!stack || !/^[a-zA-Z0-9._-]+$/.test(stack)) {
     process.stderr.write(`plan: --stack is required (letters, digits, '.', '_', '-')\n${USAGE}\n`);
+    return 1;
+  }
+  if (values.markdown && !values.diff) {
+    process.stderr.write(`plan: --markdown writes the diff and needs --diff BASE.json\n${USAGE}\n`);
     return 1;
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
@@ -97,6 +107,17 @@ async function main(argv: string[]): Promise<number> {
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify(plan, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
+  }
+  if (values.diff) {
+    const { diffPlans, renderDiff } = await import("./offline/diff");
+    let base: Plan = { project: plan.project, stack, resources: [], outputs: {}, violations: [] };
+    let note = "";
+    if (fs.existsSync(values.diff)) base = JSON.parse(fs.readFileSync(values.diff, "utf8")) as Plan;
+    else note = `(no base plan at ${values.diff}: every resource counts as new)\n`;
+    const diff = diffPlans(base, plan);
+    const title = `${plan.project} / ${stack}`;
+    process.stdout.write(`\n${note}${renderDiff(diff, "text", title)}\n`);
+    if (values.markdown) fs.writeFileSync(values.markdown, `${note}${renderDiff(diff, "markdown", title)}\n`);
   }
   return 0;
 }
