@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config";
+import { InferenceService } from "./components/inference-service";
 import { Network } from "./components/network";
 
 const config = loadStackConfig();
@@ -28,9 +29,26 @@ const network = new Network(
   { providers },
 );
 
+const inference = new InferenceService(
+  config.stack,
+  {
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    publicSubnetIds: network.publicSubnetIds,
+    vpcCidrBlock: config.network.cidrBlock,
+    ...config.inference,
+    loadBalancer: { ...config.inference.loadBalancer },
+    protect: config.protect,
+  },
+  { providers },
+);
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const publicSubnetIds = network.publicSubnetIds;
 export const stackTags = pulumi.output(tags);
+export const serviceUrl = inference.serviceUrl;
+export const repositoryUrl = inference.repositoryUrl;
+export const imageRef = inference.imageRef;

@@ -220,11 +220,13 @@ function awsNativeState(type: string, name: string, inputs: State, region: strin
 export interface MockOptions {
   /** Region of the stack (ARNs, zones, endpoints). */
   readonly region: string;
+  /** Told the computed id and state of every resource the mocks create. */
+  readonly onResource?: (type: string, name: string, result: { id: string | undefined; state: State }) => void;
 }
 
 /** Mocks for `pulumi.runtime.setMocks`. */
-export function createMocks({ region }: MockOptions): pulumi.runtime.Mocks {
-  return {
+export function createMocks({ region, onResource }: MockOptions): pulumi.runtime.Mocks {
+  const mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = (args.inputs ?? {}) as State;
       if (args.type === "awsx:ec2:Vpc") return { id: undefined, state: vpcState(args.name, inputs, region) };
@@ -288,6 +290,14 @@ export function createMocks({ region }: MockOptions): pulumi.runtime.Mocks {
         default:
           throw new Error(`offline plan: unexpected call ${args.token}(${JSON.stringify(inputs)})`);
       }
+    },
+  };
+  return {
+    call: (args) => mocks.call(args),
+    newResource(args) {
+      const result = mocks.newResource(args);
+      onResource?.(args.type, args.name, result);
+      return result;
     },
   };
 }

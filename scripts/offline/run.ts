@@ -23,6 +23,12 @@ export interface PlannedResource {
     readonly ignoreChanges: readonly string[];
   };
   readonly dependsOn: readonly string[];
+  /** Physical id the mocks gave a custom resource (null for components). Always set by runOffline. */
+  readonly id?: string | null;
+  /** ARN the mocks computed, where the resource type has one (else null). Always set by runOffline. */
+  readonly arn?: string | null;
+  /** URNs of the resources whose outputs flow into this resource's inputs. Always set by runOffline. */
+  readonly inputDependencies?: readonly string[];
 }
 
 export interface Violation {
@@ -107,18 +113,22 @@ function settle<T>(o: pulumi.Output<T>): Promise<T> {
 }
 
 /** Awaits every Output and Promise in a value; secret values become "[secret]", assets become descriptions. */
-export async function resolveDeep(value: unknown): Promise<unknown> {
+export async function resolveDeep(value: unknown, deps?: Set<pulumi.Resource>): Promise<unknown> {
+  const again = (v: unknown) => resolveDeep(v, deps);
   if (pulumi.Output.isInstance(value)) {
+    // Every Output knows the resources its value came from: Pulumi's own dependency graph.
+    const internal = value as unknown as { allResources?: () => Promise<Set<pulumi.Resource>> };
+    if (deps && typeof internal.allResources === "function") for (const r of await internal.allResources()) deps.add(r);
     const [v, secret] = await Promise.all([settle(value), pulumi.isSecret(value)]);
-    return secret ? SECRET : resolveDeep(v);
+    return secret ? SECRET : again(v);
   }
-  if (value instanceof Promise) return resolveDeep(await value);
+  if (value instanceof Promise) return again(await value);
   if (pulumi.Resource.isInstance(value)) return settle(value.urn);
   if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) return describeAsset(value);
-  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(resolveDeep));
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(again));
   if (value !== null && typeof value === "object") {
     const entries = await Promise.all(
-      Object.entries(value).filter(([, v]) => v !== undefined).map(async ([k, v]) => [k, await resolveDeep(v)] as const),
+      Object.entries(value).filter(([, v]) => v !== undefined).map(async ([k, v]) => [k, await again(v)] as const),
     );
     return Object.fromEntries(entries);
   }
@@ -161,7 +171,12 @@ export interface OfflineRun {
 export async function runOffline(run: OfflineRun): Promise<Plan> {
   const region = run.config["aws:region"] ?? "us-east-1";
   pulumi.runtime.setAllConfig(run.config, run.secretKeys ?? []);
-  await pulumi.runtime.setMocks(createMocks({ region }), run.project, run.stack, false);
+  const computed = new Map<string, { id: string | undefined; state: Record<string, unknown> }[]>();
+  const onResource = (type: string, name: string, result: { id: string | undefined; state: Record<string, unknown> }) => {
+    const key = `${type}::${name}`;
+    computed.set(key, [...(computed.get(key) ?? []), result]);
+  };
+  await pulumi.runtime.setMocks(createMocks({ region, onResource }), run.project, run.stack, false);
   const recorded: Recorded[] = [];
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -179,13 +194,16 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
     // Pulumi's protect is inherited from the parent unless set; recorded order is parent-first.
     const protect = r.opts.protect ?? (r.opts.parent ? protectOf.get(r.opts.parent) ?? false : false);
     protectOf.set(r.resource, protect);
+    const state = pulumi.CustomResource.isInstance(r.resource) ? computed.get(`${r.type}::${r.name}`)?.shift() : undefined;
+    const deps = new Set<pulumi.Resource>();
+    const inputs = (await resolveDeep(r.props ?? {}, deps)) as Record<string, unknown>;
     resources.push({
       urn: urns.get(r.resource)!,
       type: r.type,
       name: r.name,
       parent: r.opts.parent ? urns.get(r.opts.parent) ?? (await settle(r.opts.parent.urn)) : null,
       custom: pulumi.CustomResource.isInstance(r.resource),
-      inputs: (await resolveDeep(r.props ?? {})) as Record<string, unknown>,
+      inputs,
       options: {
         protect,
         retainOnDelete: r.opts.retainOnDelete ?? false,
@@ -195,6 +213,9 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
       dependsOn: await Promise.all(
         list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map((d) => urns.get(d) ?? settle(d.urn)),
       ),
+      id: state?.id ?? null,
+      arn: typeof state?.state.arn === "string" ? state.state.arn : null,
+      inputDependencies: await Promise.all([...deps].filter((d) => d !== r.resource).map((d) => urns.get(d) ?? settle(d.urn))),
     });
   }
   return {

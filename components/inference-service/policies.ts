@@ -1,0 +1,198 @@
+// Documents of the inference service (IAM, S3 bucket policy, ECR lifecycle policy), built as typed objects by pure
+// functions. The component calls them inside `pulumi.all(...).apply(...)` and passes `JSON.stringify(doc)` on.
+// Least privilege: every Allow names its actions and resources; the only `*` resource is ecr:GetAuthorizationToken,
+// which has no resource-level permissions.
+
+export const POLICY_VERSION = "2012-10-17";
+
+export type Principal = { readonly Service: string } | { readonly AWS: string } | "*";
+export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: Principal;
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Condition;
+}
+
+export interface PolicyDocument {
+  readonly Version: typeof POLICY_VERSION;
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** A model object in S3. */
+export interface S3Object {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * Parses `s3://<bucket>/<key>` naming one object. Throws naming the `modelUri` arg when the URI is not an S3 URI, the
+ * bucket name breaks S3's rules, the key is empty or a prefix (ends in `/`), or the key holds IAM wildcard or policy
+ * variable characters (`*`, `?`, `$`) that would widen the task role's grant.
+ */
+export function parseS3Uri(uri: string): S3Object {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(`modelUri '${uri}' must be s3://<bucket>/<key>`);
+  const [, bucket, key] = match;
+  if (!BUCKET.test(bucket) || bucket.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+    throw new Error(`modelUri '${uri}': '${bucket}' is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')`);
+  }
+  if (key.endsWith("/")) throw new Error(`modelUri '${uri}' must name an object, not a prefix ending in '/'`);
+  if (/[*?$]/.test(key)) throw new Error(`modelUri '${uri}': the key must not contain '*', '?' or '$'`);
+  return { bucket, key };
+}
+
+/** ECR lifecycle policy: untagged images expire a day after push; of tagged images, the newest `keepImages` stay. */
+export function ecrLifecyclePolicy(keepImages: number) {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: "Expire untagged images one day after push",
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${keepImages} tagged images`,
+        selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: keepImages },
+        action: { type: "expire" },
+      },
+    ],
+  };
+}
+
+/**
+ * Trust policy letting ECS tasks assume a role. With `account`, only tasks of that account may (the confused-deputy
+ * guard AWS documents for task roles: `aws:SourceAccount` and an `aws:SourceArn` of that account's ECS resources).
+ */
+export function ecsTasksTrustPolicy(scope?: { partition: string; region: string; account: string }): PolicyDocument {
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        ...(scope
+          ? {
+              Condition: {
+                StringEquals: { "aws:SourceAccount": scope.account },
+                ArnLike: { "aws:SourceArn": `arn:${scope.partition}:ecs:${scope.region}:${scope.account}:*` },
+              },
+            }
+          : {}),
+      },
+    ],
+  };
+}
+
+/**
+ * What the ECS agent needs to start the task, scoped: pull from the given repositories and write to the task's log
+ * group (an inline equivalent of AmazonECSTaskExecutionRolePolicy, which grants both on every resource).
+ */
+export function executionRolePolicy(args: { repositoryArns: readonly string[]; logGroupArn: string }): PolicyDocument {
+  if (args.repositoryArns.length === 0) throw new Error("executionRolePolicy: repositoryArns must not be empty");
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      // GetAuthorizationToken has no resource-level permissions: "*" is the only resource it accepts.
+      { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+      {
+        Sid: "EcrPull",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: [...args.repositoryArns],
+      },
+      {
+        Sid: "Logs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${args.logGroupArn}:log-stream:*`],
+      },
+    ],
+  };
+}
+
+/** The task role's only permission: read the one model object the service loads at start-up. */
+export function taskRolePolicy(partition: string, model: S3Object): PolicyDocument {
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      { Sid: "ReadModel", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:${partition}:s3:::${model.bucket}/${model.key}`] },
+    ],
+  };
+}
+
+/**
+ * Elastic Load Balancing's log-delivery account per region, for regions opened before August 2022 (AWS's "Enable
+ * access logs for your Application Load Balancer" guide). Regions opened since accept only the
+ * `logdelivery.elasticloadbalancing.amazonaws.com` service principal.
+ */
+export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
+  "us-east-1": "127311923021",
+  "us-east-2": "033677994240",
+  "us-west-1": "027434742980",
+  "us-west-2": "797873946194",
+  "af-south-1": "098369216593",
+  "ap-east-1": "754344448648",
+  "ap-southeast-3": "589379963580",
+  "ap-south-1": "718504428378",
+  "ap-northeast-3": "383597477331",
+  "ap-northeast-2": "600734575887",
+  "ap-southeast-1": "114774131450",
+  "ap-southeast-2": "783225319266",
+  "ap-northeast-1": "582318560864",
+  "ca-central-1": "985666609251",
+  "eu-central-1": "054676820928",
+  "eu-west-1": "156460612806",
+  "eu-west-2": "652711504416",
+  "eu-south-1": "635631232127",
+  "eu-west-3": "009996457667",
+  "eu-north-1": "897822967062",
+  "me-south-1": "076674570225",
+  "sa-east-1": "507241528517",
+  "us-gov-west-1": "048591011584",
+  "us-gov-east-1": "190560391635",
+  "cn-north-1": "638102146993",
+  "cn-northwest-1": "037604701340",
+};
+
+/**
+ * Policy of the ALB access-log bucket: TLS-only access, and log delivery allowed to write under
+ * `AWSLogs/<account>/` only. Delivery is granted to the `logdelivery.elasticloadbalancing.amazonaws.com` service
+ * principal (regions opened since August 2022) and, in older regions, also to the region's ELB account, which is
+ * what those regions still use.
+ */
+export function accessLogBucketPolicy(args: { partition: string; region: string; account: string; bucketArn: string }): PolicyDocument {
+  const logs = `${args.bucketArn}/AWSLogs/${args.account}/*`;
+  const elbAccount = ELB_LOG_DELIVERY_ACCOUNTS[args.region];
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [args.bucketArn, `${args.bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "ElbLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: logs,
+      },
+      ...(elbAccount
+        ? [{ Sid: "ElbAccountLogDelivery", Effect: "Allow" as const, Principal: { AWS: `arn:${args.partition}:iam::${elbAccount}:root` }, Action: "s3:PutObject", Resource: logs }]
+        : []),
+    ],
+  };
+}
