@@ -3,11 +3,9 @@
 //
 //   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
-const ROOT = path.resolve(__dirname, "..");
 const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]";
 
 /** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
@@ -91,18 +89,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
-  const { loadStackFiles, runOffline } = await import("./offline/run");
-  const files = loadStackFiles(ROOT, stack, values["config-file"] && path.resolve(values["config-file"]));
-  const plan = await runOffline({
-    project: files.project,
-    stack,
-    config: files.config,
-    secretKeys: files.secretKeys,
-    program: () => {
-      const exports = require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(exports).filter(([k]) => k !== "__esModule" && k !== "default"));
-    },
-  });
+  const { planStack } = await import("./offline/stack");
+  const { plan, files } = await planStack(stack, values["config-file"]);
   process.stdout.write(renderPlan(plan, files.config["aws:region"] ?? "?") + "\n");
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify(plan, null, 2) + "\n");
