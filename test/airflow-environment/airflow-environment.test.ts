@@ -1,0 +1,371 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AirflowEnvironment, DAG_SETTINGS, DEFAULT_SOURCE_DIR, WILDCARD_RESOURCE_ACTIONS } from "../../components/airflow-environment";
+import type { CostEstimate } from "../../components/pricing";
+import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
+const ENVIRONMENT = "aws:mwaa/environment:Environment";
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+
+const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:edge-mlops-prod-training";
+const FEATURE_GROUP_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/edge-mlops-prod-abalone";
+const KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b7f1c2e-1111-4222-8333-444455556666";
+const PRIVATE_SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"];
+
+/** A source folder like airflow/, with plugins.zip and startup.sh. */
+const full = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-full-"));
+const files: Record<string, string> = {
+  "dags/continuous_training.py": "from airflow import DAG\n",
+  "dags/lib/helpers.py": "def helper():\n    return 1\n",
+  "dags/__pycache__/continuous_training.cpython-312.pyc": "bytecode",
+  "requirements.txt": "apache-airflow-providers-amazon\n",
+  "plugins.zip": "PK\u0003\u0004 plugin archive",
+  "startup.sh": "#!/bin/sh\nexport EXTRA=1\n",
+};
+const sha256 = (content: string) => createHash("sha256").update(content).digest("hex");
+
+let plan: Plan;
+const estimates: Record<string, CostEstimate | undefined> = {};
+
+beforeAll(async () => {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(full, rel)), { recursive: true });
+    fs.writeFileSync(path.join(full, rel), content);
+  }
+  plan = await planProgram(
+    () => {
+      const prod = new AirflowEnvironment("prod", {
+        region: "eu-west-1",
+        enabled: true,
+        environmentName: "edge-mlops-prod",
+        airflowVersion: "2.10.3",
+        environmentClass: "mw1.medium",
+        minWorkers: 2,
+        maxWorkers: 10,
+        schedulers: 2,
+        webserverAccessMode: "PRIVATE_ONLY",
+        logLevels: { task: "INFO", scheduler: "ERROR" },
+        defaultTaskRetries: 3,
+        kmsKeyArn: KMS_KEY_ARN,
+        weeklyMaintenanceWindowStart: "SAT:22:30",
+        newDataPrefix: "incoming/",
+        archivePrefix: "archive/",
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: PRIVATE_SUBNETS,
+        dataBucketName: "edge-mlops-prod-data",
+        dataBucketArn: "arn:aws:s3:::edge-mlops-prod-data",
+        featureGroupName: "edge-mlops-prod-abalone",
+        featureGroupArn: FEATURE_GROUP_ARN,
+        stateMachineArn: STATE_MACHINE_ARN,
+        protect: true,
+        sourceDir: full,
+      });
+      // Subnets as an Output (the shared network's form), the repository's airflow/ folder, AWS-owned keys.
+      const staging = new AirflowEnvironment("staging", {
+        region: "eu-west-1",
+        enabled: true,
+        vpcId: pulumi.output("vpc-0fedcba9876543210"),
+        privateSubnetIds: pulumi.output(PRIVATE_SUBNETS.slice(0, 2)),
+        dataBucketName: pulumi.output("edge-mlops-staging-data"),
+        dataBucketArn: pulumi.output("arn:aws:s3:::edge-mlops-staging-data"),
+        featureGroupName: "edge-mlops-staging-abalone",
+        featureGroupArn: "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/edge-mlops-staging-abalone",
+        stateMachineArn: pulumi.output("arn:aws:states:eu-west-1:123456789012:stateMachine:edge-mlops-staging-training"),
+      });
+      const dev = new AirflowEnvironment("dev", { region: "eu-west-1", enabled: false, sourceDir: full });
+      Object.assign(estimates, { prod: prod.monthlyCostEstimate, staging: staging.monthlyCostEstimate, dev: dev.monthlyCostEstimate });
+      return {
+        prodVersions: prod.objectVersions,
+        prodConfigurationOptions: pulumi.unsecret(prod.configurationOptions!),
+        stagingConfigurationOptions: pulumi.unsecret(staging.configurationOptions!),
+        stagingVersions: staging.objectVersions,
+        prodEnvironmentArn: prod.environment!.arn,
+        prodWebserverUrl: prod.webserverUrl,
+        prodSecurityGroupId: prod.securityGroup!.id,
+        prodBucketArn: prod.dagBucket.arn,
+        stagingEnvironmentName: staging.environmentName,
+        devOptional: [dev.environment, dev.executionRole, dev.securityGroup, dev.webserverUrl].map((x) => x === undefined),
+      };
+    },
+    { stack: "test" },
+  );
+});
+
+afterAll(() => fs.rmSync(full, { recursive: true, force: true }));
+
+describe("DAG bucket", () => {
+  it("is named airflow-<name>-..., versioned, private, encrypted and TLS-only", () => {
+    const bucket = one(plan, BUCKET, "prod-dags");
+    expect(bucket.inputs).toEqual({ bucketPrefix: "airflow-prod-", forceDestroy: false });
+    const name = String(plan.outputs.prodBucketArn).replace("arn:aws:s3:::", "");
+    expect(name).toMatch(/^airflow-prod-[0-9a-f]{8}$/);
+
+    expect(one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-dags-versioning").inputs).toEqual({
+      bucket: name,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-dags-public-access").inputs).toEqual({
+      bucket: name,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-dags-encryption").inputs).toEqual({
+      bucket: name,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KMS_KEY_ARN }, bucketKeyEnabled: true }],
+    });
+    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "staging-dags-encryption").inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+    ]);
+
+    const policy = one(plan, "aws:s3/bucketPolicy:BucketPolicy", "prod-dags-policy");
+    expect(parseJson(policy.inputs.policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [plan.outputs.prodBucketArn, `${plan.outputs.prodBucketArn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+    expect(policy.dependsOn).toEqual([one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-dags-public-access").urn]);
+  });
+
+  it("is protected only where the args say so; an unprotected one can be destroyed with its object versions", () => {
+    expect(one(plan, BUCKET, "prod-dags").options.protect).toBe(true);
+    expect(one(plan, BUCKET, "staging-dags").options.protect).toBe(false);
+    expect(one(plan, BUCKET, "staging-dags").inputs.forceDestroy).toBe(true);
+    for (const r of plan.resources.filter((r) => r.name.startsWith("prod-") && r.type !== BUCKET)) expect(r.options.protect).toBe(false);
+  });
+});
+
+describe("uploads", () => {
+  it("uploads dags/** (no byte code) and the optional files, each with a content hash, after versioning is on", () => {
+    const objects = ofType(plan, OBJECT, "prod-");
+    expect(objects.map((o) => o.inputs.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
+    const versioning = one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-dags-versioning").urn;
+    const encryption = one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-dags-encryption").urn;
+    for (const o of objects) {
+      const key = String(o.inputs.key);
+      expect(o.name).toBe(`prod-${key}`);
+      expect(o.inputs.bucket).toMatch(/^airflow-prod-/);
+      expect(o.inputs.sourceHash).toBe(sha256(files[key]));
+      expect(o.inputs.source).toEqual({ asset: "file", path: path.relative(process.cwd(), path.join(full, key)) });
+      expect(o.dependsOn).toEqual([versioning, encryption]);
+    }
+  });
+
+  it("uploads the repository's airflow/ folder by default: DAGs and requirements.txt, nothing else", () => {
+    const keys = ofType(plan, OBJECT, "staging-").map((o) => String(o.inputs.key));
+    expect(keys).toContain("dags/continuous_training.py");
+    expect(keys).toContain("requirements.txt");
+    expect(keys.filter((k) => !k.startsWith("dags/"))).toEqual(["requirements.txt"]);
+    const requirements = ofType(plan, OBJECT, "staging-").find((o) => o.inputs.key === "requirements.txt")!;
+    expect(requirements.inputs.sourceHash).toBe(sha256(fs.readFileSync(path.join(DEFAULT_SOURCE_DIR, "requirements.txt"), "utf8")));
+  });
+});
+
+describe("MWAA environment (prod shape)", () => {
+  it("registers the stack's shape: PRIVATE_ONLY, all five logs, two private subnets, object versions wired", () => {
+    const env = one(plan, ENVIRONMENT, "prod-environment");
+    const versions = plan.outputs.prodVersions as Record<string, string>;
+    for (const v of ["requirements", "plugins", "startupScript"]) expect(versions[v]).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(Object.values(versions)).size).toBe(3);
+    expect(env.inputs).toEqual({
+      name: "edge-mlops-prod",
+      airflowVersion: "2.10.3",
+      environmentClass: "mw1.medium",
+      minWorkers: 2,
+      maxWorkers: 10,
+      schedulers: 2,
+      webserverAccessMode: "PRIVATE_ONLY",
+      executionRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\/prod-execution-role-[0-9a-f]{7}$/),
+      kmsKey: KMS_KEY_ARN,
+      weeklyMaintenanceWindowStart: "SAT:22:30",
+      sourceBucketArn: plan.outputs.prodBucketArn,
+      dagS3Path: "dags",
+      requirementsS3Path: "requirements.txt",
+      requirementsS3ObjectVersion: versions.requirements,
+      pluginsS3Path: "plugins.zip",
+      pluginsS3ObjectVersion: versions.plugins,
+      startupScriptS3Path: "startup.sh",
+      startupScriptS3ObjectVersion: versions.startupScript,
+      loggingConfiguration: {
+        dagProcessingLogs: { enabled: true, logLevel: "WARNING" },
+        schedulerLogs: { enabled: true, logLevel: "ERROR" },
+        taskLogs: { enabled: true, logLevel: "INFO" },
+        webserverLogs: { enabled: true, logLevel: "WARNING" },
+        workerLogs: { enabled: true, logLevel: "WARNING" },
+      },
+      // Stored as a secret by the provider; the same values are read through configurationOptions below.
+      airflowConfigurationOptions: "[secret]",
+      networkConfiguration: { securityGroupIds: [plan.outputs.prodSecurityGroupId], subnetIds: PRIVATE_SUBNETS.slice(0, 2) },
+    });
+    expect(plan.outputs.prodConfigurationOptions).toEqual({
+      "core.default_task_retries": "3",
+      "edge_mlops.data_bucket": "edge-mlops-prod-data",
+      "edge_mlops.new_data_prefix": "incoming/",
+      "edge_mlops.archive_prefix": "archive/",
+      "edge_mlops.feature_group_name": "edge-mlops-prod-abalone",
+      "edge_mlops.state_machine_arn": STATE_MACHINE_ARN,
+    });
+    expect(plan.outputs.prodEnvironmentArn).toBe("arn:aws:airflow:eu-west-1:123456789012:environment/edge-mlops-prod");
+    expect(plan.outputs.prodWebserverUrl).toMatch(/\.eu-west-1\.airflow\.amazonaws\.com$/);
+  });
+
+  it("waits for the role's permissions and the uploads before creating the environment", () => {
+    const env = one(plan, ENVIRONMENT, "prod-environment");
+    expect(env.dependsOn).toEqual([one(plan, ROLE_POLICY, "prod-execution-policy").urn, ...ofType(plan, OBJECT, "prod-").map((o) => o.urn)]);
+  });
+
+  it("omits the plugins and start-up script versions when those files are absent", () => {
+    const env = one(plan, ENVIRONMENT, "staging-environment").inputs;
+    const versions = plan.outputs.stagingVersions as Record<string, string>;
+    expect(Object.keys(versions)).toEqual(["requirements"]);
+    expect(env.requirementsS3ObjectVersion).toBe(versions.requirements);
+    for (const k of ["pluginsS3Path", "pluginsS3ObjectVersion", "startupScriptS3Path", "startupScriptS3ObjectVersion", "kmsKey"]) expect(env).not.toHaveProperty(k);
+    expect(env).toMatchObject({ name: "edge-mlops-test-staging", environmentClass: "mw1.small", minWorkers: 1, maxWorkers: 2, schedulers: 2, webserverAccessMode: "PRIVATE_ONLY" });
+    expect(plan.outputs.stagingEnvironmentName).toBe("edge-mlops-test-staging");
+    expect((env.networkConfiguration as { subnetIds: string[] }).subnetIds).toEqual(PRIVATE_SUBNETS.slice(0, 2));
+  });
+
+  it("passes every setting the DAG reads with conf.get('edge_mlops', ...) and nothing it does not read", () => {
+    const dag = fs.readFileSync(path.join(DEFAULT_SOURCE_DIR, "dags", "continuous_training.py"), "utf8");
+    const read = new Set([...dag.matchAll(/conf\.get\(\s*['"]edge_mlops['"]\s*,\s*['"]([a-z_]+)['"]\s*\)/g)].map((m) => `edge_mlops.${m[1]}`));
+    expect([...read].sort()).toEqual(Object.values(DAG_SETTINGS).sort());
+    const options = plan.outputs.stagingConfigurationOptions as Record<string, string>;
+    for (const key of read) expect(options[key]).toMatch(/\S/);
+  });
+
+  it("puts the environment in a security group that admits only itself and may reach anything", () => {
+    const sg = one(plan, SG, "prod-sg").inputs;
+    expect(sg.vpcId).toBe("vpc-0123456789abcdef0");
+    expect(sg.ingress).toEqual([{ description: "MWAA containers and VPC endpoints of this environment", protocol: "-1", fromPort: 0, toPort: 0, self: true }]);
+    expect(sg.egress).toEqual([{ description: "AWS APIs, metadata database, package index", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]);
+  });
+
+  it("estimates the monthly cost of the class in the stack's region", () => {
+    expect(estimates.prod).toEqual({
+      usd: 686.2,
+      breakdown: [
+        { item: "mwaa/mw1.medium/environment", quantity: 730, unit: "hour", usdPerUnit: 0.82, usd: 598.6 },
+        { item: "mwaa/mw1.medium/worker", quantity: 730, unit: "hour", usdPerUnit: 0.12, usd: 87.6 },
+      ],
+    });
+    expect(estimates.staging?.usd).toBe(394.2);
+  });
+});
+
+describe("execution role", () => {
+  it("is trusted by the two MWAA service principals only", () => {
+    expect(parseJson(one(plan, ROLE, "prod-execution-role").inputs.assumeRolePolicy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] }, Action: "sts:AssumeRole" }],
+    });
+  });
+
+  it("grants exactly the statements the environment and the DAG need, on their own resources", () => {
+    const policy = one(plan, ROLE_POLICY, "prod-execution-policy");
+    expect(policy.inputs.role).toMatch(/^prod-execution-role-/);
+    const doc = parseJson(policy.inputs.policy);
+    const bucket = String(plan.outputs.prodBucketArn);
+    expect(doc.Version).toBe("2012-10-17");
+    expect(doc.Statement).toEqual([
+      { Sid: "PublishEnvironmentMetrics", Effect: "Allow", Action: ["airflow:PublishMetrics"], Resource: [plan.outputs.prodEnvironmentArn] },
+      { Sid: "ReadDagBucket", Effect: "Allow", Action: ["s3:GetObject*", "s3:GetBucket*", "s3:List*"], Resource: [bucket, `${bucket}/*`] },
+      { Sid: "CheckAccountPublicAccessBlock", Effect: "Allow", Action: ["s3:GetAccountPublicAccessBlock"], Resource: ["*"] },
+      {
+        Sid: "WriteEnvironmentLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:PutLogEvents", "logs:GetLogEvents", "logs:GetLogRecord", "logs:GetLogGroupFields", "logs:GetQueryResults"],
+        Resource: ["arn:aws:logs:eu-west-1:123456789012:log-group:airflow-edge-mlops-prod-*"],
+      },
+      { Sid: "DescribeLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: ["*"] },
+      {
+        Sid: "PutEnvironmentMetrics",
+        Effect: "Allow",
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: ["*"],
+        Condition: { StringEquals: { "cloudwatch:namespace": "AmazonMWAA" } },
+      },
+      {
+        Sid: "UseCeleryQueues",
+        Effect: "Allow",
+        Action: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"],
+        Resource: ["arn:aws:sqs:eu-west-1:*:airflow-celery-*"],
+      },
+      {
+        Sid: "UseEnvironmentKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"],
+        Resource: [KMS_KEY_ARN],
+        Condition: { StringLike: { "kms:ViaService": ["sqs.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"] } },
+      },
+      { Sid: "StartTraining", Effect: "Allow", Action: ["states:StartExecution"], Resource: [STATE_MACHINE_ARN] },
+      {
+        Sid: "FollowTraining",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution"],
+        Resource: ["arn:aws:states:eu-west-1:123456789012:execution:edge-mlops-prod-training:*"],
+      },
+      {
+        Sid: "ListNewData",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: ["arn:aws:s3:::edge-mlops-prod-data"],
+        Condition: { StringLike: { "s3:prefix": ["incoming/", "incoming/*"] } },
+      },
+      { Sid: "ReadAndRemoveNewData", Effect: "Allow", Action: ["s3:GetObject", "s3:DeleteObject"], Resource: ["arn:aws:s3:::edge-mlops-prod-data/incoming/*"] },
+      { Sid: "WriteArchive", Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::edge-mlops-prod-data/archive/*"] },
+      { Sid: "WriteFeatureGroup", Effect: "Allow", Action: ["sagemaker:PutRecord", "sagemaker:DescribeFeatureGroup"], Resource: [FEATURE_GROUP_ARN] },
+    ]);
+  });
+
+  it("has no * action, no *FullAccess policy, and a * resource only for the documented exceptions", () => {
+    for (const name of ["prod", "staging"]) {
+      const doc = parseJson(one(plan, ROLE_POLICY, `${name}-execution-policy`).inputs.policy);
+      for (const st of doc.Statement as { Action: string[]; Resource?: string[]; NotResource?: string[] }[]) {
+        for (const action of st.Action) expect(action === "*" || /^[a-z0-9-]+:\*$/.test(action)).toBe(false);
+        if (st.Resource?.includes("*")) expect(st.Action.every((a) => (WILDCARD_RESOURCE_ACTIONS as readonly string[]).includes(a))).toBe(true);
+      }
+      const staging = (doc.Statement as { Sid: string; NotResource?: string[] }[]).find((s) => s.Sid === "UseCeleryQueueKey");
+      if (name === "staging") expect(staging?.NotResource).toEqual(["arn:aws:kms:*:123456789012:key/*"]);
+    }
+    expect(ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(0);
+    expect(ofType(plan, "aws:iam/policy:Policy")).toHaveLength(0);
+  });
+});
+
+describe("disabled (cost control)", () => {
+  it("keeps the DAG bucket and uploads but creates no environment, role or security group, and costs nothing", () => {
+    expect(one(plan, BUCKET, "dev-dags").inputs.bucketPrefix).toBe("airflow-dev-");
+    expect(ofType(plan, OBJECT, "dev-").map((o) => o.inputs.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
+    for (const type of [ENVIRONMENT, ROLE, ROLE_POLICY, SG]) expect(ofType(plan, type, "dev-")).toHaveLength(0);
+    expect(plan.outputs.devOptional).toEqual([true, true, true, true]);
+    expect(estimates.dev).toEqual({ usd: 0, breakdown: [] });
+  });
+});
+
+describe("component", () => {
+  it("has its type token and parents every child to itself", () => {
+    for (const name of ["prod", "staging", "dev"]) {
+      const component = one(plan, "edge-mlops:airflow:AirflowEnvironment", name);
+      const children = plan.resources.filter((r) => r.name.startsWith(`${name}-`));
+      expect(children.length).toBeGreaterThan(5);
+      for (const r of children) expect(r.parent).toBe(component.urn);
+    }
+  });
+});
