@@ -154,6 +154,14 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/**
+ * The mock monitor puts the root stack's type in every URN's type chain; the engine leaves it out
+ * (`urn:pulumi:dev::edge-mlops::aws:s3/bucket:Bucket::data`). Plans carry the engine's URNs.
+ */
+export function engineUrn(urn: string): string {
+  return urn.replace("::pulumi:pulumi:Stack$", "::");
+}
+
 function list<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
@@ -187,7 +195,7 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
   });
 
   const urns = new Map<pulumi.Resource, string>();
-  await Promise.all(recorded.map(async (r) => urns.set(r.resource, await settle(r.resource.urn))));
+  await Promise.all(recorded.map(async (r) => urns.set(r.resource, engineUrn(await settle(r.resource.urn)))));
   const protectOf = new Map<pulumi.Resource, boolean>();
   const resources: PlannedResource[] = [];
   for (const r of recorded) {
@@ -201,7 +209,7 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
       urn: urns.get(r.resource)!,
       type: r.type,
       name: r.name,
-      parent: r.opts.parent ? urns.get(r.opts.parent) ?? (await settle(r.opts.parent.urn)) : null,
+      parent: r.opts.parent ? urns.get(r.opts.parent) ?? engineUrn(await settle(r.opts.parent.urn)) : null,
       custom: pulumi.CustomResource.isInstance(r.resource),
       inputs,
       options: {
@@ -211,11 +219,11 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
         ignoreChanges: r.opts.ignoreChanges ?? [],
       },
       dependsOn: await Promise.all(
-        list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map((d) => urns.get(d) ?? settle(d.urn)),
+        list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map(async (d) => urns.get(d) ?? engineUrn(await settle(d.urn))),
       ),
       id: state?.id ?? null,
       arn: typeof state?.state.arn === "string" ? state.state.arn : null,
-      inputDependencies: await Promise.all([...deps].filter((d) => d !== r.resource).map((d) => urns.get(d) ?? settle(d.urn))),
+      inputDependencies: await Promise.all([...deps].filter((d) => d !== r.resource).map(async (d) => urns.get(d) ?? engineUrn(await settle(d.urn)))),
     });
   }
   return {
