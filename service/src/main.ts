@@ -1,0 +1,54 @@
+/**
+ * Entry point of the inference service (bundled to service/dist/server.js; /app/dist/server.js in
+ * the image). Starts listening at once (/health answers 503 until the model is loaded), loads the
+ * model from MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: stop accepting, finish
+ * in-flight requests, exit 0 — or exit 1 after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
+ * A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
+ */
+import { readConfig } from "./config";
+import { Logger } from "./log";
+import { defaultModelPath, loadModel } from "./model";
+import { InferenceService } from "./server";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig(process.env);
+  } catch (err) {
+    new Logger().log("error", `config error: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const log = new Logger(config.logLevel);
+  const service = new InferenceService({ log });
+
+  const stop = (signal: NodeJS.Signals): void => {
+    log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
+    void service.shutdown(config.shutdownTimeoutMs).then((drained) => {
+      if (drained) log.log("info", "stopped");
+      else log.log("error", `in-flight requests cut after ${config.shutdownTimeoutMs} ms`);
+      process.exit(drained ? 0 : 1);
+    });
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+
+  try {
+    const address = await service.listen(config.port, config.host);
+    log.log("info", "listening", { address: address.address, port: address.port });
+  } catch (err) {
+    log.log("error", `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+
+  const uri = config.modelUri ?? defaultModelPath(__dirname);
+  try {
+    const model = await loadModel(uri);
+    service.setModel(model);
+    log.log("info", "model loaded", { model_version: model.model_version, model_uri: uri, trees: model.trees.length });
+  } catch (err) {
+    log.log("error", (err as Error).message);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { Predictor } from "../../service/src/predictor";
+import { MAX_BODY_BYTES } from "../../service/src/server";
+import { call, fixture, parseRaw, post, rawConnect, startService } from "./support";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const { instances, predictions, model_version } = fixture();
+const good = instances[0]!;
+
+describe("inference service over loopback HTTP", () => {
+  let ctx: Awaited<ReturnType<typeof startService>>;
+  beforeAll(async () => {
+    ctx = await startService();
+  });
+  afterAll(async () => {
+    await ctx.service.shutdown(1_000);
+  });
+
+  it("POST /forecast returns scikit-learn's predictions within 1e-6 and the model version", async () => {
+    const reply = await post(ctx.port, { instances });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-type"]).toBe("application/json; charset=utf-8");
+    const body = reply.json();
+    expect(Object.keys(body)).toEqual(["predictions", "model_version"]);
+    expect(body.model_version).toBe(model_version);
+    expect(body.predictions).toHaveLength(200);
+    body.predictions.forEach((p: number, i: number) => expect(Math.abs(p - predictions[i]!)).toBeLessThan(1e-6));
+  });
+
+  it("accepts a charset parameter and a query string", async () => {
+    const reply = await call(ctx.port, "POST", "/forecast?debug=1", JSON.stringify({ instances: [good] }), {
+      "content-type": "Application/JSON; charset=UTF-8",
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.json().predictions[0]).toBeCloseTo(predictions[0]!, 12);
+  });
+
+  it("GET /health is 200 with a loaded model, GET /model gives metadata without trees", async () => {
+    expect((await call(ctx.port, "GET", "/health")).json()).toEqual({ status: "ok" });
+    const head = await call(ctx.port, "HEAD", "/health");
+    expect([head.status, head.text]).toEqual([200, ""]);
+    const meta = (await call(ctx.port, "GET", "/model")).json();
+    expect(meta.model_version).toBe(model_version);
+    expect(meta.trees).toBeUndefined();
+    expect(meta.tree_count).toBe(100);
+    expect(meta.features).toHaveLength(10);
+    expect(Object.keys(meta.training_statistics.features)).toEqual([
+      "length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight",
+    ]);
+    expect(meta.metrics.train.rows).toBe(4177);
+  });
+
+  it("returns a request id: the caller's when sane, a fresh UUID otherwise", async () => {
+    const own = await call(ctx.port, "GET", "/health", undefined, { "x-request-id": "trace-42.a_b:c" });
+    expect(own.headers["x-request-id"]).toBe("trace-42.a_b:c");
+    const bad = await call(ctx.port, "GET", "/health", undefined, { "x-request-id": "x".repeat(200) });
+    expect(bad.headers["x-request-id"]).toMatch(UUID);
+    const none = await call(ctx.port, "GET", "/health");
+    expect(none.headers["x-request-id"]).toMatch(UUID);
+  });
+
+  it("writes one JSON log line per request and one EMF line per forecast", async () => {
+    ctx.lines.length = 0;
+    const body = { instances: instances.slice(0, 3) };
+    const reply = await call(ctx.port, "POST", "/forecast", JSON.stringify(body), {
+      "content-type": "application/json",
+      "x-request-id": "emf-check",
+    });
+    await call(ctx.port, "GET", "/nowhere", undefined, { "x-request-id": "missing-route" });
+    const [log, emf, notFound, ...rest] = ctx.parsed();
+    expect(rest).toEqual([]);
+    expect(log).toMatchObject({ level: "info", msg: "request", request_id: "emf-check", method: "POST", path: "/forecast", status: 200, instances: 3 });
+    expect(typeof log!.duration_ms).toBe("number");
+    expect(new Date(log!.time).toISOString()).toBe(log!.time);
+    expect(notFound).toMatchObject({ request_id: "missing-route", method: "GET", path: "/nowhere", status: 404, instances: 0 });
+    expect(notFound!.error).toContain("no route for /nowhere");
+
+    const got = reply.json().predictions as number[];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(emf!._aws).toEqual({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [{ Namespace: "EdgeMlops/Inference", Dimensions: [["ModelVersion"]], Metrics: expect.any(Array) }],
+    });
+    expect(emf!._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual([
+      "RequestCount", "PredictionMean", "Feature_length_Mean", "Feature_diameter_Mean", "Feature_height_Mean",
+      "Feature_whole_weight_Mean", "Feature_shucked_weight_Mean", "Feature_viscera_weight_Mean", "Feature_shell_weight_Mean",
+    ]);
+    expect(emf!.ModelVersion).toBe(model_version);
+    expect(emf!.RequestCount).toBe(1);
+    expect(emf!.PredictionMean).toBeCloseTo(mean(got), 12);
+    for (const field of ["length", "height", "shell_weight"]) {
+      expect(emf![`Feature_${field}_Mean`]).toBeCloseTo(mean(body.instances.map((i) => i[field] as number)), 12);
+    }
+  });
+
+  const bigValid = JSON.stringify({ instances: [good] }).replace("}]}", `}]${" ".repeat(MAX_BODY_BYTES)}}`);
+  const oneInf = JSON.stringify({ instances: [good] }).replace(`"height":${good.height}`, '"height":1e999');
+  const nested = (depth: number) => `{"instances":[${JSON.stringify(good).replace(`"length":${good.length}`, `"length":${"[".repeat(depth)}${"]".repeat(depth)}`)}]}`;
+  const badInputs: Array<[string, () => ReturnType<typeof call>, number, string | null, string]> = [
+    ["malformed JSON", () => post(ctx.port, '{"instances": ['), 400, null, "request body is not valid JSON"],
+    ["NaN literal", () => post(ctx.port, '{"instances": [{"length": NaN}]}'), 400, null, "request body is not valid JSON"],
+    ["an empty body", () => post(ctx.port, ""), 400, null, "request body is empty"],
+    ["invalid UTF-8", () => post(ctx.port, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, null, "request body is not valid UTF-8"],
+    ["text/plain", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "text/plain" }), 415, null, 'content-type must be application/json (utf-8), got "text/plain"'],
+    ["no content type", () => post(ctx.port, JSON.stringify({ instances: [good] }), {}), 415, null, "none given"],
+    ["a latin-1 charset", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "application/json; charset=iso-8859-1" }), 415, null, "content-type must be application/json"],
+    ["a missing field", () => post(ctx.port, { instances: [good, good, good, { ...good, height: undefined }] }), 400, "instances[3].height", "is required"],
+    ["an extra field", () => post(ctx.port, { instances: [{ ...good, colour: "red" }] }), 400, "instances[0].colour", "unknown field"],
+    ["an extra top-level field", () => post(ctx.port, { instances: [good], debug: true }), 400, "debug", "unknown field"],
+    ["a string for a number", () => post(ctx.port, { instances: [{ ...good, diameter: "0.4" }] }), 400, "instances[0].diameter", "must be a number, got string"],
+    ["Infinity via 1e999", () => post(ctx.port, oneInf), 400, "instances[0].height", "must be a finite number"],
+    ["a negative size", () => post(ctx.port, { instances: [{ ...good, length: -1 }] }), 400, "instances[0].length", "must be >= 0, got -1"],
+    ["an unknown sex", () => post(ctx.port, { instances: [good, { ...good, sex: "U" }] }), 400, "instances[1].sex", 'must be one of M, F, I, got "U"'],
+    ["zero instances", () => post(ctx.port, { instances: [] }), 400, "instances", "must hold 1 to 1000 instances, got 0"],
+    ["1001 instances", () => post(ctx.port, { instances: Array(1001).fill(good) }), 400, "instances", "got 1001"],
+    ["deeply nested JSON", () => post(ctx.port, nested(200_000)), 400, "instances[0].length", "must be a number, got array"],
+    ["a declared body over 1 MiB", () => post(ctx.port, bigValid, { "content-type": "application/json", "content-length": bigValid.length }), 413, null, "request body exceeds 1048576 bytes"],
+    ["a chunked body over 1 MiB", () => post(ctx.port, bigValid, { "content-type": "application/json", "transfer-encoding": "chunked" }), 413, null, "request body exceeds 1048576 bytes"],
+    ["GET /forecast", () => call(ctx.port, "GET", "/forecast"), 405, null, "method GET not allowed on /forecast; allowed: POST"],
+    ["POST /health", () => call(ctx.port, "POST", "/health", "{}"), 405, null, "allowed: GET, HEAD"],
+    ["DELETE /model", () => call(ctx.port, "DELETE", "/model"), 405, null, "allowed: GET, HEAD"],
+    ["an unknown path", () => call(ctx.port, "GET", "/predict"), 404, null, "no route for /predict"],
+  ];
+
+  it.each(badInputs)("answers %s with a 4xx JSON error and the field at fault", async (_name, send, status, field, message) => {
+    const reply = await send();
+    expect(reply.status).toBe(status);
+    expect(reply.headers["content-type"]).toBe("application/json; charset=utf-8");
+    const body = reply.json();
+    expect(Object.keys(body)).toEqual(["error", "field"]);
+    expect(body.field).toBe(field);
+    expect(body.error).toContain(message);
+  });
+
+  it("names the allowed methods in a 405's Allow header", async () => {
+    expect((await call(ctx.port, "PUT", "/forecast", "{}")).headers.allow).toBe("POST");
+    expect((await call(ctx.port, "POST", "/model", "{}")).headers.allow).toBe("GET, HEAD");
+  });
+
+  it("answers a request Node cannot parse with 400 JSON", async () => {
+    const conn = await rawConnect(ctx.port);
+    conn.socket.write("BREW /pot HTCPCP/1.0\r\n\r\n");
+    await conn.closed;
+    const reply = parseRaw(conn.received());
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ error: "malformed HTTP request: Bad Request", field: null });
+  });
+
+  it("answers oversized headers with 431 JSON", async () => {
+    const conn = await rawConnect(ctx.port);
+    conn.socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
+    await conn.closed;
+    expect(parseRaw(conn.received()).status).toBe(431);
+  });
+
+  it("turns an unexpected internal error into a 500 JSON answer and keeps serving", async () => {
+    ctx.lines.length = 0;
+    const spy = vi.spyOn(Predictor.prototype, "predict").mockImplementationOnce(() => {
+      throw new Error("tree table corrupted");
+    });
+    try {
+      const reply = await post(ctx.port, { instances: [good] });
+      expect(reply.status).toBe(500);
+      expect(reply.json()).toEqual({ error: "internal error", field: null });
+      const [log] = ctx.parsed();
+      expect(log).toMatchObject({ level: "error", msg: "request", status: 500 });
+      expect(log!.error).toContain("Error: tree table corrupted");
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await post(ctx.port, { instances: [good] })).status).toBe(200);
+  });
+
+  it("is still healthy and correct after all the bad input", async () => {
+    expect((await call(ctx.port, "GET", "/health")).status).toBe(200);
+    const reply = await post(ctx.port, { instances: instances.slice(0, 5) });
+    expect(reply.json()).toEqual({ predictions: predictions.slice(0, 5), model_version });
+  });
+});
+
+describe("service lifecycle", () => {
+  it("answers 503 until a model is loaded", async () => {
+    const ctx = await startService(null);
+    try {
+      const health = await call(ctx.port, "GET", "/health");
+      expect([health.status, health.json()]).toEqual([503, { status: "loading" }]);
+      const forecast = await post(ctx.port, { instances: [good] });
+      expect([forecast.status, forecast.json()]).toEqual([503, { error: "model not loaded yet", field: null }]);
+      expect((await call(ctx.port, "GET", "/model")).status).toBe(503);
+    } finally {
+      await ctx.service.shutdown(1_000);
+    }
+  });
+
+  it("on shutdown reports 503 draining, finishes in-flight requests, then refuses connections", async () => {
+    const ctx = await startService();
+    const body = JSON.stringify({ instances: [good] });
+    const inFlight = await rawConnect(ctx.port);
+    inFlight.socket.write(
+      `POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+    );
+    const healthCheck = await rawConnect(ctx.port);
+    healthCheck.socket.write("GET /health HTTP/1.1\r\nHost: x\r\n");
+    await new Promise((r) => setTimeout(r, 50));
+
+    const drained = ctx.service.shutdown(5_000);
+    expect(ctx.service.ready).toBe(false);
+    healthCheck.socket.write("\r\n");
+    await healthCheck.closed;
+    const health = parseRaw(healthCheck.received());
+    expect([health.status, JSON.parse(health.body), health.headers.connection]).toEqual([503, { status: "draining" }, "close"]);
+
+    inFlight.socket.write(body.slice(20));
+    await inFlight.closed;
+    const answer = parseRaw(inFlight.received());
+    expect(answer.status).toBe(200);
+    expect(answer.headers.connection).toBe("close");
+    expect(JSON.parse(answer.body)).toEqual({ predictions: [predictions[0]], model_version });
+    await expect(drained).resolves.toBe(true);
+    await expect(call(ctx.port, "GET", "/health")).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("cuts connections that outlive the shutdown timeout", async () => {
+    const ctx = await startService();
+    const stuck = await rawConnect(ctx.port);
+    stuck.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await expect(ctx.service.shutdown(200)).resolves.toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    await stuck.closed;
+  });
+});

@@ -1,0 +1,142 @@
+/** The built bundle as a child process: default model path, start-up failures, SIGTERM drain. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture, MODEL_PATH, modelText, parseRaw, rawConnect, ROOT, waitFor } from "./support";
+
+interface Child {
+  proc: ChildProcess;
+  lines: () => Array<Record<string, any>>;
+  exited: Promise<number | null>;
+}
+
+let app: string;
+let bundle: string;
+
+beforeAll(() => {
+  // Same layout as the image: <app>/dist/server.js next to <app>/model/model.json.
+  app = mkdtempSync(join(tmpdir(), "service-bundle-"));
+  bundle = join(app, "dist", "server.js");
+  const build = spawnSync(process.execPath, [join(ROOT, "service", "build.mjs"), "--outfile", bundle], { encoding: "utf8" });
+  expect(build.status, build.stderr).toBe(0);
+  mkdirSync(join(app, "model"));
+  copyFileSync(MODEL_PATH, join(app, "model", "model.json"));
+});
+
+afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+function run(env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, [bundle], {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  proc.stderr!.resume();
+  const exited = new Promise<number | null>((done) => proc.once("exit", (code) => done(code)));
+  const lines = () =>
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, any>);
+  return { proc, lines, exited };
+}
+
+async function ready(child: Child): Promise<number> {
+  await waitFor("model loaded", () => child.lines().some((l) => l.msg === "model loaded" || l.level === "error"));
+  const listening = child.lines().find((l) => l.msg === "listening");
+  expect(child.lines().find((l) => l.msg === "model loaded")).toBeDefined();
+  return listening!.port as number;
+}
+
+describe("service bundle", () => {
+  it("loads the shipped model from ../model relative to the bundle", async () => {
+    const child = run({});
+    const port = await ready(child);
+    const loaded = child.lines().find((l) => l.msg === "model loaded")!;
+    expect(loaded).toMatchObject({ level: "info", model_version: fixture().model_version, model_uri: join(app, "model", "model.json"), trees: 100 });
+    expect(port).toBeGreaterThan(0);
+    child.proc.kill("SIGINT");
+    expect(await child.exited).toBe(0);
+  });
+
+  it("drains an in-flight request on SIGTERM, then exits 0", async () => {
+    const child = run({ SHUTDOWN_TIMEOUT_MS: "5000" });
+    const port = await ready(child);
+    const { instances, predictions, model_version } = fixture();
+    const body = JSON.stringify({ instances: instances.slice(0, 2) });
+    const conn = await rawConnect(port);
+    conn.socket.write(`POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    conn.socket.write(body.slice(0, 30));
+    await new Promise((r) => setTimeout(r, 100));
+
+    child.proc.kill("SIGTERM");
+    await waitFor("draining", () => child.lines().some((l) => l.msg === "draining"));
+    expect(child.proc.exitCode).toBeNull();
+    await expect(rawConnect(port)).rejects.toThrow(/ECONNREFUSED/);
+
+    conn.socket.write(body.slice(30));
+    await conn.closed;
+    const reply = parseRaw(conn.received());
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toEqual({ predictions: predictions.slice(0, 2), model_version });
+    expect(await child.exited).toBe(0);
+    const msgs = child.lines().map((l) => l.msg ?? (l._aws ? "(EMF metrics)" : "?"));
+    expect(msgs.slice(-4)).toEqual(["draining", "request", "(EMF metrics)", "stopped"]);
+    expect(child.lines().find((l) => l.msg === "draining")).toMatchObject({ signal: "SIGTERM", timeout_ms: 5000 });
+  });
+
+  it("exits 1 after the shutdown timeout when a request never completes", async () => {
+    const child = run({ SHUTDOWN_TIMEOUT_MS: "300" });
+    const port = await ready(child);
+    const conn = await rawConnect(port);
+    conn.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{");
+    await new Promise((r) => setTimeout(r, 100));
+    child.proc.kill("SIGTERM");
+    expect(await child.exited).toBe(1);
+    expect(child.lines().at(-1)).toMatchObject({ level: "error", msg: "in-flight requests cut after 300 ms" });
+  });
+
+  it("stops with one error line when the model file fails validation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bad-model-"));
+    const bad = JSON.parse(modelText());
+    bad.trees[3].left[2] = 1;
+    writeFileSync(join(dir, "model.json"), JSON.stringify(bad));
+    try {
+      const child = run({ MODEL_URI: join(dir, "model.json") });
+      expect(await child.exited).toBe(1);
+      const errors = child.lines().filter((l) => l.level === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.msg).toBe(`model ${join(dir, "model.json")}: trees[3].left[2]: child 1 must be after node 2 and below 15`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stops with one line for a bad setting", async () => {
+    const child = run({ PORT: "5000x" });
+    expect(await child.exited).toBe(1);
+    expect(child.lines()).toEqual([
+      { level: "error", time: expect.any(String), msg: 'config error: PORT="5000x": must be an integer from 0 to 65535' },
+    ]);
+  });
+
+  it("stops with one line when the port is taken", async () => {
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const child = run({ PORT: String(port) });
+      expect(await child.exited).toBe(1);
+      const [line] = child.lines();
+      expect(line).toMatchObject({ level: "error" });
+      expect(line!.msg).toContain(`cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    } finally {
+      holder.close();
+    }
+  });
+});
