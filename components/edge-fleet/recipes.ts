@@ -36,7 +36,7 @@ export const HUB_IMAGES: readonly string[] = [
 /** Default port of the inference service on the device. */
 export const DEFAULT_INFERENCE_PORT = 8080;
 /** uid:gid the inference container runs as (never root). */
-export const INFERENCE_CONTAINER_USER = "1000:1000";
+export const INFERENCE_CONTAINER_USER = "65532:65532";
 
 export type DependencyType = "HARD" | "SOFT";
 
@@ -232,7 +232,10 @@ export interface InferenceRecipeArgs {
   readonly version: string;
   /** `docker:` URI of the inference service image in private ECR, pinned by tag or digest. */
   readonly imageUri: string;
-  /** `s3://bucket/key` of the model artifact (`model.json`) the service loads. */
+  /**
+   * `s3://bucket/key` of the model artifact (`model.json`) the service loads, or `""` for the
+   * model built into the image (the service treats an empty `MODEL_URI` as unset).
+   */
   readonly modelUri: string;
   /**
    * Port the service listens on (host network, non-root, so 1024-65535).
@@ -258,8 +261,8 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   if (!isPrivateEcrImage(args.imageUri)) {
     fail(fn, `imageUri ${describeValue(args.imageUri)} must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)`);
   }
-  const model = typeof args.modelUri === "string" ? S3_URI_PATTERN.exec(args.modelUri) : null;
-  if (!model) fail(fn, `modelUri ${describeValue(args.modelUri)} must be an s3://bucket/key URI`);
+  const model = typeof args.modelUri === "string" && (args.modelUri === "" || S3_URI_PATTERN.test(args.modelUri));
+  if (!model) fail(fn, `modelUri ${describeValue(args.modelUri)} must be an s3://bucket/key URI, or "" for the image's built-in model`);
   const port = args.port ?? DEFAULT_INFERENCE_PORT;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     fail(fn, `port ${describeValue(port)} must be an integer from 1024 to 65535 (the container is not root)`);

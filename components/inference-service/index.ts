@@ -51,7 +51,7 @@ export interface InferenceImageBuildArgs {
   readonly context?: string;
   /** Dockerfile, relative to the project directory. @default "service/Dockerfile" */
   readonly dockerfile?: string;
-  /** Files and folders, relative to `context`, whose content decides the image tag. @default ["service", "package-lock.json"] */
+  /** Files and folders, relative to `context`, whose content decides the image tag. @default ["service", "package.json", "package-lock.json"] (what service/Dockerfile copies) */
   readonly contentPaths?: readonly string[];
 }
 
@@ -125,7 +125,7 @@ export interface InferenceServiceArgs {
   readonly image?: pulumi.Input<string>;
   /** Container Insights flavour of the cluster ("enhanced" adds task- and container-level metrics). @default "enabled" */
   readonly containerInsights?: "enabled" | "enhanced";
-  /** Non-root user (`uid[:gid]` or name) the container runs as. @default "1000:1000" */
+  /** Non-root user (`uid[:gid]` or name) the container runs as. @default "65532:65532" */
   readonly user?: string;
   /** Seconds the container gets after SIGTERM to drain before it is killed (Fargate allows 2-120). @default 30 */
   readonly stopTimeoutSeconds?: number;
@@ -171,7 +171,7 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
   if (!(platform in PLATFORM_ARCHITECTURE)) fail(`platform '${platform}' must be linux/amd64 or linux/arm64`);
   const containerInsights = args.containerInsights ?? "enabled";
   if (containerInsights !== "enabled" && containerInsights !== "enhanced") fail(`containerInsights '${containerInsights}' must be enabled or enhanced`);
-  const user = args.user ?? "1000:1000";
+  const user = args.user ?? "65532:65532";
   if (!USER.test(user)) fail(`user '${user}' must be uid[:gid] or a user name`);
   if (/^(0|root)(:|$)/.test(user)) fail(`user '${user}' must not be root`);
   const logRetentionDays = args.logRetentionDays ?? 30;
@@ -199,7 +199,7 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
       fail((e as Error).message);
     }
   }
-  const contentPaths = args.build?.contentPaths ?? ["service", "package-lock.json"];
+  const contentPaths = args.build?.contentPaths ?? ["service", "package.json", "package-lock.json"];
   if (contentPaths.length === 0) fail("build.contentPaths must name at least one file or folder");
   const image =
     args.image !== undefined

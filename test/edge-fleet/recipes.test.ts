@@ -119,7 +119,7 @@ describe("inferenceRecipe", () => {
               Script:
                 `docker rm -f ${name} >/dev/null 2>&1 || true\n` +
                 `docker run -d --name ${name} --restart unless-stopped ` +
-                "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 1000:1000 " +
+                "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 65532:65532 " +
                 "--cap-drop ALL --security-opt no-new-privileges --network host -e MODEL_URI -e PORT " +
                 "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN " +
                 "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2",

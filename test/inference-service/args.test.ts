@@ -39,9 +39,9 @@ describe("resolveInferenceServiceArgs", () => {
       keepImages: 10,
       stopTimeoutSeconds: 30,
       containerInsights: "enabled",
-      user: "1000:1000",
+      user: "65532:65532",
       protect: false,
-      image: { kind: "build", context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package-lock.json"] },
+      image: { kind: "build", context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package.json", "package-lock.json"] },
     });
     expect(s.model).toBeUndefined();
     expect(s.loadBalancer).toEqual({

@@ -47,7 +47,7 @@ let plan: Plan;
 let tag: string;
 
 beforeAll(async () => {
-  tag = imageContentTag(process.cwd(), ["service", "package-lock.json"]);
+  tag = imageContentTag(process.cwd(), ["service", "package.json", "package-lock.json"]);
   plan = await planProgram(() => {
     const dev = new InferenceService("dev", {
       vpcId: VPC,
@@ -173,7 +173,7 @@ describe("cluster and task definition", () => {
       name: CONTAINER_NAME,
       essential: true,
       readonlyRootFilesystem: true,
-      user: "1000:1000",
+      user: "65532:65532",
       privileged: false,
       linuxParameters: { capabilities: { add: [], drop: ["ALL"] } },
       portMappings: [{ containerPort: 5000, hostPort: 5000, protocol: "tcp" }],
