@@ -347,6 +347,43 @@ const training = z.strictObject({
   includeExecutionData: z.boolean().default(true),
 });
 
+const observability = z.strictObject({
+  notifications: z
+    .strictObject({
+      /** Email addresses subscribed to the stack's alarm topic (each confirms by email). @default [] */
+      emails: z.array(z.email({ message: "must be an email address" })).max(20).default([]),
+      /** HTTPS endpoints (chat webhooks, incident tools) subscribed to the topic. @default [] */
+      httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "must be an https:// URL" })).max(20).default([]),
+    })
+    .prefault({}),
+  alarms: z
+    .strictObject({
+      /** Periods a metric must breach before an alarm fires. @default 3 */
+      evaluationPeriods: int(1, 100).default(3),
+      /** Length of one period in seconds. @default 300 */
+      periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)], { message: "must be 60, 300, 900 or 3600" }).default(300),
+      /** ALB 5xx responses as a percentage of requests. @default 5 */
+      alb5xxPercent: z.number().min(0).max(100).default(5),
+      /** Target p99 response time in milliseconds. @default 500 */
+      p99LatencyMs: z.number().positive().max(60000).default(500),
+      /** ECS service CPU utilisation in percent. @default 80 */
+      cpuPercent: z.number().min(1).max(100).default(80),
+      /** ECS service memory utilisation in percent. @default 80 */
+      memoryPercent: z.number().min(1).max(100).default(80),
+      /** Lambda errors per period before alarming. @default 1 */
+      lambdaErrors: int(0, 100000).default(1),
+      /** Queued Airflow tasks before alarming. @default 50 */
+      airflowQueuedTasks: int(0, 100000).default(50),
+      /** Drift band: training mean ± this many standard deviations. @default 3 */
+      driftStdDevs: z.number().positive().max(10).default(3),
+    })
+    .prefault({}),
+  /** AWS IoT logging level. @default "ERROR" */
+  iotLogLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "DISABLED"]).default("ERROR"),
+  /** Device Defender scheduled audit frequency. @default "WEEKLY" */
+  auditFrequency: z.enum(["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]).default("WEEKLY"),
+});
+
 const stackSchema = z.strictObject({
   /** Environment tier; decides the mandatory safety rules. */
   environment: z.enum(ENVIRONMENTS, { message: `must be one of ${ENVIRONMENTS.join(", ")}` }),
@@ -359,6 +396,7 @@ const stackSchema = z.strictObject({
   inference: inference.prefault({}),
   airflow: airflow.prefault({}),
   training: training.prefault({}),
+  observability: observability.prefault({}),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
@@ -367,6 +405,7 @@ export type EdgeFleetConfig = StackSettings["edgeFleet"];
 export type InferenceConfig = StackSettings["inference"];
 export type AirflowConfig = StackSettings["airflow"];
 export type TrainingConfig = StackSettings["training"];
+export type ObservabilityConfig = StackSettings["observability"];
 
 /** The validated config of one stack, plus what Pulumi itself knows about it. */
 export interface StackConfig extends StackSettings {
@@ -445,6 +484,14 @@ const rules: Rule[] = [
   (c) =>
     c.environment === "prod" && c.edgeFleet.allowGeneratedKeys
       ? ["edgeFleet.allowGeneratedKeys", "must be false when environment is prod (private keys would be stored in state)"]
+      : undefined,
+  (c) =>
+    c.environment === "prod" && c.observability.auditFrequency !== "DAILY"
+      ? ["observability.auditFrequency", "must be DAILY when environment is prod"]
+      : undefined,
+  (c) =>
+    c.environment === "prod" && c.observability.notifications.emails.length + c.observability.notifications.httpsEndpoints.length === 0
+      ? ["observability.notifications", "must name at least one email or HTTPS endpoint when environment is prod (alarms nobody receives help no one)"]
       : undefined,
   (c) => duplicate(c.edgeFleet.childGroups.map((g) => g.name), "edgeFleet.childGroups"),
   (c) => duplicate(c.edgeFleet.devices.map((d) => d.name), "edgeFleet.devices"),

@@ -38,7 +38,7 @@ describe("stack files", () => {
   it("declares every top-level key of the schema in Pulumi.yaml", () => {
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> };
     const declared = Object.keys(project.config).map((k) => k.replace(/^edge-mlops:/, "")).sort();
-    expect(declared).toEqual(["airflow", "edgeFleet", "environment", "inference", "network", "protect", "tags", "training"]);
+    expect(declared).toEqual(["airflow", "edgeFleet", "environment", "inference", "network", "observability", "protect", "tags", "training"]);
   });
 });
 
@@ -110,6 +110,12 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["unknown model approval status", { training: { modelApproval: "Rejected" } }, "training.modelApproval", /PendingManualApproval/],
   ["bad schedule expression", { training: { schedule: { enabled: true, expression: "every day" } } }, "training.schedule.expression", /rate\(...\) or cron/],
   ["bad instance type", { training: { trainingInstanceType: "m5.large" } }, "training.trainingInstanceType", /ml\.m5\.large/],
+  ["invalid alarm email", { observability: { notifications: { emails: ["oncall-at-example"] } } }, "observability.notifications.emails[0]", /email address/],
+  ["alarm endpoint over plain HTTP", { observability: { notifications: { httpsEndpoints: ["http://x.example.com/hook"] } } }, "observability.notifications.httpsEndpoints[0]", /https:\/\//],
+  ["negative alarm threshold", { observability: { alarms: { p99LatencyMs: -5 } } }, "observability.alarms.p99LatencyMs", /> 0/],
+  ["zero evaluation periods", { observability: { alarms: { evaluationPeriods: 0 } } }, "observability.alarms.evaluationPeriods", />= 1, got 0/],
+  ["unsupported alarm period", { observability: { alarms: { periodSeconds: 120 } } }, "observability.alarms.periodSeconds", /60, 300, 900 or 3600/],
+  ["unknown IoT log level", { observability: { iotLogLevel: "TRACE" } }, "observability.iotLogLevel", /"ERROR"/],
   ["reserved tag key", { tags: { stack: "x" } }, "tags.stack", /set by the program/],
   ["tag key with aws: prefix", { tags: { "aws:owner": "x" } }, "tags.aws:owner", /must not start with 'aws:'/],
 ];
@@ -120,6 +126,7 @@ const PROD_BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["one task in prod", { inference: { desiredCount: 1, minCount: 1 } }, "inference.desiredCount", /at least 2/],
   ["public MWAA web server in prod", { airflow: { webserverAccessMode: "PUBLIC_ONLY" } }, "airflow.webserverAccessMode", /PRIVATE_ONLY/],
   ["automatic approval in prod", { training: { modelApproval: "Approved" } }, "training.modelApproval", /PendingManualApproval/],
+  ["weekly audit in prod", { observability: { auditFrequency: "WEEKLY" } }, "observability.auditFrequency", /DAILY/],
   ["generated keys in prod", { edgeFleet: { allowGeneratedKeys: true } }, "edgeFleet.allowGeneratedKeys", /never|must be false/],
 ];
 
