@@ -10,7 +10,7 @@
 //   - AWS Price List API, service code AmazonMWAA, usage types <region>-Airflow-<Size>Environment, -<Size>Worker,
 //     -<Size>Scheduler (USE1-* for us-east-1, EU-* for eu-west-1): the machine-readable form of the same figures.
 // The us-east-1 figures match the Price List API. The eu-west-1 figures have not been cross-checked against the Price
-// List API (EU-Airflow-*): confirm them there before quoting an estimate as a budget.
+// List API: they are marked `unverified` and every report marks the lines built from them.
 // Only classes whose three MWAA prices (environment, additional worker, additional scheduler) are all listed have an
 // estimate; mw1.micro, mw1.xlarge and mw1.2xlarge are not in the table yet.
 
@@ -27,9 +27,13 @@ export type PriceUnit = "hour" | "GB-month";
 export interface Price {
   readonly usd: number;
   readonly unit: PriceUnit;
+  /** Set when the figure has not been checked against the AWS Price List; reports mark such lines. */
+  readonly unverified?: true;
 }
 
 const hourly = (usd: number): Price => ({ usd, unit: "hour" });
+/** A figure not yet checked against the AWS Price List. */
+const unverified = (p: Price): Price => ({ ...p, unverified: true });
 
 /** Region → item → price. Add regions and items; never change a figure without updating PRICES_AS_OF. */
 export const PRICES: Readonly<Record<string, Readonly<Record<string, Price>>>> = {
@@ -44,18 +48,37 @@ export const PRICES: Readonly<Record<string, Readonly<Record<string, Price>>>> =
     "mwaa/mw1.large/worker": hourly(0.22),
     "mwaa/mw1.large/scheduler": hourly(0.22),
     "mwaa/metadata-database": { usd: 0.1, unit: "GB-month" },
+    // Fargate Linux on-demand ("AWS Fargate Pricing"), ALB and NAT gateway hours ("Elastic Load Balancing
+    // pricing", "Amazon VPC pricing"; LCUs and processed GB depend on traffic and are not estimated),
+    // SageMaker ml.m5.large training and processing instance hours ("Amazon SageMaker AI pricing").
+    "fargate/x86/vcpu": hourly(0.04048),
+    "fargate/x86/gb": hourly(0.004445),
+    "fargate/arm/vcpu": hourly(0.03238),
+    "fargate/arm/gb": hourly(0.00356),
+    "alb/load-balancer": hourly(0.0225),
+    "vpc/nat-gateway": hourly(0.045),
+    "sagemaker/ml.m5.large/training": hourly(0.115),
+    "sagemaker/ml.m5.large/processing": hourly(0.115),
   },
   "eu-west-1": {
-    "mwaa/mw1.small/environment": hourly(0.54),
-    "mwaa/mw1.small/worker": hourly(0.06),
-    "mwaa/mw1.small/scheduler": hourly(0.06),
-    "mwaa/mw1.medium/environment": hourly(0.82),
-    "mwaa/mw1.medium/worker": hourly(0.12),
-    "mwaa/mw1.medium/scheduler": hourly(0.12),
-    "mwaa/mw1.large/environment": hourly(1.1),
-    "mwaa/mw1.large/worker": hourly(0.24),
-    "mwaa/mw1.large/scheduler": hourly(0.24),
-    "mwaa/metadata-database": { usd: 0.11, unit: "GB-month" },
+    "mwaa/mw1.small/environment": unverified(hourly(0.54)),
+    "mwaa/mw1.small/worker": unverified(hourly(0.06)),
+    "mwaa/mw1.small/scheduler": unverified(hourly(0.06)),
+    "mwaa/mw1.medium/environment": unverified(hourly(0.82)),
+    "mwaa/mw1.medium/worker": unverified(hourly(0.12)),
+    "mwaa/mw1.medium/scheduler": unverified(hourly(0.12)),
+    "mwaa/mw1.large/environment": unverified(hourly(1.1)),
+    "mwaa/mw1.large/worker": unverified(hourly(0.24)),
+    "mwaa/mw1.large/scheduler": unverified(hourly(0.24)),
+    "mwaa/metadata-database": unverified({ usd: 0.11, unit: "GB-month" }),
+    "fargate/x86/vcpu": unverified(hourly(0.04048)),
+    "fargate/x86/gb": unverified(hourly(0.004445)),
+    "fargate/arm/vcpu": unverified(hourly(0.03238)),
+    "fargate/arm/gb": unverified(hourly(0.00356)),
+    "alb/load-balancer": unverified(hourly(0.0252)),
+    "vpc/nat-gateway": unverified(hourly(0.048)),
+    "sagemaker/ml.m5.large/training": unverified(hourly(0.128)),
+    "sagemaker/ml.m5.large/processing": unverified(hourly(0.128)),
   },
 };
 
@@ -71,6 +94,8 @@ export interface CostLine {
   readonly unit: PriceUnit;
   readonly usdPerUnit: number;
   readonly usd: number;
+  /** The price behind this line has not been checked against the AWS Price List. */
+  readonly unverified?: true;
 }
 
 export interface CostEstimate {
@@ -94,11 +119,12 @@ export interface MwaaCostInput {
   readonly schedulers: number;
 }
 
-function line(item: string, quantity: number, price: Price): CostLine {
-  return { item, quantity, unit: price.unit, usdPerUnit: price.usd, usd: cents(quantity * price.usd) };
+export function line(item: string, quantity: number, price: Price): CostLine {
+  const out: CostLine = { item, quantity, unit: price.unit, usdPerUnit: price.usd, usd: cents(quantity * price.usd) };
+  return price.unverified ? { ...out, unverified: true } : out;
 }
 
-function cents(usd: number): number {
+export function cents(usd: number): number {
   return Math.round(usd * 100) / 100;
 }
 

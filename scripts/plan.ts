@@ -91,9 +91,12 @@ async function main(argv: string[]): Promise<number> {
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
   const { planStack } = await import("./offline/stack");
   const { plan, files } = await planStack(stack, values["config-file"]);
-  process.stdout.write(renderPlan(plan, files.config["aws:region"] ?? "?") + "\n");
+  const region = files.config["aws:region"] ?? "?";
+  const { estimateStackCost, renderCost } = await import("./offline/cost");
+  const cost = estimateStackCost(plan, region);
+  process.stdout.write(`${renderPlan(plan, region)}\n\n${renderCost(cost)}\n`);
   if (values.json) {
-    fs.writeFileSync(values.json, JSON.stringify(plan, null, 2) + "\n");
+    fs.writeFileSync(values.json, JSON.stringify({ ...plan, cost }, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
   }
   if (values.diff) {

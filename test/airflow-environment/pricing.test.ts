@@ -6,7 +6,7 @@ describe("price table", () => {
     expect(PRICES_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(HOURS_PER_MONTH).toBe(730);
     expect(priceOf("us-east-1", "mwaa/mw1.small/environment")).toEqual({ usd: 0.49, unit: "hour" });
-    expect(priceOf("eu-west-1", "mwaa/mw1.medium/worker")).toEqual({ usd: 0.12, unit: "hour" });
+    expect(priceOf("eu-west-1", "mwaa/mw1.medium/worker")).toEqual({ usd: 0.12, unit: "hour", unverified: true });
     expect(priceOf("eu-west-1", "mwaa/mw1.micro/environment")).toBeUndefined();
     expect(priceOf("ap-south-2", "mwaa/mw1.small/environment")).toBeUndefined();
     for (const items of Object.values(PRICES)) for (const p of Object.values(items)) expect(p.usd).toBeGreaterThan(0);
