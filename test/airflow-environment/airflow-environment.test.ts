@@ -261,8 +261,8 @@ describe("MWAA environment (prod shape)", () => {
     expect(estimates.prod).toEqual({
       usd: 686.2,
       breakdown: [
-        { item: "mwaa/mw1.medium/environment", quantity: 730, unit: "hour", usdPerUnit: 0.82, usd: 598.6 },
-        { item: "mwaa/mw1.medium/worker", quantity: 730, unit: "hour", usdPerUnit: 0.12, usd: 87.6 },
+        { item: "mwaa/mw1.medium/environment", quantity: 730, unit: "hour", usdPerUnit: 0.82, usd: 598.6, unverified: true },
+        { item: "mwaa/mw1.medium/worker", quantity: 730, unit: "hour", usdPerUnit: 0.12, usd: 87.6, unverified: true },
       ],
     });
     expect(estimates.staging?.usd).toBe(394.2);
