@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config";
+import { EdgeFleet } from "./components/edge-fleet";
 import { InferenceService } from "./components/inference-service";
 import { Network } from "./components/network";
 
@@ -43,6 +44,24 @@ const inference = new InferenceService(
   { providers },
 );
 
+// The edge fleet runs the same image as the cloud service, on every Greengrass core device.
+const { enabled: edgeEnabled, ...edgeFleetConfig } = config.edgeFleet;
+const edge = edgeEnabled
+  ? new EdgeFleet(
+      config.stack,
+      {
+        ...edgeFleetConfig,
+        stack: config.stack,
+        environment: config.environment,
+        inferenceImage: inference.imageRef,
+        ecrRepositoryArns: [inference.repository.arn],
+        modelUri: config.inference.modelUri,
+        protect: config.protect,
+      },
+      { providers },
+    )
+  : undefined;
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -52,3 +71,10 @@ export const stackTags = pulumi.output(tags);
 export const serviceUrl = inference.serviceUrl;
 export const repositoryUrl = inference.repositoryUrl;
 export const imageRef = inference.imageRef;
+export const thingGroupArn = edge?.thingGroupArn;
+export const roleAlias = edge?.roleAlias.alias;
+export const iotDataEndpoint = edge?.iotDataEndpoint;
+export const iotCredentialEndpoint = edge?.credentialEndpoint;
+export const provisioningTemplateName = edge?.provisioningTemplateName;
+export const claimPolicyName = edge?.claimPolicyName;
+export const greengrassDeploymentId = edge?.deploymentId;

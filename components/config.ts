@@ -134,6 +134,10 @@ const edgeFleet = z.strictObject({
     .array(z.strictObject({ name: iotName, kind: z.enum(["site", "hardware"]), description: z.string().max(2028).optional() }))
     .max(100)
     .default([]),
+  /** Retention of the fleet's log groups (provisioning hook). @default 30 */
+  logRetentionDays: retention.default(30),
+  /** Reserved concurrency of the provisioning hook. @default 5 */
+  lambdaReservedConcurrency: int(1, 1000).default(5),
   /** Lifetime of the credentials the role alias hands to devices, 900 to 43200 s. @default 3600 */
   credentialDurationSeconds: int(900, 43200).default(3600),
   /** Allow certificates whose private key is generated into Pulumi state (prototypes only, never prod). @default false */
@@ -157,6 +161,12 @@ const edgeFleet = z.strictObject({
       enabled: z.boolean().default(true),
       /** Serial numbers the hook admits (anchored). @default "^[A-Z0-9]{8,20}$" */
       serialNumberPattern: regexSource.default("^[A-Z0-9]{8,20}$"),
+      /** Provisioning template name. @default "<rootGroupName>-fleet" */
+      templateName: z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, "must be 1-36 characters of 0-9, A-Z, a-z, '_' or '-'").optional(),
+      /** PEM CSR of the claim certificate (its key stays with the factory). No claim certificate is created when unset. */
+      claimCsrFile: z.string().min(1).optional(),
+      /** Devices send their own CSR (create-from-csr topics) instead of asking IoT to make keys. @default false */
+      devicesUseCsr: z.boolean().default(false),
     })
     .prefault({}),
   components: z
@@ -206,6 +216,8 @@ const edgeFleet = z.strictObject({
       timeoutMinutes: int(1, 10080).default(60),
       /** How long components may delay an update (NOTIFY_COMPONENTS). @default 60 */
       componentUpdateTimeoutSeconds: int(1, 3600).default(60),
+      /** How long components may take to validate a new configuration. @default 30 */
+      configurationValidationTimeoutSeconds: int(1, 3600).default(30),
     })
     .prefault({}),
 });
@@ -510,6 +522,28 @@ const rules: Rule[] = [
   },
   (c) => {
     const e = c.edgeFleet.deployment.rollout.exponential;
+    return e && Math.round(e.incrementFactor * 10) !== e.incrementFactor * 10
+      ? ["edgeFleet.deployment.rollout.exponential.incrementFactor", "may have at most one decimal (IoT jobs' rule), e.g. 1.5"]
+      : undefined;
+  },
+  (c) => {
+    const t = c.edgeFleet.deployment.abort.failureThresholdPercentage;
+    return Math.round(t * 100) !== t * 100
+      ? ["edgeFleet.deployment.abort.failureThresholdPercentage", "may have at most two decimals (IoT jobs' rule)"]
+      : undefined;
+  },
+  (c) => {
+    const f = c.edgeFleet;
+    return f.provisioning.enabled && f.provisioning.templateName === undefined && (f.rootGroupName ?? "").length > 30
+      ? ["edgeFleet.rootGroupName", "must be at most 30 characters when provisioning is on without provisioning.templateName (the template is named <rootGroupName>-fleet, at most 36)"]
+      : undefined;
+  },
+  (c) => {
+    const i = c.edgeFleet.devices.findIndex((d) => d.csrFile === undefined && d.name.length > 64);
+    return i < 0 ? undefined : [`edgeFleet.devices[${i}].name`, "must be at most 64 characters for a generated key (X.509 common name limit)"];
+  },
+  (c) => {
+    const e = c.edgeFleet.deployment.rollout.exponential;
     return e && e.baseRatePerMinute > c.edgeFleet.deployment.rollout.maximumPerMinute
       ? ["edgeFleet.deployment.rollout.exponential.baseRatePerMinute", "must be <= rollout.maximumPerMinute"]
       : undefined;
@@ -592,7 +626,12 @@ export function parseStackConfig(all: Record<string, string>, project: string, s
     if (!fullKey.startsWith(`${PROJECT}:`)) continue;
     raw[fullKey.slice(PROJECT.length + 1)] = parseValue(value);
   }
-  return { project, stack, region, ...parseStackSettings(raw) };
+  const settings = parseStackSettings(raw);
+  const f = settings.edgeFleet;
+  if (f.enabled && f.provisioning.enabled && !f.rootGroupName && !f.provisioning.templateName && `edge-mlops-${stack}`.length > 30) {
+    throw new ConfigError(`${PROJECT}:edgeFleet.rootGroupName`, `the default 'edge-mlops-${stack}' is over 30 characters; set rootGroupName or provisioning.templateName`);
+  }
+  return { project, stack, region, ...settings };
 }
 
 /** Pulumi hands every config value over as a string; objects, numbers and booleans arrive as JSON. */

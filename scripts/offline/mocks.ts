@@ -162,6 +162,16 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       break;
     case "sagemaker/FeatureGroup":
       arn = `arn:aws:sagemaker:${region_}:feature-group/${physical.toLowerCase()}`;
+      {
+        // SageMaker resolves the offline store's s3Uri to <s3Uri>/<account>/sagemaker/<region>/offline-store/<name>-<creation epoch>/data.
+        const offline = inputs.offlineStoreConfig as { s3StorageConfig?: Record<string, unknown> } | undefined;
+        const s3 = offline?.s3StorageConfig;
+        if (s3 && typeof s3.s3Uri === "string") {
+          const created = 1700000000 + (parseInt(hex(`fg::${name}`, 6), 16) % 1000000);
+          const resolvedOutputS3Uri = `${s3.s3Uri.replace(/\/+$/, "")}/${ACCOUNT_ID}/sagemaker/${region}/offline-store/${physical}-${created}/data`;
+          out.offlineStoreConfig = { ...offline, s3StorageConfig: { ...s3, resolvedOutputS3Uri } };
+        }
+      }
       break;
     case "mwaa/Environment":
       arn = `arn:aws:airflow:${region_}:environment/${physical}`;
@@ -266,11 +276,16 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
           return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getRegion:getRegion":
           return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
-        case "aws:iot/getEndpoint:getEndpoint":
-          return {
-            id: String(inputs.endpointType ?? "iot:Data-ATS"),
-            endpointAddress: `${hex("iot-endpoint", 14)}-ats.iot.${region}.amazonaws.com`,
+        case "aws:iot/getEndpoint:getEndpoint": {
+          const type = String(inputs.endpointType ?? "iot:Data-ATS");
+          const hosts: Record<string, string> = {
+            "iot:Data-ATS": `${hex("iot-endpoint", 14)}-ats.iot.${region}.amazonaws.com`,
+            "iot:CredentialProvider": `${hex("iot-credentials", 14)}.credentials.iot.${region}.amazonaws.com`,
+            "iot:Jobs": `${hex("iot-jobs", 14)}.jobs.iot.${region}.amazonaws.com`,
           };
+          if (!hosts[type]) throw new Error(`offline plan: unexpected IoT endpoint type ${type}`);
+          return { id: type, endpointType: type, endpointAddress: hosts[type] };
+        }
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
           return {
             id: region,

@@ -1,0 +1,629 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EdgeFleet, resolveEdgeFleetArgs, type EdgeFleetArgs } from "../../components/edge-fleet";
+import {
+  claimPolicy,
+  coreDevicePolicy,
+  findPolicyViolations,
+  provisioningTrustPolicy,
+  tokenExchangeRolePolicy,
+  tokenExchangeTrustPolicy,
+} from "../../components/edge-fleet/policies";
+import { HUB_IMAGES } from "../../components/edge-fleet/recipes";
+import { ofType, one, parseJson, planProgram, type Plan, type PlannedResource } from "../support/offline";
+
+const ACCOUNT = "123456789012";
+const IOT = `arn:aws:iot:eu-west-1:${ACCOUNT}`;
+const SCOPE = { partition: "aws", region: "eu-west-1", accountId: ACCOUNT } as const;
+const DIGEST = "ab".repeat(32);
+const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-inference@sha256:${DIGEST}`;
+const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inference`;
+const MODEL_URI = "s3://edge-mlops-models-prod/abalone/v7/model.json";
+
+/** CSRs made the way a device makes them (edge/device-csr.sh), in a directory of their own. */
+let csrDir: string;
+function makeCsr(thingName: string): string {
+  const result = spawnSync("sh", [path.resolve(__dirname, "../../edge/device-csr.sh"), "-o", csrDir, thingName], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`device-csr.sh ${thingName} failed: ${result.stderr}`);
+  return `${thingName}.csr.pem`;
+}
+const csr = (file: string) => readFileSync(path.join(csrDir, file), "utf8");
+
+beforeAll(() => {
+  csrDir = mkdtempSync(path.join(tmpdir(), "edge-fleet-csr-"));
+  for (const thing of ["hub-north-001", "hub-lab-002", "edge-mlops-claim-prod"]) makeCsr(thing);
+  writeFileSync(path.join(csrDir, "not-a-csr.pem"), "-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgY3Ny\n-----END CERTIFICATE REQUEST-----\n");
+  writeFileSync(path.join(csrDir, "with-key.pem"), csr("hub-lab-002.csr.pem") + readFileSync(path.join(csrDir, "hub-lab-002.key.pem"), "utf8"));
+});
+afterAll(() => rmSync(csrDir, { recursive: true, force: true }));
+
+const base: EdgeFleetArgs = { stack: "dev", environment: "dev", inferenceImage: IMAGE, ecrRepositoryArns: [REPO_ARN] };
+
+describe("resolveEdgeFleetArgs", () => {
+  it("applies the documented defaults", () => {
+    expect(resolveEdgeFleetArgs(base)).toEqual({
+      stack: "dev",
+      environment: "dev",
+      rootGroupName: "edge-mlops-dev",
+      childGroups: [],
+      roleAliasName: "edge-mlops-dev-token-exchange",
+      credentialDurationSeconds: 3600,
+      allowGeneratedKeys: false,
+      devices: [],
+      provisioning: { enabled: true, serialNumberPattern: "^[A-Z0-9]{8,20}$", templateName: "edge-mlops-dev-fleet", claim: { kind: "none" }, devicesUseCsr: false },
+      components: { composeVersion: "1.0.0", inferenceVersion: "1.0.0" },
+      greengrass: { nucleusVersion: "2.14.3", dockerApplicationManagerVersion: "2.0.13", tokenExchangeServiceVersion: "2.0.3" },
+      deployment: {
+        rollout: { maximumPerMinute: 50 },
+        abort: { failureThresholdPercentage: 10, minNumberOfExecutedThings: 10 },
+        timeoutMinutes: 60,
+        componentUpdateTimeoutSeconds: 60,
+        configurationValidationTimeoutSeconds: 30,
+      },
+      protect: false,
+      logRetentionDays: 30,
+      lambdaReservedConcurrency: 5,
+    });
+  });
+
+  it("reads device and claim CSRs relative to csrBaseDir, and generates keys only where allowed", () => {
+    const s = resolveEdgeFleetArgs({
+      ...base,
+      allowGeneratedKeys: true,
+      childGroups: [{ name: "lab", kind: "site" }],
+      devices: [{ name: "hub-north-001", group: "lab", csrFile: "hub-north-001.csr.pem" }, { name: "proto-1" }],
+      provisioning: { claimCsrFile: "edge-mlops-claim-prod.csr.pem" },
+      csrBaseDir: csrDir,
+    });
+    expect(s.devices).toEqual([
+      { name: "hub-north-001", group: "lab", key: { kind: "csr", file: "hub-north-001.csr.pem", pem: csr("hub-north-001.csr.pem") } },
+      { name: "proto-1", key: { kind: "generated" } },
+    ]);
+    expect(s.provisioning).toMatchObject({ claim: { kind: "csr", file: "edge-mlops-claim-prod.csr.pem", pem: csr("edge-mlops-claim-prod.csr.pem") } });
+    expect(resolveEdgeFleetArgs({ ...base, allowGeneratedKeys: true }).provisioning).toMatchObject({ claim: { kind: "generated" } });
+    expect(resolveEdgeFleetArgs({ ...base, provisioning: { enabled: false } }).provisioning).toEqual({ enabled: false });
+  });
+
+  const withCsrDir = (args: Partial<EdgeFleetArgs>): EdgeFleetArgs => ({ ...base, csrBaseDir: csrDir, ...args });
+  it.each<[string, Partial<EdgeFleetArgs>, string | RegExp]>([
+    ["an unknown environment", { environment: "qa" as "dev" }, 'EdgeFleet: environment must be one of dev, staging, prod, got "qa"'],
+    ["generated keys in prod", { environment: "prod", allowGeneratedKeys: true }, "EdgeFleet: allowGeneratedKeys must be false when environment is prod (private keys would be stored in Pulumi state)"],
+    ["an invalid root group name", { rootGroupName: "edge mlops" }, 'EdgeFleet: rootGroupName is invalid: thing group name "edge mlops" may contain only letters'],
+    ["an invalid child group name", { childGroups: [{ name: "site/1", kind: "site" }] }, /^EdgeFleet: childGroups\[0\]\.name is invalid: thing group name "site\/1"/],
+    ["a child group named like the root", { childGroups: [{ name: "edge-mlops-dev", kind: "site" }] }, 'EdgeFleet: childGroups[0].name "edge-mlops-dev" is used twice'],
+    ["an unknown child group kind", { childGroups: [{ name: "a", kind: "room" as "site" }] }, 'EdgeFleet: childGroups[0].kind must be "site" or "hardware", got "room"'],
+    ["a credential duration below IoT's minimum", { credentialDurationSeconds: 60 }, "EdgeFleet: credentialDurationSeconds must be an integer from 900 to 43200, got number 60"],
+    ["a device in an undeclared group", { allowGeneratedKeys: true, childGroups: [{ name: "lab", kind: "site" }], devices: [{ name: "d1", group: "nowhere" }] }, 'EdgeFleet: devices[0].group "nowhere" is not one of childGroups (lab)'],
+    ["a device without CSR when keys may not be generated", { devices: [{ name: "d1" }] }, "EdgeFleet: devices[0].csrFile is required unless allowGeneratedKeys is true"],
+    ["a duplicate device", { allowGeneratedKeys: true, devices: [{ name: "d1" }, { name: "d1" }] }, 'EdgeFleet: devices[1].name "d1" is used twice'],
+    ["an invalid thing name", { allowGeneratedKeys: true, devices: [{ name: "hub 1" }] }, /^EdgeFleet: devices\[0\]\.name is invalid: thing name "hub 1"/],
+    ["a generated key for a name over 64 characters", { allowGeneratedKeys: true, devices: [{ name: "h".repeat(65) }] }, "EdgeFleet: devices[0].name is 65 characters long; a generated CSR's common name allows 64"],
+    ["a missing CSR file", { devices: [{ name: "d1", csrFile: "missing.csr.pem" }] }, /^EdgeFleet: devices\[0\]\.csrFile "missing\.csr\.pem" cannot be read \(ENOENT; resolved to .*missing\.csr\.pem\)$/],
+    ["a CSR file that holds the private key", { devices: [{ name: "d1", csrFile: "with-key.pem" }] }, 'EdgeFleet: devices[0].csrFile "with-key.pem" contains a private key; give only the CSR'],
+    ["a file that is not a CSR", { devices: [{ name: "d1", csrFile: "not-a-csr.pem" }] }, 'EdgeFleet: devices[0].csrFile "not-a-csr.pem" is not a PEM certificate signing request'],
+    ["a private key given as a CSR", { devices: [{ name: "d1", csrFile: "hub-lab-002.key.pem" }] }, 'EdgeFleet: devices[0].csrFile "hub-lab-002.key.pem" contains a private key'],
+    ["a missing claim CSR", { provisioning: { claimCsrFile: "claim.csr.pem" } }, /^EdgeFleet: provisioning\.claimCsrFile "claim\.csr\.pem" cannot be read/],
+    ["an invalid serial number pattern", { provisioning: { serialNumberPattern: "([A-Z" } }, /^EdgeFleet: provisioning\.serialNumberPattern is not a valid regular expression/],
+    ["a template name over IoT's 36 characters", { rootGroupName: "edge-mlops-a-very-long-stack-name-x" }, /^EdgeFleet: provisioning\.templateName is invalid: provisioning template name must be 1 to 36 characters long .* \(derived from rootGroupName; set provisioning\.templateName\)$/],
+    ["a non-semver component version", { components: { composeVersion: "1.0" } }, 'EdgeFleet: components.composeVersion is invalid: component version "1.0" is not a semantic version'],
+    ["a non-semver nucleus version", { greengrass: { nucleusVersion: "latest" } }, 'EdgeFleet: greengrass.nucleusVersion must be a semantic version such as 2.0.3, got "latest"'],
+    ["a rollout rate of 0", { deployment: { rollout: { maximumPerMinute: 0 } } }, "EdgeFleet: deployment.rollout.maximumPerMinute must be an integer from 1 to 1000, got number 0"],
+    ["an exponential base above the maximum", { deployment: { rollout: { maximumPerMinute: 10, exponential: { baseRatePerMinute: 20, incrementFactor: 2, succeededThings: 5 } } } }, "EdgeFleet: deployment.rollout.exponential.baseRatePerMinute must be an integer from 1 to 10, got number 20"],
+    ["an increment factor with two decimals", { deployment: { rollout: { exponential: { baseRatePerMinute: 2, incrementFactor: 1.55, succeededThings: 5 } } } }, "EdgeFleet: deployment.rollout.exponential.incrementFactor must be from 1.1 to 5 with at most one decimal, got number 1.55"],
+    ["an abort threshold over 100", { deployment: { abort: { failureThresholdPercentage: 150 } } }, "EdgeFleet: deployment.abort.failureThresholdPercentage must be from 0 to 100 with at most two decimals, got number 150"],
+    ["an abort threshold with three decimals", { deployment: { abort: { failureThresholdPercentage: 10.555 } } }, "EdgeFleet: deployment.abort.failureThresholdPercentage must be from 0 to 100 with at most two decimals, got number 10.555"],
+    ["no executed things before abort", { deployment: { abort: { minNumberOfExecutedThings: 0 } } }, "EdgeFleet: deployment.abort.minNumberOfExecutedThings must be an integer from 1 to 1000000, got number 0"],
+    ["a zero timeout", { deployment: { timeoutMinutes: 0 } }, "EdgeFleet: deployment.timeoutMinutes must be an integer from 1 to 10080, got number 0"],
+    ["a retention CloudWatch does not offer", { logRetentionDays: 8 }, /^EdgeFleet: logRetentionDays must be one of CloudWatch Logs' retention values \(1, 3, 5, 7, 14, .*\), got number 8$/],
+    ["no reserved concurrency", { lambdaReservedConcurrency: 0 }, "EdgeFleet: lambdaReservedConcurrency must be an integer from 1 to 1000, got number 0"],
+  ])("rejects %s, naming the arg", (_, args, message) => {
+    expect(() => resolveEdgeFleetArgs(withCsrDir(args))).toThrow(message);
+  });
+
+  it("does not register anything when the args are impossible", () => {
+    expect(() => new EdgeFleet("bad", { ...base, environment: "prod", allowGeneratedKeys: true })).toThrow(/^EdgeFleet: allowGeneratedKeys/);
+  });
+});
+
+// ---- under mocks ---------------------------------------------------------------------------------------------------
+
+const DEV_DEPLOYMENT = { rollout: { maximumPerMinute: 100 }, abort: { failureThresholdPercentage: 50, minNumberOfExecutedThings: 1 }, timeoutMinutes: 30 };
+
+/** Dev-like fleets that differ only in the number of static devices (all in the fleet's child group). */
+function devFleet(name: string, deviceCount: number, common: Pick<EdgeFleetArgs, "inferenceImage" | "ecrRepositoryArns">): EdgeFleet {
+  return new EdgeFleet(name, {
+    stack: name,
+    environment: "dev",
+    childGroups: [{ name: `${name}-lab`, kind: "site", description: "Lab bench" }],
+    allowGeneratedKeys: true,
+    devices: Array.from({ length: deviceCount }, (_, i) => ({ name: `${name}-hub-0${i + 1}`, group: `${name}-lab` })),
+    deployment: DEV_DEPLOYMENT,
+    logRetentionDays: 7,
+    ...common,
+  });
+}
+
+const children = (plan: Plan, fleet: string) => plan.resources.filter((r) => r.name.startsWith(`${fleet}-`));
+const byUrn = (plan: Plan, urn: string | null) => plan.resources.find((r) => r.urn === urn);
+/** Physical name of a resource whose ARN ends in `/<name>`. */
+const arnName = (r: PlannedResource) => String(r.arn).split("/").pop();
+
+describe("EdgeFleet under mocks", () => {
+  let plan: Plan;
+  let repositoryUrl: string;
+
+  beforeAll(async () => {
+    plan = await planProgram(() => {
+      // What the inference service hands over: its repository and the image it built, pinned by digest.
+      const repo = new aws.ecr.Repository("shared-inference", {});
+      const common = { inferenceImage: pulumi.interpolate`${repo.repositoryUrl}@sha256:${DIGEST}`, ecrRepositoryArns: [repo.arn] };
+      const dev = devFleet("dev", 2, common);
+      devFleet("dev0", 0, common);
+      devFleet("dev5", 5, common);
+      const prod = new EdgeFleet("prod", {
+        stack: "prod",
+        environment: "prod",
+        protect: true,
+        childGroups: [
+          { name: "site-north", kind: "site" },
+          { name: "site-south", kind: "site" },
+          { name: "hub-rev-b", kind: "hardware" },
+        ],
+        credentialDurationSeconds: 7200,
+        devices: [
+          { name: "hub-north-001", group: "site-north", csrFile: "hub-north-001.csr.pem" },
+          { name: "hub-lab-002", csrFile: "hub-lab-002.csr.pem" },
+        ],
+        provisioning: { serialNumberPattern: "^HBS[0-9]{9}$", claimCsrFile: "edge-mlops-claim-prod.csr.pem" },
+        components: { composeVersion: "1.2.0", inferenceVersion: "2.0.1" },
+        deployment: {
+          rollout: { maximumPerMinute: 20, exponential: { baseRatePerMinute: 2, incrementFactor: 1.5, succeededThings: 10 } },
+          abort: { failureThresholdPercentage: 5, minNumberOfExecutedThings: 10 },
+          timeoutMinutes: 120,
+          componentUpdateTimeoutSeconds: 120,
+        },
+        modelUri: MODEL_URI,
+        logRetentionDays: 365,
+        lambdaReservedConcurrency: 10,
+        csrBaseDir: csrDir,
+        ...common,
+      });
+      const staging = new EdgeFleet("staging", { stack: "staging", environment: "staging", ...common });
+      const off = new EdgeFleet("off", { stack: "off", environment: "dev", provisioning: { enabled: false }, ...common });
+      return {
+        repositoryUrl: repo.repositoryUrl,
+        thingGroupArn: prod.thingGroupArn,
+        roleAlias: prod.roleAlias.alias,
+        provisioningTemplateName: prod.provisioningTemplateName,
+        iotDataEndpoint: prod.iotDataEndpoint,
+        credentialEndpoint: prod.credentialEndpoint,
+        deploymentId: prod.deploymentId,
+        childGroups: Object.keys(prod.childGroups),
+        prodDevices: Object.keys(prod.devices),
+        prodGeneratedKeys: prod.generatedPrivateKeys ?? "none",
+        prodClaimKey: prod.claimPrivateKey ?? "none",
+        // The offline plan hands back output values without their secret flag: ask Pulumi directly.
+        devGeneratedKeys: dev.generatedPrivateKeys ? pulumi.isSecret(dev.generatedPrivateKeys) : "none",
+        devGeneratedKeyNames: dev.generatedPrivateKeys?.apply((keys) => Object.keys(keys)),
+        devClaimKey: dev.claimPrivateKey ? pulumi.isSecret(dev.claimPrivateKey) : "none",
+        stagingClaimCertificate: staging.claimCertificate ? "yes" : "none",
+        stagingClaimPolicyName: staging.claimPolicyName,
+        offTemplate: off.provisioningTemplateName ?? "none",
+      };
+    });
+    repositoryUrl = plan.outputs.repositoryUrl as string;
+  });
+
+  it("creates the root group and child groups under it, with their kind as an attribute", () => {
+    expect(one(plan, "aws:iot/thingGroup:ThingGroup", "prod-group").inputs).toEqual({
+      name: "edge-mlops-prod",
+      properties: {
+        description: "Greengrass core devices of stack prod",
+        attributePayload: { attributes: { kind: "stack", stack: "prod", environment: "prod" } },
+      },
+    });
+    for (const [group, kind] of [["site-north", "site"], ["site-south", "site"], ["hub-rev-b", "hardware"]]) {
+      expect(one(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${group}`).inputs).toEqual({
+        name: group,
+        parentGroupName: "edge-mlops-prod",
+        properties: { attributePayload: { attributes: { kind } } },
+      });
+    }
+    expect(one(plan, "aws:iot/thingGroup:ThingGroup", "dev-group-dev-lab").inputs.properties).toEqual({
+      description: "Lab bench",
+      attributePayload: { attributes: { kind: "site" } },
+    });
+  });
+
+  it("keeps component artifacts in an encrypted, versioned, private, TLS-only bucket, protected in prod", () => {
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    expect(bucket.inputs).toEqual({ forceDestroy: false });
+    expect(bucket.options.protect).toBe(true);
+    expect(one(plan, "aws:s3/bucket:Bucket", "dev-artifacts").options.protect).toBe(false);
+    expect(one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-artifacts-versioning").inputs).toEqual({
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-artifacts-encryption").inputs).toEqual({
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    });
+    expect(one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-artifacts-public-access").inputs).toEqual({
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const policy = one(plan, "aws:s3/bucketPolicy:BucketPolicy", "prod-artifacts-policy");
+    expect(parseJson(policy.inputs.policy).Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, `${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+    // Only the bucket itself holds state worth protecting.
+    expect(children(plan, "prod").filter((r) => r.options.protect).map((r) => r.name)).toEqual(["prod-artifacts"]);
+  });
+
+  it("uploads the compose file under artifacts/<component>/<version>/", () => {
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    expect(one(plan, "aws:s3/bucketObjectv2:BucketObjectv2", "prod-compose-artifact").inputs).toEqual({
+      bucket: bucket.id,
+      key: "artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml",
+      source: { asset: "file", path: path.relative(process.cwd(), path.resolve(__dirname, "../../edge/compose/docker-compose.yaml")) },
+      contentType: "application/yaml",
+    });
+  });
+
+  it("trusts only the IoT credentials provider and grants the token exchange role least privilege", () => {
+    const role = one(plan, "aws:iam/role:Role", "prod-token-exchange-role");
+    expect(parseJson(role.inputs.assumeRolePolicy)).toEqual(tokenExchangeTrustPolicy());
+    expect(parseJson(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "credentials.iot.amazonaws.com" });
+    const rolePolicy = one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-token-exchange-policy");
+    expect(rolePolicy.inputs.role).toBe(role.id);
+    const doc = parseJson(rolePolicy.inputs.policy);
+    const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts").arn!;
+    const repoArn = one(plan, "aws:ecr/repository:Repository", "shared-inference").arn!;
+    expect(doc).toEqual(
+      tokenExchangeRolePolicy({
+        ...SCOPE,
+        artifactBucketArn: bucketArn,
+        artifactPrefix: "artifacts/",
+        repositoryArns: [repoArn],
+        logGroupPrefix: "/aws/greengrass/",
+        modelObjectArns: ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"],
+      }),
+    );
+    expect(doc.Statement.map((s: { Sid: string; Resource: string[] }) => [s.Sid, s.Resource])).toEqual([
+      ["GreengrassLogs", [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*:log-stream:*`]],
+      ["ComponentArtifacts", [`${bucketArn}/artifacts/*`]],
+      ["ComponentArtifactBucketLocation", [bucketArn]],
+      ["ModelArtifacts", ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"]],
+      ["EcrAuthorization", ["*"]],
+      ["EcrPull", [repoArn]],
+    ]);
+    expect(findPolicyViolations(doc)).toEqual([]);
+    // Without a model URI the devices read no model object.
+    const devDoc = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").inputs.policy);
+    expect(devDoc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
+  });
+
+  it("points the role alias at the token exchange role with the configured credential duration", () => {
+    expect(one(plan, "aws:iot/roleAlias:RoleAlias", "prod-role-alias").inputs).toEqual({
+      alias: "edge-mlops-prod-token-exchange",
+      roleArn: one(plan, "aws:iam/role:Role", "prod-token-exchange-role").arn,
+      credentialDuration: 7200,
+    });
+    expect(one(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").inputs.credentialDuration).toBe(3600);
+  });
+
+  it("gives core devices the minimal policy, with the role alias as the only role they may assume", () => {
+    const doc = parseJson(one(plan, "aws:iot/policy:Policy", "prod-core-policy").inputs.policy);
+    const roleAliasArn = `${IOT}:rolealias/edge-mlops-prod-token-exchange`;
+    expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, roleAliasArn }));
+    expect(doc.Statement.find((s: { Action: string[] }) => s.Action.includes("iot:AssumeRoleWithCertificate")).Resource).toEqual([roleAliasArn]);
+    expect(findPolicyViolations(doc)).toEqual([]);
+  });
+
+  it("registers each prod device from its own CSR, attached exclusively, with the core policy and its groups", () => {
+    const corePolicy = one(plan, "aws:iot/policy:Policy", "prod-core-policy");
+    const expectations: [string, string[]][] = [
+      ["hub-north-001", ["edge-mlops-prod", "site-north"]],
+      ["hub-lab-002", ["edge-mlops-prod"]],
+    ];
+    for (const [thing, groups] of expectations) {
+      const prefix = `prod-device-${thing}`;
+      const device = one(plan, "edge-mlops:edge:StaticDevice", prefix);
+      expect(device.parent).toBe(one(plan, "edge-mlops:edge:EdgeFleet", "prod").urn);
+      expect(one(plan, "aws:iot/thing:Thing", `${prefix}-thing`).inputs).toEqual({ name: thing });
+      const cert = one(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`);
+      expect(cert.inputs).toEqual({ active: true, csr: csr(`${thing}.csr.pem`) });
+      expect(one(plan, "aws:iot/thingPrincipalAttachment:ThingPrincipalAttachment", `${prefix}-principal`).inputs).toEqual({
+        thing,
+        principal: cert.arn,
+        thingPrincipalType: "EXCLUSIVE_THING",
+      });
+      expect(one(plan, "aws:iot/policyAttachment:PolicyAttachment", `${prefix}-policy`).inputs).toEqual({ policy: arnName(corePolicy), target: cert.arn });
+      const memberships = ofType(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`);
+      expect(memberships.map((m) => m.inputs)).toEqual(groups.map((g) => ({ thingName: thing, thingGroupName: g })));
+    }
+    expect(plan.outputs.prodDevices).toEqual(["hub-north-001", "hub-lab-002"]);
+  });
+
+  it("keeps no private key in prod state: no tls resources, no generated key outputs", () => {
+    expect(children(plan, "prod").filter((r) => r.type.startsWith("tls:"))).toEqual([]);
+    expect(plan.outputs.prodGeneratedKeys).toBe("none");
+    expect(plan.outputs.prodClaimKey).toBe("none");
+  });
+
+  it("generates ECDSA P-256 keys into state for dev prototypes only, exposed as secrets", () => {
+    const prefix = "dev-device-dev-hub-01";
+    expect(one(plan, "tls:index/privateKey:PrivateKey", `${prefix}-key`).inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(one(plan, "tls:index/certRequest:CertRequest", `${prefix}-csr`).inputs).toEqual({
+      privateKeyPem: "[secret]",
+      subject: { commonName: "dev-hub-01" },
+    });
+    expect(one(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`).inputs).toEqual({
+      active: true,
+      csr: "-----BEGIN CERTIFICATE REQUEST-----\n[offline]\n-----END CERTIFICATE REQUEST-----\n",
+    });
+    expect(ofType(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`).map((m) => m.inputs)).toEqual([
+      { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev" },
+      { thingName: "dev-hub-01", thingGroupName: "dev-lab" },
+    ]);
+    expect(plan.outputs.devGeneratedKeys).toBe(true);
+    expect(plan.outputs.devGeneratedKeyNames).toEqual(["dev-hub-01", "dev-hub-02"]);
+    expect(plan.outputs.devClaimKey).toBe(true);
+    expect(one(plan, "tls:index/privateKey:PrivateKey", "dev-claim-key").inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(one(plan, "tls:index/certRequest:CertRequest", "dev-claim-csr").inputs.subject).toEqual({ commonName: "edge-mlops-dev-fleet-claim" });
+  });
+
+  it("provisions devices by claim through a template that adds them to the root group with the core policy", () => {
+    const template = one(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
+    const role = one(plan, "aws:iam/role:Role", "prod-provisioning-role");
+    const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
+    const { templateBody, ...rest } = template.inputs;
+    expect(rest).toEqual({
+      name: "edge-mlops-prod-fleet",
+      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod",
+      enabled: true,
+      type: "FLEET_PROVISIONING",
+      provisioningRoleArn: role.arn,
+      preProvisioningHook: { targetArn: hook.arn, payloadVersion: "2020-04-01" },
+    });
+    const body = parseJson(templateBody);
+    expect(Object.keys(body.Parameters)).toEqual(["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"]);
+    expect(body.Resources.thing.Properties).toEqual({
+      ThingName: { Ref: "ThingName" },
+      AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
+      ThingGroups: ["edge-mlops-prod"],
+    });
+    expect(body.Resources.certificate.Properties).toEqual({ CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" });
+    expect(body.Resources.policy.Properties).toEqual({ PolicyName: arnName(one(plan, "aws:iot/policy:Policy", "prod-core-policy")) });
+    // The hook may be invoked before the template exists, and the role has its permissions first.
+    expect(template.dependsOn).toEqual([
+      one(plan, "aws:lambda/permission:Permission", "prod-provisioning-hook-invoke").urn,
+      one(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-provisioning-registration").urn,
+    ]);
+    expect(parseJson(role.inputs.assumeRolePolicy)).toEqual(provisioningTrustPolicy());
+    expect(one(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-provisioning-registration").inputs).toEqual({
+      role: arnName(role),
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration",
+    });
+    expect(plan.outputs.provisioningTemplateName).toBe("edge-mlops-prod-fleet");
+  });
+
+  it("configures the pre-provisioning hook and lets only this template of this account invoke it", () => {
+    const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
+    expect(hook.inputs).toMatchObject({
+      timeout: 5,
+      reservedConcurrentExecutions: 10,
+      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "site-north,site-south,hub-rev-b" } },
+    });
+    expect(one(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").inputs.retentionInDays).toBe(365);
+    expect(one(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").inputs.environment).toEqual({
+      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging" },
+    });
+    const policy = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").inputs.policy);
+    expect(policy.Statement.slice(2)).toEqual([
+      { Sid: "ReadThingsBeingProvisioned", Effect: "Allow", Action: ["iot:DescribeThing", "iot:ListThingGroupsForThing"], Resource: [`${IOT}:thing/*`] },
+    ]);
+    expect(findPolicyViolations(policy, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"])).toEqual([]);
+    expect(one(plan, "aws:lambda/permission:Permission", "prod-provisioning-hook-invoke").inputs).toEqual({
+      action: "lambda:InvokeFunction",
+      function: arnName(hook)?.split(":").pop(),
+      principal: "iot.amazonaws.com",
+      sourceAccount: ACCOUNT,
+      sourceArn: `${IOT}:provisioningtemplate/edge-mlops-prod-fleet`,
+    });
+  });
+
+  it("registers the prod claim certificate from its CSR and attaches the claim policy to it", () => {
+    const claimDoc = parseJson(one(plan, "aws:iot/policy:Policy", "prod-claim-policy").inputs.policy);
+    expect(claimDoc).toEqual(claimPolicy({ ...SCOPE, templateName: "edge-mlops-prod-fleet", useCsr: false }));
+    expect(claimDoc.Statement[1].Resource).toEqual([
+      `${IOT}:topic/$aws/certificates/create/*`,
+      `${IOT}:topic/$aws/provisioning-templates/edge-mlops-prod-fleet/provision/*`,
+    ]);
+    expect(findPolicyViolations(claimDoc)).toEqual([]);
+    const cert = one(plan, "aws:iot/certificate:Certificate", "prod-claim-cert");
+    expect(cert.inputs).toEqual({ active: true, csr: csr("edge-mlops-claim-prod.csr.pem") });
+    expect(one(plan, "aws:iot/policyAttachment:PolicyAttachment", "prod-claim-policy-attachment").inputs).toEqual({
+      policy: arnName(one(plan, "aws:iot/policy:Policy", "prod-claim-policy")),
+      target: cert.arn,
+    });
+  });
+
+  it("leaves the claim certificate to an operator where no CSR is given and keys may not be generated", () => {
+    expect(ofType(plan, "aws:iot/policy:Policy", "staging-claim-policy")).toHaveLength(1);
+    expect(ofType(plan, "aws:iot/certificate:Certificate", "staging-")).toEqual([]);
+    expect(children(plan, "staging").filter((r) => r.type.startsWith("tls:"))).toEqual([]);
+    expect(plan.outputs.stagingClaimCertificate).toBe("none");
+    // What the operator attaches to the claim certificate they register.
+    expect(plan.outputs.stagingClaimPolicyName).toBe(arnName(one(plan, "aws:iot/policy:Policy", "staging-claim-policy")));
+  });
+
+  it("creates no provisioning resources when provisioning is off", () => {
+    const types = new Set(children(plan, "off").map((r) => r.type));
+    for (const type of ["aws:iot/provisioningTemplate:ProvisioningTemplate", "aws:lambda/function:Function", "aws:lambda/permission:Permission", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]) {
+      expect(types.has(type)).toBe(false);
+    }
+    expect(ofType(plan, "aws:iot/policy:Policy", "off-").map((r) => r.name)).toEqual(["off-core-policy"]);
+    expect(plan.outputs.offTemplate).toBe("none");
+  });
+
+  it("publishes the hub app with its compose file from the bucket and the hub images", () => {
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    const recipe = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").inputs.inlineRecipe);
+    expect(recipe).toMatchObject({ RecipeFormatVersion: "2020-01-25", ComponentName: "com.hbs.hub.Container", ComponentVersion: "1.2.0" });
+    expect(recipe.ComponentDependencies).toEqual({ "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" } });
+    expect(recipe.Manifests[0].Artifacts.map((a: { URI: string }) => a.URI)).toEqual([
+      `s3://${bucket.id}/artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml`,
+      ...HUB_IMAGES,
+    ]);
+    expect(recipe.Manifests[0].Lifecycle.Startup).toMatchObject({ RequiresPrivilege: true, Script: expect.stringMatching(/ up -d$/) });
+  });
+
+  it("publishes the inference service's image as a component reading the configured model on port 5000", () => {
+    const recipe = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inputs.inlineRecipe);
+    expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference", ComponentVersion: "2.0.1" });
+    expect(recipe.ComponentDependencies).toEqual({
+      "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
+      "aws.greengrass.TokenExchangeService": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
+    });
+    expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }]);
+    expect(recipe.ComponentConfiguration.DefaultConfiguration).toEqual({ ModelUri: MODEL_URI, Port: "5000" });
+    const dev = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "dev-inference-component").inputs.inlineRecipe);
+    expect(dev.ComponentConfiguration.DefaultConfiguration).toEqual({ ModelUri: "", Port: "5000" });
+  });
+
+  it("deploys pinned components to the root group with exponential rollout, abort, timeout and rollback in prod", () => {
+    const deployment = one(plan, "aws-native:greengrassv2:Deployment", "prod-deployment");
+    expect(deployment.inputs).toEqual({
+      targetArn: `${IOT}:thinggroup/edge-mlops-prod`,
+      deploymentName: "edge-mlops-prod-hub1.2.0-inf2.0.1",
+      components: {
+        "aws.greengrass.Nucleus": { componentVersion: "2.14.3" },
+        "aws.greengrass.DockerApplicationManager": { componentVersion: "2.0.13" },
+        "aws.greengrass.TokenExchangeService": { componentVersion: "2.0.3" },
+        "com.hbs.hub.Container": { componentVersion: "1.2.0" },
+        "com.edgemlops.Inference": { componentVersion: "2.0.1" },
+      },
+      deploymentPolicies: {
+        failureHandlingPolicy: "ROLLBACK",
+        componentUpdatePolicy: { action: "NOTIFY_COMPONENTS", timeoutInSeconds: 120 },
+        configurationValidationPolicy: { timeoutInSeconds: 30 },
+      },
+      iotJobConfiguration: {
+        jobExecutionsRolloutConfig: {
+          maximumPerMinute: 20,
+          exponentialRate: { baseRatePerMinute: 2, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 10 } },
+        },
+        abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 10, thresholdPercentage: 5 }] },
+        timeoutConfig: { inProgressTimeoutInMinutes: 120 },
+      },
+    });
+    // A replacement is created first and supersedes the old deployment, which is left alone rather than cancelled.
+    expect(deployment.options).toMatchObject({ retainOnDelete: true, deleteBeforeReplace: false, protect: false });
+    expect(deployment.dependsOn).toEqual([one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-token-exchange-policy").urn]);
+    // It deploys the component versions registered by this fleet.
+    expect(deployment.inputDependencies).toEqual(
+      expect.arrayContaining([
+        one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").urn,
+        one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").urn,
+        one(plan, "aws:iot/thingGroup:ThingGroup", "prod-group").urn,
+      ]),
+    );
+  });
+
+  it("rolls dev out at a constant fast rate with its own abort and timeout settings", () => {
+    const deployment = one(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
+    expect(deployment.inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf1.0.0");
+    expect(deployment.inputs.iotJobConfiguration).toEqual({
+      jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
+      abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 1, thresholdPercentage: 50 }] },
+      timeoutConfig: { inProgressTimeoutInMinutes: 30 },
+    });
+    expect(deployment.options.retainOnDelete).toBe(true);
+  });
+
+  it("grows only with static devices: provisioned devices add no resources", () => {
+    const count = (fleet: string) => children(plan, fleet).length;
+    const perDevice = (fleet: string, n: number) => (count(fleet) - count("dev0")) / n;
+    // Per static device: its component, thing, key, CSR, certificate, principal and policy attachments, 2 memberships.
+    expect(perDevice("dev", 2)).toBe(9);
+    expect(perDevice("dev5", 5)).toBe(9);
+    expect(children(plan, "dev5").filter((r) => r.name.startsWith("dev5-device-")).length).toBe(45);
+    // Everything else is the same fixed set whatever the fleet size; none of it takes a device count or list.
+    const shape = (fleet: string) =>
+      children(plan, fleet)
+        .filter((r) => !r.name.startsWith(`${fleet}-device-`))
+        .map((r) => `${r.type} ${r.name.split(fleet).join("<fleet>")}`)
+        .sort();
+    expect(shape("dev5")).toEqual(shape("dev0"));
+    expect(shape("dev")).toEqual(shape("dev0"));
+    expect(shape("dev0")).toEqual([
+      "aws-native:greengrassv2:ComponentVersion <fleet>-hub-component",
+      "aws-native:greengrassv2:ComponentVersion <fleet>-inference-component",
+      "aws-native:greengrassv2:Deployment <fleet>-deployment",
+      "aws:cloudwatch/logGroup:LogGroup <fleet>-provisioning-hook-logs",
+      "aws:iam/role:Role <fleet>-provisioning-hook-role",
+      "aws:iam/role:Role <fleet>-provisioning-role",
+      "aws:iam/role:Role <fleet>-token-exchange-role",
+      "aws:iam/rolePolicy:RolePolicy <fleet>-provisioning-hook-policy",
+      "aws:iam/rolePolicy:RolePolicy <fleet>-token-exchange-policy",
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment <fleet>-provisioning-registration",
+      "aws:iot/certificate:Certificate <fleet>-claim-cert",
+      "aws:iot/policy:Policy <fleet>-claim-policy",
+      "aws:iot/policy:Policy <fleet>-core-policy",
+      "aws:iot/policyAttachment:PolicyAttachment <fleet>-claim-policy-attachment",
+      "aws:iot/provisioningTemplate:ProvisioningTemplate <fleet>-provisioning-template",
+      "aws:iot/roleAlias:RoleAlias <fleet>-role-alias",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group-<fleet>-lab",
+      "aws:lambda/function:Function <fleet>-provisioning-hook-fn",
+      "aws:lambda/permission:Permission <fleet>-provisioning-hook-invoke",
+      "aws:s3/bucket:Bucket <fleet>-artifacts",
+      "aws:s3/bucketObjectv2:BucketObjectv2 <fleet>-compose-artifact",
+      "aws:s3/bucketPolicy:BucketPolicy <fleet>-artifacts-policy",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock <fleet>-artifacts-public-access",
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration <fleet>-artifacts-encryption",
+      "aws:s3/bucketVersioning:BucketVersioning <fleet>-artifacts-versioning",
+      "edge-mlops:lambda:Function <fleet>-provisioning-hook",
+      "tls:index/certRequest:CertRequest <fleet>-claim-csr",
+      "tls:index/privateKey:PrivateKey <fleet>-claim-key",
+    ]);
+  });
+
+  it("parents every child to its fleet", () => {
+    const fleet = one(plan, "edge-mlops:edge:EdgeFleet", "prod");
+    for (const r of children(plan, "prod")) {
+      let parent = byUrn(plan, r.parent);
+      while (parent && parent.urn !== fleet.urn) parent = byUrn(plan, parent.parent);
+      expect(parent?.urn, r.name).toBe(fleet.urn);
+    }
+  });
+
+  it("exports the group ARN, role alias, template name, endpoints and deployment id", () => {
+    expect(plan.outputs).toMatchObject({
+      thingGroupArn: `${IOT}:thinggroup/edge-mlops-prod`,
+      roleAlias: "edge-mlops-prod-token-exchange",
+      provisioningTemplateName: "edge-mlops-prod-fleet",
+      childGroups: ["site-north", "site-south", "hub-rev-b"],
+      deploymentId: one(plan, "aws-native:greengrassv2:Deployment", "prod-deployment").id,
+    });
+    expect(plan.outputs.iotDataEndpoint).toMatch(/^[0-9a-f]{14}-ats\.iot\.eu-west-1\.amazonaws\.com$/);
+    expect(plan.outputs.credentialEndpoint).toMatch(/\.eu-west-1\.amazonaws\.com$/);
+    expect(plan.outputs.deploymentId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
