@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parse, stringify } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 const PRELOAD = path.join(__dirname, "bench", "peak-rss.cjs");
@@ -38,6 +39,24 @@ function measure(label: string, args: string[], runs: number, extraEnv: Record<s
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Pulumi.dev.yaml with `count` prototype devices (generated keys, as dev allows), written to a temp file. */
+function devWithDevices(count: number): string {
+  const file = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, any> };
+  const fleet = file.config["edge-mlops:edgeFleet"];
+  fleet.allowGeneratedKeys = true;
+  fleet.devices = Array.from({ length: count }, (_, i) => ({ name: `bench-hub-${String(i).padStart(4, "0")}` }));
+  const out = path.join(os.tmpdir(), `bench-plan-dev-${count}-devices.yaml`);
+  fs.writeFileSync(out, stringify(file));
+  return out;
+}
+
+function resourceCount(configFile: string): number {
+  const json = `${configFile}.json`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", "--stack", "dev", "--config-file", configFile, "--json", json], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`plan with ${configFile} exited ${r.status}: ${r.stderr.trim()}`);
+  return (JSON.parse(fs.readFileSync(json, "utf8")) as { resources: unknown[] }).resources.length;
+}
+
 function main() {
   const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
   const runs = Number(values.runs);
@@ -47,15 +66,18 @@ function main() {
     measure("floor: require @pulumi/aws + @pulumi/aws-native", ["-e", "require('@pulumi/aws'); require('@pulumi/aws-native')"], runs),
     ...["dev", "staging", "prod"].map((stack) => measure(`plan --stack ${stack}`, [...tsx, "scripts/plan.ts", "--stack", stack], runs)),
   ];
+  const fleets = [0, 50, 200].map((n) => ({ n, file: devWithDevices(n) }));
+  const counts = new Map(fleets.map(({ n, file }) => [n, resourceCount(file)]));
+  rows.push(...fleets.map(({ n, file }) => measure(`plan dev with ${n} static things (${counts.get(n)} resources)`, [...tsx, "scripts/plan.ts", "--stack", "dev", "--config-file", file], runs)));
   const floor = rows[0];
   console.log(`offline plan benchmark: ${runs} run(s) each, median wall time, peak RSS (max over runs); node ${process.version}, ${os.cpus().length} cores`);
   console.log("");
-  console.log(`${"what".padEnd(52)} ${"wall ms".padStart(9)} ${"peak RSS MiB".padStart(13)} ${"x floor (time / RSS)".padStart(22)}`);
+  console.log(`${"what".padEnd(56)} ${"wall ms".padStart(9)} ${"peak RSS MiB".padStart(13)} ${"x floor (time / RSS)".padStart(22)}`);
   for (const r of rows) {
     const wall = median(r.wallMs);
     const rss = Math.max(...r.rssKiB) / 1024;
     const ratio = r === floor ? "1.00 / 1.00" : `${(wall / median(floor.wallMs)).toFixed(2)} / ${(rss / (Math.max(...floor.rssKiB) / 1024)).toFixed(2)}`;
-    console.log(`${r.label.padEnd(52)} ${wall.toFixed(0).padStart(9)} ${rss.toFixed(1).padStart(13)} ${ratio.padStart(22)}`);
+    console.log(`${r.label.padEnd(56)} ${wall.toFixed(0).padStart(9)} ${rss.toFixed(1).padStart(13)} ${ratio.padStart(22)}`);
   }
 }
 
