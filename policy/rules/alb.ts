@@ -1,0 +1,134 @@
+/**
+ * Load balancer rules (`aws.lb` and its `aws.alb` aliases). Listeners name their load balancer by
+ * `loadBalancerArn`, so the HTTPS-redirect rule groups listeners by that value.
+ */
+import { ALWAYS_MANDATORY, MANDATORY_IN_PROD, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
+import { asList, get, isUnknown, ofTypes, str } from "./util";
+
+const LOAD_BALANCER_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
+const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
+
+/** TLS 1.2+ security policies of the families before TLS 1.3 support, named one by one. */
+export const TLS12_SSL_POLICIES = [
+  "ELBSecurityPolicy-TLS-1-2-2017-01",
+  "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+  "ELBSecurityPolicy-FS-1-2-2019-08",
+  "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+  "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+];
+/** The TLS13-1-2-* and TLS13-1-3-* families (base, Res, Ext, FIPS and post-quantum variants) negotiate TLS 1.2 or 1.3 only. */
+const TLS13_FAMILY = /^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$/;
+
+/** Whether an ELB security policy allows only TLS 1.2 and later. */
+export function isTls12OrLater(policy: string): boolean {
+  return TLS12_SSL_POLICIES.includes(policy) || TLS13_FAMILY.test(policy);
+}
+
+function isApplication(r: { inputs: Readonly<Record<string, unknown>> }): boolean | undefined {
+  const t = r.inputs.loadBalancerType;
+  if (isUnknown(t)) return undefined;
+  return t === undefined || t === "application";
+}
+
+export const albTlsPolicy: ResourceRule = {
+  kind: "resource",
+  name: "alb-tls-policy",
+  description:
+    "HTTPS and TLS listeners use a security policy that allows TLS 1.2 or later only (ELBSecurityPolicy-TLS13-1-2-*, " +
+    "-TLS13-1-3-*, -TLS-1-2-*, -FS-1-2-*); without sslPolicy the API default ELBSecurityPolicy-2016-08 still allows TLS 1.0.",
+  mapsTo: { checkov: ["CKV_AWS_103"], trivy: ["AVD-AWS-0047"] },
+  severity: ALWAYS_MANDATORY,
+  resourceTypes: LISTENER_TYPES,
+  checkResource: (r) => {
+    const protocol = r.inputs.protocol;
+    if (protocol !== "HTTPS" && protocol !== "TLS") return [];
+    const policy = r.inputs.sslPolicy;
+    if (isUnknown(policy)) return [];
+    if (policy === undefined) return [`${protocol} listener "${r.name}" has no sslPolicy, so it gets ELBSecurityPolicy-2016-08 (TLS 1.0): set a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06`];
+    if (typeof policy === "string" && isTls12OrLater(policy)) return [];
+    return [`${protocol} listener "${r.name}" uses sslPolicy ${JSON.stringify(policy)}, which allows TLS older than 1.2: use e.g. ELBSecurityPolicy-TLS13-1-2-2021-06`];
+  },
+};
+
+export const albDropInvalidHeaders: ResourceRule = {
+  kind: "resource",
+  name: "alb-drop-invalid-headers",
+  description: "Application load balancers drop HTTP headers that are not valid (dropInvalidHeaderFields true), a defence against request smuggling.",
+  mapsTo: { checkov: ["CKV_AWS_131"], trivy: ["AVD-AWS-0052"], awsFsbp: ["ELB.4"] },
+  severity: ALWAYS_MANDATORY,
+  resourceTypes: LOAD_BALANCER_TYPES,
+  checkResource: (r) => {
+    const drop = r.inputs.dropInvalidHeaderFields;
+    if (isApplication(r) !== true || isUnknown(drop) || drop === true) return [];
+    return [`application load balancer "${r.name}" forwards invalid header fields: set dropInvalidHeaderFields to true`];
+  },
+};
+
+export const albDeletionProtection: ResourceRule = {
+  kind: "resource",
+  name: "alb-deletion-protection",
+  description:
+    "Load balancers have deletion protection on (enableDeletionProtection true), so a replacement or a stray destroy " +
+    "cannot take the public endpoint down. Advisory outside prod, where stacks are torn down freely.",
+  mapsTo: { checkov: ["CKV_AWS_150"] },
+  severity: MANDATORY_IN_PROD,
+  resourceTypes: LOAD_BALANCER_TYPES,
+  checkResource: (r) => {
+    const on = r.inputs.enableDeletionProtection;
+    if (isUnknown(on) || on === true) return [];
+    return [`load balancer "${r.name}" has no deletion protection: set enableDeletionProtection to true`];
+  },
+};
+
+/** The load balancer a listener belongs to: its ARN, or (unknown in preview) the resources it comes from. */
+function loadBalancerKey(l: CheckedResource): string | undefined {
+  const arn = l.inputs.loadBalancerArn;
+  if (typeof arn === "string") return arn;
+  const deps = l.propertyDependencies?.loadBalancerArn;
+  return isUnknown(arn) && deps && deps.length > 0 ? `depends-on:${[...deps].sort().join(",")}` : undefined;
+}
+
+function redirectsToHttps(actions: unknown): boolean {
+  const list = asList(actions);
+  return list.length > 0 && list.every((a) => get(a, "type") === "redirect" && get(a, "redirect", "protocol") === "HTTPS");
+}
+
+export const albHttpsRedirect: StackRule = {
+  kind: "stack",
+  name: "alb-https-redirect",
+  description:
+    "Where a certificate is configured, traffic is served over HTTPS: a listener with a certificate uses protocol " +
+    "HTTPS, and every HTTP listener of a load balancer that has an HTTPS listener only redirects to HTTPS.",
+  mapsTo: { checkov: ["CKV_AWS_2", "CKV2_AWS_20"], awsFsbp: ["ELB.1"] },
+  severity: ALWAYS_MANDATORY,
+  checkStack: (resources) => {
+    const findings: StackFinding[] = [];
+    const groups = new Map<string, CheckedResource[]>();
+    for (const l of ofTypes(resources, LISTENER_TYPES)) {
+      const certificate = l.inputs.certificateArn;
+      if (l.inputs.protocol === "HTTP" && str(certificate)) {
+        findings.push({ urn: l.urn, message: `listener "${l.name}" has a certificate but protocol HTTP: serve HTTPS on it` });
+      }
+      const key = loadBalancerKey(l);
+      if (key) groups.set(key, [...(groups.get(key) ?? []), l]);
+    }
+    for (const listeners of groups.values()) {
+      const https = listeners.filter((l) => l.inputs.protocol === "HTTPS");
+      if (https.length === 0) continue;
+      for (const l of listeners) {
+        // A listener without protocol on an application load balancer is HTTP.
+        if (l.inputs.protocol !== "HTTP" && l.inputs.protocol !== undefined) continue;
+        if (isUnknown(l.inputs.defaultActions) || redirectsToHttps(l.inputs.defaultActions)) continue;
+        findings.push({
+          urn: l.urn,
+          message:
+            `listener "${l.name}" serves plain HTTP on a load balancer with HTTPS listener "${https[0].name}": ` +
+            `make its default action a redirect with protocol HTTPS`,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+export const ALB_RULES = [albHttpsRedirect, albTlsPolicy, albDropInvalidHeaders, albDeletionProtection];

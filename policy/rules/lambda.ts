@@ -1,0 +1,83 @@
+/** Lambda rules: traced, bounded in concurrency, and logging to a group that expires its logs. */
+import { ALWAYS_MANDATORY, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
+import { get, isUnknown, ofTypes, physicalName, str } from "./util";
+
+const FUNCTION_TYPES = ["aws:lambda/function:Function"];
+export const LOG_GROUP_TYPES = ["aws:cloudwatch/logGroup:LogGroup"];
+
+export const lambdaTracing: ResourceRule = {
+  kind: "resource",
+  name: "lambda-tracing",
+  description: "Lambda functions trace every invocation with X-Ray (tracingConfig.mode Active).",
+  mapsTo: { checkov: ["CKV_AWS_50"], trivy: ["AVD-AWS-0066"] },
+  severity: ALWAYS_MANDATORY,
+  resourceTypes: FUNCTION_TYPES,
+  checkResource: (r) => {
+    const mode = get(r.inputs, "tracingConfig", "mode");
+    if (isUnknown(mode) || mode === "Active") return [];
+    return [`function "${r.name}" has tracing ${mode === undefined ? "off" : JSON.stringify(mode)}: set tracingConfig.mode to "Active"`];
+  },
+};
+
+export const lambdaReservedConcurrency: ResourceRule = {
+  kind: "resource",
+  name: "lambda-reserved-concurrency",
+  description:
+    "Lambda functions reserve (and so cap) their concurrency: reservedConcurrentExecutions is a whole number of at " +
+    "least 1. Unset or -1 lets one function take the account's whole pool; 0 disables the function, which is an " +
+    "operational switch, not a deployed configuration.",
+  mapsTo: { checkov: ["CKV_AWS_115"] },
+  severity: ALWAYS_MANDATORY,
+  resourceTypes: FUNCTION_TYPES,
+  checkResource: (r) => {
+    const reserved = r.inputs.reservedConcurrentExecutions;
+    if (isUnknown(reserved) || (typeof reserved === "number" && Number.isInteger(reserved) && reserved >= 1)) return [];
+    const current = reserved === undefined ? "unset" : JSON.stringify(reserved);
+    return [`function "${r.name}" has reservedConcurrentExecutions ${current}: reserve a whole number of at least 1`];
+  },
+};
+
+export const lambdaLogRetention: StackRule = {
+  kind: "stack",
+  name: "lambda-log-retention",
+  description:
+    "Every Lambda function logs to a log group this stack manages with a retention: the group named by " +
+    "loggingConfig.logGroup, or else /aws/lambda/<function name>. Lambda otherwise creates that group itself, " +
+    "outside the stack, and keeps its logs forever.",
+  mapsTo: { checkov: ["CKV_AWS_66", "CKV_AWS_338"] },
+  severity: ALWAYS_MANDATORY,
+  checkStack: (resources) => {
+    const groups = ofTypes(resources, LOG_GROUP_TYPES);
+    // A group whose name is not known yet could be the one a function writes to.
+    const someNameUnknown = groups.some((g) => physicalName(g) === undefined);
+    const findings: StackFinding[] = [];
+    for (const fn of ofTypes(resources, FUNCTION_TYPES)) {
+      const configured = get(fn.inputs, "loggingConfig", "logGroup");
+      let group: CheckedResource | undefined;
+      let target: string | undefined;
+      if (isUnknown(configured)) {
+        // Unknown in preview: the group it comes from is among the property's dependencies.
+        group = groups.find((g) => fn.propertyDependencies?.loggingConfig?.includes(g.urn));
+        if (!group) continue;
+      } else {
+        if (isUnknown(fn.inputs.name)) continue;
+        const functionName = physicalName(fn);
+        target = str(configured) ?? (functionName && `/aws/lambda/${functionName}`);
+        if (!target) continue;
+        group = groups.find((g) => physicalName(g) === target);
+      }
+      if (!group) {
+        if (!someNameUnknown) {
+          findings.push({ urn: fn.urn, message: `function "${fn.name}" logs to ${target}, which no log group of this stack manages: its logs would never expire` });
+        }
+        continue;
+      }
+      const retention = group.inputs.retentionInDays;
+      if (isUnknown(retention) || (typeof retention === "number" && retention > 0)) continue;
+      findings.push({ urn: fn.urn, message: `function "${fn.name}" logs to log group "${group.name}", which has no retentionInDays` });
+    }
+    return findings;
+  },
+};
+
+export const LAMBDA_RULES = [lambdaTracing, lambdaReservedConcurrency, lambdaLogRetention];

@@ -1,0 +1,102 @@
+// The CrossGuard adapter: policies built from the rules, preview unknowns, and the per-environment config files.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as policySdk from "@pulumi/policy";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { describe, expect, it } from "vitest";
+import { describeMapping, packConfig, plainProperties, policies, toPolicy } from "../../policy/crossguard";
+import { configPath, renderConfig } from "../../policy/generate-config";
+import { RULES } from "../../policy/rules";
+import { ecrScanOnPush } from "../../policy/rules/ecr";
+import { s3Versioning } from "../../policy/rules/s3";
+import { ENVIRONMENTS, UNKNOWN } from "../../policy/rules/types";
+
+// The proxy CrossGuard wraps properties in; declared by @pulumi/policy at runtime only.
+const unknownCheckingProxy = (policySdk as unknown as { unknownCheckingProxy: <T>(v: T) => T }).unknownCheckingProxy;
+
+describe("plainProperties", () => {
+  it("copies CrossGuard's proxied properties, with UNKNOWN where the value is unknown during preview", () => {
+    const props = unknownCheckingProxy({
+      name: "repo",
+      imageScanningConfiguration: { scanOnPush: unknownValue },
+      tags: [unknownValue, "a"],
+      policy: unknownValue,
+      nested: { list: [{ x: 1 }] },
+    });
+    expect(() => (props as { policy: unknown }).policy).toThrow(/can't be known during preview/);
+    expect(plainProperties(props)).toEqual({
+      name: "repo",
+      imageScanningConfiguration: { scanOnPush: UNKNOWN },
+      tags: [UNKNOWN, "a"],
+      policy: UNKNOWN,
+      nested: { list: [{ x: 1 }] },
+    });
+  });
+});
+
+describe("policies", () => {
+  it("has one policy per rule, named after it, enforced at its prod level by default", () => {
+    const built = policies();
+    expect(built.map((p) => [p.name, p.enforcementLevel])).toEqual(RULES.map((r) => [r.name, r.severity.prod]));
+    for (const [i, p] of built.entries()) {
+      const rule = RULES[i];
+      expect("validateResource" in p).toBe(rule.kind === "resource");
+      expect("validateStack" in p).toBe(rule.kind === "stack");
+      expect(p.description).toBe(`${rule.description} ${describeMapping(rule.mapsTo)}`);
+    }
+  });
+
+  it("describes mappings in one sentence", () => {
+    expect(describeMapping({ checkov: ["CKV_AWS_21"], trivy: ["AVD-AWS-0090"] })).toBe("Maps to Checkov CKV_AWS_21; Trivy AVD-AWS-0090.");
+    expect(describeMapping({ deviceDefender: ["IOT_POLICY_OVERLY_PERMISSIVE_CHECK"], awsFsbp: ["S3.5"] })).toBe(
+      "Maps to IoT Device Defender IOT_POLICY_OVERLY_PERMISSIVE_CHECK; AWS Foundational Security Best Practices S3.5.",
+    );
+    expect(describeMapping({ none: "no scanner sees it" })).toBe("Maps to no public check: no scanner sees it.");
+  });
+
+  it("a resource policy reports only on its own types, through reportViolation", () => {
+    const policy = toPolicy(ecrScanOnPush) as policySdk.ResourceValidationPolicy;
+    const reported: string[] = [];
+    const args = (type: string, props: Record<string, unknown>) =>
+      ({ type, name: "repo", urn: "urn:x", props: unknownCheckingProxy(props), opts: { protect: false } }) as unknown as policySdk.ResourceValidationArgs;
+    const validate = policy.validateResource as policySdk.ResourceValidation;
+    validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: false } }), (m) => reported.push(m));
+    validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: unknownValue } }), (m) => reported.push(m));
+    validate(args("aws:sns/topic:Topic", { imageScanningConfiguration: { scanOnPush: false } }), (m) => reported.push(m));
+    expect(reported).toEqual([`repository "repo" does not scan images on push: set imageScanningConfiguration.scanOnPush to true`]);
+  });
+
+  it("a stack policy pairs resources through propertyDependencies when references are unknown", () => {
+    const policy = toPolicy(s3Versioning) as policySdk.StackValidationPolicy;
+    const bucket = { type: "aws:s3/bucket:Bucket", name: "b", urn: "urn:b", props: unknownCheckingProxy({ bucket: unknownValue }), opts: { protect: true }, propertyDependencies: {} };
+    const versioning = {
+      type: "aws:s3/bucketVersioning:BucketVersioning",
+      name: "v",
+      urn: "urn:v",
+      props: unknownCheckingProxy({ bucket: unknownValue, versioningConfiguration: { status: "Suspended" } }),
+      opts: { protect: false },
+      propertyDependencies: { bucket: [bucket] },
+    };
+    const reported: [string, string | undefined][] = [];
+    policy.validateStack({ resources: [bucket, versioning] } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
+    expect(reported).toEqual([[`bucket "b" has versioning "Suspended"; it must be "Enabled"`, "urn:b"]]);
+  });
+});
+
+describe("policy/config.<env>.json", () => {
+  it("are exactly what the rules' severities generate (npx tsx policy/generate-config.ts)", () => {
+    for (const env of ENVIRONMENTS) {
+      expect(path.basename(configPath(env))).toBe(`config.${env}.json`);
+      expect(fs.readFileSync(configPath(env), "utf8")).toBe(renderConfig(env));
+    }
+  });
+
+  it("set every policy's level per environment: relaxed in dev and staging only where the rule says so", () => {
+    const dev = packConfig("dev");
+    expect(Object.keys(dev)).toEqual(RULES.map((r) => r.name));
+    expect(dev["stateful-resources-protected"]).toEqual({ enforcementLevel: "advisory" });
+    expect(packConfig("prod")["stateful-resources-protected"]).toEqual({ enforcementLevel: "mandatory" });
+    expect(packConfig("staging")["s3-encryption"]).toEqual({ enforcementLevel: "mandatory" });
+    expect(() => packConfig("qa" as "dev")).toThrow('packConfig: environment must be one of dev, staging, prod, got "qa"');
+  });
+});

@@ -1,0 +1,390 @@
+// Synthetic resources for the policy tests, and one failing and one passing case per rule.
+import { coreDevicePolicy, tokenExchangeRolePolicy } from "../../components/edge-fleet/policies";
+import type { CheckedResource } from "../../policy/rules/types";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+
+/** A resource as the rules see it; the URN follows Pulumi's `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function res(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  extra: Partial<Pick<CheckedResource, "id" | "arn" | "propertyDependencies" | "options">> = {},
+): CheckedResource {
+  return { urn: urn(type, name), type, name, inputs, options: { protect: false, retainOnDelete: false }, ...extra };
+}
+
+export function urn(type: string, name: string): string {
+  return `urn:pulumi:test::edge-mlops::${type}::${name}`;
+}
+
+export const T = {
+  bucket: "aws:s3/bucket:Bucket",
+  sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  versioning: "aws:s3/bucketVersioning:BucketVersioning",
+  pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  repository: "aws:ecr/repository:Repository",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  service: "aws:ecs/service:Service",
+  cluster: "aws:ecs/cluster:Cluster",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  listener: "aws:lb/listener:Listener",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  policy: "aws:iam/policy:Policy",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  fn: "aws:lambda/function:Function",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  stateMachine: "aws:sfn/stateMachine:StateMachine",
+  mwaa: "aws:mwaa/environment:Environment",
+  iotPolicy: "aws:iot/policy:Policy",
+  roleAlias: "aws:iot/roleAlias:RoleAlias",
+  parameter: "aws:ssm/parameter:Parameter",
+  featureGroup: "aws:sagemaker/featureGroup:FeatureGroup",
+  modelPackageGroup: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+  deployment: "aws-native:greengrassv2:Deployment",
+} as const;
+
+// ---- S3 ----------------------------------------------------------------------------------------------------------
+
+export const BUCKET_ID = "data-5f3a2c1";
+export const BUCKET_ARN = `arn:aws:s3:::${BUCKET_ID}`;
+
+export function bucket(name = "data", id = BUCKET_ID, protect = true): CheckedResource {
+  return res(T.bucket, name, { forceDestroy: false }, { id, arn: `arn:aws:s3:::${id}`, options: { protect, retainOnDelete: false } });
+}
+
+export function tlsOnlyPolicy(bucketArn = BUCKET_ARN): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  });
+}
+
+/** A bucket with every companion the S3 rules ask for. */
+export function compliantBucket(name = "data", id = BUCKET_ID): CheckedResource[] {
+  return [
+    bucket(name, id),
+    res(T.sse, `${name}-encryption`, { bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+    res(T.versioning, `${name}-versioning`, { bucket: id, versioningConfiguration: { status: "Enabled" } }),
+    res(T.pab, `${name}-public-access`, { bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+    res(T.bucketPolicy, `${name}-policy`, { bucket: id, policy: tlsOnlyPolicy(`arn:aws:s3:::${id}`) }),
+  ];
+}
+
+// ---- containers ---------------------------------------------------------------------------------------------------
+
+export function container(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: "inference",
+    image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/repo@sha256:${"a".repeat(64)}`,
+    essential: true,
+    readonlyRootFilesystem: true,
+    privileged: false,
+    logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/edge-mlops/test/inference", "awslogs-region": REGION } },
+    ...overrides,
+  };
+}
+
+export function taskDefinition(containers: Record<string, unknown>[]): CheckedResource {
+  return res(T.taskDefinition, "task", { family: "inference", containerDefinitions: JSON.stringify(containers), networkMode: "awsvpc" });
+}
+
+export const LB_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/lb-1/0123456789abcdef`;
+export const TG_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/tg-1/0123456789abcdef`;
+export const CERT_ARN = `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`;
+
+export function listener(name: string, inputs: Record<string, unknown>): CheckedResource {
+  return res(T.listener, name, { loadBalancerArn: LB_ARN, ...inputs });
+}
+export const forward = [{ type: "forward", targetGroupArn: TG_ARN }];
+export const redirectToHttps = [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }];
+
+// ---- IAM ----------------------------------------------------------------------------------------------------------
+
+export function doc(...statements: Record<string, unknown>[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+export function rolePolicy(name: string, policy: unknown, role = "role-1"): CheckedResource {
+  return res(T.rolePolicy, name, { role, policy });
+}
+
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/sagemaker-execution`;
+
+// ---- workflows ----------------------------------------------------------------------------------------------------
+
+export const RETRY = [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }];
+export const CATCH = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Failed" }];
+
+export function task(next?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { Type: "Task", Resource: "arn:aws:states:::lambda:invoke", Retry: RETRY, Catch: CATCH, ...(next ? { Next: next } : { End: true }), ...extra };
+}
+
+export function machine(definition: unknown, inputs: Record<string, unknown> = {}): CheckedResource {
+  return res(T.stateMachine, "training", {
+    definition: JSON.stringify(definition),
+    loggingConfiguration: { level: "ALL", includeExecutionData: false, logDestination: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/sfn/training:*` },
+    tracingConfiguration: { enabled: true },
+    ...inputs,
+  });
+}
+
+export function mwaaLogging(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const on = { enabled: true, logLevel: "INFO" };
+  return { dagProcessingLogs: on, schedulerLogs: on, taskLogs: on, webserverLogs: on, workerLogs: on, ...overrides };
+}
+
+// ---- IoT ----------------------------------------------------------------------------------------------------------
+
+export const SCOPE = { partition: "aws", region: REGION, accountId: ACCOUNT };
+export const ROLE_ALIAS_ARN = `arn:aws:iot:${REGION}:${ACCOUNT}:rolealias/edge-mlops-test-token-exchange`;
+export const TOKEN_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/token-exchange-1a2b3c4`;
+
+export function corePolicyJson(): string {
+  return JSON.stringify(coreDevicePolicy({ ...SCOPE, roleAliasArn: ROLE_ALIAS_ARN }));
+}
+
+export function tokenExchangePolicyJson(): string {
+  return JSON.stringify(
+    tokenExchangeRolePolicy({
+      ...SCOPE,
+      artifactBucketArn: "arn:aws:s3:::edge-artifacts-1a2b3c",
+      artifactPrefix: "artifacts/",
+      repositoryArns: [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/test-repo-1a2b3c`],
+      logGroupPrefix: "/aws/greengrass/",
+    }),
+  );
+}
+
+/** A role alias, its role (id `token-exchange-1a2b3c4`) and the role's policy. */
+export function roleAliasStack(policy: string): CheckedResource[] {
+  return [
+    res(T.roleAlias, "token-exchange-alias", { alias: "edge-mlops-test-token-exchange", roleArn: TOKEN_ROLE_ARN, credentialDuration: 3600 }),
+    res(T.role, "token-exchange", { assumeRolePolicy: "{}" }, { id: "token-exchange-1a2b3c4", arn: TOKEN_ROLE_ARN }),
+    rolePolicy("token-exchange-policy", policy, "token-exchange-1a2b3c4"),
+  ];
+}
+
+// ---- Greengrass ---------------------------------------------------------------------------------------------------
+
+export function deploymentInputs(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    targetArn: `arn:aws:iot:${REGION}:${ACCOUNT}:thinggroup/fleet`,
+    deploymentPolicies: { failureHandlingPolicy: "ROLLBACK", componentUpdatePolicy: { action: "NOTIFY_COMPONENTS", timeoutInSeconds: 60 } },
+    iotJobConfiguration: {
+      jobExecutionsRolloutConfig: { maximumPerMinute: 20 },
+      abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 10, thresholdPercentage: 5 }] },
+    },
+    ...overrides,
+  };
+}
+
+// ---- one failing and one passing case per rule ---------------------------------------------------------------------
+
+export interface RuleCase {
+  /** Resources that break the rule... */
+  readonly bad: CheckedResource[];
+  /** ...with a message containing this text. */
+  readonly fires: string;
+  /** Resources that satisfy it. */
+  readonly good: CheckedResource[];
+}
+
+const [dataBucket, sse, versioning, pab, bucketPolicyOk] = compliantBucket();
+
+export const CASES: Record<string, RuleCase> = {
+  "s3-encryption": {
+    bad: [dataBucket, versioning, pab, bucketPolicyOk],
+    fires: `bucket "data" has no BucketServerSideEncryptionConfiguration`,
+    good: compliantBucket(),
+  },
+  "s3-versioning": {
+    bad: [dataBucket, sse, res(T.versioning, "data-versioning", { bucket: BUCKET_ID, versioningConfiguration: { status: "Suspended" } })],
+    fires: `bucket "data" has versioning "Suspended"; it must be "Enabled"`,
+    good: compliantBucket(),
+  },
+  "s3-public-access-block": {
+    bad: [dataBucket, res(T.pab, "data-public-access", { bucket: BUCKET_ID, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: false })],
+    fires: `bucket "data" public access block leaves restrictPublicBuckets off`,
+    good: compliantBucket(),
+  },
+  "s3-tls-only": {
+    bad: [
+      dataBucket,
+      res(T.bucketPolicy, "data-policy", {
+        bucket: BUCKET_ID,
+        policy: doc({ Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: `${BUCKET_ARN}/AWSLogs/*` }),
+      }),
+    ],
+    fires: `bucket "data" accepts requests without TLS: "data-policy" has no Deny of s3:*`,
+    good: compliantBucket(),
+  },
+  "ecr-scan-on-push": {
+    bad: [res(T.repository, "repo", { imageScanningConfiguration: { scanOnPush: false }, imageTagMutability: "IMMUTABLE" })],
+    fires: `repository "repo" does not scan images on push`,
+    good: [res(T.repository, "repo", { imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: "IMMUTABLE" })],
+  },
+  "ecr-immutable-tags": {
+    bad: [res(T.repository, "repo", { imageScanningConfiguration: { scanOnPush: true } })],
+    fires: `repository "repo" has imageTagMutability unset (MUTABLE by default); it must be "IMMUTABLE"`,
+    good: [res(T.repository, "repo", { imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: "IMMUTABLE" })],
+  },
+  "ecs-read-only-root-filesystem": {
+    bad: [taskDefinition([container({ readonlyRootFilesystem: undefined })])],
+    fires: `container "inference" of task definition "task" has a writable root filesystem`,
+    good: [taskDefinition([container()])],
+  },
+  "ecs-not-privileged": {
+    bad: [taskDefinition([container(), container({ name: "sidecar", privileged: true })])],
+    fires: `container "sidecar" of task definition "task" is privileged`,
+    good: [taskDefinition([container(), container({ name: "sidecar" })])],
+  },
+  "ecs-container-logging": {
+    bad: [taskDefinition([container({ logConfiguration: undefined })])],
+    fires: `container "inference" of task definition "task" has no logConfiguration.logDriver`,
+    good: [taskDefinition([container()])],
+  },
+  "ecs-service-no-public-ip": {
+    bad: [res(T.service, "service", { launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-1"], assignPublicIp: true } })],
+    fires: `service "service" assigns public IPs to its tasks`,
+    good: [res(T.service, "service", { launchType: "FARGATE", networkConfiguration: { subnets: ["subnet-1"], assignPublicIp: false } })],
+  },
+  "ecs-container-insights": {
+    bad: [res(T.cluster, "cluster", { settings: [{ name: "containerInsights", value: "disabled" }] })],
+    fires: `cluster "cluster" has containerInsights "disabled"`,
+    good: [res(T.cluster, "cluster", { settings: [{ name: "containerInsights", value: "enabled" }] })],
+  },
+  "alb-https-redirect": {
+    bad: [
+      listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
+      listener("http", { port: 80, protocol: "HTTP", defaultActions: forward }),
+    ],
+    fires: `listener "http" serves plain HTTP on a load balancer with HTTPS listener "https"`,
+    good: [
+      listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
+      listener("http", { port: 80, protocol: "HTTP", defaultActions: redirectToHttps }),
+    ],
+  },
+  "alb-tls-policy": {
+    bad: [listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-2016-08", defaultActions: forward })],
+    fires: `HTTPS listener "https" uses sslPolicy "ELBSecurityPolicy-2016-08", which allows TLS older than 1.2`,
+    good: [listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward })],
+  },
+  "alb-drop-invalid-headers": {
+    bad: [res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: false, enableDeletionProtection: true })],
+    fires: `application load balancer "lb" forwards invalid header fields`,
+    good: [res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true })],
+  },
+  "alb-deletion-protection": {
+    bad: [res(T.loadBalancer, "lb", { dropInvalidHeaderFields: true })],
+    fires: `load balancer "lb" has no deletion protection`,
+    good: [res(T.loadBalancer, "lb", { dropInvalidHeaderFields: true, enableDeletionProtection: true })],
+  },
+  "iam-no-wildcard-actions": {
+    bad: [rolePolicy("policy", doc({ Sid: "Data", Effect: "Allow", Action: ["s3:*"], Resource: [BUCKET_ARN] }))],
+    fires: `policy of "policy": Statement[0] (Sid "Data") allows action "s3:*": every s3 action`,
+    good: [rolePolicy("policy", doc({ Sid: "Data", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${BUCKET_ARN}/*`] }))],
+  },
+  "iam-no-admin-managed-policies": {
+    bad: [res(T.attachment, "admin", { role: "role-1", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+    fires: `"admin" attaches managed policy arn:aws:iam::aws:policy/AdministratorAccess`,
+    good: [res(T.attachment, "basic", { role: "role-1", policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" })],
+  },
+  "iam-passrole-scoped": {
+    bad: [rolePolicy("policy", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: "*" }))],
+    fires: `policy of "policy": Statement[0] grants iam:PassRole on "*"`,
+    good: [rolePolicy("policy", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN, Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } }))],
+  },
+  "iam-passrole-passed-to-service": {
+    bad: [rolePolicy("policy", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN }))],
+    fires: `policy of "policy": Statement[0] grants iam:PassRole without an iam:PassedToService condition`,
+    good: [rolePolicy("policy", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN, Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } }))],
+  },
+  "lambda-tracing": {
+    bad: [res(T.fn, "fn", { tracingConfig: { mode: "PassThrough" }, reservedConcurrentExecutions: 1 })],
+    fires: `function "fn" has tracing "PassThrough"`,
+    good: [res(T.fn, "fn", { tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 1 })],
+  },
+  "lambda-reserved-concurrency": {
+    bad: [res(T.fn, "fn", { tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: -1 })],
+    fires: `function "fn" has reservedConcurrentExecutions -1`,
+    good: [res(T.fn, "fn", { tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 5 })],
+  },
+  "lambda-log-retention": {
+    bad: [res(T.fn, "fn", { name: "register-model" })],
+    fires: `function "fn" logs to /aws/lambda/register-model, which no log group of this stack manages`,
+    good: [res(T.fn, "fn", { name: "register-model" }), res(T.logGroup, "fn-logs", { name: "/aws/lambda/register-model", retentionInDays: 30 })],
+  },
+  "sfn-logging": {
+    bad: [machine({ StartAt: "A", States: { A: task() } }, { loggingConfiguration: { level: "OFF" } })],
+    fires: `state machine "training" has logging level "OFF"`,
+    good: [machine({ StartAt: "A", States: { A: task() } })],
+  },
+  "sfn-tracing": {
+    bad: [machine({ StartAt: "A", States: { A: task() } }, { tracingConfiguration: { enabled: false } })],
+    fires: `state machine "training" is not traced`,
+    good: [machine({ StartAt: "A", States: { A: task() } })],
+  },
+  "sfn-task-retry-catch": {
+    bad: [machine({ StartAt: "A", States: { A: task("B"), B: { Type: "Task", Resource: "arn:aws:states:::sagemaker:createTrainingJob.sync", Retry: RETRY, End: true } } })],
+    fires: `state machine "training": Task state B has no Catch`,
+    good: [machine({ StartAt: "A", States: { A: task("B"), B: task() } })],
+  },
+  "mwaa-private-webserver": {
+    bad: [res(T.mwaa, "airflow", { webserverAccessMode: "PUBLIC_ONLY", loggingConfiguration: mwaaLogging() })],
+    fires: `MWAA environment "airflow" has webserverAccessMode "PUBLIC_ONLY"`,
+    good: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging() })],
+  },
+  "mwaa-logging": {
+    bad: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging({ workerLogs: { enabled: false } }) })],
+    fires: `MWAA environment "airflow" does not enable workerLogs`,
+    good: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging() })],
+  },
+  "iot-policy-least-privilege": {
+    bad: [res(T.iotPolicy, "devices", { policy: doc({ Effect: "Allow", Action: ["iot:*"], Resource: [`arn:aws:iot:${REGION}:${ACCOUNT}:topic/edge-mlops/*`] }) })],
+    fires: `IoT policy "devices": Statement[0] allows action "iot:*", which grants every iot action`,
+    good: [res(T.iotPolicy, "devices", { policy: corePolicyJson() })],
+  },
+  "iot-role-alias-credential-duration": {
+    bad: [res(T.roleAlias, "alias", { alias: "edge-mlops-test-token-exchange", roleArn: TOKEN_ROLE_ARN, credentialDuration: 43200 })],
+    fires: `role alias "alias" hands out credentials for 43200 seconds`,
+    good: [res(T.roleAlias, "alias", { alias: "edge-mlops-test-token-exchange", roleArn: TOKEN_ROLE_ARN, credentialDuration: 3600 })],
+  },
+  "iot-role-alias-role-policies": {
+    bad: roleAliasStack(doc({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["*"] })),
+    fires: `role alias "token-exchange-alias" -> role "token-exchange": policy of "token-exchange-policy": Statement[0] allows "s3:GetObject" on resource "*"`,
+    good: roleAliasStack(tokenExchangePolicyJson()),
+  },
+  "log-group-retention": {
+    bad: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/" })],
+    fires: `log group "logs" keeps its logs forever (retentionInDays unset)`,
+    good: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/", retentionInDays: 7 })],
+  },
+  "ssm-secure-string-for-secrets": {
+    bad: [res(T.parameter, "db-password", { name: "/edge-mlops/test/db-password", type: "String", value: "x" })],
+    fires: `parameter "db-password" looks like a secret ("/edge-mlops/test/db-password") but has type "String"`,
+    good: [res(T.parameter, "db-password", { name: "/edge-mlops/test/db-password", type: "SecureString", value: "x" })],
+  },
+  "stateful-resources-protected": {
+    bad: [res(T.featureGroup, "features", { featureGroupName: "abalone" })],
+    fires: `FeatureGroup "features" holds data but is not protected`,
+    good: [res(T.featureGroup, "features", { featureGroupName: "abalone" }, { options: { protect: true } })],
+  },
+  "greengrass-deployment-safety": {
+    bad: [res(T.deployment, "deployment", deploymentInputs({ deploymentPolicies: { failureHandlingPolicy: "DO_NOTHING" } }), { options: { protect: false, retainOnDelete: true } })],
+    fires: `deployment "deployment" has failureHandlingPolicy "DO_NOTHING"`,
+    good: [res(T.deployment, "deployment", deploymentInputs(), { options: { protect: false, retainOnDelete: true } })],
+  },
+};

@@ -1,0 +1,146 @@
+// IAM and IoT rules: statement shapes, wildcard forms, PassRole scoping and the role behind an IoT role alias.
+import { describe, expect, it } from "vitest";
+import { WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
+import { evaluate } from "../../policy/engine";
+import { IAM_RULES, iamNoAdminManagedPolicies, iamNoWildcardActions, iamPassRolePassedToService, iamPassRoleScoped, isAdminPolicyArn } from "../../policy/rules/iam";
+import { iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies } from "../../policy/rules/iot";
+import { UNKNOWN, type CheckedResource, type Rule } from "../../policy/rules/types";
+import { ACCOUNT, REGION, ROLE_ARN, T, TOKEN_ROLE_ARN, doc, res, roleAliasStack, rolePolicy, tokenExchangePolicyJson } from "./fixtures";
+
+const messages = (resources: CheckedResource[], rules: readonly Rule[]) => evaluate(resources, "prod", rules).map((v) => v.message);
+
+describe("iam-no-wildcard-actions", () => {
+  it("flags *, *:*, whole services and NotAction in Allow statements, as string or list, Statement as object or list", () => {
+    const single = JSON.stringify({ Version: "2012-10-17", Statement: { Effect: "Allow", Action: "*", Resource: "*" } });
+    expect(messages([rolePolicy("p", single)], [iamNoWildcardActions])).toEqual([`policy of "p": Statement[0] allows action "*": every action of every service`]);
+    const many = doc(
+      { Effect: "Allow", Action: "*:*", Resource: "*" },
+      { Effect: "Allow", Action: ["logs:PutLogEvents", "SageMaker:*"], Resource: "*" },
+      { Effect: "Allow", NotAction: "iam:*", Resource: "*" },
+    );
+    expect(messages([rolePolicy("p", many)], [iamNoWildcardActions])).toEqual([
+      `policy of "p": Statement[0] allows action "*:*": every action of every service`,
+      `policy of "p": Statement[1] allows action "SageMaker:*": every SageMaker action`,
+      `policy of "p": Statement[2] allows with NotAction, which grants every action not listed`,
+    ]);
+  });
+
+  it("ignores Deny statements and action prefixes such as s3:Get*", () => {
+    const policy = doc({ Effect: "Deny", Action: "s3:*", Resource: "*", Principal: "*" }, { Effect: "Allow", Action: "s3:Get*", Resource: "arn:aws:s3:::b/*" });
+    expect(messages([rolePolicy("p", policy)], [iamNoWildcardActions])).toEqual([]);
+  });
+
+  it("reads role inline policies, managed policies and policy objects; reports unreadable documents", () => {
+    const role = res(T.role, "r", { assumeRolePolicy: "{}", inlinePolicies: [{ name: "inline", policy: doc({ Effect: "Allow", Action: "ecr:*", Resource: "*" }) }] });
+    const managed = res(T.policy, "m", { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } });
+    expect(messages([role, managed, rolePolicy("broken", "{"), rolePolicy("empty", doc())], [iamNoWildcardActions])).toEqual([
+      `inline policy "inline" of role "r": Statement[0] allows action "ecr:*": every ecr action`,
+      `policy of "m": Statement[0] allows action "*": every action of every service`,
+      expect.stringMatching(/^policy of "broken" is not valid JSON/),
+      `policy of "empty": the policy document has no Statement`,
+    ]);
+  });
+
+  it("reads `inlinePolicies: [{}]` as a role without inline policies", () => {
+    expect(messages([res(T.role, "r", { assumeRolePolicy: "{}", inlinePolicies: [{}] })], IAM_RULES)).toEqual([]);
+  });
+
+  it("skips documents that are unknown in preview", () => {
+    const role = res(T.role, "r", { inlinePolicies: UNKNOWN });
+    expect(messages([role, rolePolicy("p", UNKNOWN), rolePolicy("q", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: UNKNOWN }] })], IAM_RULES)).toEqual([]);
+  });
+});
+
+describe("iam-no-admin-managed-policies", () => {
+  it("matches AdministratorAccess and *FullAccess in any partition, not other managed policies", () => {
+    expect(isAdminPolicyArn("arn:aws:iam::aws:policy/AdministratorAccess")).toBe(true);
+    expect(isAdminPolicyArn("arn:aws-cn:iam::aws:policy/AmazonS3FullAccess")).toBe(true);
+    expect(isAdminPolicyArn("arn:aws:iam::aws:policy/AWSLambda_FullAccess")).toBe(true);
+    expect(isAdminPolicyArn("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")).toBe(false);
+    expect(isAdminPolicyArn("arn:aws:iam::aws:policy/service-role/AmazonSageMakerServiceCatalogProductsUseRole")).toBe(false);
+  });
+
+  it("checks a role's managedPolicyArns and every attachment type", () => {
+    const role = res(T.role, "r", { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"] });
+    const user = res("aws:iam/userPolicyAttachment:UserPolicyAttachment", "u", { user: "ci", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });
+    expect(messages([role, user], [iamNoAdminManagedPolicies])).toEqual([
+      `"r" attaches managed policy arn:aws:iam::aws:policy/AmazonSageMakerFullAccess: write a least-privilege policy instead`,
+      `"u" attaches managed policy arn:aws:iam::aws:policy/AdministratorAccess: write a least-privilege policy instead`,
+    ]);
+  });
+});
+
+describe("iam:PassRole", () => {
+  it("is found through wildcards such as iam:Pass* and iam:*", () => {
+    const policy = doc({ Effect: "Allow", Action: ["iam:Pass*"], Resource: `arn:aws:iam::${ACCOUNT}:role/*` }, { Effect: "Allow", Action: "iam:*", NotResource: ROLE_ARN });
+    expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped])).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole on "arn:aws:iam::${ACCOUNT}:role/*": name the roles it may pass`,
+      `policy of "p": Statement[1] grants iam:PassRole with NotResource: name the roles it may pass`,
+    ]);
+  });
+
+  it("accepts named roles, and role paths", () => {
+    const policy = doc({ Effect: "Allow", Action: "iam:PassRole", Resource: [ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/service/*`], Condition: { StringLike: { "iam:PassedToService": "states.amazonaws.com" } } });
+    expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped, iamPassRolePassedToService])).toEqual([]);
+  });
+
+  it("reports the missing iam:PassedToService condition as advisory in every environment", () => {
+    const bad = [rolePolicy("p", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN }))];
+    for (const env of ["dev", "staging", "prod"] as const) {
+      expect(evaluate(bad, env, [iamPassRolePassedToService]).map((v) => v.severity)).toEqual(["advisory"]);
+    }
+  });
+});
+
+describe("IoT", () => {
+  it("uses the edge fleet's documented wildcard exceptions", () => {
+    const allowed = WILDCARD_RESOURCE_EXCEPTIONS.map((e) => e.action);
+    const policy = doc({ Effect: "Allow", Action: allowed, Resource: "*" });
+    expect(messages([res(T.iotPolicy, "p", { policy })], [iotPolicyLeastPrivilege])).toEqual([]);
+    const extra = doc({ Effect: "Allow", Action: ["iot:Publish"], Resource: "*" });
+    expect(messages([res(T.iotPolicy, "p", { policy: extra })], [iotPolicyLeastPrivilege])).toEqual([
+      `IoT policy "p": Statement[0] allows "iot:Publish" on resource "*", which is not a documented wildcard exception`,
+    ]);
+    expect(messages([res(T.iotPolicy, "p", { policy: UNKNOWN })], [iotPolicyLeastPrivilege])).toEqual([]);
+  });
+
+  it("credential duration: unset means the one-hour default and passes", () => {
+    expect(messages([res(T.roleAlias, "a", { alias: "a", roleArn: TOKEN_ROLE_ARN })], [iotRoleAliasCredentialDuration])).toEqual([]);
+  });
+
+  describe("the role behind a role alias", () => {
+    it("checks inline policies, role policies and attached customer managed policies", () => {
+      const [alias, role] = roleAliasStack(tokenExchangePolicyJson());
+      const withInline = res(T.role, role.name, { inlinePolicies: [{ name: "extra", policy: doc({ Effect: "Allow", Action: "sqs:*", Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:q` }) }] }, { id: role.id, arn: role.arn });
+      const managedArn = `arn:aws:iam::${ACCOUNT}:policy/devices-extra`;
+      const managed = res(T.policy, "devices-extra", { policy: doc({ Effect: "Allow", Action: "dynamodb:GetItem", Resource: "*" }) }, { arn: managedArn });
+      const attachment = res(T.attachment, "attach", { role: role.id, policyArn: managedArn });
+      const admin = res(T.attachment, "admin", { role: role.id, policyArn: "arn:aws:iam::aws:policy/AWSIoTFullAccess" });
+      expect(messages([alias, withInline, managed, attachment, admin], [iotRoleAliasRolePolicies])).toEqual([
+        `role alias "token-exchange-alias" -> role "token-exchange" has managed policy arn:aws:iam::aws:policy/AWSIoTFullAccess attached`,
+        `role alias "token-exchange-alias" -> role "token-exchange": inline policy "extra" of role "token-exchange": Statement[0] allows action "sqs:*", which grants every sqs action`,
+        `role alias "token-exchange-alias" -> role "token-exchange": policy of "devices-extra": Statement[0] allows "dynamodb:GetItem" on resource "*", which is not a documented wildcard exception`,
+      ]);
+    });
+
+    it("ignores policies of other roles", () => {
+      const stack = roleAliasStack(tokenExchangePolicyJson());
+      const other = rolePolicy("other-policy", doc({ Effect: "Allow", Action: "*", Resource: "*" }), "other-role-1");
+      expect(messages([...stack, other], [iotRoleAliasRolePolicies])).toEqual([]);
+    });
+
+    it("reports a role the stack does not manage, and skips an unknown role ARN", () => {
+      const alias = res(T.roleAlias, "a", { alias: "a", roleArn: `arn:aws:iam::${ACCOUNT}:role/elsewhere` });
+      expect(messages([alias], [iotRoleAliasRolePolicies])).toEqual([
+        `role alias "a" points at "arn:aws:iam::${ACCOUNT}:role/elsewhere", a role this stack does not manage, so its policies cannot be checked`,
+      ]);
+      expect(messages([res(T.roleAlias, "a", { alias: "a", roleArn: UNKNOWN })], [iotRoleAliasRolePolicies])).toEqual([]);
+    });
+
+    it("finds the role through dependencies when its ARN is unknown", () => {
+      const [, role, policy] = roleAliasStack(doc({ Effect: "Allow", Action: "iot:*", Resource: "*" }));
+      const alias = res(T.roleAlias, "a", { alias: "a", roleArn: UNKNOWN }, { propertyDependencies: { roleArn: [role.urn] } });
+      expect(messages([alias, role, policy], [iotRoleAliasRolePolicies])).toHaveLength(2);
+    });
+  });
+});
