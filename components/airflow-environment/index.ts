@@ -9,10 +9,16 @@
 // DAG settings reach the DAG as Airflow configuration options of the section `edge_mlops` (DAG_SETTINGS): MWAA exports
 // each option `edge_mlops.<key>` to its containers as the environment variable `AIRFLOW__EDGE_MLOPS__<KEY>`, and the
 // DAG reads them with `conf.get("edge_mlops", "<key>")` when a task runs.
+//
+// Monitoring (components/observability/contract.ts): an enabled environment given `monitoring` alarms on a missing
+// scheduler heartbeat and on a queued-task backlog (AmazonMWAA namespace); `widgets` is its part of the dashboard.
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AIRFLOW_LOG_LEVELS, MWAA_AIRFLOW_VERSIONS, MWAA_ENVIRONMENT_CLASSES } from "../config";
+import { createAlarm, type AlarmSpec } from "../observability/alarms";
+import { validateThresholds, type AlarmThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
+import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
 import { estimateMwaaMonthlyCost, type CostEstimate } from "../pricing";
 import { executionRolePolicy, executionTrustPolicy } from "./policy";
 import { collectAirflowSources, DAG_FOLDER, SUPPORT_FILES, type SourceFile } from "./sources";
@@ -105,6 +111,11 @@ export interface AirflowEnvironmentArgs {
   readonly protect?: boolean;
   /** Folder laid out like the repository's `airflow/` (dags/, requirements.txt, plugins.zip, startup.sh). @default the repository's airflow/ */
   readonly sourceDir?: string;
+  /**
+   * The stack's alarm topic and thresholds: with it an enabled environment gets alarms on a missing scheduler
+   * heartbeat and on a queued-task backlog. A disabled environment has no alarms. @default undefined (no alarms)
+   */
+  readonly monitoring?: MonitoringArgs;
 }
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -200,6 +211,7 @@ export function resolveAirflowEnvironmentArgs(args: AirflowEnvironmentArgs) {
     archivePrefix,
     protect: args.protect ?? false,
     sourceDir: args.sourceDir ?? DEFAULT_SOURCE_DIR,
+    monitoring: args.monitoring && { alarmTopicArn: args.monitoring.alarmTopicArn, thresholds: validateThresholds("AirflowEnvironment", args.monitoring.thresholds) },
   };
 }
 
@@ -231,7 +243,7 @@ export interface ObjectVersions {
   readonly startupScript?: pulumi.Output<string>;
 }
 
-export class AirflowEnvironment extends pulumi.ComponentResource {
+export class AirflowEnvironment extends pulumi.ComponentResource implements Monitored {
   public readonly dagBucket: aws.s3.Bucket;
   /** Every uploaded object: DAG files first, then requirements.txt, plugins.zip and startup.sh when present. */
   public readonly objects: aws.s3.BucketObjectv2[];
@@ -250,6 +262,10 @@ export class AirflowEnvironment extends pulumi.ComponentResource {
    * disabled, `undefined` when the price table has no prices for the region or class.
    */
   public readonly monthlyCostEstimate: CostEstimate | undefined;
+  /** Scheduler heartbeat and queued-task alarms; empty when disabled or without `monitoring`. */
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  /** The environment's dashboard section; empty when disabled. */
+  public readonly widgets: pulumi.Output<Widget[]>;
 
   constructor(name: string, args: AirflowEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-mlops:airflow:AirflowEnvironment", name, {}, opts);
@@ -445,6 +461,17 @@ export class AirflowEnvironment extends pulumi.ComponentResource {
       this.webserverUrl = this.environment.webserverUrl;
     }
 
+    // ---- alarms and dashboard widgets ------------------------------------------------------------------------------
+    const monitoring = s.monitoring;
+    if (this.environment && monitoring) {
+      for (const [suffix, spec] of Object.entries(airflowAlarmSpecs(environmentName, monitoring.thresholds))) {
+        this.alarms.push(createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent: this }));
+      }
+    }
+    this.widgets = s.enabled
+      ? pulumi.all(this.alarms.map((a) => a.arn)).apply((arns) => airflowWidgets(environmentName, monitoring?.thresholds, arns))
+      : pulumi.output([]);
+
     this.registerOutputs({
       dagBucketName: bucket,
       environmentArn: this.environment?.arn,
@@ -452,4 +479,59 @@ export class AirflowEnvironment extends pulumi.ComponentResource {
       executionRoleArn: this.executionRole?.arn,
     });
   }
+}
+
+// ---- monitoring ---------------------------------------------------------------------------------------------------
+
+/** CloudWatch namespace of MWAA's Apache Airflow metrics. */
+export const MWAA_NAMESPACE = "AmazonMWAA";
+
+/**
+ * Alarms of an enabled environment, keyed by resource name suffix: the scheduler's heartbeat (a period with fewer than
+ * one heartbeat, or none reported at all, means no scheduler is scheduling) and a queued-task backlog (tasks wait for
+ * workers longer than the evaluation window: workers are at maxWorkers or failing).
+ */
+export function airflowAlarmSpecs(environmentName: string, t: AlarmThresholds): Record<string, AlarmSpec> {
+  const window = { periodSeconds: t.periodSeconds, evaluationPeriods: t.evaluationPeriods };
+  return {
+    "alarm-scheduler-heartbeat": {
+      description: `The Airflow scheduler of MWAA environment ${environmentName} sent no heartbeat: DAG runs are not being scheduled.`,
+      metric: { namespace: MWAA_NAMESPACE, metricName: "SchedulerHeartbeat", dimensions: { Function: "Scheduler", Environment: environmentName } },
+      statistic: "Sum",
+      comparison: "LessThanThreshold",
+      threshold: 1,
+      ...window,
+      treatMissingData: "breaching",
+    },
+    "alarm-queued-tasks": {
+      description: `More than ${t.airflowQueuedTasks} tasks kept waiting for a worker in MWAA environment ${environmentName}.`,
+      metric: { namespace: MWAA_NAMESPACE, metricName: "QueuedTasks", dimensions: { Function: "Executor", Environment: environmentName } },
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: t.airflowQueuedTasks,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+  };
+}
+
+/** The environment's dashboard section: scheduler heartbeats, queued and running tasks, and alarm states. */
+export function airflowWidgets(environmentName: string, t: AlarmThresholds | undefined, alarmArns: readonly string[]): Widget[] {
+  const period = t?.periodSeconds ?? 300;
+  const scheduler = { Function: "Scheduler", Environment: environmentName };
+  const executor = { Function: "Executor", Environment: environmentName };
+  const widgets: Widget[] = [
+    headerWidget(`## Airflow (MWAA) ${environmentName}`),
+    graphWidget("Scheduler heartbeats", [metricLine(MWAA_NAMESPACE, "SchedulerHeartbeat", scheduler, { stat: "Sum", label: "heartbeats" })], { period, width: 12 }),
+    graphWidget(
+      "Queued and running tasks",
+      [
+        metricLine(MWAA_NAMESPACE, "QueuedTasks", executor, { stat: "Average", label: "queued" }),
+        metricLine(MWAA_NAMESPACE, "RunningTasks", executor, { stat: "Average", label: "running" }),
+      ],
+      { period, width: 12, ...(t ? { annotations: { horizontal: [{ value: t.airflowQueuedTasks, label: "queued alarm" }] } } : {}) },
+    ),
+  ];
+  if (alarmArns.length > 0) widgets.push(alarmStatusWidget(`Alarms of Airflow ${environmentName}`, alarmArns));
+  return widgets;
 }

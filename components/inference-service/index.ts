@@ -9,11 +9,19 @@
 // storage behind it, CloudWatch Logs, the model in S3 through the VPC's gateway endpoint) is HTTPS, and DNS goes to
 // the VPC resolver, which security groups do not filter. The load balancer's group admits port 80 (and 443 with a
 // certificate) from `loadBalancer.ingressCidrBlocks` and may send only to the tasks' group on the container port.
+//
+// Monitoring (components/observability/contract.ts): with `monitoring` the service alarms on its 5xx rate, p99
+// latency, unhealthy targets, CPU, memory, running tasks below desired, and on model drift (the EMF means the service
+// emits per model version against the training bands of `driftBaseline`); `widgets` is its part of the dashboard.
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FARGATE_MEMORY, LOG_RETENTION_DAYS } from "../config";
+import { createAlarm, type AlarmSpec } from "../observability/alarms";
+import { validateThresholds, type AlarmThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
+import { DEFAULT_DRIFT_BASELINE, driftAlarmSpecs, driftWidgets, readDriftBaseline, type DriftBaseline } from "../observability/drift";
+import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
 import { imageContentTag, parseImageReference } from "./image";
 import {
   accessLogBucketPolicy,
@@ -131,6 +139,18 @@ export interface InferenceServiceArgs {
   readonly stopTimeoutSeconds?: number;
   /** Protect the stateful children (the ECR repository and the access-log bucket) from deletion. @default false */
   readonly protect?: boolean;
+  /**
+   * The stack's alarm topic and thresholds: with it the service gets its alarms (5xx rate, p99 latency, unhealthy
+   * hosts, CPU, memory, running tasks below desired, and model drift per number input field and prediction).
+   * @default undefined (no alarms; the dashboard widgets still exist)
+   */
+  readonly monitoring?: MonitoringArgs;
+  /**
+   * The model.json whose training statistics are the drift bands: the model version the stack serves (a copy of the
+   * file at `modelUri`). Read when the program runs, and only with `monitoring`.
+   * @default the model built into the image, service/model/model.json
+   */
+  readonly driftBaseline?: string;
 }
 
 function fail(message: string): never {
@@ -199,6 +219,9 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
       fail((e as Error).message);
     }
   }
+  const monitoring = args.monitoring && { alarmTopicArn: args.monitoring.alarmTopicArn, thresholds: validateThresholds("InferenceService", args.monitoring.thresholds) };
+  const driftBaseline = args.driftBaseline ?? DEFAULT_DRIFT_BASELINE;
+  if (typeof driftBaseline !== "string" || driftBaseline.trim() === "") fail("driftBaseline must be the path of a model.json");
   const contentPaths = args.build?.contentPaths ?? ["service", "package.json", "package-lock.json"];
   if (contentPaths.length === 0) fail("build.contentPaths must name at least one file or folder");
   const image =
@@ -253,6 +276,8 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
     kmsKeyArn: args.kmsKeyArn,
     image,
     protect: args.protect ?? false,
+    monitoring,
+    driftBaseline,
     loadBalancer: {
       internal,
       certificateArn: lb.certificateArn,
@@ -295,7 +320,7 @@ export function containerDefinitions(s: InferenceServiceSettings, refs: { image:
   ];
 }
 
-export class InferenceService extends pulumi.ComponentResource {
+export class InferenceService extends pulumi.ComponentResource implements Monitored {
   public readonly repository: aws.ecr.Repository;
   public readonly repositoryUrl: pulumi.Output<string>;
   /** The image built from service/, when the component builds it. */
@@ -325,10 +350,24 @@ export class InferenceService extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   /** CloudWatch dimensions for alarms: `ServiceName` (AWS/ECS, ECS/ContainerInsights). */
   public readonly serviceName: pulumi.Output<string>;
+  /** The service's alarms (see `inferenceAlarmSpecs` and `driftAlarmSpecs`); empty without `monitoring`. */
+  public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The service's dashboard widgets: traffic, latency, tasks, CPU and memory, drift and alarm states. */
+  public readonly widgets: pulumi.Output<Widget[]>;
+  /** The drift bands the alarms watch, when `monitoring` is set. */
+  public readonly driftBaseline?: DriftBaseline;
 
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Impossible args fail here, before anything is registered.
     const s = resolveInferenceServiceArgs(args);
+    let baseline: DriftBaseline | undefined;
+    if (s.monitoring) {
+      try {
+        baseline = readDriftBaseline(s.driftBaseline);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    }
     super("edge-mlops:inference:InferenceService", name, {}, opts);
     const parent = { parent: this };
     const stateful = s.protect ? { parent: this, protect: true } : parent;
@@ -502,6 +541,13 @@ export class InferenceService extends pulumi.ComponentResource {
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
         parent,
       );
+      // Versioned like every bucket of the platform, so an access log cannot be overwritten unnoticed; old versions
+      // leave with the logs' own retention.
+      const versioning = new aws.s3.BucketVersioning(
+        `${name}-lb-logs-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        parent,
+      );
       new aws.s3.BucketLifecycleConfiguration(
         `${name}-lb-logs-lifecycle`,
         {
@@ -512,11 +558,12 @@ export class InferenceService extends pulumi.ComponentResource {
               status: "Enabled",
               filter: {},
               expiration: { days: s.loadBalancer.accessLogRetentionDays },
+              noncurrentVersionExpiration: { noncurrentDays: 1 },
               abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
             },
           ],
         },
-        parent,
+        { ...parent, dependsOn: [versioning] },
       );
       // The load balancer checks that it may write to the bucket when logging is turned on: the policy comes first.
       const policy = new aws.s3.BucketPolicy(
@@ -688,7 +735,171 @@ export class InferenceService extends pulumi.ComponentResource {
       parent,
     );
 
+    // ---- alarms and dashboard widgets ------------------------------------------------------------------------------
+    const metricRefs: InferenceMetricRefs<pulumi.Input<string>> = {
+      loadBalancer: this.loadBalancerArnSuffix,
+      targetGroup: this.targetGroupArnSuffix,
+      cluster: this.clusterName,
+      service: this.serviceName,
+    };
+    const monitoring = s.monitoring;
+    this.driftBaseline = baseline;
+    this.alarms = [];
+    if (monitoring && baseline) {
+      const specs = { ...inferenceAlarmSpecs(metricRefs, monitoring.thresholds), ...driftAlarmSpecs(baseline, monitoring.thresholds) };
+      for (const [suffix, spec] of Object.entries(specs)) this.alarms.push(createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, parent));
+    }
+    this.widgets = pulumi
+      .all([pulumi.output(metricRefs), pulumi.all(this.alarms.map((a) => a.arn))])
+      .apply(([refs, alarmArns]) => inferenceWidgets(name, refs, monitoring?.thresholds, baseline, alarmArns));
+
     this.serviceUrl = pulumi.interpolate`${https ? "https" : "http"}://${this.loadBalancer.dnsName}`;
     this.registerOutputs({ serviceUrl: this.serviceUrl, repositoryUrl: this.repositoryUrl, imageRef: this.imageRef });
   }
+}
+
+// ---- monitoring ---------------------------------------------------------------------------------------------------
+
+/** The CloudWatch dimension values of the service's metrics. */
+export interface InferenceMetricRefs<T = string> {
+  /** `LoadBalancer` of AWS/ApplicationELB: the load balancer's ARN suffix. */
+  readonly loadBalancer: T;
+  /** `TargetGroup` of AWS/ApplicationELB: the target group's ARN suffix. */
+  readonly targetGroup: T;
+  /** `ClusterName` of AWS/ECS and ECS/ContainerInsights. */
+  readonly cluster: T;
+  /** `ServiceName` of AWS/ECS and ECS/ContainerInsights. */
+  readonly service: T;
+}
+
+const ALB = "AWS/ApplicationELB";
+const ECS = "AWS/ECS";
+const CONTAINER_INSIGHTS = "ECS/ContainerInsights";
+
+/**
+ * The service's alarms (drift alarms come from `driftAlarmSpecs`), keyed by resource name suffix. Missing data counts
+ * as fine where it means "no traffic" (5xx rate, latency, hosts, CPU, memory) and as breaching for the task count:
+ * Container Insights reports it every minute while the service exists, so silence there is itself a failure.
+ */
+export function inferenceAlarmSpecs(r: InferenceMetricRefs<pulumi.Input<string>>, t: AlarmThresholds): Record<string, AlarmSpec> {
+  const window = { periodSeconds: t.periodSeconds, evaluationPeriods: t.evaluationPeriods };
+  const lb = { LoadBalancer: r.loadBalancer };
+  const target = { LoadBalancer: r.loadBalancer, TargetGroup: r.targetGroup };
+  const service = { ClusterName: r.cluster, ServiceName: r.service };
+  return {
+    "alarm-5xx-rate": {
+      description: `More than ${t.alb5xxPercent}% of requests to the inference load balancer ended in a 5xx (from the tasks or the load balancer itself).`,
+      queries: [
+        { id: "target5xx", metric: { namespace: ALB, metricName: "HTTPCode_Target_5XX_Count", dimensions: lb, stat: "Sum" } },
+        { id: "elb5xx", metric: { namespace: ALB, metricName: "HTTPCode_ELB_5XX_Count", dimensions: lb, stat: "Sum" } },
+        { id: "requests", metric: { namespace: ALB, metricName: "RequestCount", dimensions: lb, stat: "Sum" } },
+        { id: "rate", label: "5xx responses (% of requests)", expression: "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests", returnData: true },
+      ],
+      comparison: "GreaterThanThreshold",
+      threshold: t.alb5xxPercent,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+    "alarm-p99-latency": {
+      description: `The tasks' p99 response time exceeded ${t.p99LatencyMs} ms.`,
+      metric: { namespace: ALB, metricName: "TargetResponseTime", dimensions: target },
+      extendedStatistic: "p99",
+      comparison: "GreaterThanThreshold",
+      threshold: t.p99LatencyMs / 1000,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+    "alarm-unhealthy-hosts": {
+      description: "A task failed the load balancer's health checks (GET /health).",
+      metric: { namespace: ALB, metricName: "UnHealthyHostCount", dimensions: target },
+      statistic: "Maximum",
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+    "alarm-cpu": {
+      description: `The service's average CPU utilisation exceeded ${t.cpuPercent}% (autoscaling may be at maxCount).`,
+      metric: { namespace: ECS, metricName: "CPUUtilization", dimensions: service },
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: t.cpuPercent,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+    "alarm-memory": {
+      description: `The service's average memory utilisation exceeded ${t.memoryPercent}%.`,
+      metric: { namespace: ECS, metricName: "MemoryUtilization", dimensions: service },
+      statistic: "Average",
+      comparison: "GreaterThanThreshold",
+      threshold: t.memoryPercent,
+      ...window,
+      treatMissingData: "notBreaching",
+    },
+    "alarm-running-tasks": {
+      description: "Fewer tasks are running than the service wants (tasks fail to start, crash, or cannot pull their image).",
+      queries: [
+        { id: "desired", metric: { namespace: CONTAINER_INSIGHTS, metricName: "DesiredTaskCount", dimensions: service, stat: "Minimum" } },
+        { id: "running", metric: { namespace: CONTAINER_INSIGHTS, metricName: "RunningTaskCount", dimensions: service, stat: "Maximum" } },
+        { id: "missing", label: "tasks missing (desired - running)", expression: "desired - running", returnData: true },
+      ],
+      comparison: "GreaterThanThreshold",
+      threshold: 0,
+      ...window,
+      treatMissingData: "breaching",
+    },
+  };
+}
+
+/** The service's dashboard section. Threshold lines and drift graphs appear when monitoring thresholds are given. */
+export function inferenceWidgets(
+  name: string,
+  r: InferenceMetricRefs,
+  t: AlarmThresholds | undefined,
+  baseline: DriftBaseline | undefined,
+  alarmArns: readonly string[],
+): Widget[] {
+  const period = t?.periodSeconds ?? 300;
+  const lb = { LoadBalancer: r.loadBalancer };
+  const target = { LoadBalancer: r.loadBalancer, TargetGroup: r.targetGroup };
+  const service = { ClusterName: r.cluster, ServiceName: r.service };
+  const widgets: Widget[] = [
+    headerWidget(`## Inference service ${name}`),
+    graphWidget(
+      "Requests and 5xx responses",
+      [
+        metricLine(ALB, "RequestCount", lb, { stat: "Sum", label: "requests" }),
+        metricLine(ALB, "HTTPCode_Target_5XX_Count", lb, { stat: "Sum", label: "5xx from tasks" }),
+        metricLine(ALB, "HTTPCode_ELB_5XX_Count", lb, { stat: "Sum", label: "5xx from load balancer" }),
+      ],
+      { period },
+    ),
+    graphWidget(
+      "Target response time (s)",
+      [metricLine(ALB, "TargetResponseTime", target, { stat: "p50", label: "p50" }), metricLine(ALB, "TargetResponseTime", target, { stat: "p99", label: "p99" })],
+      { period, ...(t ? { annotations: { horizontal: [{ value: t.p99LatencyMs / 1000, label: "p99 alarm" }] } } : {}) },
+    ),
+    graphWidget(
+      "Tasks",
+      [
+        metricLine(CONTAINER_INSIGHTS, "DesiredTaskCount", service, { stat: "Average", label: "desired" }),
+        metricLine(CONTAINER_INSIGHTS, "RunningTaskCount", service, { stat: "Average", label: "running" }),
+        metricLine(ALB, "UnHealthyHostCount", target, { stat: "Maximum", label: "unhealthy targets" }),
+      ],
+      { period },
+    ),
+    graphWidget(
+      "CPU and memory utilisation (%)",
+      [metricLine(ECS, "CPUUtilization", service, { stat: "Average", label: "CPU" }), metricLine(ECS, "MemoryUtilization", service, { stat: "Average", label: "memory" })],
+      {
+        period,
+        width: 24,
+        yAxis: { left: { min: 0, max: 100 } },
+        ...(t ? { annotations: { horizontal: [{ value: t.cpuPercent, label: "CPU alarm" }, { value: t.memoryPercent, label: "memory alarm" }] } } : {}),
+      },
+    ),
+  ];
+  if (t && baseline) widgets.push(...driftWidgets(baseline, t));
+  if (alarmArns.length > 0) widgets.push(alarmStatusWidget(`Alarms of inference service ${name}`, alarmArns));
+  return widgets;
 }

@@ -86,6 +86,12 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
     case "cloudwatch/LogGroup":
       arn = `arn:aws:logs:${region_}:log-group:${physical}`;
       break;
+    case "cloudwatch/MetricAlarm":
+      arn = `arn:aws:cloudwatch:${region_}:alarm:${physical}`;
+      break;
+    case "cloudwatch/Dashboard":
+      out.dashboardArn = `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${String(inputs.dashboardName ?? physical)}`;
+      break;
     case "lambda/Function":
       arn = `arn:aws:lambda:${region_}:function:${physical}`;
       out.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`;
@@ -220,6 +226,9 @@ function awsNativeState(type: string, name: string, inputs: State, region: strin
     out.componentVersion = recipe.ComponentVersion;
     id = `arn:aws:greengrass:${region}:${ACCOUNT_ID}:components:${recipe.ComponentName}:versions:${recipe.ComponentVersion}`;
     out.arn = id;
+  } else if (type === "aws-native:iot:ScheduledAudit") {
+    id = String(inputs.scheduledAuditName ?? name);
+    out.scheduledAuditArn = `arn:aws:iot:${region}:${ACCOUNT_ID}:scheduledaudit/${id}`;
   } else if (type === "aws-native:greengrassv2:Deployment") {
     id = `${hex(`dep::${name}`, 8)}-${hex(`dep2::${name}`, 4)}-4${hex(`dep3::${name}`, 3)}-a${hex(`dep4::${name}`, 3)}-${hex(`dep5::${name}`, 12)}`;
     out.deploymentId = id;

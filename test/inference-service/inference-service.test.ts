@@ -325,7 +325,11 @@ describe("load balancer", () => {
     const name = (lb.inputs.accessLogs as any).bucket;
     expect(one(plan, T.bucketSse, "prod-lb-logs-encryption").inputs).toEqual({ bucket: name, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] });
     expect(one(plan, T.bucketPab, "prod-lb-logs-public-access").inputs).toEqual({ bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect((one(plan, T.bucketLifecycle, "prod-lb-logs-lifecycle").inputs.rules as any[])[0]).toMatchObject({ status: "Enabled", expiration: { days: 90 } });
+    const versioning = one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-lb-logs-versioning");
+    expect(versioning.inputs).toEqual({ bucket: name, versioningConfiguration: { status: "Enabled" } });
+    const lifecycle = one(plan, T.bucketLifecycle, "prod-lb-logs-lifecycle");
+    expect((lifecycle.inputs.rules as any[])[0]).toMatchObject({ status: "Enabled", expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 1 } });
+    expect(lifecycle.dependsOn).toEqual([versioning.urn]);
     const policy = one(plan, T.bucketPolicy, "prod-lb-logs-policy");
     expect(lb.dependsOn).toEqual([policy.urn]);
     const arn = `arn:aws:s3:::${name}`;
