@@ -4,9 +4,13 @@ import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config";
+import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
+import { FleetAudit } from "./components/edge-fleet/audit";
 import { InferenceService } from "./components/inference-service";
 import { Network } from "./components/network";
+import { Dashboard, Notifications } from "./components/observability";
+import { TrainingWorkflow } from "./components/training-workflow";
 
 const config = loadStackConfig();
 
@@ -15,6 +19,14 @@ const tags = { ...config.tags, project: config.project, stack: config.stack, "ma
 const awsProvider = new aws.Provider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
 const nativeProvider = new awsNative.Provider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
 const providers = [awsProvider, nativeProvider];
+
+// One alarm topic per stack; every component's alarms and event rules notify it.
+const notifications = new Notifications(
+  config.stack,
+  { emails: config.observability.notifications.emails, httpsEndpoints: config.observability.notifications.httpsEndpoints },
+  { providers },
+);
+const monitoring = { alarmTopicArn: notifications.topicArn, thresholds: config.observability.alarms };
 
 const network = new Network(
   config.stack,
@@ -40,6 +52,35 @@ const inference = new InferenceService(
     ...config.inference,
     loadBalancer: { ...config.inference.loadBalancer },
     protect: config.protect,
+    monitoring,
+  },
+  { providers },
+);
+
+// Training: data bucket, feature group, model registry and the Step Functions pipeline that trains, evaluates and
+// registers models; the registered model package points at the inference image.
+const training = new TrainingWorkflow(
+  config.stack,
+  { stack: config.stack, region: config.region, inferenceImageUri: inference.imageRef, ...config.training, protect: config.protect },
+  { providers },
+);
+
+// Continuous training: MWAA watches the data bucket, fills the feature group and starts the pipeline. With
+// airflow.enabled false only the DAG bucket exists (MWAA cannot be paused and bills every hour).
+const airflow = new AirflowEnvironment(
+  config.stack,
+  {
+    region: config.region,
+    ...config.airflow,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    dataBucketName: training.dataBucketName,
+    dataBucketArn: training.dataBucketArn,
+    featureGroupName: training.featureGroupName,
+    featureGroupArn: training.featureGroupArn,
+    stateMachineArn: training.stateMachineArn,
+    protect: config.protect,
+    monitoring,
   },
   { providers },
 );
@@ -62,19 +103,44 @@ const edge = edgeEnabled
     )
   : undefined;
 
+// Device Defender audits and IoT logging are account-wide: one stack per account owns them.
+if (config.observability.fleetAudit) {
+  new FleetAudit(
+    `${config.stack}-audit`,
+    {
+      alarmTopicArn: notifications.topicArn,
+      alarmTopicKmsKeyArn: notifications.kmsKeyArn,
+      frequency: config.observability.auditFrequency,
+      logLevel: config.observability.iotLogLevel,
+    },
+    { providers },
+  );
+}
+
+// One dashboard, assembled from the widgets each component contributes.
+const dashboard = new Dashboard(config.stack, { region: config.region, sections: [inference.widgets, airflow.widgets] }, { providers });
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const publicSubnetIds = network.publicSubnetIds;
 export const stackTags = pulumi.output(tags);
+export const alarmTopicArn = notifications.topicArn;
+export const dashboardUrl = dashboard.url;
 export const serviceUrl = inference.serviceUrl;
 export const repositoryUrl = inference.repositoryUrl;
 export const imageRef = inference.imageRef;
-export const thingGroupArn = edge?.thingGroupArn;
-export const roleAlias = edge?.roleAlias.alias;
-export const iotDataEndpoint = edge?.iotDataEndpoint;
-export const iotCredentialEndpoint = edge?.credentialEndpoint;
-export const provisioningTemplateName = edge?.provisioningTemplateName;
-export const claimPolicyName = edge?.claimPolicyName;
-export const greengrassDeploymentId = edge?.deploymentId;
+export const dataBucket = training.dataBucketName;
+export const featureGroup = training.featureGroupName;
+export const modelPackageGroup = training.modelPackageGroupName;
+export const trainingStateMachineArn = training.stateMachineArn;
+export const airflowDagBucket = airflow.dagBucket.bucket;
+export const airflowWebserverUrl = airflow.webserverUrl ?? null;
+export const thingGroupArn = edge?.thingGroupArn ?? null;
+export const roleAlias = edge?.roleAlias.alias ?? null;
+export const iotDataEndpoint = edge?.iotDataEndpoint ?? null;
+export const iotCredentialEndpoint = edge?.credentialEndpoint ?? null;
+export const provisioningTemplateName = edge?.provisioningTemplateName ?? null;
+export const claimPolicyName = edge?.claimPolicyName ?? null;
+export const greengrassDeploymentId = edge?.deploymentId ?? null;

@@ -256,6 +256,8 @@ const inference = z.strictObject({
   keepImages: int(1, 1000).default(10),
   /** Model the service loads (`s3://bucket/key/model.json`); the image's built-in model when unset. */
   modelUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\.json$/, "must be s3://<bucket>/<key>.json").optional(),
+  /** Local copy of the model.json that `modelUri` serves: its training statistics set the drift bands. @default the image's built-in model */
+  driftBaseline: z.string().min(1).optional(),
   /** Customer-managed KMS key for the ECR repository; AES256 when unset. */
   kmsKeyArn: arn("kms").optional(),
   loadBalancer: z
@@ -394,6 +396,11 @@ const observability = z.strictObject({
   iotLogLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "DISABLED"]).default("ERROR"),
   /** Device Defender scheduled audit frequency. @default "WEEKLY" */
   auditFrequency: z.enum(["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]).default("WEEKLY"),
+  /**
+   * Own the account-wide IoT settings (Device Defender audit configuration, scheduled audit, IoT logging). They exist
+   * once per account and region: when stacks share an account, leave this on in exactly one of them. @default true
+   */
+  fleetAudit: z.boolean().default(true),
 });
 
 const stackSchema = z.strictObject({

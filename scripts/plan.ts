@@ -1,5 +1,6 @@
 // The offline plan: runs index.ts for one stack under Pulumi's runtime mocks (no CLI, no cloud account) and
-// prints the resources it would register. Exit codes: 0 success, 2 config error (one line), 1 any other failure.
+// prints the resources it would register, the policy verdicts and the cost. Exit codes: 0 success, 2 config error
+// (one line), 1 any other failure, including a mandatory policy violation.
 //
 //   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]
 import * as fs from "node:fs";
@@ -99,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     fs.writeFileSync(values.json, JSON.stringify({ ...plan, cost }, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
   }
+  const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
   if (values.diff) {
     const { diffPlans, renderDiff } = await import("./offline/diff");
     let base: Plan = { project: plan.project, stack, resources: [], outputs: {}, violations: [] };
@@ -109,6 +111,10 @@ async function main(argv: string[]): Promise<number> {
     const title = `${plan.project} / ${stack}`;
     process.stdout.write(`\n${note}${renderDiff(diff, "text", title)}\n`);
     if (values.markdown) fs.writeFileSync(values.markdown, `${note}${renderDiff(diff, "markdown", title)}\n`);
+  }
+  if (mandatory > 0) {
+    process.stderr.write(`plan failed: ${mandatory} mandatory policy violation${mandatory > 1 ? "s" : ""} (listed above)\n`);
+    return 1;
   }
   return 0;
 }

@@ -1,5 +1,8 @@
-// Plans one stack of this project offline: reads its stack file, runs index.ts under the mocks.
+// Plans one stack of this project offline: reads its stack file, runs index.ts under the mocks, and checks the
+// result against the policy pack's rules (the same rules `pulumi preview --policy-pack policy` runs).
 import * as path from "node:path";
+import { evaluatePlan } from "../../policy/engine";
+import { ENVIRONMENTS, type Environment } from "../../components/config";
 import { loadStackFiles, runOffline, type Plan, type StackFiles } from "./run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -16,5 +19,8 @@ export async function planStack(stack: string, configFile?: string): Promise<{ p
       return Object.fromEntries(Object.entries(exports).filter(([k]) => k !== "__esModule" && k !== "default"));
     },
   });
-  return { plan, files };
+  // The program has validated the config by now; the environment decides which policies are mandatory.
+  const environment = files.config["edge-mlops:environment"] as Environment;
+  if (!ENVIRONMENTS.includes(environment)) throw new Error(`edge-mlops:environment '${environment}' is not one of ${ENVIRONMENTS.join(", ")}`);
+  return { plan: { ...plan, violations: evaluatePlan(plan.resources, environment) }, files };
 }
