@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
+const GRID_COLUMNS = 3;
 const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
 /** `aws:ecs/taskDefinition:TaskDefinition` → `ecs TaskDefinition`. */
@@ -38,9 +39,9 @@ export function planToDot(plan: Plan): string {
   }
   const lines = [
     `digraph ${q(`${plan.project}-${plan.stack}`)} {`,
-    `  graph [rankdir=LR, fontname="Helvetica", fontsize=12, label=${q(`${plan.project} / ${plan.stack}`)}, labelloc=t, compound=true];`,
+    `  graph [rankdir=LR, newrank=true, nodesep=0.15, ranksep=0.3, fontname="Helvetica", fontsize=12, label=${q(`${plan.project} / ${plan.stack}`)}, labelloc=t, compound=true];`,
     `  node [shape=box, style="rounded,filled", fillcolor="#f5f7fa", fontname="Helvetica", fontsize=10];`,
-    `  edge [color="#5b6b7f", arrowsize=0.7];`,
+    `  edge [color="#5b6b7f", arrowsize=0.7, constraint=false];`,
   ];
   const clusterIds = new Map<string, number>();
   const emit = (component: PlannedResource, indent: string) => {
@@ -48,7 +49,10 @@ export function planToDot(plan: Plan): string {
     clusterIds.set(component.urn, id);
     lines.push(`${indent}subgraph cluster_${id} {`);
     lines.push(`${indent}  label=${q(`${component.name}: ${component.type.split(":").slice(1).join(":")}`)}; style="rounded"; color="#8aa1bd";`);
-    for (const [key, g] of groups) if (g.parent === component.urn) lines.push(`${indent}  ${q(key)} [label=${q(g.count > 1 ? `${g.label} ×${g.count}` : g.label)}];`);
+    const own = [...groups].filter(([, g]) => g.parent === component.urn);
+    for (const [key, g] of own) lines.push(`${indent}  ${q(key)} [label=${q(g.count > 1 ? `${g.label} ×${g.count}` : g.label)}];`);
+    // Invisible edges lay a cluster's nodes out as a grid GRID_COLUMNS wide instead of one long column.
+    for (let i = 0; i + GRID_COLUMNS < own.length; i++) lines.push(`${indent}  ${q(own[i][0])} -> ${q(own[i + GRID_COLUMNS][0])} [style=invis, constraint=true];`);
     for (const child of plan.resources) if (isComponent(child) && child.parent === component.urn) emit(child, `${indent}  `);
     lines.push(`${indent}}`);
   };
