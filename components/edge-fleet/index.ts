@@ -14,6 +14,10 @@
 // or sets `provisioning.claimCsrFile` to the CSR so the stack registers the certificate (a CSR holds no secret).
 // While provisioning, a device connects with the client id `edge-mlops-claim-<serial number>` (the Greengrass fleet
 // provisioning plugin's `deviceId`): the claim policy admits no other client id.
+//
+// Monitoring (components/observability/contract.ts, ./monitoring.ts): given `monitoring`, the fleet forwards Greengrass
+// deployment failures (an EventBridge rule) and failing IoT job executions (an IoT topic rule) to the alarm topic and
+// alarms when EventBridge cannot deliver; `widgets` is its part of the dashboard.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
@@ -22,6 +26,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ENVIRONMENTS, LOG_RETENTION_DAYS, type Environment } from "../config";
 import { LambdaFunction } from "../lambda-function";
+import { createAlarm } from "../observability/alarms";
+import type { Monitored } from "../observability/contract";
+import type { Widget } from "../observability/widgets";
 import {
   deploymentComponents,
   deploymentName,
@@ -29,6 +36,21 @@ import {
   iotJobConfiguration,
   type DeploymentSettings,
 } from "./deployment";
+import {
+  deploymentFailureMessage,
+  deploymentFailurePattern,
+  edgeAlarmSpecs,
+  edgeWidgets,
+  IOT_SQL_VERSION,
+  jobEventsPublishPolicy,
+  jobEventsTrustPolicy,
+  jobExecutionEventConfigurations,
+  jobFailureRuleName,
+  jobFailureRuleSql,
+  resolveEdgeFleetMonitoring,
+  type EdgeFleetMonitoringArgs,
+  type EdgeFleetMonitoringSettings,
+} from "./monitoring";
 import { describeValue, isSemver, validateComponentVersion, validateProvisioningTemplateName, validateThingGroupName, validateThingName } from "./names";
 import {
   claimPolicy,
@@ -44,6 +66,19 @@ import { COMPOSE_APP_COMPONENT_NAME, COMPOSE_FILE_NAME, composeAppRecipe, HUB_IM
 import { MAX_COMMON_NAME_LENGTH, StaticDevice } from "./static-device";
 
 export { StaticDevice } from "./static-device";
+export {
+  deploymentFailureMessage,
+  deploymentFailurePattern,
+  edgeAlarmSpecs,
+  edgeWidgets,
+  jobEventsPublishPolicy,
+  jobEventsTrustPolicy,
+  jobExecutionEventConfigurations,
+  jobFailureRuleName,
+  jobFailureRuleSql,
+  resolveEdgeFleetMonitoring,
+  type EdgeFleetMonitoringArgs,
+} from "./monitoring";
 
 /** The repository root: where `csrFile` paths resolve unless `csrBaseDir` says otherwise. */
 export const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
@@ -171,6 +206,12 @@ export interface EdgeFleetArgs {
   readonly lambdaReservedConcurrency?: number;
   /** Directory `csrFile` and `claimCsrFile` paths are relative to. @default the repository root */
   readonly csrBaseDir?: string;
+  /**
+   * The stack's alarm topic (and its key) and thresholds: with it, Greengrass deployment failures and failing IoT job
+   * executions reach the topic, and an alarm says when EventBridge cannot deliver them.
+   * @default undefined (fleet events reach no topic; the dashboard widgets still exist)
+   */
+  readonly monitoring?: EdgeFleetMonitoringArgs;
 }
 
 /** How a static device's certificate is made. */
@@ -206,6 +247,8 @@ export interface EdgeFleetSettings {
   readonly protect: boolean;
   readonly logRetentionDays: number;
   readonly lambdaReservedConcurrency: number;
+  /** Absent without the `monitoring` arg. */
+  readonly monitoring?: EdgeFleetMonitoringSettings;
 }
 
 function fail(arg: string, problem: string): never {
@@ -404,6 +447,7 @@ export function resolveEdgeFleetArgs(args: EdgeFleetArgs): EdgeFleetSettings {
     protect,
     logRetentionDays,
     lambdaReservedConcurrency: checkInt("lambdaReservedConcurrency", args.lambdaReservedConcurrency ?? 5, 1, 1000),
+    monitoring: resolveEdgeFleetMonitoring(args.monitoring),
   };
 }
 
@@ -436,7 +480,7 @@ export function modelObjectArn(modelUri: string | undefined, partition: string):
   return `arn:${partition}:s3:::${m[1]}/${m[2]}`;
 }
 
-export class EdgeFleet extends pulumi.ComponentResource {
+export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The stack's root thing group: every device joins it, the deployment targets it. */
   public readonly thingGroup: aws.iot.ThingGroup;
   public readonly thingGroupArn: pulumi.Output<string>;
@@ -471,6 +515,16 @@ export class EdgeFleet extends pulumi.ComponentResource {
   public readonly iotDataEndpoint: pulumi.Output<string>;
   /** The account's credential provider endpoint devices exchange their certificate at. */
   public readonly credentialEndpoint: pulumi.Output<string>;
+  /** EventBridge rules forwarding fleet events to the alarm topic (deployment failures); empty without `monitoring`. */
+  public readonly eventRules: aws.cloudwatch.EventRule[] = [];
+  /** IoT topic rules forwarding fleet events to the alarm topic (failing job executions); empty without `monitoring`. */
+  public readonly topicRules: aws.iot.TopicRule[] = [];
+  /** The account's IoT event configuration, when `monitoring.enableJobExecutionEvents` turns JOB_EXECUTION events on. */
+  public readonly iotEventConfigurations?: aws.iot.EventConfigurations;
+  /** Alarms on the delivery of fleet events; empty without `monitoring`. */
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  /** The fleet's dashboard widgets: where its events go, device connections, fleet failure events, alarm states. */
+  public readonly widgets: pulumi.Output<Widget[]>;
 
   constructor(name: string, args: EdgeFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     // Impossible args fail here, before anything is registered.
@@ -784,6 +838,24 @@ export class EdgeFleet extends pulumi.ComponentResource {
     );
     this.deploymentId = this.deployment.deploymentId;
 
+    // ---- fleet events, alarms and dashboard widgets ---------------------------------------------------------------
+    const monitoring = s.monitoring;
+    this.iotEventConfigurations = monitoring ? this.monitorFleetEvents(name, s.rootGroupName, monitoring, scope, build) : undefined;
+    const deploymentRuleName = this.eventRules.length > 0 ? this.eventRules[0].name : pulumi.output("");
+    this.widgets = pulumi
+      .all([this.deploymentId, deploymentRuleName, pulumi.all(this.alarms.map((a) => a.arn))])
+      .apply(([deploymentId, ruleName, alarmArns]) =>
+        edgeWidgets({
+          rootGroupName: s.rootGroupName,
+          deploymentId,
+          rules: monitoring
+            ? { deploymentRuleName: ruleName, jobRuleName: jobFailureRuleName(s.rootGroupName), jobExecutionEventsManaged: monitoring.enableJobExecutionEvents }
+            : undefined,
+          thresholds: monitoring?.thresholds,
+          alarmArns,
+        }),
+      );
+
     this.iotDataEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, parent).endpointAddress;
     this.credentialEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, parent).endpointAddress;
 
@@ -796,5 +868,81 @@ export class EdgeFleet extends pulumi.ComponentResource {
       credentialEndpoint: this.credentialEndpoint,
       deploymentId: this.deploymentId,
     });
+  }
+
+  /**
+   * The rules forwarding fleet events to the alarm topic, the IoT rule's role and the delivery alarm; returns the
+   * account's IoT event configuration when `enableJobExecutionEvents` has the stack manage it.
+   */
+  private monitorFleetEvents(
+    name: string,
+    rootGroupName: string,
+    m: EdgeFleetMonitoringSettings,
+    scope: pulumi.Output<AccountScope>,
+    build: <T>(fn: () => T) => T,
+  ): aws.iot.EventConfigurations | undefined {
+    const parent = { parent: this };
+    // Greengrass deployment failures: EventBridge rule on the default bus → the topic, as a readable line.
+    const deploymentRule = new aws.cloudwatch.EventRule(
+      `${name}-deployment-failed`,
+      {
+        description: `Greengrass deployment to ${rootGroupName} failed or was rejected on a core device`,
+        eventPattern: this.deploymentId.apply((id) => JSON.stringify(build(() => deploymentFailurePattern(id)))),
+      },
+      parent,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-deployment-failed-target`,
+      { rule: deploymentRule.name, arn: m.alarmTopicArn, inputTransformer: deploymentFailureMessage(rootGroupName) },
+      parent,
+    );
+    this.eventRules.push(deploymentRule);
+
+    // Failing IoT job executions: topic rule on the reserved job execution topics → the topic, through a role that
+    // may only publish there.
+    const ruleName = jobFailureRuleName(rootGroupName);
+    const ruleArn = scope.apply((sc) => `arn:${sc.partition}:iot:${sc.region}:${sc.accountId}:rule/${ruleName}`);
+    const role = new aws.iam.Role(
+      `${name}-job-events-role`,
+      {
+        description: `IoT rule ${ruleName} publishes failing job executions to the alarm topic`,
+        assumeRolePolicy: pulumi.all([scope, ruleArn]).apply(([sc, arn]) => JSON.stringify(jobEventsTrustPolicy(sc.accountId, arn))),
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-job-events-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([scope, m.alarmTopicArn, m.alarmTopicKmsKeyArn])
+          .apply(([sc, topicArn, keyArn]) => JSON.stringify(jobEventsPublishPolicy(topicArn, keyArn, sc.region))),
+      },
+      parent,
+    );
+    this.topicRules.push(
+      new aws.iot.TopicRule(
+        `${name}-job-failures`,
+        {
+          name: ruleName,
+          description: `Job executions that failed, were rejected or timed out (account-wide), for edge fleet ${rootGroupName}`,
+          enabled: true,
+          sql: jobFailureRuleSql(rootGroupName),
+          sqlVersion: IOT_SQL_VERSION,
+          sns: [{ targetArn: m.alarmTopicArn, roleArn: role.arn, messageFormat: "RAW" }],
+        },
+        // The role may publish before the rule forwards anything.
+        { parent: this, dependsOn: [rolePolicy] },
+      ),
+    );
+
+    for (const [suffix, spec] of Object.entries(edgeAlarmSpecs(deploymentRule.name, rootGroupName, m.thresholds))) {
+      this.alarms.push(createAlarm(`${name}-${suffix}`, spec, m.alarmTopicArn, parent));
+    }
+
+    // Account-wide: deleting the resource leaves the setting as it is (the provider only forgets it).
+    return m.enableJobExecutionEvents
+      ? new aws.iot.EventConfigurations(`${name}-iot-event-configurations`, { eventConfigurations: jobExecutionEventConfigurations() }, parent)
+      : undefined;
   }
 }

@@ -4,6 +4,9 @@
 //   create experiment → preprocess → train → evaluate → evaluate results → register
 // an optional EventBridge Scheduler trigger, and SSM parameters naming all of it for the Airflow DAG and operators.
 //
+// Monitoring (components/observability/contract.ts): given `monitoring`, the workflow alarms on failed, timed-out and
+// aborted executions and on each Lambda's errors and throttles (./monitoring.ts); `widgets` is its part of the dashboard.
+//
 // Names: every physical name starts with the pipeline name (`edge-mlops-<stack>` unless given), which is also the
 // start of every SageMaker job, experiment and trial name, so IAM policies can scope SageMaker access to it.
 import { createHash } from "node:crypto";
@@ -13,8 +16,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_RETENTION_DAYS, PROJECT } from "../config";
 import { LambdaFunction, type PolicyStatement as LambdaStatement } from "../lambda-function";
+import { createAlarm } from "../observability/alarms";
+import { validateThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
+import type { Widget } from "../observability/widgets";
 import { DataBucket } from "./data-bucket";
 import { buildTrainingDefinition } from "./definition";
+import { trainingAlarmSpecs, trainingWidgets, type TrainingMetricRefs, type WorkflowLambda } from "./monitoring";
 import {
   createExperimentStatements,
   evaluateResultsStatements,
@@ -30,6 +37,7 @@ import {
 
 export { DataBucket, resolveDataBucketArgs } from "./data-bucket";
 export { PREFIXES, WILDCARD_RESOURCE_ACTIONS } from "./policies";
+export { trainingAlarmSpecs, trainingWidgets, WORKFLOW_LAMBDAS, type TrainingMetricRefs, type WorkflowLambda } from "./monitoring";
 
 /** Versions of SageMaker's prebuilt scikit-learn container the job scripts run in. */
 export const SKLEARN_VERSIONS = ["1.0-1", "1.2-1"] as const;
@@ -122,6 +130,12 @@ export interface TrainingWorkflowArgs {
   readonly kmsKeyArn?: string;
   /** Protect the stateful resources (data bucket, feature group, model package group). @default false */
   readonly protect?: boolean;
+  /**
+   * The stack's alarm topic and thresholds: with it the workflow alarms on failed, timed-out and aborted executions
+   * and on each Lambda's errors (more than `thresholds.lambdaErrors` per period) and throttles.
+   * @default undefined (no alarms; the dashboard widgets still exist)
+   */
+  readonly monitoring?: MonitoringArgs;
 }
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -207,6 +221,7 @@ export function resolveTrainingWorkflowArgs(args: TrainingWorkflowArgs) {
     includeExecutionData: args.includeExecutionData ?? false,
     kmsKeyArn: args.kmsKeyArn,
     protect: args.protect ?? false,
+    monitoring: args.monitoring && { alarmTopicArn: args.monitoring.alarmTopicArn, thresholds: validateThresholds("TrainingWorkflow", args.monitoring.thresholds) },
   };
 }
 
@@ -226,7 +241,7 @@ export interface WorkflowLambdas {
   readonly registerModel: LambdaFunction;
 }
 
-export class TrainingWorkflow extends pulumi.ComponentResource {
+export class TrainingWorkflow extends pulumi.ComponentResource implements Monitored {
   /** The created data bucket (undefined with `dataBucket.existingBucketName`). */
   public readonly dataBucket?: DataBucket;
   public readonly dataBucketName: pulumi.Output<string>;
@@ -254,6 +269,10 @@ export class TrainingWorkflow extends pulumi.ComponentResource {
   /** The scheduled trigger, when enabled. */
   public readonly schedule?: aws.scheduler.Schedule;
   public readonly parameters: Readonly<Record<ParameterKey, aws.ssm.Parameter>>;
+  /** Execution and Lambda alarms (see `trainingAlarmSpecs`); empty without `monitoring`. */
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  /** The workflow's dashboard widgets: executions, Lambda errors, throttles and durations, alarm states. */
+  public readonly widgets: pulumi.Output<Widget[]>;
 
   constructor(name: string, args: TrainingWorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-mlops:training:TrainingWorkflow", name, {}, opts);
@@ -522,6 +541,30 @@ export class TrainingWorkflow extends pulumi.ComponentResource {
       stateMachineArn: parameter("stateMachineArn", "State machine of the training workflow", this.stateMachineArn),
       monitoringBaselineUri: parameter("monitoringBaselineUri", "S3 location of the model monitoring baseline", s3Uri(PREFIXES.monitoringBaseline)),
     };
+
+    // ---- alarms and dashboard widgets ------------------------------------------------------------------------------
+    const functionNames: Record<WorkflowLambda, pulumi.Output<string>> = {
+      "create-experiment": this.lambdas.createExperiment.function.name,
+      "evaluate-results": this.lambdas.evaluateResults.function.name,
+      "register-model": this.lambdas.registerModel.function.name,
+    };
+    const metricRefs: TrainingMetricRefs<pulumi.Output<string>> = { stateMachineName: s.stateMachineName, stateMachineArn: this.stateMachineArn, functionNames };
+    const monitoring = s.monitoring;
+    if (monitoring) {
+      for (const [suffix, spec] of Object.entries(trainingAlarmSpecs(metricRefs, monitoring.thresholds))) {
+        this.alarms.push(createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent: this }));
+      }
+    }
+    this.widgets = pulumi
+      .all([this.stateMachineArn, pulumi.all(functionNames), pulumi.all(this.alarms.map((a) => a.arn))])
+      .apply(([stateMachineArn, names, alarmArns]) =>
+        trainingWidgets(
+          { stateMachineName: s.stateMachineName, stateMachineArn, functionNames: names as Record<WorkflowLambda, string> },
+          monitoring?.thresholds,
+          LAMBDA_TIMEOUT_SECONDS,
+          alarmArns,
+        ),
+      );
 
     this.registerOutputs({
       dataBucketName: this.dataBucketName,
