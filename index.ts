@@ -61,7 +61,7 @@ const inference = new InferenceService(
 // registers models; the registered model package points at the inference image.
 const training = new TrainingWorkflow(
   config.stack,
-  { stack: config.stack, region: config.region, inferenceImageUri: inference.imageRef, ...config.training, protect: config.protect },
+  { stack: config.stack, region: config.region, inferenceImageUri: inference.imageRef, ...config.training, protect: config.protect, monitoring },
   { providers },
 );
 
@@ -98,6 +98,8 @@ const edge = edgeEnabled
         ecrRepositoryArns: [inference.repository.arn],
         modelUri: config.inference.modelUri,
         protect: config.protect,
+        // IoT job execution events are an account-wide switch: the stack that owns the fleet audit owns it too.
+        monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.observability.fleetAudit },
       },
       { providers },
     )
@@ -106,11 +108,12 @@ const edge = edgeEnabled
 // Device Defender audits and IoT logging are account-wide: one stack per account owns them.
 if (config.observability.fleetAudit) {
   new FleetAudit(
-    `${config.stack}-audit`,
+    config.stack,
     {
       alarmTopicArn: notifications.topicArn,
       alarmTopicKmsKeyArn: notifications.kmsKeyArn,
       frequency: config.observability.auditFrequency,
+      scheduledAuditName: `edge-mlops-${config.stack}`,
       logLevel: config.observability.iotLogLevel,
     },
     { providers },
@@ -118,7 +121,7 @@ if (config.observability.fleetAudit) {
 }
 
 // One dashboard, assembled from the widgets each component contributes.
-const dashboard = new Dashboard(config.stack, { region: config.region, sections: [inference.widgets, airflow.widgets] }, { providers });
+const dashboard = new Dashboard(config.stack, { region: config.region, sections: [inference.widgets, training.widgets, airflow.widgets, edge?.widgets ?? []] }, { providers });
 
 export const environment = config.environment;
 export const region = config.region;

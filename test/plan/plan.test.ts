@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { loadStackFiles } from "../../scripts/offline/run";
+import { loadStackFiles, type Plan } from "../../scripts/offline/run";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
@@ -82,6 +82,56 @@ describe.each(["dev", "staging", "prod"])("plan --stack %s", (stack) => {
       expect(JSON.parse(String(provider?.inputs.defaultTags))).toEqual({
         tags: { "cost-center": "ml-platform", ...(stack === "prod" ? { "data-classification": "internal" } : {}), project: "edge-mlops", stack, "managed-by": "pulumi" },
       });
+    }
+  });
+});
+
+describe.each([
+  ["dev", { mwaa: false, audit: "WEEKLY", violations: "advisory" }],
+  ["staging", { mwaa: true, audit: "WEEKLY", violations: "advisory" }],
+  ["prod", { mwaa: true, audit: "DAILY", violations: "none" }],
+] as const)("observability and policy of %s", (stack, expected) => {
+  const plan = () => JSON.parse(fs.readFileSync(path.join(TMP, `${stack}.json`), "utf8")) as Plan;
+  const ofType = (type: string) => plan().resources.filter((r) => r.type === type);
+  const metrics = () =>
+    ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => `${String(r.inputs.namespace ?? "math")}:${String(r.inputs.metricName ?? r.name.replace(`${stack}-`, ""))}`);
+
+  it("has one encrypted alarm topic, one dashboard and every alarm notifying the topic", () => {
+    const [topic] = ofType("aws:sns/topic:Topic");
+    expect(ofType("aws:sns/topic:Topic")).toHaveLength(1);
+    expect(topic.inputs.kmsMasterKeyId).toEqual(expect.any(String));
+    expect(ofType("aws:cloudwatch/dashboard:Dashboard")).toHaveLength(1);
+    const topicArn = topic.arn;
+    for (const alarm of ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.alarmActions, alarm.name).toEqual([topicArn]);
+  });
+
+  it("alarms on the inference service, the training workflow and (where enabled) MWAA", () => {
+    const m = metrics();
+    for (const metric of [
+      "AWS/ApplicationELB:TargetResponseTime", "AWS/ApplicationELB:UnHealthyHostCount", "AWS/ECS:CPUUtilization", "AWS/ECS:MemoryUtilization",
+      "AWS/States:ExecutionsFailed", "AWS/States:ExecutionsTimedOut", "AWS/States:ExecutionsAborted", "AWS/Lambda:Errors", "AWS/Lambda:Throttles",
+    ]) expect(m, metric).toContain(metric);
+    expect(m.filter((x) => x === "AWS/Lambda:Errors")).toHaveLength(3);
+    expect(m.some((x) => x.includes("alarm-5xx-rate"))).toBe(true);
+    expect(m.filter((x) => x.includes("drift-"))).toHaveLength(8); // 7 numeric features + the prediction
+    expect(m.includes("AmazonMWAA:SchedulerHeartbeat")).toBe(expected.mwaa);
+    expect(m.includes("AmazonMWAA:QueuedTasks")).toBe(expected.mwaa);
+  });
+
+  it("forwards failed Greengrass deployments and IoT job executions, and audits the fleet", () => {
+    const [rule] = ofType("aws:cloudwatch/eventRule:EventRule");
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toMatchObject({ source: ["aws.greengrass"] });
+    expect(ofType("aws:iot/topicRule:TopicRule")).toHaveLength(1);
+    expect(ofType("aws-native:iot:AccountAuditConfiguration")).toHaveLength(1);
+    expect(ofType("aws-native:iot:ScheduledAudit").map((r) => r.inputs.frequency)).toEqual([expected.audit]);
+  });
+
+  it(expected.violations === "none" ? "has no policy violations" : "has only advisory policy violations, each explained", () => {
+    const violations = plan().violations;
+    if (expected.violations === "none") expect(violations).toEqual([]);
+    for (const v of violations) {
+      expect(v.severity).toBe("advisory");
+      expect(v.message.length).toBeGreaterThan(20);
     }
   });
 });
