@@ -20,6 +20,7 @@ import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
 import { estimateMwaaMonthlyCost, type CostEstimate } from "../pricing";
+import { SecureBucket } from "../secure-bucket";
 import { executionRolePolicy, executionTrustPolicy } from "./policy";
 import { collectAirflowSources, DAG_FOLDER, SUPPORT_FILES, type SourceFile } from "./sources";
 
@@ -275,57 +276,14 @@ export class AirflowEnvironment extends pulumi.ComponentResource implements Moni
     this.environmentName = environmentName;
 
     // ---- DAG bucket ------------------------------------------------------------------------------------------------
-    this.dagBucket = new aws.s3.Bucket(
-      `${name}-dags`,
-      { bucketPrefix: dagBucketPrefix(name), forceDestroy: !s.protect },
-      { parent: this, protect: s.protect },
-    );
-    const bucket = this.dagBucket.bucket;
     // MWAA requires versioning: the environment is pinned to object versions of requirements, plugins and start-up script.
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-dags-versioning`,
-      { bucket, versioningConfiguration: { status: "Enabled" } },
+    const dags = new SecureBucket(
+      `${name}-dags`,
+      { bucketPrefix: dagBucketPrefix(name), kmsKeyArn: s.kmsKeyArn, protect: s.protect, forceDestroy: !s.protect, formerParent: this },
       { parent: this },
     );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-dags-encryption`,
-      {
-        bucket,
-        rules: [
-          s.kmsKeyArn
-            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: s.kmsKeyArn }, bucketKeyEnabled: true }
-            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-        ],
-      },
-      { parent: this },
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-dags-public-access`,
-      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      { parent: this },
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-dags-policy`,
-      {
-        bucket,
-        policy: this.dagBucket.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [arn, `${arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
-        ),
-      },
-      { parent: this, dependsOn: [publicAccess] },
-    );
+    this.dagBucket = dags.bucket;
+    const bucket = dags.bucketName;
 
     // ---- uploads ---------------------------------------------------------------------------------------------------
     const upload = (resourceName: string, file: SourceFile) =>
@@ -333,7 +291,7 @@ export class AirflowEnvironment extends pulumi.ComponentResource implements Moni
         resourceName,
         { bucket, key: file.key, source: new pulumi.asset.FileAsset(file.path), sourceHash: file.sha256 },
         // Objects written before versioning is on would have the version "null", which MWAA cannot pin.
-        { parent: this, dependsOn: [versioning, encryption] },
+        { parent: this, dependsOn: [dags.versioning, dags.encryption] },
       );
     this.objects = sources.dags.map((f) => upload(`${name}-${f.key}`, f));
     const supportObject = (file: SourceFile | undefined) => {

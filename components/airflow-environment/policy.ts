@@ -4,25 +4,7 @@
 // Least privilege, after the execution role page of the Amazon MWAA User Guide ("Amazon MWAA execution role"), narrowed
 // to what this platform's environment and its continuous-training DAG do. No `*` action and no `*FullAccess` policy.
 // A `*` resource appears only for the actions in WILDCARD_RESOURCE_ACTIONS, which have no narrower resource.
-
-export const POLICY_VERSION = "2012-10-17";
-
-type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow";
-  readonly Action: readonly string[];
-  readonly Resource?: readonly string[];
-  /** Only the KMS statement for AWS-owned keys uses it: every key that is NOT a key of this account. */
-  readonly NotResource?: readonly string[];
-  readonly Condition?: Condition;
-}
-
-export interface PolicyDocument {
-  readonly Version: typeof POLICY_VERSION;
-  readonly Statement: readonly PolicyStatement[];
-}
+import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 
 /**
  * Actions granted on `*`, and why:
@@ -36,17 +18,8 @@ export const WILDCARD_RESOURCE_ACTIONS = ["logs:DescribeLogGroups", "cloudwatch:
 export const MWAA_METRIC_NAMESPACE = "AmazonMWAA";
 
 /** Trust policy: MWAA assumes the role both as `airflow.amazonaws.com` and as `airflow-env.amazonaws.com`. */
-export function executionTrustPolicy() {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Effect: "Allow" as const,
-        Principal: { Service: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] },
-        Action: "sts:AssumeRole",
-      },
-    ],
-  };
+export function executionTrustPolicy(): TrustPolicy {
+  return serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"]);
 }
 
 export interface ExecutionPolicyInputs {

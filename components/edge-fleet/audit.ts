@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_RETENTION_DAYS } from "../config";
+import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
 
 /** Device Defender check names (API) and the AccountAuditConfiguration property that switches each on or off. */
 export const AUDIT_CHECK_PROPERTIES = {
@@ -130,37 +131,27 @@ export function auditCheckConfigurations(checks: readonly AuditCheckName[]): Rec
 }
 
 /** Trust policy of a role AWS IoT assumes for this account only. */
-export function iotServiceTrustPolicy(accountId: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "iot.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
+export function iotServiceTrustPolicy(accountId: string): TrustPolicy {
+  return serviceTrustPolicy("iot.amazonaws.com", sourceAccountCondition(accountId));
 }
 
 /** What Device Defender's notification role may do: publish to the topic and, if it is encrypted, use its key. */
-export function auditNotificationPolicy(topicArn: string, kmsKeyArn: string | undefined) {
+export function auditNotificationPolicy(topicArn: string, kmsKeyArn: string | undefined): PolicyDocument {
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
       { Sid: "PublishFindings", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
-      ...(kmsKeyArn ? [{ Sid: "EncryptForTopic", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: kmsKeyArn }] : []),
+      ...(kmsKeyArn ? [{ Sid: "EncryptForTopic", Effect: "Allow" as const, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: kmsKeyArn }] : []),
     ],
   };
 }
 
 /** What AWS IoT's logging role may do: write streams of its log group (and create the group when the stack does not). */
-export function iotLoggingPolicy(logGroupArn: string, createLogGroup: boolean) {
+export function iotLoggingPolicy(logGroupArn: string, createLogGroup: boolean): PolicyDocument {
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
-      ...(createLogGroup ? [] : [{ Sid: "CreateIotLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: logGroupArn }]),
+      ...(createLogGroup ? [] : [{ Sid: "CreateIotLogGroup", Effect: "Allow" as const, Action: "logs:CreateLogGroup", Resource: logGroupArn }]),
       { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`] },
     ],
   };

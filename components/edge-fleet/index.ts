@@ -29,6 +29,7 @@ import { LambdaFunction } from "../lambda-function";
 import { createAlarm } from "../observability/alarms";
 import type { Monitored } from "../observability/contract";
 import type { Widget } from "../observability/widgets";
+import { SecureBucket } from "../secure-bucket";
 import {
   deploymentComponents,
   deploymentName,
@@ -576,41 +577,9 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     );
 
     // ---- component artifacts ----------------------------------------------------------------------------------------
-    this.artifactBucket = new aws.s3.Bucket(`${name}-artifacts`, { forceDestroy: false }, s.protect ? { parent: this, protect: true } : parent);
+    const artifacts = new SecureBucket(`${name}-artifacts`, { forceDestroy: false, protect: s.protect, formerParent: this }, parent);
+    this.artifactBucket = artifacts.bucket;
     const bucket = this.artifactBucket;
-    new aws.s3.BucketVersioning(`${name}-artifacts-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, parent);
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-artifacts-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-      parent,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-artifacts-public-access`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      parent,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-artifacts-policy`,
-      {
-        bucket: bucket.id,
-        policy: bucket.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [arn, `${arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
-        ),
-      },
-      { parent: this, dependsOn: [publicAccess] },
-    );
     // Greengrass records the artifact's digest when the component version is created: a compose file changed under
     // the same version would fail its digest check on the devices. The version is part of the key, so bump it.
     const composeObject = new aws.s3.BucketObjectv2(
@@ -621,7 +590,7 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
         source: new pulumi.asset.FileAsset(COMPOSE_FILE),
         contentType: "application/yaml",
       },
-      { parent: this, dependsOn: [encryption] },
+      { parent: this, dependsOn: [artifacts.encryption] },
     );
 
     // ---- token exchange role + role alias ---------------------------------------------------------------------------

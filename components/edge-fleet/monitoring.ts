@@ -14,6 +14,7 @@
 //   (`aws.iot.EventConfigurations`), switched on only with `enableJobExecutionEvents`.
 // - An alarm on the deployment rule's FailedInvocations says when EventBridge could not deliver to the topic.
 import type * as pulumi from "@pulumi/pulumi";
+import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
 import type { AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
@@ -140,31 +141,21 @@ export function jobExecutionEventConfigurations(): Record<(typeof IOT_EVENT_TYPE
 }
 
 /** Trust policy of the job-events rule's role: AWS IoT, for this rule of this account only. */
-export function jobEventsTrustPolicy(accountId: string, ruleArn: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "iot.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnEquals: { "aws:SourceArn": ruleArn } },
-      },
-    ],
-  };
+export function jobEventsTrustPolicy(accountId: string, ruleArn: string): TrustPolicy {
+  return serviceTrustPolicy("iot.amazonaws.com", { ...sourceAccountCondition(accountId), ArnEquals: { "aws:SourceArn": ruleArn } });
 }
 
 /** What the job-events rule's role may do: publish to the alarm topic and, if it is encrypted, use its key through SNS. */
-export function jobEventsPublishPolicy(topicArn: string, kmsKeyArn: string | undefined, region: string) {
+export function jobEventsPublishPolicy(topicArn: string, kmsKeyArn: string | undefined, region: string): PolicyDocument {
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
       { Sid: "PublishToAlarmTopic", Effect: "Allow", Action: ["sns:Publish"], Resource: [topicArn] },
       ...(kmsKeyArn
         ? [
             {
               Sid: "EncryptForAlarmTopic",
-              Effect: "Allow",
+              Effect: "Allow" as const,
               Action: ["kms:GenerateDataKey", "kms:Decrypt"],
               Resource: [kmsKeyArn],
               Condition: { StringEquals: { "kms:ViaService": `sns.${region}.amazonaws.com` } },

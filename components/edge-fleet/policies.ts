@@ -9,13 +9,10 @@
  * {@link WILDCARD_RESOURCE_EXCEPTIONS}, where AWS offers nothing narrower.
  * {@link findPolicyViolations} enforces that on any document (the policy pack reuses it).
  */
+import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { validateProvisioningTemplateName } from "./names";
 
-export const POLICY_VERSION = "2012-10-17";
-
 export type Effect = "Allow" | "Deny";
-/** `{ operator: { key: value(s) } }`, e.g. `{ Bool: { "iot:Connection.Thing.IsAttached": ["true"] } }`. */
-export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
 /** One statement of an AWS IoT policy. */
 export interface IotPolicyStatement {
@@ -29,34 +26,6 @@ export interface IotPolicyStatement {
 export interface IotPolicyDocument {
   readonly Version: typeof POLICY_VERSION;
   readonly Statement: readonly IotPolicyStatement[];
-}
-
-/** One statement of an IAM identity policy. */
-export interface IamPolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: Effect;
-  readonly Action: readonly string[];
-  readonly Resource: readonly string[];
-  readonly Condition?: Condition;
-}
-
-/** An IAM identity policy document (role policies). */
-export interface IamPolicyDocument {
-  readonly Version: typeof POLICY_VERSION;
-  readonly Statement: readonly IamPolicyStatement[];
-}
-
-/** One statement of an IAM role trust policy. */
-export interface TrustPolicyStatement {
-  readonly Effect: "Allow";
-  readonly Principal: { readonly Service: string };
-  readonly Action: readonly string[];
-}
-
-/** An IAM role trust (assume-role) policy document. */
-export interface TrustPolicyDocument {
-  readonly Version: typeof POLICY_VERSION;
-  readonly Statement: readonly TrustPolicyStatement[];
 }
 
 /** An action allowed on resource `*`, and why nothing narrower is possible. */
@@ -317,7 +286,7 @@ const REPOSITORY_ARN_PATTERN = /^arn:([a-z-]+):ecr:[a-z]{2}(?:-[a-z]+)+-\d+:\d{1
  * - ECR pull (`ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`) on the given repositories and
  *   `ecr:GetAuthorizationToken`, which has no resource-level permissions.
  */
-export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): IamPolicyDocument {
+export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): PolicyDocument {
   const fn = "tokenExchangeRolePolicy";
   checkScope(fn, args);
   const bucket = BUCKET_ARN_PATTERN.exec(typeof args.artifactBucketArn === "string" ? args.artifactBucketArn : "");
@@ -367,7 +336,7 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): IamP
     }
   }
   const logGroup = `arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${logPrefix}*`;
-  const statements: IamPolicyStatement[] = [
+  const statements: PolicyStatement[] = [
     {
       Sid: "GreengrassLogs",
       Effect: "Allow",
@@ -404,7 +373,8 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): IamP
   return { Version: POLICY_VERSION, Statement: statements };
 }
 
-function serviceTrustPolicy(service: string): TrustPolicyDocument {
+/** Trust policy of a role one service assumes, without conditions; the action is written as a one-element list. */
+function assumedBy(service: string): TrustPolicy {
   return {
     Version: POLICY_VERSION,
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole"] }],
@@ -412,13 +382,13 @@ function serviceTrustPolicy(service: string): TrustPolicyDocument {
 }
 
 /** Trust policy of the token exchange role: assumed by the AWS IoT credentials provider. */
-export function tokenExchangeTrustPolicy(): TrustPolicyDocument {
-  return serviceTrustPolicy("credentials.iot.amazonaws.com");
+export function tokenExchangeTrustPolicy(): TrustPolicy {
+  return assumedBy("credentials.iot.amazonaws.com");
 }
 
 /** Trust policy of the fleet provisioning role: assumed by AWS IoT while it runs the template. */
-export function provisioningTrustPolicy(): TrustPolicyDocument {
-  return serviceTrustPolicy("iot.amazonaws.com");
+export function provisioningTrustPolicy(): TrustPolicy {
+  return assumedBy("iot.amazonaws.com");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,11 +22,12 @@ import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
 import { DEFAULT_DRIFT_BASELINE, driftAlarmSpecs, driftWidgets, readDriftBaseline, type DriftBaseline } from "../observability/drift";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
+import { SecureBucket } from "../secure-bucket";
 import { imageContentTag, parseImageReference } from "./image";
 import {
-  accessLogBucketPolicy,
   ecrLifecyclePolicy,
   ecsTasksTrustPolicy,
+  elbLogDeliveryStatements,
   executionRolePolicy,
   parseS3Uri,
   taskRolePolicy,
@@ -528,56 +529,27 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
     let accessLogs: aws.types.input.lb.LoadBalancerAccessLogs | undefined;
     const lbDependsOn: pulumi.Resource[] = [];
     if (s.loadBalancer.accessLogs) {
-      const bucket = new aws.s3.Bucket(`${name}-lb-logs`, { forceDestroy: false }, stateful);
-      this.accessLogBucket = bucket;
-      // ALB access logs support SSE-S3 only.
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-lb-logs-encryption`,
-        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-        parent,
-      );
-      const publicAccess = new aws.s3.BucketPublicAccessBlock(
-        `${name}-lb-logs-public-access`,
-        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-        parent,
-      );
-      // Versioned like every bucket of the platform, so an access log cannot be overwritten unnoticed; old versions
-      // leave with the logs' own retention.
-      const versioning = new aws.s3.BucketVersioning(
-        `${name}-lb-logs-versioning`,
-        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-        parent,
-      );
-      new aws.s3.BucketLifecycleConfiguration(
-        `${name}-lb-logs-lifecycle`,
+      // ALB access logs support SSE-S3 only. Versioned like every bucket of the platform, so an access log cannot be
+      // overwritten unnoticed; old versions leave with the logs' own retention.
+      const logs = new SecureBucket(
+        `${name}-lb-logs`,
         {
-          bucket: bucket.id,
-          rules: [
-            {
-              id: "expire-access-logs",
-              status: "Enabled",
-              filter: {},
-              expiration: { days: s.loadBalancer.accessLogRetentionDays },
-              noncurrentVersionExpiration: { noncurrentDays: 1 },
-              abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-            },
-          ],
+          forceDestroy: false,
+          protect: s.protect,
+          expirationDays: s.loadBalancer.accessLogRetentionDays,
+          noncurrentVersionDays: 1,
+          abortIncompleteUploadDays: 1,
+          lifecycleRuleId: "expire-access-logs",
+          extraStatements: (bucketArn) =>
+            pulumi.all([partition, region, account]).apply(([p, r, a]) => elbLogDeliveryStatements({ partition: p, region: r, account: a, bucketArn })),
+          formerParent: this,
         },
-        { ...parent, dependsOn: [versioning] },
+        parent,
       );
+      this.accessLogBucket = logs.bucket;
       // The load balancer checks that it may write to the bucket when logging is turned on: the policy comes first.
-      const policy = new aws.s3.BucketPolicy(
-        `${name}-lb-logs-policy`,
-        {
-          bucket: bucket.id,
-          policy: pulumi
-            .all([partition, region, account, bucket.arn])
-            .apply(([p, r, a, arn]) => JSON.stringify(accessLogBucketPolicy({ partition: p, region: r, account: a, bucketArn: arn }))),
-        },
-        { parent: this, dependsOn: [publicAccess] },
-      );
-      lbDependsOn.push(policy);
-      accessLogs = { bucket: bucket.bucket, enabled: true };
+      lbDependsOn.push(logs.policy);
+      accessLogs = { bucket: logs.bucketName, enabled: true };
     }
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-lb`,

@@ -1,26 +1,9 @@
-// Documents of the inference service (IAM, S3 bucket policy, ECR lifecycle policy), built as typed objects by pure
-// functions. The component calls them inside `pulumi.all(...).apply(...)` and passes `JSON.stringify(doc)` on.
+// Documents of the inference service (IAM, the access-log bucket's log delivery statements, ECR lifecycle policy),
+// built as typed objects by pure functions. The component calls them inside `pulumi.all(...).apply(...)` and passes
+// `JSON.stringify(doc)` on.
 // Least privilege: every Allow names its actions and resources; the only `*` resource is ecr:GetAuthorizationToken,
 // which has no resource-level permissions.
-
-export const POLICY_VERSION = "2012-10-17";
-
-export type Principal = { readonly Service: string } | { readonly AWS: string } | "*";
-export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Principal;
-  readonly Action: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: Condition;
-}
-
-export interface PolicyDocument {
-  readonly Version: typeof POLICY_VERSION;
-  readonly Statement: readonly PolicyStatement[];
-}
+import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 
 /** A model object in S3. */
 export interface S3Object {
@@ -71,25 +54,14 @@ export function ecrLifecyclePolicy(keepImages: number) {
  * Trust policy letting ECS tasks assume a role. With `account`, only tasks of that account may (the confused-deputy
  * guard AWS documents for task roles: `aws:SourceAccount` and an `aws:SourceArn` of that account's ECS resources).
  */
-export function ecsTasksTrustPolicy(scope?: { partition: string; region: string; account: string }): PolicyDocument {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        ...(scope
-          ? {
-              Condition: {
-                StringEquals: { "aws:SourceAccount": scope.account },
-                ArnLike: { "aws:SourceArn": `arn:${scope.partition}:ecs:${scope.region}:${scope.account}:*` },
-              },
-            }
-          : {}),
-      },
-    ],
-  };
+export function ecsTasksTrustPolicy(scope?: { partition: string; region: string; account: string }): TrustPolicy {
+  return serviceTrustPolicy(
+    "ecs-tasks.amazonaws.com",
+    scope && {
+      StringEquals: { "aws:SourceAccount": scope.account },
+      ArnLike: { "aws:SourceArn": `arn:${scope.partition}:ecs:${scope.region}:${scope.account}:*` },
+    },
+  );
 }
 
 /**
@@ -164,35 +136,18 @@ export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Policy of the ALB access-log bucket: TLS-only access, and log delivery allowed to write under
+ * Statements of the ALB access-log bucket's policy (after its TLS-only deny): log delivery may write under
  * `AWSLogs/<account>/` only. Delivery is granted to the `logdelivery.elasticloadbalancing.amazonaws.com` service
  * principal (regions opened since August 2022) and, in older regions, also to the region's ELB account, which is
  * what those regions still use.
  */
-export function accessLogBucketPolicy(args: { partition: string; region: string; account: string; bucketArn: string }): PolicyDocument {
+export function elbLogDeliveryStatements(args: { partition: string; region: string; account: string; bucketArn: string }): PolicyStatement[] {
   const logs = `${args.bucketArn}/AWSLogs/${args.account}/*`;
   const elbAccount = ELB_LOG_DELIVERY_ACCOUNTS[args.region];
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [args.bucketArn, `${args.bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-      {
-        Sid: "ElbLogDelivery",
-        Effect: "Allow",
-        Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
-        Action: "s3:PutObject",
-        Resource: logs,
-      },
-      ...(elbAccount
-        ? [{ Sid: "ElbAccountLogDelivery", Effect: "Allow" as const, Principal: { AWS: `arn:${args.partition}:iam::${elbAccount}:root` }, Action: "s3:PutObject", Resource: logs }]
-        : []),
-    ],
-  };
+  return [
+    { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: logs },
+    ...(elbAccount
+      ? [{ Sid: "ElbAccountLogDelivery", Effect: "Allow" as const, Principal: { AWS: `arn:${args.partition}:iam::${elbAccount}:root` }, Action: "s3:PutObject", Resource: logs }]
+      : []),
+  ];
 }

@@ -3,16 +3,8 @@
 // concurrency. Callers add the statements their handler needs and grant invoke permissions themselves.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyStatement } from "../iam";
 import { bundleLambda } from "../lambda-bundle";
-
-/** One statement of an IAM identity policy. */
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-}
 
 export interface LambdaFunctionArgs {
   /** Folder under `lambda/` holding the handler's `index.ts` (exported `handler`). */
@@ -76,17 +68,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "lambda.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceAccount": account } },
-            },
-          ],
-        }),
+        assumeRolePolicy: account.apply((a) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", sourceAccountCondition(a)))),
       },
       { parent: this },
     );
@@ -100,7 +82,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
             // X-Ray's trace APIs have no resource-level permissions: AWS requires "*".
             { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
           ];
-          return JSON.stringify({ Version: "2012-10-17", Statement: [...own, ...extra] });
+          return JSON.stringify({ Version: POLICY_VERSION, Statement: [...own, ...extra] });
         }),
       },
       { parent: this },

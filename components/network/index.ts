@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument } from "../iam";
 
 export interface FlowLogArgs {
   /** Days CloudWatch Logs keeps flow log records. @default 30 */
@@ -92,30 +93,20 @@ export class Network extends pulumi.ComponentResource {
       );
       const role = new aws.iam.Role(
         `${name}-flow-logs-role`,
-        {
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-          }),
-        },
+        { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")) },
         { parent: this },
       );
       new aws.iam.RolePolicy(
         `${name}-flow-logs-policy`,
         {
           role: role.id,
-          policy: this.flowLogGroup.arn.apply((arn) =>
-            JSON.stringify({
-              Version: "2012-10-17",
-              Statement: [
-                {
-                  Effect: "Allow",
-                  Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                  Resource: [arn, `${arn}:*`],
-                },
-              ],
-            }),
-          ),
+          policy: this.flowLogGroup.arn.apply((arn) => {
+            const doc: PolicyDocument = {
+              Version: POLICY_VERSION,
+              Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] }],
+            };
+            return JSON.stringify(doc);
+          }),
         },
         { parent: this },
       );

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { POLICY_VERSION, type PolicyDocument } from "../iam";
 import { dashboardBody, type Widget } from "./widgets";
 
 export * from "./contract";
@@ -83,10 +84,10 @@ export function resolveNotificationsArgs(args: NotificationsArgs) {
  * publish. CloudWatch's use is scoped with aws:SourceAccount; EventBridge's request to KMS does not carry that key, so
  * a condition there would drop every event.
  */
-export function topicKeyPolicy(partition: string, accountId: string) {
+export function topicKeyPolicy(partition: string, accountId: string): PolicyDocument {
   const use = ["kms:Decrypt", "kms:GenerateDataKey*"];
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
       { Sid: "AccountAdministersKeyThroughIam", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
       {
@@ -103,9 +104,9 @@ export function topicKeyPolicy(partition: string, accountId: string) {
 }
 
 /** Topic policy: CloudWatch alarms and EventBridge rules of this account may publish, and only over TLS. */
-export function alarmTopicPolicy(topicArn: string, accountId: string) {
+export function alarmTopicPolicy(topicArn: string, accountId: string): PolicyDocument {
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
       {
         Sid: "AlarmsAndRulesOfThisAccountPublish",

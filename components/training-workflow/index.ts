@@ -15,11 +15,12 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_RETENTION_DAYS, PROJECT } from "../config";
-import { LambdaFunction, type PolicyStatement as LambdaStatement } from "../lambda-function";
+import { serviceTrustPolicy, sourceAccountCondition, type PolicyStatement } from "../iam";
+import { LambdaFunction } from "../lambda-function";
 import { createAlarm } from "../observability/alarms";
 import { validateThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
 import type { Widget } from "../observability/widgets";
-import { DataBucket } from "./data-bucket";
+import { SecureBucket } from "../secure-bucket";
 import { buildTrainingDefinition } from "./definition";
 import { trainingAlarmSpecs, trainingWidgets, type TrainingMetricRefs, type WorkflowLambda } from "./monitoring";
 import {
@@ -30,12 +31,10 @@ import {
   registerModelStatements,
   sagemakerExecutionPolicy,
   schedulerPolicy,
-  serviceTrustPolicy,
   SKLEARN_REPOSITORY,
   stateMachinePolicy,
 } from "./policies";
 
-export { DataBucket, resolveDataBucketArgs } from "./data-bucket";
 export { PREFIXES, WILDCARD_RESOURCE_ACTIONS } from "./policies";
 export { trainingAlarmSpecs, trainingWidgets, WORKFLOW_LAMBDAS, type TrainingMetricRefs, type WorkflowLambda } from "./monitoring";
 
@@ -243,7 +242,7 @@ export interface WorkflowLambdas {
 
 export class TrainingWorkflow extends pulumi.ComponentResource implements Monitored {
   /** The created data bucket (undefined with `dataBucket.existingBucketName`). */
-  public readonly dataBucket?: DataBucket;
+  public readonly dataBucket?: SecureBucket;
   public readonly dataBucketName: pulumi.Output<string>;
   public readonly dataBucketArn: pulumi.Output<string>;
   /** The job scripts under PREFIXES.code. */
@@ -281,6 +280,8 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const scope = pulumi.all([partition, accountId]).apply(([p, a]) => ({ partition: p, region: s.region, accountId: a }));
     const kmsKeyArn = s.kmsKeyArn;
+    /** Trust policy of a role the service assumes on behalf of this account only. */
+    const trustedBy = (service: string) => accountId.apply((a) => JSON.stringify(serviceTrustPolicy(service, sourceAccountCondition(a))));
 
     // ---- data bucket ------------------------------------------------------------------------------------------------
     let bucketSettings: pulumi.Resource[] = [];
@@ -289,10 +290,11 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
       this.dataBucketName = pulumi.output(existing);
       this.dataBucketArn = pulumi.interpolate`arn:${partition}:s3:::${existing}`;
     } else {
-      this.dataBucket = new DataBucket(
+      this.dataBucket = new SecureBucket(
         `${name}-data`,
         { bucketPrefix: s.bucketPrefix, noncurrentVersionDays: s.dataBucket.noncurrentVersionDays, kmsKeyArn, protect: s.protect },
-        { parent: this },
+        // The data bucket was an `edge-mlops:training:DataBucket` before SecureBucket existed: keep its URN.
+        { parent: this, aliases: [{ type: "edge-mlops:training:DataBucket" }] },
       );
       this.dataBucketName = this.dataBucket.bucketName;
       this.dataBucketArn = this.dataBucket.bucketArn;
@@ -316,7 +318,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     // ---- feature group ----------------------------------------------------------------------------------------------
     const featureStoreRole = new aws.iam.Role(
       `${name}-feature-store-role`,
-      { description: `SageMaker Feature Store: offline store of ${s.featureGroupName}`, assumeRolePolicy: accountId.apply((a) => JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com", a))) },
+      { description: `SageMaker Feature Store: offline store of ${s.featureGroupName}`, assumeRolePolicy: trustedBy("sagemaker.amazonaws.com") },
       { parent: this },
     );
     const featureStoreRolePolicy = new aws.iam.RolePolicy(
@@ -372,7 +374,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     );
     this.sagemakerRole = new aws.iam.Role(
       `${name}-sagemaker-role`,
-      { description: `Processing and training jobs of ${s.pipelineName}`, assumeRolePolicy: accountId.apply((a) => JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com", a))) },
+      { description: `Processing and training jobs of ${s.pipelineName}`, assumeRolePolicy: trustedBy("sagemaker.amazonaws.com") },
       { parent: this },
     );
     const sagemakerRolePolicy = new aws.iam.RolePolicy(
@@ -387,7 +389,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     );
 
     // ---- Lambdas ----------------------------------------------------------------------------------------------------
-    const lambda = (suffix: string, description: string, statements: pulumi.Input<LambdaStatement[]>, environment?: Record<string, string>) =>
+    const lambda = (suffix: string, description: string, statements: pulumi.Input<PolicyStatement[]>, environment?: Record<string, string>) =>
       new LambdaFunction(
         `${name}-${suffix}`,
         {
@@ -430,7 +432,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     );
     const stateMachineRole = new aws.iam.Role(
       `${name}-sfn-role`,
-      { description: `State machine ${s.stateMachineName}`, assumeRolePolicy: accountId.apply((a) => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", a))) },
+      { description: `State machine ${s.stateMachineName}`, assumeRolePolicy: trustedBy("states.amazonaws.com") },
       { parent: this },
     );
     const stateMachineRolePolicy = new aws.iam.RolePolicy(
@@ -499,7 +501,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     if (s.schedule.enabled) {
       const scheduleRole = new aws.iam.Role(
         `${name}-schedule-role`,
-        { description: `Starts ${s.stateMachineName} on a schedule`, assumeRolePolicy: accountId.apply((a) => JSON.stringify(serviceTrustPolicy("scheduler.amazonaws.com", a))) },
+        { description: `Starts ${s.stateMachineName} on a schedule`, assumeRolePolicy: trustedBy("scheduler.amazonaws.com") },
         { parent: this },
       );
       const scheduleRolePolicy = new aws.iam.RolePolicy(

@@ -1,27 +1,9 @@
-// IAM and S3 documents of the training workflow, built as typed objects by pure functions from plain strings. The
+// IAM documents of the training workflow, built as typed objects by pure functions from plain strings. The
 // component calls them inside `pulumi.all(...).apply(...)` and passes `JSON.stringify(doc)` on.
 //
 // Least privilege: every Allow names its actions (never `*` or `<service>:*`) and its resources. A `*` resource
 // appears only for the actions in WILDCARD_RESOURCE_ACTIONS, which have no resource-level permissions.
-import type { PolicyStatement as LambdaPolicyStatement } from "../lambda-function";
-
-export const POLICY_VERSION = "2012-10-17";
-
-type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: "*" | { readonly Service: string };
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Condition;
-}
-
-export interface PolicyDocument {
-  readonly Version: typeof POLICY_VERSION;
-  readonly Statement: readonly PolicyStatement[];
-}
+import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
 
 /** Prefixes of the data bucket (each ends in `/`). `incoming/` and `archive/` belong to the Airflow DAG. */
 export const PREFIXES = {
@@ -83,41 +65,6 @@ function arn(s: Scope, service: string, resource: string): string {
   return `arn:${s.partition}:${service}:${s.region}:${s.accountId}:${resource}`;
 }
 
-/**
- * Trust policy for a service principal, limited to requests on behalf of this account (`aws:SourceAccount`), which
- * keeps another account from having the service act with this role (confused deputy).
- */
-export function serviceTrustPolicy(service: string, accountId: string) {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Effect: "Allow" as const,
-        Principal: { Service: service },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-    ],
-  };
-}
-
-/** Bucket policy of the data bucket: every request without TLS is denied. */
-export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
-}
-
 /** Use of a customer-managed key through S3 only. */
 function s3KeyStatement(sid: string, s: Scope, kmsKeyArn: string, actions: readonly string[]): PolicyStatement {
   return {
@@ -127,6 +74,11 @@ function s3KeyStatement(sid: string, s: Scope, kmsKeyArn: string, actions: reado
     Resource: kmsKeyArn,
     Condition: { StringEquals: { "kms:ViaService": `s3.${s.region}.amazonaws.com` } },
   };
+}
+
+/** SageMaker attaches the key to the jobs' storage volumes through a grant, made only for AWS resources. */
+function grantJobVolumes(kmsKeyArn: string): PolicyStatement {
+  return { Sid: "GrantJobVolumes", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: kmsKeyArn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } };
 }
 
 export interface FeatureStorePolicyInputs extends Scope {
@@ -210,14 +162,7 @@ export function sagemakerExecutionPolicy(p: ExecutionPolicyInputs): PolicyDocume
   if (p.kmsKeyArn) {
     statements.push(
       { Sid: "UseJobKey", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: p.kmsKeyArn },
-      {
-        // SageMaker attaches the key to the jobs' storage volumes through a grant.
-        Sid: "GrantJobVolumes",
-        Effect: "Allow",
-        Action: ["kms:CreateGrant"],
-        Resource: p.kmsKeyArn,
-        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-      },
+      grantJobVolumes(p.kmsKeyArn),
     );
   }
   return { Version: POLICY_VERSION, Statement: statements };
@@ -314,13 +259,7 @@ export function stateMachinePolicy(p: StateMachinePolicyInputs): PolicyDocument 
       s3KeyStatement("DecryptEvaluationReports", p, p.kmsKeyArn, ["kms:Decrypt"]),
       // Jobs started with VolumeKmsKeyId need a grant on the key for their volumes, made with the caller's rights.
       { Sid: "DescribeJobKey", Effect: "Allow", Action: ["kms:DescribeKey"], Resource: p.kmsKeyArn },
-      {
-        Sid: "GrantJobVolumes",
-        Effect: "Allow",
-        Action: ["kms:CreateGrant"],
-        Resource: p.kmsKeyArn,
-        Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-      },
+      grantJobVolumes(p.kmsKeyArn),
     );
   }
   return { Version: POLICY_VERSION, Statement: statements };
@@ -337,7 +276,7 @@ export function schedulerPolicy(stateMachineArn: string): PolicyDocument {
 // ---- the functions' statements (added to each LambdaFunction's own logs and traces) -------------------------------
 
 /** create-experiment: the experiment `<pipeline>` and the trials `<pipeline>-*` (tagged with the data prefix). */
-export function createExperimentStatements(s: Scope, pipelineName: string): LambdaPolicyStatement[] {
+export function createExperimentStatements(s: Scope, pipelineName: string): PolicyStatement[] {
   return [
     { Sid: "CreateExperiment", Effect: "Allow", Action: ["sagemaker:CreateExperiment"], Resource: arn(s, "sagemaker", `experiment/${pipelineName}`) },
     {
@@ -350,7 +289,7 @@ export function createExperimentStatements(s: Scope, pipelineName: string): Lamb
 }
 
 /** evaluate-results: list the group's packages and describe them (reads only). */
-export function evaluateResultsStatements(s: Scope, modelPackageGroupName: string): LambdaPolicyStatement[] {
+export function evaluateResultsStatements(s: Scope, modelPackageGroupName: string): PolicyStatement[] {
   return [
     { Sid: "ListModelPackages", Effect: "Allow", Action: ["sagemaker:ListModelPackages"], Resource: "*" },
     {
@@ -363,7 +302,7 @@ export function evaluateResultsStatements(s: Scope, modelPackageGroupName: strin
 }
 
 /** register-model: add versions to the one model package group. */
-export function registerModelStatements(s: Scope, modelPackageGroupName: string): LambdaPolicyStatement[] {
+export function registerModelStatements(s: Scope, modelPackageGroupName: string): PolicyStatement[] {
   return [
     {
       Sid: "CreateModelPackages",

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AirflowEnvironment, DAG_SETTINGS, DEFAULT_SOURCE_DIR, WILDCARD_RESOURCE_ACTIONS } from "../../components/airflow-environment";
 import type { CostEstimate } from "../../components/pricing";
-import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+import { one, ofType, parentAliases, parseJson, planProgram, recordAliases, type Plan } from "../support/offline";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -34,6 +34,8 @@ const sha256 = (content: string) => createHash("sha256").update(content).digest(
 
 let plan: Plan;
 const estimates: Record<string, CostEstimate | undefined> = {};
+let aliases: ReturnType<typeof recordAliases>;
+let prodEnvironment: AirflowEnvironment;
 
 beforeAll(async () => {
   for (const [rel, content] of Object.entries(files)) {
@@ -42,6 +44,7 @@ beforeAll(async () => {
   }
   plan = await planProgram(
     () => {
+      aliases = recordAliases();
       const prod = new AirflowEnvironment("prod", {
         region: "eu-west-1",
         enabled: true,
@@ -81,6 +84,7 @@ beforeAll(async () => {
         stateMachineArn: pulumi.output("arn:aws:states:eu-west-1:123456789012:stateMachine:edge-mlops-staging-training"),
       });
       const dev = new AirflowEnvironment("dev", { region: "eu-west-1", enabled: false, sourceDir: full });
+      prodEnvironment = prod;
       Object.assign(estimates, { prod: prod.monthlyCostEstimate, staging: staging.monthlyCostEstimate, dev: dev.monthlyCostEstimate });
       return {
         prodVersions: prod.objectVersions,
@@ -103,7 +107,7 @@ afterAll(() => fs.rmSync(full, { recursive: true, force: true }));
 
 describe("DAG bucket", () => {
   it("is named airflow-<name>-..., versioned, private, encrypted and TLS-only", () => {
-    const bucket = one(plan, BUCKET, "prod-dags");
+    const bucket = one(plan, BUCKET, "prod-dags-bucket");
     expect(bucket.inputs).toEqual({ bucketPrefix: "airflow-prod-", forceDestroy: false });
     const name = String(plan.outputs.prodBucketArn).replace("arn:aws:s3:::", "");
     expect(name).toMatch(/^airflow-prod-[0-9a-f]{8}$/);
@@ -145,10 +149,25 @@ describe("DAG bucket", () => {
   });
 
   it("is protected only where the args say so; an unprotected one can be destroyed with its object versions", () => {
-    expect(one(plan, BUCKET, "prod-dags").options.protect).toBe(true);
-    expect(one(plan, BUCKET, "staging-dags").options.protect).toBe(false);
-    expect(one(plan, BUCKET, "staging-dags").inputs.forceDestroy).toBe(true);
+    expect(one(plan, BUCKET, "prod-dags-bucket").options.protect).toBe(true);
+    expect(one(plan, BUCKET, "staging-dags-bucket").options.protect).toBe(false);
+    expect(one(plan, BUCKET, "staging-dags-bucket").inputs.forceDestroy).toBe(true);
     for (const r of plan.resources.filter((r) => r.name.startsWith("prod-") && r.type !== BUCKET)) expect(r.options.protect).toBe(false);
+  });
+
+  it("keeps the URNs the bucket and its settings had as direct children of the environment", () => {
+    const moved = [
+      [BUCKET, "prod-dags-bucket", "prod-dags"],
+      ...["versioning", "encryption", "public-access", "policy"].map((setting) => {
+        const child = plan.resources.find((r) => r.name === `prod-dags-${setting}`)!;
+        return [child.type, child.name, child.name];
+      }),
+    ];
+    for (const [type, name, formerName] of moved) {
+      const former = parentAliases(aliases, type, name);
+      expect(former.map((a) => a.name), name).toEqual([formerName]);
+      expect(former[0].parent, name).toBe(prodEnvironment);
+    }
   });
 });
 
@@ -351,7 +370,7 @@ describe("execution role", () => {
 
 describe("disabled (cost control)", () => {
   it("keeps the DAG bucket and uploads but creates no environment, role or security group, and costs nothing", () => {
-    expect(one(plan, BUCKET, "dev-dags").inputs.bucketPrefix).toBe("airflow-dev-");
+    expect(one(plan, BUCKET, "dev-dags-bucket").inputs.bucketPrefix).toBe("airflow-dev-");
     expect(ofType(plan, OBJECT, "dev-").map((o) => o.inputs.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
     for (const type of [ENVIRONMENT, ROLE, ROLE_POLICY, SG]) expect(ofType(plan, type, "dev-")).toHaveLength(0);
     expect(plan.outputs.devOptional).toEqual([true, true, true, true]);
@@ -363,9 +382,14 @@ describe("component", () => {
   it("has its type token and parents every child to itself", () => {
     for (const name of ["prod", "staging", "dev"]) {
       const component = one(plan, "edge-mlops:airflow:AirflowEnvironment", name);
+      const dagBucket = one(plan, "edge-mlops:storage:SecureBucket", `${name}-dags`);
       const children = plan.resources.filter((r) => r.name.startsWith(`${name}-`));
       expect(children.length).toBeGreaterThan(5);
-      for (const r of children) expect(r.parent).toBe(component.urn);
+      // The DAG bucket's resources belong to its SecureBucket, which belongs to the environment.
+      for (const r of children) expect(r.parent, r.name).toBe(r.name.startsWith(`${name}-dags-`) ? dagBucket.urn : component.urn);
+      expect(children.filter((r) => r.parent === dagBucket.urn).map((r) => r.name)).toEqual(
+        ["bucket", "versioning", "encryption", "public-access", "policy"].map((child) => `${name}-dags-${child}`),
+      );
     }
   });
 });

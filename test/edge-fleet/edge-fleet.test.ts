@@ -15,7 +15,7 @@ import {
   tokenExchangeTrustPolicy,
 } from "../../components/edge-fleet/policies";
 import { HUB_IMAGES } from "../../components/edge-fleet/recipes";
-import { ofType, one, parseJson, planProgram, type Plan, type PlannedResource } from "../support/offline";
+import { ofType, one, parentAliases, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
 
 const ACCOUNT = "123456789012";
 const IOT = `arn:aws:iot:eu-west-1:${ACCOUNT}`;
@@ -156,9 +156,12 @@ const arnName = (r: PlannedResource) => String(r.arn).split("/").pop();
 describe("EdgeFleet under mocks", () => {
   let plan: Plan;
   let repositoryUrl: string;
+  let aliases: ReturnType<typeof recordAliases>;
+  let prodFleet: EdgeFleet;
 
   beforeAll(async () => {
     plan = await planProgram(() => {
+      aliases = recordAliases();
       // What the inference service hands over: its repository and the image it built, pinned by digest.
       const repo = new aws.ecr.Repository("shared-inference", {});
       const common = { inferenceImage: pulumi.interpolate`${repo.repositoryUrl}@sha256:${DIGEST}`, ecrRepositoryArns: [repo.arn] };
@@ -193,6 +196,7 @@ describe("EdgeFleet under mocks", () => {
         csrBaseDir: csrDir,
         ...common,
       });
+      prodFleet = prod;
       const staging = new EdgeFleet("staging", { stack: "staging", environment: "staging", ...common });
       const off = new EdgeFleet("off", { stack: "off", environment: "dev", provisioning: { enabled: false }, ...common });
       return {
@@ -241,17 +245,17 @@ describe("EdgeFleet under mocks", () => {
   });
 
   it("keeps component artifacts in an encrypted, versioned, private, TLS-only bucket, protected in prod", () => {
-    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
     expect(bucket.inputs).toEqual({ forceDestroy: false });
     expect(bucket.options.protect).toBe(true);
-    expect(one(plan, "aws:s3/bucket:Bucket", "dev-artifacts").options.protect).toBe(false);
+    expect(one(plan, "aws:s3/bucket:Bucket", "dev-artifacts-bucket").options.protect).toBe(false);
     expect(one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-artifacts-versioning").inputs).toEqual({
       bucket: bucket.id,
       versioningConfiguration: { status: "Enabled" },
     });
     expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-artifacts-encryption").inputs).toEqual({
       bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
     expect(one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-artifacts-public-access").inputs).toEqual({
       bucket: bucket.id,
@@ -272,11 +276,22 @@ describe("EdgeFleet under mocks", () => {
       },
     ]);
     // Only the bucket itself holds state worth protecting.
-    expect(children(plan, "prod").filter((r) => r.options.protect).map((r) => r.name)).toEqual(["prod-artifacts"]);
+    expect(children(plan, "prod").filter((r) => r.options.protect).map((r) => r.name)).toEqual(["prod-artifacts-bucket"]);
+  });
+
+  it("keeps the URNs the artifact bucket and its settings had as direct children of the fleet", () => {
+    const artifacts = one(plan, "edge-mlops:storage:SecureBucket", "prod-artifacts");
+    const moved = children(plan, "prod").filter((r) => r.parent === artifacts.urn);
+    expect(moved.map((r) => r.name)).toEqual(["bucket", "versioning", "encryption", "public-access", "policy"].map((c) => `prod-artifacts-${c}`));
+    for (const r of moved) {
+      const former = parentAliases(aliases, r.type, r.name);
+      expect(former.map((a) => a.name), r.name).toEqual([r.name === "prod-artifacts-bucket" ? "prod-artifacts" : r.name]);
+      expect(former[0].parent, r.name).toBe(prodFleet);
+    }
   });
 
   it("uploads the compose file under artifacts/<component>/<version>/", () => {
-    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
     expect(one(plan, "aws:s3/bucketObjectv2:BucketObjectv2", "prod-compose-artifact").inputs).toEqual({
       bucket: bucket.id,
       key: "artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml",
@@ -292,7 +307,7 @@ describe("EdgeFleet under mocks", () => {
     const rolePolicy = one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-token-exchange-policy");
     expect(rolePolicy.inputs.role).toBe(role.id);
     const doc = parseJson(rolePolicy.inputs.policy);
-    const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts").arn!;
+    const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket").arn!;
     const repoArn = one(plan, "aws:ecr/repository:Repository", "shared-inference").arn!;
     expect(doc).toEqual(
       tokenExchangeRolePolicy({
@@ -483,7 +498,7 @@ describe("EdgeFleet under mocks", () => {
   });
 
   it("publishes the hub app with its compose file from the bucket and the hub images", () => {
-    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts");
+    const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
     const recipe = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").inputs.inlineRecipe);
     expect(recipe).toMatchObject({ RecipeFormatVersion: "2020-01-25", ComponentName: "com.hbs.hub.Container", ComponentVersion: "1.2.0" });
     expect(recipe.ComponentDependencies).toEqual({ "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" } });
@@ -593,13 +608,14 @@ describe("EdgeFleet under mocks", () => {
       "aws:iot/thingGroup:ThingGroup <fleet>-group-<fleet>-lab",
       "aws:lambda/function:Function <fleet>-provisioning-hook-fn",
       "aws:lambda/permission:Permission <fleet>-provisioning-hook-invoke",
-      "aws:s3/bucket:Bucket <fleet>-artifacts",
+      "aws:s3/bucket:Bucket <fleet>-artifacts-bucket",
       "aws:s3/bucketObjectv2:BucketObjectv2 <fleet>-compose-artifact",
       "aws:s3/bucketPolicy:BucketPolicy <fleet>-artifacts-policy",
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock <fleet>-artifacts-public-access",
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration <fleet>-artifacts-encryption",
       "aws:s3/bucketVersioning:BucketVersioning <fleet>-artifacts-versioning",
       "edge-mlops:lambda:Function <fleet>-provisioning-hook",
+      "edge-mlops:storage:SecureBucket <fleet>-artifacts",
       "tls:index/certRequest:CertRequest <fleet>-claim-csr",
       "tls:index/privateKey:PrivateKey <fleet>-claim-key",
     ]);

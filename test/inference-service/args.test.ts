@@ -12,7 +12,7 @@ import {
   resolveInferenceServiceArgs,
   type InferenceServiceArgs,
 } from "../../components/inference-service";
-import { accessLogBucketPolicy, ecrLifecyclePolicy, executionRolePolicy } from "../../components/inference-service/policies";
+import { ecrLifecyclePolicy, elbLogDeliveryStatements, executionRolePolicy } from "../../components/inference-service/policies";
 
 const base: InferenceServiceArgs = { vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] };
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -251,19 +251,11 @@ describe("documents", () => {
 
   it("grants ELB log delivery to the service principal everywhere and to the ELB account in older regions", () => {
     const args = { partition: "aws", account: "123456789012", bucketArn: "arn:aws:s3:::logs" };
-    const old = accessLogBucketPolicy({ ...args, region: "eu-west-1" });
-    expect(old.Statement.map((st) => st.Sid)).toEqual(["DenyInsecureTransport", "ElbLogDelivery", "ElbAccountLogDelivery"]);
-    expect(old.Statement[2]).toEqual({
-      Sid: "ElbAccountLogDelivery",
-      Effect: "Allow",
-      Principal: { AWS: "arn:aws:iam::156460612806:root" },
-      Action: "s3:PutObject",
-      Resource: "arn:aws:s3:::logs/AWSLogs/123456789012/*",
-    });
+    const delivery = (Sid: string, Principal: object) => ({ Sid, Effect: "Allow", Principal, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs/AWSLogs/123456789012/*" });
+    const service = delivery("ElbLogDelivery", { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+    expect(elbLogDeliveryStatements({ ...args, region: "eu-west-1" })).toEqual([service, delivery("ElbAccountLogDelivery", { AWS: "arn:aws:iam::156460612806:root" })]);
     // Melbourne opened in 2023: the service principal only.
-    const recent = accessLogBucketPolicy({ ...args, region: "ap-southeast-4" });
-    expect(recent.Statement.map((st) => st.Sid)).toEqual(["DenyInsecureTransport", "ElbLogDelivery"]);
-    expect(recent.Statement[1].Principal).toEqual({ Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
+    expect(elbLogDeliveryStatements({ ...args, region: "ap-southeast-4" })).toEqual([service]);
   });
 
   it("refuses an execution role that could pull from nothing", () => {

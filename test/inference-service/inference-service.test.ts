@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CONTAINER_NAME, imageContentTag, InferenceService } from "../../components/inference-service";
 import { hex } from "../../scripts/offline/mocks";
 import { SECRET } from "../../scripts/offline/run";
-import { one, ofType, parseJson, planProgram, type Plan, type PlannedResource } from "../support/offline";
+import { one, ofType, parentAliases, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
 
 const T = {
   component: "edge-mlops:inference:InferenceService",
+  secureBucket: "edge-mlops:storage:SecureBucket",
   repo: "aws:ecr/repository:Repository",
   lifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   image: "docker:index/image:Image",
@@ -45,10 +46,13 @@ const sgId = (name: string) => `sg-${hex(`sg::${name}`, 17)}`;
 
 let plan: Plan;
 let tag: string;
+let aliases: ReturnType<typeof recordAliases>;
+let prodService: InferenceService;
 
 beforeAll(async () => {
   tag = imageContentTag(process.cwd(), ["service", "package.json", "package-lock.json"]);
   plan = await planProgram(() => {
+    aliases = recordAliases();
     const dev = new InferenceService("dev", {
       vpcId: VPC,
       privateSubnetIds: PRIVATE,
@@ -80,6 +84,7 @@ beforeAll(async () => {
       protect: true,
       loadBalancer: { certificateArn: CERT, accessLogs: true, deletionProtection: true, deregistrationDelaySeconds: 20 },
     });
+    prodService = prod;
     const ci = new InferenceService("ci", {
       vpcId: VPC,
       privateSubnetIds: PRIVATE,
@@ -319,16 +324,28 @@ describe("load balancer", () => {
   });
 
   it("writes access logs to an SSE-S3, private, TLS-only bucket that ELB may write to, before logging starts", () => {
-    const bucket = one(plan, T.bucket, "prod-lb-logs");
+    const bucket = one(plan, T.bucket, "prod-lb-logs-bucket");
     const lb = one(plan, T.lb, "prod-lb");
-    expect(lb.inputs).toMatchObject({ enableDeletionProtection: true, accessLogs: { bucket: expect.stringMatching(/^prod-lb-logs-[0-9a-f]{7}$/), enabled: true } });
+    expect(lb.inputs).toMatchObject({ enableDeletionProtection: true, accessLogs: { bucket: expect.stringMatching(/^prod-lb-logs-bucket-[0-9a-f]{7}$/), enabled: true } });
     const name = (lb.inputs.accessLogs as any).bucket;
     expect(one(plan, T.bucketSse, "prod-lb-logs-encryption").inputs).toEqual({ bucket: name, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] });
     expect(one(plan, T.bucketPab, "prod-lb-logs-public-access").inputs).toEqual({ bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     const versioning = one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-lb-logs-versioning");
     expect(versioning.inputs).toEqual({ bucket: name, versioningConfiguration: { status: "Enabled" } });
     const lifecycle = one(plan, T.bucketLifecycle, "prod-lb-logs-lifecycle");
-    expect((lifecycle.inputs.rules as any[])[0]).toMatchObject({ status: "Enabled", expiration: { days: 90 }, noncurrentVersionExpiration: { noncurrentDays: 1 } });
+    expect(lifecycle.inputs).toEqual({
+      bucket: name,
+      rules: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: {},
+          expiration: { days: 90 },
+          noncurrentVersionExpiration: { noncurrentDays: 1 },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+      ],
+    });
     expect(lifecycle.dependsOn).toEqual([versioning.urn]);
     const policy = one(plan, T.bucketPolicy, "prod-lb-logs-policy");
     expect(lb.dependsOn).toEqual([policy.urn]);
@@ -341,6 +358,17 @@ describe("load balancer", () => {
     expect(bucket.inputs).toEqual({ forceDestroy: false });
     expect(ofType(plan, T.bucket, "dev-")).toHaveLength(0);
     expect(one(plan, T.lb, "dev-lb").inputs.accessLogs).toBeUndefined();
+  });
+
+  it("keeps the URNs the access-log bucket and its settings had as direct children of the service", () => {
+    const logs = one(plan, T.secureBucket, "prod-lb-logs");
+    const moved = plan.resources.filter((r) => r.parent === logs.urn);
+    expect(moved.map((r) => r.name)).toEqual(["bucket", "versioning", "encryption", "public-access", "policy", "lifecycle"].map((c) => `prod-lb-logs-${c}`));
+    for (const r of moved) {
+      const former = parentAliases(aliases, r.type, r.name);
+      expect(former.map((a) => a.name), r.name).toEqual([r.name === "prod-lb-logs-bucket" ? "prod-lb-logs" : r.name]);
+      expect(former[0].parent, r.name).toBe(prodService);
+    }
   });
 });
 
@@ -398,7 +426,7 @@ describe("ECS service and autoscaling", () => {
 describe("component", () => {
   it("protects the stateful children only when asked", () => {
     const protectedNames = (prefix: string) => children(prefix).filter((r) => r.options.protect).map((r: PlannedResource) => r.name).sort();
-    expect(protectedNames("prod")).toEqual(["prod-lb-logs", "prod-repo"]);
+    expect(protectedNames("prod")).toEqual(["prod-lb-logs-bucket", "prod-repo"]);
     expect(protectedNames("dev")).toEqual([]);
     expect(one(plan, T.repo, "dev-repo").options.protect).toBe(false);
   });
@@ -407,7 +435,9 @@ describe("component", () => {
     for (const name of ["dev", "prod", "ci"]) {
       const component = one(plan, T.component, name);
       expect(children(name).length).toBeGreaterThan(15);
-      for (const r of children(name)) expect(r.parent).toBe(component.urn);
+      // The access-log bucket's resources belong to its SecureBucket, which belongs to the service.
+      const logs = ofType(plan, T.secureBucket, `${name}-lb-logs`)[0];
+      for (const r of children(name)) expect(r.parent, r.name).toBe(logs && r.name.startsWith(`${name}-lb-logs-`) ? logs.urn : component.urn);
     }
   });
 

@@ -1,5 +1,6 @@
 // Synthetic resources for the policy tests, and one failing and one passing case per rule.
 import { coreDevicePolicy, tokenExchangeRolePolicy } from "../../components/edge-fleet/policies";
+import { tlsOnlyBucketPolicy } from "../../components/iam";
 import type { CheckedResource } from "../../policy/rules/types";
 
 export const ACCOUNT = "123456789012";
@@ -56,20 +57,9 @@ export function bucket(name = "data", id = BUCKET_ID, protect = true): CheckedRe
   return res(T.bucket, name, { forceDestroy: false }, { id, arn: `arn:aws:s3:::${id}`, options: { protect, retainOnDelete: false } });
 }
 
+/** The bucket policy every bucket of the platform has (components/iam.ts), as JSON. */
 export function tlsOnlyPolicy(bucketArn = BUCKET_ARN): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  });
+  return JSON.stringify(tlsOnlyBucketPolicy(bucketArn));
 }
 
 /** A bucket with every companion the S3 rules ask for. */

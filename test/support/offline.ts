@@ -1,5 +1,6 @@
 // Test helpers around the offline plan engine: run a program once per test file (Pulumi's runtime is
 // process-global) and look up what it registered.
+import * as pulumi from "@pulumi/pulumi";
 import { runOffline, type Plan, type PlannedResource } from "../../scripts/offline/run";
 
 export type { Plan, PlannedResource };
@@ -36,4 +37,26 @@ export function one(plan: Plan, type: string, name: string): PlannedResource {
 export function parseJson<T = any>(value: unknown): T {
   if (typeof value !== "string") throw new Error(`expected a JSON string, got ${JSON.stringify(value)}`);
   return JSON.parse(value) as T;
+}
+
+/** Aliases by resource, as `recordAliases` collects them. */
+export type AliasRecord = Map<string, pulumi.Input<pulumi.URN | pulumi.Alias>[]>;
+
+/**
+ * Call first thing in a program given to `planProgram`: from then on records the aliases each resource is registered
+ * with (its `opts.aliases`, including those a provider SDK adds for its own renames), keyed `<type>::<name>`. The plan
+ * itself does not carry aliases.
+ */
+export function recordAliases(): AliasRecord {
+  const aliases: AliasRecord = new Map();
+  pulumi.runtime.registerStackTransformation((r) => {
+    if (r.opts.aliases) aliases.set(`${r.type}::${r.name}`, r.opts.aliases);
+    return undefined;
+  });
+  return aliases;
+}
+
+/** The aliases of one recorded resource that name a former parent, as `{ name, parent }`. */
+export function parentAliases(aliases: AliasRecord, type: string, name: string): pulumi.Alias[] {
+  return (aliases.get(`${type}::${name}`) ?? []).filter((a): a is pulumi.Alias => typeof a === "object" && a !== null && "parent" in a);
 }

@@ -7,14 +7,13 @@ import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/def
 import { jobPrefix } from "../../lambda/shared/names";
 import {
   ABALONE_FEATURES,
-  resolveDataBucketArgs,
   resolveTrainingWorkflowArgs,
   TRAINING_DIR,
   TrainingWorkflow,
   WILDCARD_RESOURCE_ACTIONS,
   type TrainingWorkflowArgs,
 } from "../../components/training-workflow";
-import { one, ofType, parseJson, planProgram, type Plan, type PlannedResource } from "../support/offline";
+import { one, ofType, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
 
 interface AslResult {
   isValid: boolean;
@@ -32,7 +31,7 @@ const SKLEARN_REGISTRY = "141502667606"; // the eu-west-1 registry of SageMaker'
 
 const T = {
   workflow: "edge-mlops:training:TrainingWorkflow",
-  dataBucket: "edge-mlops:training:DataBucket",
+  dataBucket: "edge-mlops:storage:SecureBucket",
   lambda: "edge-mlops:lambda:Function",
   bucket: "aws:s3/bucket:Bucket",
   versioning: "aws:s3/bucketVersioning:BucketVersioning",
@@ -115,22 +114,6 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 });
 
-describe("resolveDataBucketArgs", () => {
-  it("defaults to 30 days and no protection", () => {
-    expect(resolveDataBucketArgs({ bucketPrefix: "edge-mlops-dev-data-" })).toEqual({
-      bucketPrefix: "edge-mlops-dev-data-",
-      noncurrentVersionDays: 30,
-      kmsKeyArn: undefined,
-      protect: false,
-    });
-  });
-  it("rejects a bad prefix or day count, naming the arg", () => {
-    expect(() => resolveDataBucketArgs({ bucketPrefix: "x".repeat(38) })).toThrow(/DataBucket: bucketPrefix/);
-    expect(() => resolveDataBucketArgs({ bucketPrefix: "Data" })).toThrow(/bucketPrefix 'Data'/);
-    expect(() => resolveDataBucketArgs({ bucketPrefix: "d", noncurrentVersionDays: 1.5 })).toThrow(/noncurrentVersionDays must be an integer from 1 to 3650, got 1.5/);
-  });
-});
-
 // ---- the component under mocks --------------------------------------------------------------------------------------
 
 interface Statement {
@@ -146,9 +129,11 @@ const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(fil
 
 let plan: Plan;
 let outputs: Record<string, any>;
+let aliases: ReturnType<typeof recordAliases>;
 
 beforeAll(async () => {
   plan = await planProgram(() => {
+    aliases = recordAliases();
     const dev = new TrainingWorkflow("dev", {
       stack: "dev",
       region: REGION,
@@ -666,6 +651,12 @@ describe("protection and structure", () => {
         .sort(),
     ).toEqual(["prod-data-bucket", "prod-features", "prod-models"]);
     expect(resourcesOf("dev").filter((r) => r.options.protect)).toEqual([]);
+  });
+
+  it("keeps the URN the data bucket had as edge-mlops:training:DataBucket", () => {
+    expect(aliases.get(`${T.dataBucket}::dev-data`)).toEqual([{ type: "edge-mlops:training:DataBucket" }]);
+    // Its children keep their names, so the parent's alias carries them over.
+    expect(ofType(plan, T.bucket, "dev-data").map((r) => r.name)).toEqual(["dev-data-bucket"]);
   });
 
   it("parents every child to its component", () => {

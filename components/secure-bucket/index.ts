@@ -1,0 +1,189 @@
+// A private S3 bucket with the platform's secure defaults: versioned, encrypted by default (SSE-KMS with the given key,
+// else SSE-S3), public access blocked, reachable only over TLS (plus any statements the caller appends to its policy),
+// and an optional lifecycle rule expiring objects and noncurrent versions.
+//
+// Only the bucket holds data: `protect` applies to it alone; its settings can be replaced without losing anything.
+// Writers of objects depend on `versioning` and `encryption` (or on all of `settings`) so that no object is written
+// unversioned or unencrypted; whoever needs the policy in place (a load balancer checks it may write) depends on `policy`.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { POLICY_VERSION, denyInsecureTransport, type PolicyStatement } from "../iam";
+
+
+export interface SecureBucketArgs {
+  /**
+   * Start of the bucket's name (S3 appends a 26-character unique suffix): 1 to 37 characters of a-z, 0-9 and '-',
+   * starting with a letter or digit. @default Pulumi's auto-name from the bucket's resource name
+   */
+  readonly bucketPrefix?: string;
+  /** Customer-managed KMS key (ARN) for default encryption, with an S3 Bucket Key. @default SSE-S3 (AES256) */
+  readonly kmsKeyArn?: string;
+  /** Protect the bucket (and only the bucket) from deletion and replacement. @default false */
+  readonly protect?: boolean;
+  /** Let a delete remove the bucket together with its objects and versions. @default false (the provider's default, not sent) */
+  readonly forceDestroy?: boolean;
+  /** Days a noncurrent object version is kept before it expires, 1 to 3650. @default kept for ever */
+  readonly noncurrentVersionDays?: number;
+  /** Days after which every object expires (e.g. access logs), 1 to 3650. @default never */
+  readonly expirationDays?: number;
+  /**
+   * Days after which an unfinished multipart upload is removed, 1 to 3650. Part of the lifecycle rule, so it needs
+   * `noncurrentVersionDays` or `expirationDays`. @default 7
+   */
+  readonly abortIncompleteUploadDays?: number;
+  /**
+   * Id of the lifecycle rule (1 to 255 characters); needs `noncurrentVersionDays` or `expirationDays`.
+   * @default "expire-objects" with `expirationDays`, else "expire-noncurrent-versions"
+   */
+  readonly lifecycleRuleId?: string;
+  /**
+   * Statements appended to the bucket policy after the TLS-only deny, built from the bucket's ARN (e.g. log delivery
+   * by a service). @default none
+   */
+  readonly extraStatements?: (bucketArn: string) => pulumi.Input<PolicyStatement[]>;
+  /**
+   * The resource these children were registered under before they moved into a SecureBucket of the same name: the
+   * bucket as `<name>`, its settings as `<name>-versioning`, `<name>-encryption` and so on. Every child gets an alias
+   * to its former URN, so the existing bucket is kept, not replaced. @default none
+   */
+  readonly formerParent?: pulumi.Resource;
+}
+
+const BUCKET_PREFIX = /^[a-z0-9][a-z0-9-]{0,36}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** Default days after which an unfinished multipart upload is removed. */
+export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
+
+function fail(problem: string): never {
+  throw new Error(`SecureBucket: ${problem}`);
+}
+
+function days(arg: string, value: number | undefined): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 3650)) fail(`${arg} must be an integer from 1 to 3650, got ${value}`);
+  return value;
+}
+
+/** The settings a SecureBucket is built from, defaults applied. Throws on impossible args, naming the arg. */
+export function resolveSecureBucketArgs(args: SecureBucketArgs) {
+  if (args.bucketPrefix !== undefined && !BUCKET_PREFIX.test(args.bucketPrefix)) {
+    fail(`bucketPrefix '${args.bucketPrefix}' must be 1-37 characters of a-z, 0-9 and '-', starting with a letter or digit`);
+  }
+  if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
+    fail(`kmsKeyArn '${args.kmsKeyArn}' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
+  }
+  const noncurrentVersionDays = days("noncurrentVersionDays", args.noncurrentVersionDays);
+  const expirationDays = days("expirationDays", args.expirationDays);
+  const abortIncompleteUploadDays = days("abortIncompleteUploadDays", args.abortIncompleteUploadDays);
+  const hasRule = noncurrentVersionDays !== undefined || expirationDays !== undefined;
+  if (!hasRule && abortIncompleteUploadDays !== undefined) fail("abortIncompleteUploadDays needs noncurrentVersionDays or expirationDays (a lifecycle rule)");
+  if (!hasRule && args.lifecycleRuleId !== undefined) fail("lifecycleRuleId needs noncurrentVersionDays or expirationDays (a lifecycle rule)");
+  if (args.lifecycleRuleId !== undefined && (args.lifecycleRuleId.length < 1 || args.lifecycleRuleId.length > 255)) {
+    fail(`lifecycleRuleId must be 1 to 255 characters, got ${args.lifecycleRuleId.length}`);
+  }
+  return {
+    bucketPrefix: args.bucketPrefix,
+    kmsKeyArn: args.kmsKeyArn,
+    protect: args.protect ?? false,
+    forceDestroy: args.forceDestroy,
+    lifecycle: hasRule
+      ? {
+          ruleId: args.lifecycleRuleId ?? (expirationDays !== undefined ? "expire-objects" : "expire-noncurrent-versions"),
+          expirationDays,
+          noncurrentVersionDays,
+          abortIncompleteUploadDays: abortIncompleteUploadDays ?? ABORT_INCOMPLETE_UPLOAD_DAYS,
+        }
+      : undefined,
+  };
+}
+
+export class SecureBucket extends pulumi.ComponentResource {
+  public readonly bucket: aws.s3.Bucket;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+  public readonly versioning: aws.s3.BucketVersioning;
+  public readonly encryption: aws.s3.BucketServerSideEncryptionConfiguration;
+  public readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+  public readonly policy: aws.s3.BucketPolicy;
+  /** The lifecycle rule, when `noncurrentVersionDays` or `expirationDays` is set. */
+  public readonly lifecycle?: aws.s3.BucketLifecycleConfiguration;
+  /** The bucket's settings (versioning, encryption, public access block, policy, lifecycle): depend on these before writing. */
+  public readonly settings: pulumi.Resource[];
+
+  constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    const s = resolveSecureBucketArgs(args);
+    super("edge-mlops:storage:SecureBucket", name, {}, opts);
+    const former = args.formerParent;
+    const child = (formerName: string): pulumi.CustomResourceOptions =>
+      former ? { parent: this, aliases: [{ name: formerName, parent: former }] } : { parent: this };
+
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucketPrefix: s.bucketPrefix, forceDestroy: s.forceDestroy },
+      { ...child(name), protect: s.protect },
+    );
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    const bucket = this.bucket.bucket;
+
+    this.versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      child(`${name}-versioning`),
+    );
+    this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket,
+        rules: [
+          s.kmsKeyArn
+            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: s.kmsKeyArn }, bucketKeyEnabled: true }
+            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        ],
+      },
+      child(`${name}-encryption`),
+    );
+    this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child(`${name}-public-access`),
+    );
+    const extraStatements = args.extraStatements;
+    this.policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket,
+        policy: this.bucket.arn.apply((arn) =>
+          pulumi
+            .output(extraStatements ? extraStatements(arn) : [])
+            .apply((extra) => JSON.stringify({ Version: POLICY_VERSION, Statement: [denyInsecureTransport(arn), ...(extra as PolicyStatement[])] })),
+        ),
+      },
+      // With public access blocked first, a mistaken public statement is refused instead of briefly applied.
+      { ...child(`${name}-policy`), dependsOn: [this.publicAccessBlock] },
+    );
+    const rule = s.lifecycle;
+    if (rule) {
+      this.lifecycle = new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        {
+          bucket,
+          rules: [
+            {
+              id: rule.ruleId,
+              status: "Enabled",
+              filter: {},
+              expiration: rule.expirationDays !== undefined ? { days: rule.expirationDays } : undefined,
+              noncurrentVersionExpiration: rule.noncurrentVersionDays !== undefined ? { noncurrentDays: rule.noncurrentVersionDays } : undefined,
+              abortIncompleteMultipartUpload: { daysAfterInitiation: rule.abortIncompleteUploadDays },
+            },
+          ],
+        },
+        // Noncurrent-version rules are applied once versioning is on (the provider's advice for versioned buckets).
+        { ...child(`${name}-lifecycle`), dependsOn: [this.versioning] },
+      );
+    }
+    this.settings = [this.versioning, this.encryption, this.publicAccessBlock, this.policy, ...(this.lifecycle ? [this.lifecycle] : [])];
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+}
