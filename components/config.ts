@@ -5,6 +5,13 @@
 // single line `config error: edge-mlops:<key>.<path>: <what is wrong, what is allowed>`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  IOT_NAME_MAX_LENGTH,
+  IOT_NAME_PATTERN,
+  isSemver,
+  PROVISIONING_TEMPLATE_NAME_MAX_LENGTH,
+  PROVISIONING_TEMPLATE_NAME_PATTERN,
+} from "./edge-fleet/names";
 
 export const PROJECT = "edge-mlops";
 
@@ -52,9 +59,6 @@ export const MWAA_ENVIRONMENT_CLASSES = [
 ] as const;
 export const AIRFLOW_LOG_LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] as const;
 
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
-
 function range(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   for (let v = from; v <= to; v += step) out.push(v);
@@ -69,11 +73,14 @@ const retention = z
   .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
     message: `must be one of CloudWatch Logs' retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
   });
-const semver = z.string().regex(SEMVER, "must be a semantic version such as 1.2.3");
+// Names and versions follow the edge fleet's own rules (components/edge-fleet/names.ts).
+const semver = z.string().refine(isSemver, { message: "must be a semantic version such as 1.2.3" });
 /** IoT thing and thing group names: `[a-zA-Z0-9:_-]`, 1 to 128 characters. */
 const iotName = z
   .string()
-  .regex(/^[a-zA-Z0-9:_-]{1,128}$/, "must be 1-128 characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)");
+  .refine((v) => v.length >= 1 && v.length <= IOT_NAME_MAX_LENGTH && IOT_NAME_PATTERN.test(v), {
+    message: `must be 1-${IOT_NAME_MAX_LENGTH} characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)`,
+  });
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be an ${service} ARN`);
 const regexSource = z.string().refine(
@@ -162,7 +169,12 @@ const edgeFleet = z.strictObject({
       /** Serial numbers the hook admits (anchored). @default "^[A-Z0-9]{8,20}$" */
       serialNumberPattern: regexSource.default("^[A-Z0-9]{8,20}$"),
       /** Provisioning template name. @default "<rootGroupName>-fleet" */
-      templateName: z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, "must be 1-36 characters of 0-9, A-Z, a-z, '_' or '-'").optional(),
+      templateName: z
+        .string()
+        .refine((v) => v.length >= 1 && v.length <= PROVISIONING_TEMPLATE_NAME_MAX_LENGTH && PROVISIONING_TEMPLATE_NAME_PATTERN.test(v), {
+          message: `must be 1-${PROVISIONING_TEMPLATE_NAME_MAX_LENGTH} characters of 0-9, A-Z, a-z, '_' or '-'`,
+        })
+        .optional(),
       /** PEM CSR of the claim certificate (its key stays with the factory). No claim certificate is created when unset. */
       claimCsrFile: z.string().min(1).optional(),
       /** Devices send their own CSR (create-from-csr topics) instead of asking IoT to make keys. @default false */
