@@ -35,9 +35,7 @@ const network = new Network(
     cidrBlock: config.network.cidrBlock,
     availabilityZones: config.network.availabilityZones,
     natGateways: config.network.natGateways,
-    flowLogs: config.network.flowLogs.enabled
-      ? { retentionDays: config.network.flowLogs.retentionDays, trafficType: config.network.flowLogs.trafficType }
-      : false,
+    flowLogs: config.network.flowLogs,
   },
   { providers },
 );

@@ -14,7 +14,7 @@
 // Only classes whose three MWAA prices (environment, additional worker, additional scheduler) are all listed have an
 // estimate; mw1.micro, mw1.xlarge and mw1.2xlarge are not in the table yet.
 
-import { MWAA_ENVIRONMENT_CLASSES } from "./config";
+import { MWAA_ENVIRONMENT_CLASSES } from "./airflow-environment/mwaa";
 
 /** The date the table was compiled. */
 export const PRICES_AS_OF = "2026-11-25";

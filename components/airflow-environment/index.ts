@@ -15,7 +15,8 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AIRFLOW_LOG_LEVELS, MWAA_AIRFLOW_VERSIONS, MWAA_ENVIRONMENT_CLASSES } from "../config";
+import { AIRFLOW_LOG_LEVELS, MWAA_AIRFLOW_VERSIONS, MWAA_ENVIRONMENT_CLASSES, type AirflowLogLevel, type AirflowVersion, type EnvironmentClass } from "./mwaa";
+export type { AirflowLogLevel, AirflowVersion, EnvironmentClass } from "./mwaa";
 import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type Monitored, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
@@ -27,9 +28,6 @@ import { collectAirflowSources, DAG_FOLDER, SUPPORT_FILES, type SourceFile } fro
 export { collectAirflowSources } from "./sources";
 export { executionRolePolicy, executionTrustPolicy, WILDCARD_RESOURCE_ACTIONS } from "./policy";
 
-export type AirflowVersion = (typeof MWAA_AIRFLOW_VERSIONS)[number];
-export type EnvironmentClass = (typeof MWAA_ENVIRONMENT_CLASSES)[number];
-export type AirflowLogLevel = (typeof AIRFLOW_LOG_LEVELS)[number];
 
 /** The section of the Airflow configuration options that carries the DAG's settings. */
 export const DAG_SETTINGS_SECTION = "edge_mlops";

@@ -11,7 +11,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
-import { LOG_RETENTION_DAYS } from "../config";
+import { LOG_RETENTION_DAYS } from "../../contracts/log-retention";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
 
 /** Device Defender check names (API) and the AccountAuditConfiguration property that switches each on or off. */

@@ -24,7 +24,8 @@ import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { ENVIRONMENTS, LOG_RETENTION_DAYS, type Environment } from "../config";
+import { ENVIRONMENTS, type Environment } from "../../contracts/environments";
+import { LOG_RETENTION_DAYS } from "../../contracts/log-retention";
 import { LambdaFunction } from "../lambda-function";
 import { createAlarm } from "../observability/alarms";
 import type { Monitored } from "../observability/contract";
@@ -52,7 +53,7 @@ import {
   type EdgeFleetMonitoringArgs,
   type EdgeFleetMonitoringSettings,
 } from "./monitoring";
-import { describeValue, isSemver, validateComponentVersion, validateProvisioningTemplateName, validateThingGroupName, validateThingName } from "./names";
+import { describeValue, isSemver, validateComponentVersion, validateProvisioningTemplateName, validateThingGroupName, validateThingName } from "../../contracts/iot-names";
 import {
   claimPolicy,
   coreDevicePolicy,

@@ -18,7 +18,7 @@ import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type Policy
 import type { AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
-import { describeValue } from "./names";
+import { describeValue } from "../../contracts/iot-names";
 
 /** The `monitoring` arg of an EdgeFleet. */
 export interface EdgeFleetMonitoringArgs extends MonitoringArgs {

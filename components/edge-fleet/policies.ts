@@ -10,7 +10,7 @@
  * {@link findPolicyViolations} enforces that on any document (the policy pack reuses it).
  */
 import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
-import { validateProvisioningTemplateName } from "./names";
+import { validateProvisioningTemplateName } from "../../contracts/iot-names";
 
 export type Effect = "Allow" | "Deny";
 

@@ -8,7 +8,7 @@
  * the template or around it depends on the number of devices: the fleet grows without adding
  * resources to the stack.
  */
-import { describeValue, validateThingGroupName } from "./names";
+import { describeValue, validateThingGroupName } from "../../contracts/iot-names";
 
 /** Template parameters the device sends (and the certificate id AWS IoT fills in). */
 export const TEMPLATE_PARAMETERS = ["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"] as const;

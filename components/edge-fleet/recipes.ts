@@ -6,7 +6,7 @@
  * component passes to `greengrassv2.ComponentVersion` as `inlineRecipe`; no recipe is
  * written by hand.
  */
-import { describeValue, validateComponentName, validateComponentVersion } from "./names";
+import { describeValue, validateComponentName, validateComponentVersion } from "../../contracts/iot-names";
 
 export const RECIPE_FORMAT_VERSION = "2020-01-25";
 export const COMPONENT_PUBLISHER = "edge-mlops";

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { validateThingName } from "./names";
+import { validateThingName } from "../../contracts/iot-names";
 
 /** X.509's upper bound for a common name; a generated CSR's CN is the thing name. */
 export const MAX_COMMON_NAME_LENGTH = 64;

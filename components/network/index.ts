@@ -3,49 +3,28 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument } from "../iam";
+import { networkSettings, type NetworkSettingsInput } from "./args";
 
-export interface FlowLogArgs {
-  /** Days CloudWatch Logs keeps flow log records. @default 30 */
-  readonly retentionDays?: number;
-  /** Traffic recorded. @default "ALL" */
-  readonly trafficType?: "ALL" | "ACCEPT" | "REJECT";
-}
+export { networkSettings, type NetworkSettings, type NetworkSettingsInput } from "./args";
 
-export interface NetworkArgs {
+export interface NetworkArgs extends NetworkSettingsInput {
   /** Region of the stack; names the S3 gateway endpoint's service. */
   readonly region: string;
-  /** IPv4 range of the VPC, /16 to /20. @default "10.0.0.0/16" */
-  readonly cidrBlock?: string;
-  /** Availability zones, each with one public and one private subnet. @default 2 */
-  readonly availabilityZones?: 2 | 3;
-  /** One NAT gateway for the VPC, or one per AZ (no single point of failure). @default "onePerAz" */
-  readonly natGateways?: "single" | "onePerAz";
-  /** Flow logs to CloudWatch Logs, or `false` to skip them. @default {} (on, with the defaults above) */
-  readonly flowLogs?: FlowLogArgs | false;
 }
 
-/** The settings a Network is built from, defaults applied. Throws on impossible args, naming the arg. */
+/** The settings a Network is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveNetworkArgs(args: NetworkArgs) {
-  const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
-  const prefix = Number(cidrBlock.split("/")[1]);
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidrBlock) || prefix < 16 || prefix > 20) {
-    throw new Error(`Network: cidrBlock '${cidrBlock}' must be an IPv4 CIDR block from /16 to /20`);
-  }
-  const availabilityZones = args.availabilityZones ?? 2;
-  if (availabilityZones !== 2 && availabilityZones !== 3) {
-    throw new Error(`Network: availabilityZones must be 2 or 3, got ${String(availabilityZones)}`);
-  }
-  const flowLogs = args.flowLogs === false ? undefined : { retentionDays: 30, trafficType: "ALL" as const, ...args.flowLogs };
+  const settings = resolveArgs("Network", networkSettings, args);
+  const prefix = Number(settings.cidrBlock.split("/")[1]);
   return {
-    cidrBlock,
-    availabilityZones,
-    natStrategy: (args.natGateways ?? "onePerAz") === "single" ? awsx.ec2.NatGatewayStrategy.Single : awsx.ec2.NatGatewayStrategy.OnePerAz,
+    ...settings,
+    natStrategy: settings.natGateways === "single" ? awsx.ec2.NatGatewayStrategy.Single : awsx.ec2.NatGatewayStrategy.OnePerAz,
     // Private subnets get 4x the addresses of public ones (tasks and MWAA workers live there; public holds the
     // ALB and NAT gateways). A /20 VPC still gets /25 public subnets, above the ALB's /27 minimum.
     privateCidrMask: prefix + 3,
     publicCidrMask: prefix + 5,
-    flowLogs,
   };
 }
 
@@ -85,7 +64,7 @@ export class Network extends pulumi.ComponentResource {
     this.privateSubnetIds = this.vpc.privateSubnetIds;
     this.publicSubnetIds = this.vpc.publicSubnetIds;
 
-    if (settings.flowLogs) {
+    if (settings.flowLogs.enabled) {
       this.flowLogGroup = new aws.cloudwatch.LogGroup(
         `${name}-flow-logs`,
         { namePrefix: `/edge-mlops/${name}/vpc-flow-logs-`, retentionInDays: settings.flowLogs.retentionDays },

@@ -6,11 +6,11 @@
 // The Dashboard knows no component: `index.ts` hands it `[inference.widgets, airflow.widgets, ...]`.
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ObservabilityConfig } from "../config";
+import type { ObservabilitySettings } from "./args";
 import type { Widget } from "./widgets";
 
 /** Alarm thresholds and evaluation windows of a stack: the `observability.alarms` section of the stack config. */
-export type AlarmThresholds = ObservabilityConfig["alarms"];
+export type AlarmThresholds = ObservabilitySettings["alarms"];
 
 /** The `monitoring` arg of a component. */
 export interface MonitoringArgs {

@@ -25,8 +25,8 @@
  * preprocess.py, train.py, evaluate.py and model_format.py) in SageMaker's prebuilt scikit-learn
  * image, started with an explicit `python3 <script>` entrypoint and explicit paths.
  */
-import { JOB_SUFFIXES, MAX_PIPELINE_NAME_LENGTH, PIPELINE_NAME } from "../../lambda/shared/names";
-import { ECR_IMAGE, S3_URI, SAGEMAKER_NAME } from "../../lambda/shared/patterns";
+import { JOB_SUFFIXES, MAX_PIPELINE_NAME_LENGTH, PIPELINE_NAME } from "../../contracts/training-run";
+import { ECR_IMAGE, S3_URI, SAGEMAKER_NAME } from "../../contracts/patterns";
 
 // ---------------------------------------------------------------------------------------------
 // Amazon States Language types (the subset this workflow uses)

@@ -18,7 +18,7 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import * as z from "zod/mini";
-import { jobPrefix, PIPELINE_NAME } from "../shared/names";
+import { jobPrefix, PIPELINE_NAME } from "../../contracts/training-run";
 import { parseEnv, parseEvent, InvalidEvent, S3_URI } from "../shared/validation";
 
 const sagemaker = new SageMakerClient({});

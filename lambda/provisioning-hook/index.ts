@@ -26,7 +26,7 @@ import {
   ListThingGroupsForThingCommand,
   type DescribeThingCommandOutput,
 } from "@aws-sdk/client-iot";
-import { describeValue, validateThingGroupName, validateThingName } from "../../components/edge-fleet/names";
+import { describeValue, validateThingGroupName, validateThingName } from "../../contracts/iot-names";
 
 /** Input AWS IoT sends to a pre-provisioning hook. */
 export interface PreProvisioningHookEvent {

@@ -19,7 +19,7 @@ export class InvalidConfiguration extends Error {
   override readonly name = "InvalidConfiguration";
 }
 
-export { ECR_IMAGE, S3_URI, SAGEMAKER_NAME } from "./patterns";
+export { ECR_IMAGE, S3_URI, SAGEMAKER_NAME } from "../../contracts/patterns";
 
 type Issue = z.core.$ZodIssue;
 

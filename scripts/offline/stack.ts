@@ -2,7 +2,7 @@
 // result against the policy pack's rules (the same rules `pulumi preview --policy-pack policy` runs).
 import * as path from "node:path";
 import { evaluatePlan } from "../../policy/engine";
-import { ENVIRONMENTS, type Environment } from "../../components/config";
+import { ENVIRONMENTS, type Environment } from "../../contracts/environments";
 import { loadStackFiles, runOffline, type Plan, type StackFiles } from "./run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");

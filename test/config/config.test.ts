@@ -56,7 +56,7 @@ describe("defaults", () => {
   it("fills every section from a minimal config, safe by default", () => {
     const c = parseStackSettings({ environment: "staging" });
     expect(c.protect).toBe(true);
-    expect(c.network).toEqual({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natGateways: "single", flowLogs: { enabled: true, retentionDays: 30, trafficType: "ALL" } });
+    expect(c.network).toEqual({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natGateways: "onePerAz", flowLogs: { enabled: true, retentionDays: 30, trafficType: "ALL" } });
     expect(c.airflow.enabled).toBe(false);
     expect(c.airflow.webserverAccessMode).toBe("PRIVATE_ONLY");
     expect(c.inference).toMatchObject({ cpu: 256, memory: 512, containerPort: 5000, platform: "linux/amd64" });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { isSemver } from "../../components/edge-fleet/names";
+import { isSemver } from "../../contracts/iot-names";
 import {
   HUB_IMAGES,
   composeAppRecipe,

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FARGATE_MEMORY } from "../../components/config";
+import { FARGATE_MEMORY } from "../../components/inference-service/fargate";
 import {
   hashBuildInputs,
   imageContentTag,

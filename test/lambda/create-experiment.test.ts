@@ -8,7 +8,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { handler } from "../../lambda/create-experiment/index";
-import { jobName, jobPrefix, MAX_JOB_NAME_LENGTH, MAX_JOB_PREFIX_LENGTH } from "../../lambda/shared/names";
+import { jobName, jobPrefix, MAX_JOB_NAME_LENGTH, MAX_JOB_PREFIX_LENGTH } from "../../contracts/training-run";
 
 const sagemaker = mockClient(SageMakerClient);
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;

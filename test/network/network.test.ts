@@ -6,17 +6,17 @@ describe("resolveNetworkArgs", () => {
   it("defaults to 2 AZs, a NAT gateway per AZ and flow logs on", () => {
     const s = resolveNetworkArgs({ region: "eu-west-1" });
     expect(s).toMatchObject({ cidrBlock: "10.0.0.0/16", availabilityZones: 2, natStrategy: "OnePerAz", privateCidrMask: 19, publicCidrMask: 21 });
-    expect(s.flowLogs).toEqual({ retentionDays: 30, trafficType: "ALL" });
+    expect(s.flowLogs).toEqual({ enabled: true, retentionDays: 30, trafficType: "ALL" });
   });
   it("sizes subnets from the VPC prefix", () => {
     expect(resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.1.0.0/20" })).toMatchObject({ privateCidrMask: 23, publicCidrMask: 25 });
   });
   it("rejects a CIDR block outside /16-/20, naming the arg", () => {
-    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0.0/24" })).toThrow(/cidrBlock '10.0.0.0\/24'/);
+    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0.0/24" })).toThrow("Network: cidrBlock: must be an IPv4 CIDR block with a prefix from /16 to /20");
     expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0/16" })).toThrow(/cidrBlock/);
   });
   it("rejects an unsupported AZ count, naming the arg", () => {
-    expect(() => resolveNetworkArgs({ region: "eu-west-1", availabilityZones: 4 as 2 })).toThrow(/availabilityZones must be 2 or 3, got 4/);
+    expect(() => resolveNetworkArgs({ region: "eu-west-1", availabilityZones: 4 as 2 })).toThrow("Network: availabilityZones: must be 2 or 3");
   });
 });
 
@@ -26,7 +26,7 @@ describe("Network under mocks", () => {
     plan = await planProgram(() => {
       new Network("small", { region: "eu-west-1", cidrBlock: "10.10.0.0/16", availabilityZones: 2, natGateways: "single", flowLogs: { retentionDays: 7, trafficType: "REJECT" } });
       new Network("big", { region: "us-east-1", availabilityZones: 3, natGateways: "onePerAz" });
-      new Network("bare", { region: "eu-west-1", flowLogs: false });
+      new Network("bare", { region: "eu-west-1", flowLogs: { enabled: false } });
     });
   });
 

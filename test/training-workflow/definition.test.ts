@@ -10,7 +10,7 @@ import {
   type TrainingDefinitionArgs,
   trainingDefinitionArgProblems,
 } from "../../components/training-workflow/definition";
-import { jobPrefix, MAX_JOB_NAME_LENGTH } from "../../lambda/shared/names";
+import { jobPrefix, MAX_JOB_NAME_LENGTH } from "../../contracts/training-run";
 
 interface AslResult {
   isValid: boolean;

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/definition";
-import { jobPrefix } from "../../lambda/shared/names";
+import { jobPrefix } from "../../contracts/training-run";
 import {
   ABALONE_FEATURES,
   resolveTrainingWorkflowArgs,

@@ -6,7 +6,7 @@ import {
   validateProvisioningTemplateName,
   validateThingGroupName,
   validateThingName,
-} from "../../components/edge-fleet/names";
+} from "../../contracts/iot-names";
 
 describe("validateThingName", () => {
   it.each(["hub-01", "a", "A:b_c-9", "x".repeat(128), "0123456789", "site:berlin_rev-2"])("accepts %j", (name) => {
