@@ -68,16 +68,24 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
       return value === undefined ? `is required (${expected})` : `must be ${expected}, got ${JSON.stringify(value)}`;
     }
     case "too_small":
+      if (issue.origin === "string") return `must be at least ${String(issue.minimum)} character(s) long${lengthOf(value)}`;
+      if (issue.origin === "array") return `must have at least ${String(issue.minimum)} item(s)${lengthOf(value)}`;
       return `must be ${issue.inclusive === false ? ">" : ">="} ${String(issue.minimum)}${typeof value === "number" ? `, got ${value}` : ""}`;
     case "too_big":
+      if (issue.origin === "string") return `must be at most ${String(issue.maximum)} characters long${lengthOf(value)}`;
+      if (issue.origin === "array") return `must have at most ${String(issue.maximum)} items${lengthOf(value)}`;
       return `must be ${issue.inclusive === false ? "<" : "<="} ${String(issue.maximum)}${typeof value === "number" ? `, got ${value}` : ""}`;
     case "invalid_value": {
       const allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
       return value === undefined ? `is required; must be ${allowed}` : `must be ${allowed}, got ${JSON.stringify(value)}`;
     }
     default:
-      return issue.message;
+      return value === undefined || typeof value === "object" ? issue.message : `${issue.message}, got ${JSON.stringify(value)}`;
   }
+}
+
+function lengthOf(value: unknown): string {
+  return typeof value === "string" || Array.isArray(value) ? `, got ${value.length}` : "";
 }
 
 /** The first issue of a failed parse as `[path, problem]`, the path including an unknown key's name. */

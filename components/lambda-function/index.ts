@@ -3,47 +3,23 @@
 // concurrency. Callers add the statements their handler needs and grant invoke permissions themselves.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyStatement } from "../iam";
 import { bundleLambda } from "../lambda-bundle";
+import { lambdaFunctionSettings, type LambdaFunctionSettingsInput } from "./args";
 
-export interface LambdaFunctionArgs {
-  /** Folder under `lambda/` holding the handler's `index.ts` (exported `handler`). */
-  readonly folder: string;
-  /** @default "" */
-  readonly description?: string;
+export { lambdaFunctionSettings, type LambdaFunctionSettingsInput } from "./args";
+
+export interface LambdaFunctionArgs extends LambdaFunctionSettingsInput {
   /** Environment variables of the function. @default {} */
   readonly environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** What the handler may do besides writing its logs and traces. @default [] (nothing) */
   readonly statements?: pulumi.Input<PolicyStatement[]>;
-  /** Concurrent executions reserved (and capped), 1 to 1000. @default 1 */
-  readonly reservedConcurrency?: number;
-  /** @default 30 */
-  readonly timeoutSeconds?: number;
-  /** @default 256 */
-  readonly memoryMb?: number;
-  /** Days the function's log group keeps logs. @default 30 */
-  readonly logRetentionDays?: number;
-  /** @default "arm64" */
-  readonly architecture?: "arm64" | "x86_64";
 }
 
-/** Validates the args; throws naming the bad arg. */
+/** The settings a LambdaFunction is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveLambdaFunctionArgs(args: LambdaFunctionArgs) {
-  const out = {
-    reservedConcurrency: args.reservedConcurrency ?? 1,
-    timeoutSeconds: args.timeoutSeconds ?? 30,
-    memoryMb: args.memoryMb ?? 256,
-    logRetentionDays: args.logRetentionDays ?? 30,
-    architecture: args.architecture ?? "arm64",
-  };
-  const check = (ok: boolean, arg: string, rule: string, value: unknown) => {
-    if (!ok) throw new Error(`LambdaFunction: ${arg} must be ${rule}, got ${JSON.stringify(value)}`);
-  };
-  check(/^[a-z0-9-]+$/.test(args.folder), "folder", "a folder name under lambda/", args.folder);
-  check(Number.isInteger(out.reservedConcurrency) && out.reservedConcurrency >= 1 && out.reservedConcurrency <= 1000, "reservedConcurrency", "an integer from 1 to 1000", out.reservedConcurrency);
-  check(Number.isInteger(out.timeoutSeconds) && out.timeoutSeconds >= 1 && out.timeoutSeconds <= 900, "timeoutSeconds", "an integer from 1 to 900", out.timeoutSeconds);
-  check(Number.isInteger(out.memoryMb) && out.memoryMb >= 128 && out.memoryMb <= 10240, "memoryMb", "an integer from 128 to 10240", out.memoryMb);
-  return out;
+  return resolveArgs("LambdaFunction", lambdaFunctionSettings, args);
 }
 
 export class LambdaFunction extends pulumi.ComponentResource {
@@ -56,7 +32,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
   constructor(name: string, args: LambdaFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-mlops:lambda:Function", name, {}, opts);
     const settings = resolveLambdaFunctionArgs(args);
-    const bundle = bundleLambda(args.folder);
+    const bundle = bundleLambda(settings.folder);
     this.bundleBytes = bundle.bytes;
 
     this.logGroup = new aws.cloudwatch.LogGroup(
@@ -91,7 +67,7 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.function = new aws.lambda.Function(
       `${name}-fn`,
       {
-        description: args.description ?? "",
+        description: settings.description,
         runtime: aws.lambda.Runtime.NodeJS22dX,
         architectures: [settings.architecture],
         handler: "index.handler",

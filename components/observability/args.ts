@@ -2,39 +2,84 @@
 // and logging switches. Components read the thresholds through components/observability/contract.ts; the stack
 // config composes the schema as `edge-mlops:observability`.
 import { z } from "zod";
+import { AWS_REGION, KMS_KEY_OR_ALIAS_ARN } from "../../contracts/patterns";
 import { int } from "../args";
 
+/** Who receives the stack's alarms: the Notifications component's subscribers. */
+export const notificationSettings = z
+  .strictObject({
+    /** Email addresses subscribed to the stack's alarm topic (each confirms by email). @default [] */
+    emails: z.array(z.email({ message: "must be an email address" })).max(20).default([]),
+    /** HTTPS endpoints (chat webhooks, incident tools) subscribed to the topic. @default [] */
+    httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "must be an https:// URL" })).max(20).default([]),
+    /**
+     * Customer-managed KMS key (key or alias ARN) that encrypts the topic. Its key policy must let
+     * cloudwatch.amazonaws.com and events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey* (alias/aws/sns cannot:
+     * its policy admits neither, and alarm deliveries are dropped without an error).
+     * @default a key the component creates, with that policy and yearly rotation
+     */
+    kmsKeyArn: z.string().regex(KMS_KEY_OR_ALIAS_ARN, "must be a KMS key or alias ARN of a customer-managed key").optional(),
+    /** Display name of the topic (the sender name of emails), 1 to 100 characters (SNS limit). @default "edge-mlops <name> alarms" */
+    displayName: z.string().min(1).max(100).optional(),
+  })
+  .superRefine((n, ctx) => {
+    for (const [key, list] of [["emails", n.emails.map((e) => e.toLowerCase())], ["httpsEndpoints", n.httpsEndpoints]] as const) {
+      const dup = list.findIndex((v, i) => list.indexOf(v) !== i);
+      if (dup >= 0) ctx.addIssue({ code: "custom", path: [key, dup], message: `'${list[dup]}' is listed twice` });
+    }
+  });
+
+/**
+ * Alarm thresholds and evaluation windows, shared by every component's alarms (components/observability/contract.ts).
+ * CloudWatch evaluates at most one day of periods per alarm (PutMetricAlarm: EvaluationPeriods × Period ≤ 86,400 s).
+ */
+export const alarmThresholds = z
+  .strictObject({
+    /** Periods a metric must breach before an alarm fires. @default 3 */
+    evaluationPeriods: int(1, 100).default(3),
+    /** Length of one period in seconds. @default 300 */
+    periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)], { message: "must be 60, 300, 900 or 3600" }).default(300),
+    /** ALB 5xx responses as a percentage of requests. @default 5 */
+    alb5xxPercent: z.number().min(0).max(100).default(5),
+    /** Target p99 response time in milliseconds. @default 500 */
+    p99LatencyMs: z.number().positive().max(60000).default(500),
+    /** ECS service CPU utilisation in percent. @default 80 */
+    cpuPercent: z.number().min(1).max(100).default(80),
+    /** ECS service memory utilisation in percent. @default 80 */
+    memoryPercent: z.number().min(1).max(100).default(80),
+    /** Lambda errors per period before alarming. @default 1 */
+    lambdaErrors: int(0, 100000).default(1),
+    /** Queued Airflow tasks before alarming. @default 50 */
+    airflowQueuedTasks: int(0, 100000).default(50),
+    /** Drift band: training mean ± this many standard deviations. @default 3 */
+    driftStdDevs: z.number().positive().max(10).default(3),
+    })
+  .refine((t) => t.evaluationPeriods * t.periodSeconds <= 86400, {
+    path: ["evaluationPeriods"],
+    message: "times periodSeconds must not exceed one day (CloudWatch evaluates at most 86,400 s of periods)",
+  });
+
+/** A Dashboard's settings; its widget sections are wiring. */
+export const dashboardSettings = z.object({
+  /** Region of the metrics (filled into metric and log widgets that name none) and of the console link. */
+  region: z.string().regex(AWS_REGION, "must be an AWS region name such as eu-west-1"),
+  /** 1 to 255 characters of A-Z, a-z, 0-9, '-' and '_' (PutDashboard's rule). @default the component's name */
+  dashboardName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, "must be 1-255 characters of A-Z, a-z, 0-9, '-' and '_'").optional(),
+  /** Time range when the dashboard opens: a negative ISO 8601 duration such as -PT3H or -P7D. @default "-PT3H" */
+  start: z
+    .string()
+    .refine((v) => /^-P(\d+[WD])?(T(\d+H)?(\d+M)?)?$/.test(v) && v !== "-P" && !v.endsWith("T"), {
+      message: "must be a negative ISO 8601 duration such as -PT3H or -P7D",
+    })
+    .default("-PT3H"),
+  /** "inherit" keeps each graph's period, "auto" adapts periods to the time range. @default "inherit" */
+  periodOverride: z.enum(["auto", "inherit"]).default("inherit"),
+});
+
+/** The `edge-mlops:observability` section of the stack config. */
 export const observabilitySettings = z.strictObject({
-  notifications: z
-    .strictObject({
-      /** Email addresses subscribed to the stack's alarm topic (each confirms by email). @default [] */
-      emails: z.array(z.email({ message: "must be an email address" })).max(20).default([]),
-      /** HTTPS endpoints (chat webhooks, incident tools) subscribed to the topic. @default [] */
-      httpsEndpoints: z.array(z.url({ protocol: /^https$/, message: "must be an https:// URL" })).max(20).default([]),
-    })
-    .prefault({}),
-  alarms: z
-    .strictObject({
-      /** Periods a metric must breach before an alarm fires. @default 3 */
-      evaluationPeriods: int(1, 100).default(3),
-      /** Length of one period in seconds. @default 300 */
-      periodSeconds: z.union([z.literal(60), z.literal(300), z.literal(900), z.literal(3600)], { message: "must be 60, 300, 900 or 3600" }).default(300),
-      /** ALB 5xx responses as a percentage of requests. @default 5 */
-      alb5xxPercent: z.number().min(0).max(100).default(5),
-      /** Target p99 response time in milliseconds. @default 500 */
-      p99LatencyMs: z.number().positive().max(60000).default(500),
-      /** ECS service CPU utilisation in percent. @default 80 */
-      cpuPercent: z.number().min(1).max(100).default(80),
-      /** ECS service memory utilisation in percent. @default 80 */
-      memoryPercent: z.number().min(1).max(100).default(80),
-      /** Lambda errors per period before alarming. @default 1 */
-      lambdaErrors: int(0, 100000).default(1),
-      /** Queued Airflow tasks before alarming. @default 50 */
-      airflowQueuedTasks: int(0, 100000).default(50),
-      /** Drift band: training mean ± this many standard deviations. @default 3 */
-      driftStdDevs: z.number().positive().max(10).default(3),
-    })
-    .prefault({}),
+  notifications: notificationSettings.prefault({}),
+  alarms: alarmThresholds.prefault({}),
   /** AWS IoT logging level. @default "ERROR" */
   iotLogLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "DISABLED"]).default("ERROR"),
   /** Device Defender scheduled audit frequency. @default "WEEKLY" */
@@ -50,3 +95,10 @@ export const observabilitySettings = z.strictObject({
 export type ObservabilitySettingsInput = z.input<typeof observabilitySettings>;
 /** The observability settings with every default applied. */
 export type ObservabilitySettings = z.output<typeof observabilitySettings>;
+
+/** Notifications' settings as given (defaults optional). */
+export type NotificationSettingsInput = z.input<typeof notificationSettings>;
+/** Alarm thresholds with every default applied. */
+export type AlarmThresholds = z.output<typeof alarmThresholds>;
+/** A Dashboard's settings as given (defaults optional). */
+export type DashboardSettingsInput = z.input<typeof dashboardSettings>;

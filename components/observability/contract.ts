@@ -6,11 +6,11 @@
 // The Dashboard knows no component: `index.ts` hands it `[inference.widgets, airflow.widgets, ...]`.
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ObservabilitySettings } from "./args";
+import { argError, firstIssue } from "../args";
+import { alarmThresholds, type AlarmThresholds } from "./args";
 import type { Widget } from "./widgets";
 
-/** Alarm thresholds and evaluation windows of a stack: the `observability.alarms` section of the stack config. */
-export type AlarmThresholds = ObservabilitySettings["alarms"];
+export type { AlarmThresholds };
 
 /** The `monitoring` arg of a component. */
 export interface MonitoringArgs {
@@ -34,28 +34,12 @@ export function isAlarmPeriod(seconds: number): boolean {
 }
 
 /**
- * Checks thresholds given to a component (they usually come from the validated stack config, but a component does
- * not rely on that). Throws `<component>: monitoring.thresholds.<key> ...` naming the first bad value.
+ * Checks thresholds given to a component with the one schema (they usually come from the validated stack config, but
+ * a component does not rely on that). @throws ArgError `<component>: monitoring.thresholds.<key>: <problem>`.
  */
 export function validateThresholds(component: string, t: AlarmThresholds): AlarmThresholds {
-  const fail = (key: keyof AlarmThresholds, what: string): never => {
-    throw new Error(`${component}: monitoring.thresholds.${key} ${what}, got ${JSON.stringify(t[key])}`);
-  };
-  const num = (key: keyof AlarmThresholds) => typeof t[key] === "number" && Number.isFinite(t[key]);
-  if (!num("evaluationPeriods") || !Number.isInteger(t.evaluationPeriods) || t.evaluationPeriods < 1 || t.evaluationPeriods > 100) {
-    fail("evaluationPeriods", "must be an integer from 1 to 100");
-  }
-  if (!num("periodSeconds") || !isAlarmPeriod(t.periodSeconds)) fail("periodSeconds", "must be a multiple of 60 seconds, up to 86400");
-  if (t.periodSeconds * t.evaluationPeriods > 86400) {
-    fail("evaluationPeriods", `times periodSeconds (${t.periodSeconds}) must not exceed one day (CloudWatch's evaluation limit)`);
-  }
-  for (const key of ["alb5xxPercent", "cpuPercent", "memoryPercent"] as const) {
-    if (!num(key) || t[key] < 0 || t[key] > 100) fail(key, "must be a percentage from 0 to 100");
-  }
-  if (!num("p99LatencyMs") || t.p99LatencyMs <= 0) fail("p99LatencyMs", "must be a positive number of milliseconds");
-  for (const key of ["lambdaErrors", "airflowQueuedTasks"] as const) {
-    if (!num(key) || !Number.isInteger(t[key]) || t[key] < 0) fail(key, "must be a non-negative integer");
-  }
-  if (!num("driftStdDevs") || t.driftStdDevs <= 0) fail("driftStdDevs", "must be a positive number of standard deviations");
-  return t;
+  const result = alarmThresholds.safeParse(t);
+  if (result.success) return result.data;
+  const [path, problem] = firstIssue(result.error, t);
+  return argError(component, `monitoring.thresholds.${path}`, problem);
 }

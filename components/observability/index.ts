@@ -10,7 +10,9 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveArgs } from "../args";
 import { POLICY_VERSION, type PolicyDocument } from "../iam";
+import { dashboardSettings, notificationSettings, type DashboardSettingsInput, type NotificationSettingsInput } from "./args";
 import { dashboardBody, type Widget } from "./widgets";
 
 export * from "./contract";
@@ -21,27 +23,10 @@ export { createAlarm, validateAlarmSpec, type AlarmQuery, type AlarmSpec, type C
 /** Services that publish to the alarm topic: CloudWatch alarms and EventBridge rules. */
 export const PUBLISHING_SERVICES = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] as const;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const KMS_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
-const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
-export interface NotificationsArgs {
-  /** Email addresses subscribed to the topic; each confirms by the email SNS sends. @default [] */
-  readonly emails?: readonly string[];
-  /** HTTPS endpoints (chat webhooks, incident tools) subscribed to the topic; each confirms the subscription. @default [] */
-  readonly httpsEndpoints?: readonly string[];
-  /**
-   * Customer-managed KMS key (key or alias ARN) that encrypts the topic. Its key policy must let
-   * cloudwatch.amazonaws.com and events.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*.
-   * @default a key the component creates, with that policy and yearly rotation
-   */
+/** Notifications' args: its settings (components/observability/args.ts), the key ARN also as an Output. */
+export interface NotificationsArgs extends Omit<NotificationSettingsInput, "kmsKeyArn"> {
+  /** See `notificationSettings.kmsKeyArn`; an Output is taken as it is (checked when it is a plain string). */
   readonly kmsKeyArn?: pulumi.Input<string>;
-  /** Display name of the topic (the sender name of emails). @default "edge-mlops <stack> alarms" */
-  readonly displayName?: string;
-}
-
-function fail(component: string, problem: string): never {
-  throw new Error(`${component}: ${problem}`);
 }
 
 /** Resource name suffix of a subscription: stable when the list is reordered. */
@@ -49,33 +34,11 @@ export function subscriptionSuffix(endpoint: string): string {
   return createHash("sha256").update(endpoint).digest("hex").slice(0, 8);
 }
 
-/** The settings Notifications is built from, defaults applied. Throws on impossible args, naming the arg. */
+/** The settings Notifications is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveNotificationsArgs(args: NotificationsArgs) {
-  const emails = [...(args.emails ?? [])];
-  const httpsEndpoints = [...(args.httpsEndpoints ?? [])];
-  emails.forEach((e, i) => {
-    if (typeof e !== "string" || !EMAIL.test(e)) fail("Notifications", `emails[${i}] '${e}' is not an email address`);
-  });
-  httpsEndpoints.forEach((u, i) => {
-    let url: URL | undefined;
-    try {
-      url = new URL(u);
-    } catch {
-      url = undefined;
-    }
-    if (!url || url.protocol !== "https:" || !url.hostname) fail("Notifications", `httpsEndpoints[${i}] '${u}' is not an https:// URL`);
-  });
-  for (const [arg, list] of [["emails", emails.map((e) => e.toLowerCase())], ["httpsEndpoints", httpsEndpoints]] as const) {
-    const dup = list.findIndex((v, i) => list.indexOf(v) !== i);
-    if (dup >= 0) fail("Notifications", `${arg}[${dup}] '${list[dup]}' is listed twice`);
-  }
-  if (typeof args.kmsKeyArn === "string" && !KMS_ARN.test(args.kmsKeyArn)) {
-    fail("Notifications", `kmsKeyArn '${args.kmsKeyArn}' must be a KMS key or alias ARN (a customer-managed key; alias/aws/sns cannot serve alarms)`);
-  }
-  if (args.displayName !== undefined && (args.displayName.length === 0 || args.displayName.length > 100)) {
-    fail("Notifications", `displayName must be 1 to 100 characters, got ${args.displayName.length}`);
-  }
-  return { emails, httpsEndpoints, kmsKeyArn: args.kmsKeyArn, displayName: args.displayName };
+  const { kmsKeyArn, ...settings } = args;
+  const resolved = resolveArgs("Notifications", notificationSettings, typeof kmsKeyArn === "string" ? { ...settings, kmsKeyArn } : settings);
+  return { ...resolved, kmsKeyArn };
 }
 
 /**
@@ -164,7 +127,7 @@ export class Notifications extends pulumi.ComponentResource {
 
     this.topic = new aws.sns.Topic(
       `${name}-alarms`,
-      { displayName: s.displayName ?? `edge-mlops ${pulumi.getStack()} alarms`, kmsMasterKeyId: this.kmsKeyArn },
+      { displayName: s.displayName ?? `edge-mlops ${name} alarms`, kmsMasterKeyId: this.kmsKeyArn },
       parent,
     );
     this.topicArn = this.topic.arn;
@@ -193,34 +156,18 @@ export class Notifications extends pulumi.ComponentResource {
   }
 }
 
-export interface DashboardArgs {
+export interface DashboardArgs extends DashboardSettingsInput {
   /**
    * Widget lists contributed by components (each component's `widgets`), in the order they appear. Each list starts
    * on a new row; empty lists take no space.
    */
   readonly sections: readonly pulumi.Input<Widget[]>[];
-  /** Region of the metrics (filled into metric and log widgets that name none) and of the console link. */
-  readonly region: string;
-  /** @default "<project>-<stack>" */
-  readonly dashboardName?: string;
-  /** Time range when the dashboard opens (ISO 8601 duration before now). @default "-PT3H" */
-  readonly start?: string;
-  /** "inherit" keeps each graph's period, "auto" adapts periods to the time range. @default "inherit" */
-  readonly periodOverride?: "auto" | "inherit";
 }
 
-/** The settings a Dashboard is built from, defaults applied. Throws on impossible args, naming the arg. */
+/** The settings a Dashboard is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveDashboardArgs(args: DashboardArgs, defaultName: string) {
-  const dashboardName = args.dashboardName ?? defaultName;
-  if (!DASHBOARD_NAME.test(dashboardName)) fail("Dashboard", `dashboardName '${dashboardName}' must be 1-255 characters of A-Z, a-z, 0-9, '-' and '_'`);
-  if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(args.region ?? "")) fail("Dashboard", `region '${args.region}' is not an AWS region name such as eu-west-1`);
-  const start = args.start ?? "-PT3H";
-  if (!/^-P(\d+[WD])?(T(\d+H)?(\d+M)?)?$/.test(start) || start === "-P" || start.endsWith("T")) {
-    fail("Dashboard", `start '${start}' must be a negative ISO 8601 duration such as -PT3H or -P7D`);
-  }
-  const periodOverride = args.periodOverride ?? "inherit";
-  if (periodOverride !== "auto" && periodOverride !== "inherit") fail("Dashboard", `periodOverride '${String(periodOverride)}' must be auto or inherit`);
-  return { dashboardName, region: args.region, start, periodOverride };
+  const s = resolveArgs("Dashboard", dashboardSettings, args);
+  return { ...s, dashboardName: s.dashboardName ?? defaultName };
 }
 
 /** One CloudWatch dashboard per stack; its body is laid out from the contributed sections when they resolve. */

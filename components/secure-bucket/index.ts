@@ -7,35 +7,12 @@
 // unversioned or unencrypted; whoever needs the policy in place (a load balancer checks it may write) depends on `policy`.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveArgs } from "../args";
 import { POLICY_VERSION, denyInsecureTransport, type PolicyStatement } from "../iam";
+import { ABORT_INCOMPLETE_UPLOAD_DAYS, secureBucketSettings, type SecureBucketSettingsInput } from "./args";
+export { ABORT_INCOMPLETE_UPLOAD_DAYS, secureBucketSettings, type SecureBucketSettingsInput } from "./args";
 
-
-export interface SecureBucketArgs {
-  /**
-   * Start of the bucket's name (S3 appends a 26-character unique suffix): 1 to 37 characters of a-z, 0-9 and '-',
-   * starting with a letter or digit. @default Pulumi's auto-name from the bucket's resource name
-   */
-  readonly bucketPrefix?: string;
-  /** Customer-managed KMS key (ARN) for default encryption, with an S3 Bucket Key. @default SSE-S3 (AES256) */
-  readonly kmsKeyArn?: string;
-  /** Protect the bucket (and only the bucket) from deletion and replacement. @default false */
-  readonly protect?: boolean;
-  /** Let a delete remove the bucket together with its objects and versions. @default false (the provider's default, not sent) */
-  readonly forceDestroy?: boolean;
-  /** Days a noncurrent object version is kept before it expires, 1 to 3650. @default kept for ever */
-  readonly noncurrentVersionDays?: number;
-  /** Days after which every object expires (e.g. access logs), 1 to 3650. @default never */
-  readonly expirationDays?: number;
-  /**
-   * Days after which an unfinished multipart upload is removed, 1 to 3650. Part of the lifecycle rule, so it needs
-   * `noncurrentVersionDays` or `expirationDays`. @default 7
-   */
-  readonly abortIncompleteUploadDays?: number;
-  /**
-   * Id of the lifecycle rule (1 to 255 characters); needs `noncurrentVersionDays` or `expirationDays`.
-   * @default "expire-objects" with `expirationDays`, else "expire-noncurrent-versions"
-   */
-  readonly lifecycleRuleId?: string;
+export interface SecureBucketArgs extends SecureBucketSettingsInput {
   /**
    * Statements appended to the bucket policy after the TLS-only deny, built from the bucket's ARN (e.g. log delivery
    * by a service). @default none
@@ -49,49 +26,21 @@ export interface SecureBucketArgs {
   readonly formerParent?: pulumi.Resource;
 }
 
-const BUCKET_PREFIX = /^[a-z0-9][a-z0-9-]{0,36}$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-
-/** Default days after which an unfinished multipart upload is removed. */
-export const ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
-
-function fail(problem: string): never {
-  throw new Error(`SecureBucket: ${problem}`);
-}
-
-function days(arg: string, value: number | undefined): number | undefined {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 3650)) fail(`${arg} must be an integer from 1 to 3650, got ${value}`);
-  return value;
-}
-
-/** The settings a SecureBucket is built from, defaults applied. Throws on impossible args, naming the arg. */
+/** The settings a SecureBucket is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveSecureBucketArgs(args: SecureBucketArgs) {
-  if (args.bucketPrefix !== undefined && !BUCKET_PREFIX.test(args.bucketPrefix)) {
-    fail(`bucketPrefix '${args.bucketPrefix}' must be 1-37 characters of a-z, 0-9 and '-', starting with a letter or digit`);
-  }
-  if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
-    fail(`kmsKeyArn '${args.kmsKeyArn}' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
-  }
-  const noncurrentVersionDays = days("noncurrentVersionDays", args.noncurrentVersionDays);
-  const expirationDays = days("expirationDays", args.expirationDays);
-  const abortIncompleteUploadDays = days("abortIncompleteUploadDays", args.abortIncompleteUploadDays);
-  const hasRule = noncurrentVersionDays !== undefined || expirationDays !== undefined;
-  if (!hasRule && abortIncompleteUploadDays !== undefined) fail("abortIncompleteUploadDays needs noncurrentVersionDays or expirationDays (a lifecycle rule)");
-  if (!hasRule && args.lifecycleRuleId !== undefined) fail("lifecycleRuleId needs noncurrentVersionDays or expirationDays (a lifecycle rule)");
-  if (args.lifecycleRuleId !== undefined && (args.lifecycleRuleId.length < 1 || args.lifecycleRuleId.length > 255)) {
-    fail(`lifecycleRuleId must be 1 to 255 characters, got ${args.lifecycleRuleId.length}`);
-  }
+  const s = resolveArgs("SecureBucket", secureBucketSettings, args);
+  const hasRule = s.noncurrentVersionDays !== undefined || s.expirationDays !== undefined;
   return {
-    bucketPrefix: args.bucketPrefix,
-    kmsKeyArn: args.kmsKeyArn,
-    protect: args.protect ?? false,
-    forceDestroy: args.forceDestroy,
+    bucketPrefix: s.bucketPrefix,
+    kmsKeyArn: s.kmsKeyArn,
+    protect: s.protect,
+    forceDestroy: s.forceDestroy,
     lifecycle: hasRule
       ? {
-          ruleId: args.lifecycleRuleId ?? (expirationDays !== undefined ? "expire-objects" : "expire-noncurrent-versions"),
-          expirationDays,
-          noncurrentVersionDays,
-          abortIncompleteUploadDays: abortIncompleteUploadDays ?? ABORT_INCOMPLETE_UPLOAD_DAYS,
+          ruleId: s.lifecycleRuleId ?? (s.expirationDays !== undefined ? "expire-objects" : "expire-noncurrent-versions"),
+          expirationDays: s.expirationDays,
+          noncurrentVersionDays: s.noncurrentVersionDays,
+          abortIncompleteUploadDays: s.abortIncompleteUploadDays ?? ABORT_INCOMPLETE_UPLOAD_DAYS,
         }
       : undefined,
   };

@@ -4,13 +4,23 @@ import { one, parseJson, planProgram, type Plan } from "../support/offline";
 
 describe("resolveLambdaFunctionArgs", () => {
   it("defaults to one reserved execution, 30 s, 256 MB, 30-day logs, arm64", () => {
-    expect(resolveLambdaFunctionArgs({ folder: "register-model" })).toEqual({ reservedConcurrency: 1, timeoutSeconds: 30, memoryMb: 256, logRetentionDays: 30, architecture: "arm64" });
+    expect(resolveLambdaFunctionArgs({ folder: "register-model" })).toEqual({
+      folder: "register-model",
+      description: "",
+      reservedConcurrency: 1,
+      timeoutSeconds: 30,
+      memoryMb: 256,
+      logRetentionDays: 30,
+      architecture: "arm64",
+    });
   });
   it.each([
-    [{ folder: "x", reservedConcurrency: 0 }, /reservedConcurrency must be an integer from 1 to 1000, got 0/],
-    [{ folder: "x", timeoutSeconds: 901 }, /timeoutSeconds/],
-    [{ folder: "x", memoryMb: 64 }, /memoryMb/],
-    [{ folder: "../etc" }, /folder must be a folder name/],
+    [{ folder: "x", reservedConcurrency: 0 }, "LambdaFunction: reservedConcurrency: must be >= 1, got 0"],
+    [{ folder: "x", reservedConcurrency: 1001 }, "LambdaFunction: reservedConcurrency: must be <= 1000, got 1001"],
+    [{ folder: "x", timeoutSeconds: 901 }, "LambdaFunction: timeoutSeconds: must be <= 900, got 901"],
+    [{ folder: "x", memoryMb: 64 }, "LambdaFunction: memoryMb: must be >= 128, got 64"],
+    [{ folder: "x", logRetentionDays: 10 }, "LambdaFunction: logRetentionDays: must be one of CloudWatch Logs' retention values"],
+    [{ folder: "../etc" }, `LambdaFunction: folder: must be a folder name under lambda/ (a-z, 0-9 and '-'), got "../etc"`],
   ])("rejects %j naming the arg", (args, message) => {
     expect(() => resolveLambdaFunctionArgs(args)).toThrow(message);
   });

@@ -19,19 +19,19 @@ describe("validateThresholds", () => {
       airflowQueuedTasks: 50,
       driftStdDevs: 3,
     });
-    expect(validateThresholds("X", defaults)).toBe(defaults);
+    expect(validateThresholds("X", defaults)).toEqual(defaults);
   });
 
   it("names the component and the threshold that is wrong", () => {
     const bad = (patch: Partial<AlarmThresholds>) => () => validateThresholds("InferenceService", { ...defaults, ...patch });
-    expect(bad({ evaluationPeriods: 0 })).toThrow("InferenceService: monitoring.thresholds.evaluationPeriods must be an integer from 1 to 100, got 0");
-    expect(bad({ periodSeconds: 90 as 60 })).toThrow("InferenceService: monitoring.thresholds.periodSeconds must be a multiple of 60 seconds, up to 86400, got 90");
-    expect(bad({ periodSeconds: 3600, evaluationPeriods: 25 })).toThrow(/evaluationPeriods times periodSeconds \(3600\) must not exceed one day/);
-    expect(bad({ alb5xxPercent: -1 })).toThrow("monitoring.thresholds.alb5xxPercent must be a percentage from 0 to 100, got -1");
-    expect(bad({ memoryPercent: 101 })).toThrow("monitoring.thresholds.memoryPercent must be a percentage from 0 to 100, got 101");
-    expect(bad({ p99LatencyMs: 0 })).toThrow("monitoring.thresholds.p99LatencyMs must be a positive number of milliseconds, got 0");
-    expect(bad({ airflowQueuedTasks: 2.5 })).toThrow("monitoring.thresholds.airflowQueuedTasks must be a non-negative integer, got 2.5");
-    expect(bad({ driftStdDevs: Number.NaN })).toThrow("monitoring.thresholds.driftStdDevs must be a positive number of standard deviations, got null");
+    expect(bad({ evaluationPeriods: 0 })).toThrow("InferenceService: monitoring.thresholds.evaluationPeriods: must be >= 1, got 0");
+    expect(bad({ periodSeconds: 90 as 60 })).toThrow("InferenceService: monitoring.thresholds.periodSeconds: must be 60, 300, 900 or 3600, got 90");
+    expect(bad({ periodSeconds: 3600, evaluationPeriods: 25 })).toThrow("InferenceService: monitoring.thresholds.evaluationPeriods: times periodSeconds must not exceed one day (CloudWatch evaluates at most 86,400 s of periods)");
+    expect(bad({ alb5xxPercent: -1 })).toThrow("monitoring.thresholds.alb5xxPercent: must be >= 0, got -1");
+    expect(bad({ memoryPercent: 101 })).toThrow("monitoring.thresholds.memoryPercent: must be <= 100, got 101");
+    expect(bad({ p99LatencyMs: 0 })).toThrow("monitoring.thresholds.p99LatencyMs: must be > 0, got 0");
+    expect(bad({ airflowQueuedTasks: 2.5 })).toThrow("monitoring.thresholds.airflowQueuedTasks: must be an integer, got 2.5");
+    expect(bad({ driftStdDevs: Number.NaN })).toThrow("monitoring.thresholds.driftStdDevs: must be a number, got null");
   });
 
   it("knows CloudWatch's alarm periods", () => {
@@ -94,12 +94,12 @@ describe("resolveNotificationsArgs", () => {
   });
 
   it("rejects bad endpoints and keys, naming the arg and index", () => {
-    expect(() => resolveNotificationsArgs({ emails: ["ops@example.com", "not-an-email"] })).toThrow("Notifications: emails[1] 'not-an-email' is not an email address");
-    expect(() => resolveNotificationsArgs({ httpsEndpoints: ["http://hooks.example.com/x"] })).toThrow("Notifications: httpsEndpoints[0] 'http://hooks.example.com/x' is not an https:// URL");
-    expect(() => resolveNotificationsArgs({ httpsEndpoints: ["hooks"] })).toThrow("Notifications: httpsEndpoints[0] 'hooks' is not an https:// URL");
-    expect(() => resolveNotificationsArgs({ emails: ["a@example.com", "A@example.com"] })).toThrow("Notifications: emails[1] 'a@example.com' is listed twice");
-    expect(() => resolveNotificationsArgs({ kmsKeyArn: "alias/aws/sns" })).toThrow(/kmsKeyArn 'alias\/aws\/sns' must be a KMS key or alias ARN/);
-    expect(() => resolveNotificationsArgs({ displayName: "x".repeat(101) })).toThrow("Notifications: displayName must be 1 to 100 characters, got 101");
+    expect(() => resolveNotificationsArgs({ emails: ["ops@example.com", "not-an-email"] })).toThrow('Notifications: emails[1]: must be an email address, got "not-an-email"');
+    expect(() => resolveNotificationsArgs({ httpsEndpoints: ["http://hooks.example.com/x"] })).toThrow('Notifications: httpsEndpoints[0]: must be an https:// URL, got "http://hooks.example.com/x"');
+    expect(() => resolveNotificationsArgs({ httpsEndpoints: ["hooks"] })).toThrow('Notifications: httpsEndpoints[0]: must be an https:// URL, got "hooks"');
+    expect(() => resolveNotificationsArgs({ emails: ["a@example.com", "A@example.com"] })).toThrow("Notifications: emails[1]: 'a@example.com' is listed twice");
+    expect(() => resolveNotificationsArgs({ kmsKeyArn: "alias/aws/sns" })).toThrow('Notifications: kmsKeyArn: must be a KMS key or alias ARN of a customer-managed key, got "alias/aws/sns"');
+    expect(() => resolveNotificationsArgs({ displayName: "x".repeat(101) })).toThrow("Notifications: displayName: must be at most 100 characters long, got 101");
   });
 
   it("names subscriptions by a hash of their endpoint, so reordering replaces nothing", () => {
@@ -118,10 +118,10 @@ describe("resolveDashboardArgs", () => {
     });
     expect(resolveDashboardArgs({ sections: [], region: "eu-west-1", start: "-P7D" }, "d").start).toBe("-P7D");
     expect(() => resolveDashboardArgs({ sections: [], region: "eu-west-1", dashboardName: "my dashboard" }, "d")).toThrow(
-      "Dashboard: dashboardName 'my dashboard' must be 1-255 characters of A-Z, a-z, 0-9, '-' and '_'",
+      `Dashboard: dashboardName: must be 1-255 characters of A-Z, a-z, 0-9, '-' and '_', got "my dashboard"`,
     );
-    expect(() => resolveDashboardArgs({ sections: [], region: "europe" }, "d")).toThrow("Dashboard: region 'europe' is not an AWS region name such as eu-west-1");
-    expect(() => resolveDashboardArgs({ sections: [], region: "eu-west-1", start: "3 hours" }, "d")).toThrow(/start '3 hours' must be a negative ISO 8601 duration/);
-    expect(() => resolveDashboardArgs({ sections: [], region: "eu-west-1", start: "-PT" }, "d")).toThrow(/start '-PT'/);
+    expect(() => resolveDashboardArgs({ sections: [], region: "europe" }, "d")).toThrow('Dashboard: region: must be an AWS region name such as eu-west-1, got "europe"');
+    expect(() => resolveDashboardArgs({ sections: [], region: "eu-west-1", start: "3 hours" }, "d")).toThrow('Dashboard: start: must be a negative ISO 8601 duration such as -PT3H or -P7D, got "3 hours"');
+    expect(() => resolveDashboardArgs({ sections: [], region: "eu-west-1", start: "-PT" }, "d")).toThrow('Dashboard: start: must be a negative ISO 8601 duration such as -PT3H or -P7D, got "-PT"');
   });
 });

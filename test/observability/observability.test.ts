@@ -57,7 +57,7 @@ describe("Notifications under mocks", () => {
     const topic = one(plan, T.topic, "prod-alarms").inputs;
     expect(topic.kmsMasterKeyId).toBe(key.arn);
     expect(topic.kmsMasterKeyId).toMatch(/^arn:aws:kms:eu-west-1:123456789012:key\//);
-    expect(topic.displayName).toBe("edge-mlops test alarms");
+    expect(topic.displayName).toBe("edge-mlops prod alarms");
   });
 
   it("lets CloudWatch and EventBridge use the key; only CloudWatch's use is scoped to the account", () => {

@@ -55,28 +55,29 @@ describe("resolveSecureBucketArgs", () => {
     });
   });
 
+  const prefix = "must be 1-37 characters of a-z, 0-9 and '-', starting with a letter or digit";
   it.each<[SecureBucketArgs, string]>([
-    [{ bucketPrefix: "x".repeat(38) }, `SecureBucket: bucketPrefix '${"x".repeat(38)}' must be 1-37 characters of a-z, 0-9 and '-', starting with a letter or digit`],
-    [{ bucketPrefix: "Data-" }, "SecureBucket: bucketPrefix 'Data-' must be 1-37 characters"],
-    [{ bucketPrefix: "-data" }, "SecureBucket: bucketPrefix '-data' must be"],
-    [{ bucketPrefix: "data.logs-" }, "SecureBucket: bucketPrefix 'data.logs-' must be"],
-    [{ bucketPrefix: "" }, "SecureBucket: bucketPrefix '' must be"],
-    [{ kmsKeyArn: "alias/data" }, "SecureBucket: kmsKeyArn 'alias/data' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"],
-    [{ noncurrentVersionDays: 0 }, "SecureBucket: noncurrentVersionDays must be an integer from 1 to 3650, got 0"],
-    [{ noncurrentVersionDays: 1.5 }, "SecureBucket: noncurrentVersionDays must be an integer from 1 to 3650, got 1.5"],
-    [{ noncurrentVersionDays: 3651 }, "SecureBucket: noncurrentVersionDays must be an integer from 1 to 3650, got 3651"],
-    [{ expirationDays: 0 }, "SecureBucket: expirationDays must be an integer from 1 to 3650, got 0"],
-    [{ expirationDays: 30, abortIncompleteUploadDays: -1 }, "SecureBucket: abortIncompleteUploadDays must be an integer from 1 to 3650, got -1"],
-    [{ abortIncompleteUploadDays: 1 }, "SecureBucket: abortIncompleteUploadDays needs noncurrentVersionDays or expirationDays (a lifecycle rule)"],
-    [{ lifecycleRuleId: "expire" }, "SecureBucket: lifecycleRuleId needs noncurrentVersionDays or expirationDays (a lifecycle rule)"],
-    [{ expirationDays: 30, lifecycleRuleId: "" }, "SecureBucket: lifecycleRuleId must be 1 to 255 characters, got 0"],
-    [{ expirationDays: 30, lifecycleRuleId: "r".repeat(256) }, "SecureBucket: lifecycleRuleId must be 1 to 255 characters, got 256"],
+    [{ bucketPrefix: "x".repeat(38) }, `SecureBucket: bucketPrefix: ${prefix}, got "${"x".repeat(38)}"`],
+    [{ bucketPrefix: "Data-" }, `SecureBucket: bucketPrefix: ${prefix}, got "Data-"`],
+    [{ bucketPrefix: "-data" }, `SecureBucket: bucketPrefix: ${prefix}, got "-data"`],
+    [{ bucketPrefix: "data.logs-" }, `SecureBucket: bucketPrefix: ${prefix}, got "data.logs-"`],
+    [{ bucketPrefix: "" }, `SecureBucket: bucketPrefix: ${prefix}, got ""`],
+    [{ kmsKeyArn: "alias/data" }, 'SecureBucket: kmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/data"'],
+    [{ noncurrentVersionDays: 0 }, "SecureBucket: noncurrentVersionDays: must be >= 1, got 0"],
+    [{ noncurrentVersionDays: 1.5 }, "SecureBucket: noncurrentVersionDays: must be an integer, got 1.5"],
+    [{ noncurrentVersionDays: 3651 }, "SecureBucket: noncurrentVersionDays: must be <= 3650, got 3651"],
+    [{ expirationDays: 0 }, "SecureBucket: expirationDays: must be >= 1, got 0"],
+    [{ expirationDays: 30, abortIncompleteUploadDays: -1 }, "SecureBucket: abortIncompleteUploadDays: must be >= 1, got -1"],
+    [{ abortIncompleteUploadDays: 1 }, "SecureBucket: abortIncompleteUploadDays: needs noncurrentVersionDays or expirationDays (a lifecycle rule), got 1"],
+    [{ lifecycleRuleId: "expire" }, 'SecureBucket: lifecycleRuleId: needs noncurrentVersionDays or expirationDays (a lifecycle rule), got "expire"'],
+    [{ expirationDays: 30, lifecycleRuleId: "" }, "SecureBucket: lifecycleRuleId: must be at least 1 character(s) long, got 0"],
+    [{ expirationDays: 30, lifecycleRuleId: "r".repeat(256) }, "SecureBucket: lifecycleRuleId: must be at most 255 characters long, got 256"],
   ])("rejects %j, naming the arg", (args, message) => {
     expect(() => resolveSecureBucketArgs(args)).toThrow(message);
   });
 
   it("throws the same error from the constructor", () => {
-    expect(() => new SecureBucket("bad", { noncurrentVersionDays: 0 })).toThrow("SecureBucket: noncurrentVersionDays must be an integer from 1 to 3650, got 0");
+    expect(() => new SecureBucket("bad", { noncurrentVersionDays: 0 })).toThrow("SecureBucket: noncurrentVersionDays: must be >= 1, got 0");
   });
 });
 
