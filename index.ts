@@ -43,6 +43,7 @@ const network = new Network(
 const inference = new InferenceService(
   config.stack,
   {
+    region: config.region,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     publicSubnetIds: network.publicSubnetIds,

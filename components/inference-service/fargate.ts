@@ -25,3 +25,13 @@ function range(from: number, to: number, step: number): number[] {
   for (let v = from; v <= to; v += step) out.push(v);
   return out;
 }
+
+/** The image platforms a Fargate Linux task runs. */
+export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** The task's `runtimePlatform.cpuArchitecture` for each image platform (Fargate offers X86_64 and ARM64). */
+export const PLATFORM_ARCHITECTURE: Readonly<Record<Platform, "X86_64" | "ARM64">> = {
+  "linux/amd64": "X86_64",
+  "linux/arm64": "ARM64",
+};

@@ -82,19 +82,20 @@ const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[.
 
 /**
  * Parses an image reference pinned by digest (`<repository>[:<tag>]@sha256:<64 hex>`). A reference by tag alone is
- * rejected: tags can move, and the task definition must name exactly one image. Throws naming the `image` arg.
+ * rejected: tags can move, and the task definition must name exactly one image. Throws saying what is wrong and what
+ * is allowed; the caller names the arg.
  */
 export function parseImageReference(ref: string): ImageReference {
   const at = ref.indexOf("@");
   const digest = at < 0 ? "" : ref.slice(at + 1);
   if (at < 0 || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
-    throw new Error(`image '${ref}' must be pinned by digest: <repository>@sha256:<64 hex digits>`);
+    throw new Error(`must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>), got '${ref}'`);
   }
   const name = ref.slice(0, at);
   const lastSlash = name.lastIndexOf("/");
   const tagAt = name.indexOf(":", lastSlash + 1);
   const repository = tagAt < 0 ? name : name.slice(0, tagAt);
-  if (!REPOSITORY.test(repository)) throw new Error(`image '${ref}': '${repository}' is not a valid repository name`);
+  if (!REPOSITORY.test(repository)) throw new Error(`'${repository}' is not a repository name (lower-case letters and digits, separated by '.', '_', '-' or '/')`);
   const ecr = ECR_REPOSITORY.exec(repository);
   return { repository, digest, ...(ecr ? { ecr: { account: ecr[1], region: ecr[2], name: ecr[3] } } : {}) };
 }

@@ -11,25 +11,6 @@ export interface S3Object {
   readonly key: string;
 }
 
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/**
- * Parses `s3://<bucket>/<key>` naming one object. Throws naming the `modelUri` arg when the URI is not an S3 URI, the
- * bucket name breaks S3's rules, the key is empty or a prefix (ends in `/`), or the key holds IAM wildcard or policy
- * variable characters (`*`, `?`, `$`) that would widen the task role's grant.
- */
-export function parseS3Uri(uri: string): S3Object {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`modelUri '${uri}' must be s3://<bucket>/<key>`);
-  const [, bucket, key] = match;
-  if (!BUCKET.test(bucket) || bucket.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
-    throw new Error(`modelUri '${uri}': '${bucket}' is not a valid S3 bucket name (3-63 of a-z, 0-9, '.', '-')`);
-  }
-  if (key.endsWith("/")) throw new Error(`modelUri '${uri}' must name an object, not a prefix ending in '/'`);
-  if (/[*?$]/.test(key)) throw new Error(`modelUri '${uri}': the key must not contain '*', '?' or '$'`);
-  return { bucket, key };
-}
-
 /** ECR lifecycle policy: untagged images expire a day after push; of tagged images, the newest `keepImages` stay. */
 export function ecrLifecyclePolicy(keepImages: number) {
   return {

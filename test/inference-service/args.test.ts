@@ -1,271 +1,251 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+// The inference service's settings schema on its own, without mocks: every default, every range at its edges, every
+// cross-field rule, and each decision taken where the component and the old stack config disagreed.
+import { describe, expect, it } from "vitest";
+import { firstIssue, resolveArgs } from "../../components/args";
+import { inferenceSettings, type InferenceSettingsInput } from "../../components/inference-service/args";
+import { ALB_TLS12_SECURITY_POLICIES } from "../../components/inference-service/elb-security-policies";
 import { FARGATE_MEMORY } from "../../components/inference-service/fargate";
-import {
-  hashBuildInputs,
-  imageContentTag,
-  parseImageReference,
-  parseS3Uri,
-  readBuildInputs,
-  resolveInferenceServiceArgs,
-  type InferenceServiceArgs,
-} from "../../components/inference-service";
-import { ecrLifecyclePolicy, elbLogDeliveryStatements, executionRolePolicy } from "../../components/inference-service/policies";
+import { DEFAULT_DRIFT_BASELINE } from "../../components/observability/drift";
+import { argErrorOf } from "./arg-error";
 
-const base: InferenceServiceArgs = { vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] };
+const parse = (input: InferenceSettingsInput) => resolveArgs("InferenceService", inferenceSettings, input);
 const DIGEST = `sha256:${"ab".repeat(32)}`;
-const resolve = (extra: Partial<InferenceServiceArgs>) => resolveInferenceServiceArgs({ ...base, ...extra });
+const ECR_IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference@${DIGEST}`;
 
-describe("resolveInferenceServiceArgs", () => {
-  it("applies the documented defaults", () => {
-    const s = resolve({});
-    expect(s).toMatchObject({
+describe("defaults", () => {
+  it("are the documented ones, and the service/ build when no image is given", () => {
+    expect(parse({})).toEqual({
       cpu: 256,
       memory: 512,
       desiredCount: 1,
       minCount: 1,
       maxCount: 2,
-      minHealthyPercent: 100,
-      maxPercent: 200,
       containerPort: 5000,
       platform: "linux/amd64",
-      cpuArchitecture: "X86_64",
       cpuTargetPercent: 60,
       requestsPerTarget: 1000,
       healthCheckGracePeriodSeconds: 60,
+      minHealthyPercent: 100,
+      maxPercent: 200,
       logRetentionDays: 30,
       keepImages: 10,
-      stopTimeoutSeconds: 30,
+      driftBaseline: DEFAULT_DRIFT_BASELINE,
       containerInsights: "enabled",
       user: "65532:65532",
-      protect: false,
-      image: { kind: "build", context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package.json", "package-lock.json"] },
-    });
-    expect(s.model).toBeUndefined();
-    expect(s.loadBalancer).toEqual({
-      internal: false,
-      certificateArn: undefined,
-      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-      ingressCidrBlocks: ["0.0.0.0/0"],
-      accessLogs: false,
-      accessLogRetentionDays: 90,
-      deletionProtection: false,
-      deregistrationDelaySeconds: 30,
-      idleTimeoutSeconds: 60,
+      stopTimeoutSeconds: 30,
+      image: { context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package.json", "package-lock.json"] },
+      loadBalancer: {
+        internal: false,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        accessLogs: false,
+        accessLogRetentionDays: 90,
+        deletionProtection: false,
+        deregistrationDelaySeconds: 30,
+        idleTimeoutSeconds: 60,
+      },
     });
   });
 
-  it("accepts every CPU/memory pair Fargate offers and defaults memory to the smallest for the CPU", () => {
+  it("resolve to values the schema accepts again unchanged (the stack config hands its output to the component)", () => {
+    for (const input of [{}, { image: { existing: ECR_IMAGE } }, { cpu: 512, memory: 1024, loadBalancer: { ingressCidrBlocks: ["203.0.113.0/24"] } }] as InferenceSettingsInput[]) {
+      const once = parse(input);
+      expect(parse(once)).toEqual(once);
+    }
+  });
+
+  it("reject, in a stack file, a key the schema does not know, such as the old build arg", () => {
+    const result = inferenceSettings.safeParse({ build: { dockerfile: "Dockerfile" } });
+    expect(result.success).toBe(false);
+    expect(result.error && firstIssue(result.error, { build: {} })).toEqual(["build", "unknown key 'build'"]);
+  });
+});
+
+describe("ranges, each at min-1, min, max and max+1", () => {
+  // Each case: the arg's path, its range, and the other settings that let both ends pass the cross-field rules.
+  const cases: [path: string, min: number, max: number, input: (v: number) => InferenceSettingsInput][] = [
+    ["desiredCount", 1, 100, (v) => ({ desiredCount: v, maxCount: 100 })],
+    ["minCount", 1, 100, (v) => ({ minCount: v, desiredCount: 100, maxCount: 100 })],
+    ["maxCount", 1, 100, (v) => ({ maxCount: v })],
+    ["containerPort", 1024, 65535, (v) => ({ containerPort: v })],
+    ["cpuTargetPercent", 10, 90, (v) => ({ cpuTargetPercent: v })],
+    ["requestsPerTarget", 1, 100000, (v) => ({ requestsPerTarget: v })],
+    ["healthCheckGracePeriodSeconds", 0, 7200, (v) => ({ healthCheckGracePeriodSeconds: v })],
+    ["minHealthyPercent", 0, 100, (v) => ({ minHealthyPercent: v })],
+    ["maxPercent", 100, 200, (v) => ({ maxPercent: v, minHealthyPercent: 0 })],
+    ["keepImages", 1, 1000, (v) => ({ keepImages: v })],
+    ["stopTimeoutSeconds", 2, 120, (v) => ({ stopTimeoutSeconds: v })],
+    ["loadBalancer.accessLogRetentionDays", 1, 3650, (v) => ({ loadBalancer: { accessLogRetentionDays: v } })],
+    ["loadBalancer.deregistrationDelaySeconds", 0, 3600, (v) => ({ loadBalancer: { deregistrationDelaySeconds: v } })],
+    ["loadBalancer.idleTimeoutSeconds", 1, 4000, (v) => ({ loadBalancer: { idleTimeoutSeconds: v } })],
+  ];
+  const valueAt = (settings: object, path: string): unknown => path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], settings);
+
+  it.each(cases)("%s from %i to %i", (path, min, max, input) => {
+    expect(valueAt(parse(input(min)), path)).toBe(min);
+    expect(valueAt(parse(input(max)), path)).toBe(max);
+    expect(() => parse(input(min - 1))).toThrow(`InferenceService: ${path}: must be >= ${min}, got ${min - 1}`);
+    expect(() => parse(input(max + 1))).toThrow(`InferenceService: ${path}: must be <= ${max}, got ${max + 1}`);
+  });
+
+  it("loadBalancer.ingressCidrBlocks from 1 to 30 blocks", () => {
+    const blocks = (n: number) => Array.from({ length: n }, (_, i) => `198.51.${i}.0/24`);
+    expect(parse({ loadBalancer: { ingressCidrBlocks: blocks(1) } }).loadBalancer.ingressCidrBlocks).toEqual(["198.51.0.0/24"]);
+    expect(parse({ loadBalancer: { ingressCidrBlocks: blocks(30) } }).loadBalancer.ingressCidrBlocks).toHaveLength(30);
+    expect(() => parse({ loadBalancer: { ingressCidrBlocks: [] } })).toThrow("InferenceService: loadBalancer.ingressCidrBlocks: must list 1 to 30 CIDR blocks, got 0");
+    expect(() => parse({ loadBalancer: { ingressCidrBlocks: blocks(31) } })).toThrow("InferenceService: loadBalancer.ingressCidrBlocks: must list 1 to 30 CIDR blocks, got 31");
+  });
+
+  it("whole numbers only", () => {
+    expect(() => parse({ maxCount: 2.5 })).toThrow("InferenceService: maxCount: must be an integer, got 2.5");
+    expect(() => parse({ containerPort: 5000.5 })).toThrow("InferenceService: containerPort: must be an integer, got 5000.5");
+  });
+});
+
+describe("choices", () => {
+  it("cpu: Fargate's sizes only, each with every memory size Fargate pairs with it", () => {
     for (const [cpu, sizes] of Object.entries(FARGATE_MEMORY)) {
-      for (const memory of sizes) expect(resolve({ cpu: Number(cpu), memory })).toMatchObject({ cpu: Number(cpu), memory });
-      expect(resolve({ cpu: Number(cpu) }).memory).toBe(sizes[0]);
+      for (const memory of sizes) expect(parse({ cpu: Number(cpu), memory })).toMatchObject({ cpu: Number(cpu), memory });
     }
+    expect(() => parse({ cpu: 300 })).toThrow("InferenceService: cpu: must be one of Fargate's CPU sizes: 256, 512, 1024, 2048, 4096, 8192, 16384");
+    expect(() => parse({ cpu: 256, memory: 4096 })).toThrow("InferenceService: memory: 4096 MiB is not valid with cpu 256; Fargate allows 512, 1024, 2048");
   });
 
-  it("rejects a CPU size or CPU/memory pair Fargate does not offer, naming the arg", () => {
-    expect(() => resolve({ cpu: 300 })).toThrow("InferenceService: cpu 300 is not a Fargate CPU size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384");
-    expect(() => resolve({ cpu: 256, memory: 4096 })).toThrow("InferenceService: memory 4096 MiB is not valid with cpu 256; Fargate allows 512, 1024, 2048");
-    expect(() => resolve({ cpu: 1024, memory: 1024 })).toThrow(/memory 1024 MiB is not valid with cpu 1024/);
+  it("memory keeps its default of 512 when cpu changes: a stack that picks a bigger cpu states its memory (drift decision)", () => {
+    expect(() => parse({ cpu: 512 })).toThrow("InferenceService: memory: 512 MiB is not valid with cpu 512; Fargate allows 1024, 2048, 3072, 4096");
+    expect(parse({ cpu: 512, memory: 1024 }).memory).toBe(1024);
   });
 
-  it("requires minCount <= desiredCount <= maxCount", () => {
-    expect(resolve({ minCount: 2, desiredCount: 2, maxCount: 6 })).toMatchObject({ minCount: 2, desiredCount: 2, maxCount: 6 });
-    expect(() => resolve({ minCount: 3, desiredCount: 2, maxCount: 6 })).toThrow("InferenceService: minCount (3) must be <= desiredCount (2)");
-    expect(() => resolve({ desiredCount: 4, maxCount: 3 })).toThrow("InferenceService: desiredCount (4) must be <= maxCount (3)");
-    expect(() => resolve({ desiredCount: 0 })).toThrow("InferenceService: desiredCount must be an integer from 1 to 100, got 0");
-    expect(() => resolve({ maxCount: 2.5 })).toThrow(/maxCount must be an integer/);
+  it("platform, Container Insights and log retention take only what AWS offers", () => {
+    expect(parse({ platform: "linux/arm64" }).platform).toBe("linux/arm64");
+    expect(() => parse({ platform: "linux/386" as "linux/amd64" })).toThrow('InferenceService: platform: must be one of "linux/amd64", "linux/arm64", got "linux/386"');
+    expect(parse({ containerInsights: "enhanced" }).containerInsights).toBe("enhanced");
+    expect(() => parse({ containerInsights: "disabled" as "enabled" })).toThrow('InferenceService: containerInsights: must be one of "enabled", "enhanced", got "disabled"');
+    expect(parse({ logRetentionDays: 14 }).logRetentionDays).toBe(14);
+    expect(() => parse({ logRetentionDays: 10 })).toThrow(/^InferenceService: logRetentionDays: must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14/);
   });
 
-  it("requires deployment percents that let a deployment replace tasks", () => {
-    expect(() => resolve({ maxPercent: 90 })).toThrow("InferenceService: maxPercent must be an integer from 100 to 200, got 90");
-    expect(() => resolve({ minHealthyPercent: 120 })).toThrow(/minHealthyPercent must be an integer from 0 to 100, got 120/);
-    expect(() => resolve({ minHealthyPercent: 100, maxPercent: 100 })).toThrow(
-      "InferenceService: maxPercent (100) and minHealthyPercent (100) leave no room to replace a task when 1 task(s) run",
-    );
-    // One task: at most floor(1.5) = 1 may run while ceil(0.5) = 1 must stay healthy.
-    expect(() => resolve({ minHealthyPercent: 50, maxPercent: 150 })).toThrow(/when 1 task\(s\) run/);
-    expect(resolve({ minHealthyPercent: 0, maxPercent: 100 })).toMatchObject({ minHealthyPercent: 0, maxPercent: 100 });
-    expect(resolve({ minHealthyPercent: 50, maxPercent: 200 })).toMatchObject({ minHealthyPercent: 50, maxPercent: 200 });
-  });
-
-  it("rejects a port a non-root container cannot bind, or no port at all", () => {
-    expect(() => resolve({ containerPort: 80 })).toThrow(
-      "InferenceService: containerPort must be an integer from 1024 to 65535 (a non-root container without capabilities cannot bind lower ports), got 80",
-    );
-    expect(() => resolve({ containerPort: 70000 })).toThrow(/containerPort must be an integer from 1024 to 65535/);
-    expect(() => resolve({ containerPort: 5000.5 })).toThrow(/containerPort/);
-    expect(resolve({ containerPort: 8080 }).containerPort).toBe(8080);
-  });
-
-  it("parses modelUri and rejects anything but one S3 object, naming modelUri", () => {
-    expect(resolve({ modelUri: "s3://edge-mlops-data/models/v3/model.json" }).model).toEqual({ bucket: "edge-mlops-data", key: "models/v3/model.json" });
-    expect(() => resolve({ modelUri: "https://example.com/model.json" })).toThrow(
-      "InferenceService: modelUri 'https://example.com/model.json' must be s3://<bucket>/<key>",
-    );
-    expect(() => resolve({ modelUri: "s3://Bad_Bucket/model.json" })).toThrow(/modelUri 's3:\/\/Bad_Bucket\/model.json': 'Bad_Bucket' is not a valid S3 bucket name/);
-    expect(() => resolve({ modelUri: "s3://edge-mlops-data/models/" })).toThrow(/modelUri .* must name an object, not a prefix/);
-    expect(() => resolve({ modelUri: "s3://edge-mlops-data/models/*" })).toThrow(/modelUri .* must not contain '\*', '\?' or '\$'/);
-    expect(() => resolve({ modelUri: "s3://edge-mlops-data" })).toThrow(/modelUri 's3:\/\/edge-mlops-data' must be s3:\/\/<bucket>\/<key>/);
-  });
-
-  it("takes either an existing image or a build, never both, and only an image pinned by digest", () => {
-    const ref = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference@${DIGEST}`;
-    expect(resolve({ image: ref }).image).toEqual({ kind: "existing", ref });
-    expect(() => resolve({ image: ref, build: {} })).toThrow(
-      "InferenceService: give either image (an existing image) or build (build service/ into the repository), not both",
-    );
-    expect(() => resolve({ image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest" })).toThrow(
-      "InferenceService: image '123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest' must be pinned by digest: <repository>@sha256:<64 hex digits>",
-    );
-    expect(() => resolve({ image: `Inference@${DIGEST}` })).toThrow(/'Inference' is not a valid repository name/);
-    expect(() => resolve({ build: { contentPaths: [] } })).toThrow("InferenceService: build.contentPaths must name at least one file or folder");
-  });
-
-  it("rejects root users, unknown platforms and retention CloudWatch does not offer", () => {
-    expect(() => resolve({ user: "0:0" })).toThrow("InferenceService: user '0:0' must not be root");
-    expect(() => resolve({ user: "root" })).toThrow("InferenceService: user 'root' must not be root");
-    expect(() => resolve({ user: "a b" })).toThrow(/user 'a b' must be uid\[:gid\] or a user name/);
-    expect(resolve({ user: "node" }).user).toBe("node");
-    expect(() => resolve({ platform: "linux/386" as "linux/amd64" })).toThrow("InferenceService: platform 'linux/386' must be linux/amd64 or linux/arm64");
-    expect(resolve({ platform: "linux/arm64" }).cpuArchitecture).toBe("ARM64");
-    expect(() => resolve({ logRetentionDays: 10 })).toThrow(/logRetentionDays 10 is not a CloudWatch Logs retention; use one of 1, 3, 5, 7, 14/);
-    expect(() => resolve({ stopTimeoutSeconds: 300 })).toThrow(/stopTimeoutSeconds must be an integer from 2 to 120, got 300/);
-  });
-
-  it("rejects malformed ARNs", () => {
-    expect(() => resolve({ kmsKeyArn: "alias/ecr" })).toThrow("InferenceService: kmsKeyArn 'alias/ecr' must be a KMS key ARN");
-    expect(() => resolve({ loadBalancer: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } })).toThrow(
-      /loadBalancer.certificateArn .* must be an ACM certificate ARN/,
-    );
-  });
-
-  it("decides where the load balancer may be reached from", () => {
-    expect(() => resolve({ publicSubnetIds: undefined })).toThrow("InferenceService: publicSubnetIds is required when the load balancer is internet-facing");
-    expect(() => resolve({ publicSubnetIds: undefined, loadBalancer: { internal: true } })).toThrow(
-      "InferenceService: an internal load balancer needs vpcCidrBlock or loadBalancer.ingressCidrBlocks to admit traffic from",
-    );
-    expect(resolve({ publicSubnetIds: undefined, vpcCidrBlock: "10.20.0.0/16", loadBalancer: { internal: true } }).loadBalancer.ingressCidrBlocks).toEqual([
-      "10.20.0.0/16",
-    ]);
-    expect(resolve({ loadBalancer: { ingressCidrBlocks: ["203.0.113.0/24"] } }).loadBalancer.ingressCidrBlocks).toEqual(["203.0.113.0/24"]);
-    expect(() => resolve({ loadBalancer: { ingressCidrBlocks: ["10.0.0.0/33"] } })).toThrow(
-      "InferenceService: loadBalancer.ingressCidrBlocks: '10.0.0.0/33' is not an IPv4 CIDR block",
-    );
-    expect(() => resolve({ loadBalancer: { ingressCidrBlocks: [] } })).toThrow(/loadBalancer.ingressCidrBlocks must not be empty/);
-    expect(() => resolve({ vpcCidrBlock: "10.0.0.0" })).toThrow(/vpcCidrBlock '10.0.0.0' must be an IPv4 CIDR block/);
-  });
-
-  it("accepts only TLS 1.2+ listener policies", () => {
-    for (const policy of ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-TLS-1-2-Ext-2018-06", "ELBSecurityPolicy-FS-1-2-Res-2020-10"]) {
-      expect(resolve({ loadBalancer: { sslPolicy: policy } }).loadBalancer.sslPolicy).toBe(policy);
-    }
-    for (const policy of ["ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS13-1-1-2021-06", "ELBSecurityPolicy-TLS-1-1-2017-01", "ELBSecurityPolicy-FS-2018-06"]) {
-      expect(() => resolve({ loadBalancer: { sslPolicy: policy } })).toThrow(`InferenceService: loadBalancer.sslPolicy '${policy}' must be a TLS 1.2+ policy`);
-    }
+  it("user: uid[:gid] or a name, never root (moved into the schema)", () => {
+    for (const user of ["65532:65532", "1000", "node", "app:app"]) expect(parse({ user }).user).toBe(user);
+    for (const user of ["0", "0:0", "root", "root:staff"]) expect(() => parse({ user })).toThrow("InferenceService: user: must not be root");
+    expect(() => parse({ user: "a b" })).toThrow("InferenceService: user: must be uid[:gid] or a user name");
   });
 });
 
-describe("image identity", () => {
-  it("hashes the documented stream: each file as <path> NUL <length> NUL <content>, in path order", () => {
-    // printf 'a/x.json\0002\000{}b.txt\0001\000B' | sha256sum
-    const golden = "413997723c1637c9eacad65ea363abc2453f63646271108cdca41eeacf3828c9";
-    expect(hashBuildInputs([{ path: "a/x.json", content: "{}" }, { path: "b.txt", content: Buffer.from("B") }])).toBe(golden);
-    expect(hashBuildInputs([{ path: "b.txt", content: "B" }, { path: "a/x.json", content: "{}" }])).toBe(golden);
+describe("cross-field rules", () => {
+  it("minCount <= desiredCount <= maxCount", () => {
+    expect(parse({ minCount: 2, desiredCount: 2, maxCount: 6 })).toMatchObject({ minCount: 2, desiredCount: 2, maxCount: 6 });
+    expect(() => parse({ minCount: 3, desiredCount: 2, maxCount: 6 })).toThrow("InferenceService: minCount: must be <= desiredCount (2)");
+    expect(() => parse({ desiredCount: 4, maxCount: 3 })).toThrow("InferenceService: desiredCount: must be <= maxCount (3)");
   });
 
-  it("changes with any content or path, and rejects a path listed twice", () => {
-    const files = [{ path: "service/server.ts", content: "x" }];
-    const h = hashBuildInputs(files);
-    expect(hashBuildInputs([{ path: "service/server.ts", content: "y" }])).not.toBe(h);
-    expect(hashBuildInputs([{ path: "service/main.ts", content: "x" }])).not.toBe(h);
-    // The length prefix keeps file boundaries unambiguous.
-    expect(hashBuildInputs([{ path: "a", content: "bc" }])).not.toBe(hashBuildInputs([{ path: "a", content: "b" }, { path: "c", content: "" }]));
-    expect(() => hashBuildInputs([...files, ...files])).toThrow("build input 'service/server.ts' is listed twice");
+  it("deployment percents leave room to start a new task at every count autoscaling may reach", () => {
+    expect(() => parse({ minHealthyPercent: 100, maxPercent: 100 })).toThrow(
+      "InferenceService: maxPercent: with minHealthyPercent 100 leaves no room to replace a task when 1 task(s) run",
+    );
+    // One task: at most floor(1.5) = 1 may run while ceil(0.5) = 1 must stay healthy; two tasks: 3 may run, 1 healthy.
+    expect(() => parse({ minHealthyPercent: 50, maxPercent: 150 })).toThrow(/when 1 task\(s\) run$/);
+    expect(parse({ minHealthyPercent: 50, maxPercent: 150, minCount: 2, desiredCount: 2, maxCount: 2 })).toMatchObject({ maxPercent: 150 });
+    expect(parse({ minHealthyPercent: 0, maxPercent: 100 })).toMatchObject({ minHealthyPercent: 0, maxPercent: 100 });
   });
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "inference-image-"));
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const write = (rel: string, content: string) => {
-    fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
-    fs.writeFileSync(path.join(tmp, rel), content);
-  };
-
-  it("reads the build inputs with posix paths, skipping dist and node_modules, and tags by their content", () => {
-    write("service/Dockerfile", "FROM node:20-alpine\n");
-    write("service/src/server.ts", "export {};\n");
-    write("service/dist/server.js", "built");
-    write("service/node_modules/x/index.js", "dep");
-    write("package-lock.json", "{}\n");
-    write("README.md", "not an input");
-    const inputs = readBuildInputs(tmp, ["service", "package-lock.json"]);
-    expect(inputs.map((f) => f.path).sort()).toEqual(["package-lock.json", "service/Dockerfile", "service/src/server.ts"]);
-    const tag = imageContentTag(tmp, ["service", "package-lock.json"]);
-    expect(tag).toBe(hashBuildInputs(inputs).slice(0, 16));
-    expect(tag).toMatch(/^[0-9a-f]{16}$/);
-
-    write("service/dist/server.js", "rebuilt");
-    write("README.md", "edited");
-    expect(imageContentTag(tmp, ["service", "package-lock.json"])).toBe(tag);
-    write("service/src/server.ts", "export const changed = true;\n");
-    expect(imageContentTag(tmp, ["service", "package-lock.json"])).not.toBe(tag);
-  });
-
-  it("names a build input that does not exist or lies outside the root", () => {
-    expect(() => readBuildInputs(tmp, ["missing"])).toThrow(`build input 'missing' does not exist under ${tmp}`);
-    expect(() => readBuildInputs(tmp, ["../etc"])).toThrow(/build input '..\/etc' must be a path inside/);
-  });
-
-  it("parses image references pinned by digest", () => {
-    expect(parseImageReference(`999988887777.dkr.ecr.us-east-1.amazonaws.com/platform/inference:1.4.2@${DIGEST}`)).toEqual({
-      repository: "999988887777.dkr.ecr.us-east-1.amazonaws.com/platform/inference",
-      digest: DIGEST,
-      ecr: { account: "999988887777", region: "us-east-1", name: "platform/inference" },
+  it("image: existing or build settings, never both, naming both", () => {
+    expect(parse({ image: { existing: ECR_IMAGE } }).image).toEqual({ existing: ECR_IMAGE });
+    expect(() => parse({ image: { existing: ECR_IMAGE, dockerfile: "Dockerfile", contentPaths: ["service"] } })).toThrow(
+      "InferenceService: image.existing: give either existing (an image to run) or build settings (dockerfile, contentPaths), not both",
+    );
+    expect(parse({ image: { dockerfile: "service/Dockerfile.arm" } }).image).toEqual({
+      context: ".",
+      dockerfile: "service/Dockerfile.arm",
+      contentPaths: ["service", "package.json", "package-lock.json"],
     });
-    expect(parseImageReference(`ghcr.io/acme/inference@${DIGEST}`)).toEqual({ repository: "ghcr.io/acme/inference", digest: DIGEST });
-    expect(parseImageReference(`localhost:5000/inference@${DIGEST}`).repository).toBe("localhost:5000/inference");
-    expect(() => parseImageReference(`inference@sha256:abc`)).toThrow(/must be pinned by digest/);
+    expect(() => parse({ image: { contentPaths: [] } })).toThrow("InferenceService: image.contentPaths: must name at least one file or folder");
   });
 });
 
-describe("documents", () => {
-  it("ECR lifecycle: untagged expire after a day, the newest N tagged stay", () => {
-    expect(ecrLifecyclePolicy(7)).toEqual({
-      rules: [
-        {
-          rulePriority: 1,
-          description: "Expire untagged images one day after push",
-          selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
-          action: { type: "expire" },
-        },
-        {
-          rulePriority: 2,
-          description: "Keep the last 7 tagged images",
-          selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 7 },
-          action: { type: "expire" },
-        },
-      ],
-    });
+describe("values with a shape", () => {
+  it("image.existing: pinned by digest, a valid repository", () => {
+    expect(() => parse({ image: { existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest" } })).toThrow(
+      "InferenceService: image.existing: must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>), got '123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest'",
+    );
+    expect(() => parse({ image: { existing: `Inference@${DIGEST}` } })).toThrow("InferenceService: image.existing: 'Inference' is not a repository name");
   });
 
-  it("grants ELB log delivery to the service principal everywhere and to the ELB account in older regions", () => {
-    const args = { partition: "aws", account: "123456789012", bucketArn: "arn:aws:s3:::logs" };
-    const delivery = (Sid: string, Principal: object) => ({ Sid, Effect: "Allow", Principal, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs/AWSLogs/123456789012/*" });
-    const service = delivery("ElbLogDelivery", { Service: "logdelivery.elasticloadbalancing.amazonaws.com" });
-    expect(elbLogDeliveryStatements({ ...args, region: "eu-west-1" })).toEqual([service, delivery("ElbAccountLogDelivery", { AWS: "arn:aws:iam::156460612806:root" })]);
-    // Melbourne opened in 2023: the service principal only.
-    expect(elbLogDeliveryStatements({ ...args, region: "ap-southeast-4" })).toEqual([service]);
+  it("modelUri: one .json object in S3, in the project's safe key characters (contracts' S3 URI, drift decision)", () => {
+    expect(parse({ modelUri: "s3://edge-mlops-data/models/v3/model.json" }).modelUri).toBe("s3://edge-mlops-data/models/v3/model.json");
+    const problem = "must be s3://<bucket>/<key>.json naming one object (key of A-Z a-z 0-9 and _ . / = + @ -)";
+    for (const uri of [
+      "https://example.com/model.json",
+      "s3://Bad_Bucket/model.json",
+      "s3://edge-mlops-data",
+      "s3://edge-mlops-data/models/",
+      "s3://edge-mlops-data/models/*.json",
+      "s3://edge-mlops-data/models/$latest.json",
+      "s3://edge-mlops-data/models/model.pkl",
+    ]) {
+      expect(() => parse({ modelUri: uri }), uri).toThrow(`InferenceService: modelUri: ${problem}`);
+    }
   });
 
-  it("refuses an execution role that could pull from nothing", () => {
-    expect(() => executionRolePolicy({ repositoryArns: [], logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:x" })).toThrow(
-      "executionRolePolicy: repositoryArns must not be empty",
+  it("kmsKeyArn: a KMS key or alias ARN (ECR takes either)", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    expect(parse({ kmsKeyArn: key }).kmsKeyArn).toBe(key);
+    expect(parse({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/ecr" }).kmsKeyArn).toBe("arn:aws:kms:eu-west-1:123456789012:alias/ecr");
+    expect(() => parse({ kmsKeyArn: "alias/ecr" })).toThrow("InferenceService: kmsKeyArn: must be a KMS key or alias ARN");
+  });
+
+  it("loadBalancer.certificateArn: an ACM certificate", () => {
+    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
+    expect(parse({ loadBalancer: { certificateArn: cert } }).loadBalancer.certificateArn).toBe(cert);
+    expect(() => parse({ loadBalancer: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } })).toThrow(
+      "InferenceService: loadBalancer.certificateArn: must be an acm ARN of a certificate",
     );
   });
 
-  it("parses S3 URIs into bucket and key", () => {
-    expect(parseS3Uri("s3://edge-mlops-prod-data/models/v3/model.json")).toEqual({ bucket: "edge-mlops-prod-data", key: "models/v3/model.json" });
-    expect(() => parseS3Uri("s3://192.168.0.1/model.json")).toThrow(/is not a valid S3 bucket name/);
+  it("loadBalancer.ingressCidrBlocks: IPv4 networks, each once (moved into the schema)", () => {
+    expect(() => parse({ loadBalancer: { ingressCidrBlocks: ["10.0.0.0/33"] } })).toThrow(
+      "InferenceService: loadBalancer.ingressCidrBlocks[0]: must be an IPv4 CIDR block such as 203.0.113.0/24",
+    );
+    expect(() => parse({ loadBalancer: { ingressCidrBlocks: ["203.0.113.0/24", "10.0.0.1/16"] } })).toThrow(
+      "InferenceService: loadBalancer.ingressCidrBlocks[1]: must name a network: its host bits must be zero (10.0.0.0/16, not 10.0.0.1/16)",
+    );
+    expect(() => parse({ loadBalancer: { ingressCidrBlocks: ["203.0.113.0/24", "203.0.113.0/24"] } })).toThrow(
+      "InferenceService: loadBalancer.ingressCidrBlocks: lists 203.0.113.0/24 twice",
+    );
+    expect(parse({ loadBalancer: { ingressCidrBlocks: ["0.0.0.0/0", "10.20.0.0/16"] } }).loadBalancer.ingressCidrBlocks).toEqual(["0.0.0.0/0", "10.20.0.0/16"]);
+  });
+});
+
+describe("loadBalancer.sslPolicy: exactly ELB's TLS 1.2+ policies (drift decision)", () => {
+  it("accepts every policy of the list, each listed once and each named for TLS 1.2 or newer", () => {
+    expect(new Set(ALB_TLS12_SECURITY_POLICIES).size).toBe(ALB_TLS12_SECURITY_POLICIES.length);
+    expect(ALB_TLS12_SECURITY_POLICIES).toHaveLength(34);
+    for (const policy of ALB_TLS12_SECURITY_POLICIES) {
+      expect(policy).toMatch(/^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-/);
+      expect(parse({ loadBalancer: { sslPolicy: policy } }).loadBalancer.sslPolicy).toBe(policy);
+    }
+  });
+
+  it("refuses policies that still accept TLS 1.0 or 1.1, NLB-only ones and names ELB does not offer", () => {
+    for (const policy of [
+      "ELBSecurityPolicy-2016-08",
+      "ELBSecurityPolicy-2015-05",
+      "ELBSecurityPolicy-TLS-1-0-2015-04",
+      "ELBSecurityPolicy-TLS-1-1-2017-01",
+      "ELBSecurityPolicy-FS-2018-06",
+      "ELBSecurityPolicy-FS-1-1-2019-08",
+      "ELBSecurityPolicy-TLS13-1-0-2021-06",
+      "ELBSecurityPolicy-TLS13-1-1-2021-06",
+      "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+      "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+      // The component's old pattern let these through although ELB has no such policy.
+      "ELBSecurityPolicy-TLS-1-2-2099-01",
+      "ELBSecurityPolicy-FS-1-2-Made-Up",
+    ]) {
+      const error = argErrorOf(() => parse({ loadBalancer: { sslPolicy: policy as "ELBSecurityPolicy-TLS13-1-2-2021-06" } }));
+      expect([error.arg, error.problem], policy).toEqual([
+        "loadBalancer.sslPolicy",
+        `must be one of ${ALB_TLS12_SECURITY_POLICIES.map((p) => JSON.stringify(p)).join(", ")}, got "${policy}"`,
+      ]);
+    }
   });
 });

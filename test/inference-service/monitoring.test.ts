@@ -2,13 +2,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InferenceService, resolveInferenceServiceArgs, type InferenceServiceArgs } from "../../components/inference-service";
+import { InferenceService, type InferenceServiceArgs } from "../../components/inference-service";
 import { dashboardBody, validateDashboardBody, type AlarmThresholds, type Widget } from "../../components/observability";
-import { one, ofType, planProgram, type Plan, type PlannedResource } from "../support/offline";
+import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { inputsOf, parseDocument } from "../support/resources";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:edge-mlops-prod-alarms";
-const base: InferenceServiceArgs = { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] };
+const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] };
 /** The prod stack's thresholds (Pulumi.prod.yaml): one-minute periods, two of them, tighter limits. */
 const PROD: AlarmThresholds = {
   evaluationPeriods: 2,
@@ -23,14 +24,22 @@ const PROD: AlarmThresholds = {
 };
 const SHIPPED = path.join(__dirname, "..", "..", "service", "model", "model.json");
 
+/** The parts of a model.json (service/model/model.schema.json) these tests read and change. */
+interface ModelDocument {
+  model_version: string;
+  input_fields: { name: string; type: string }[];
+  training_statistics: { features: Record<string, { mean: number; std: number; min: number; max: number }>; prediction: { mean: number; std: number } };
+}
+const readModel = (file: string) => parseDocument<ModelDocument>(fs.readFileSync(file, "utf8"));
+
 // A model other than the shipped one: another version, another band for `length`, no `height` field.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "baseline-"));
 const OTHER = path.join(dir, "model.json");
 {
-  const doc = JSON.parse(fs.readFileSync(SHIPPED, "utf8"));
+  const doc = readModel(SHIPPED);
   doc.model_version = "0a1b2c3d4e5f";
   doc.training_statistics.features.length = { mean: 0.6, std: 0.1, min: 0.1, max: 0.9 };
-  doc.input_fields = doc.input_fields.filter((f: { name: string }) => f.name !== "height");
+  doc.input_fields = doc.input_fields.filter((f) => f.name !== "height");
   fs.writeFileSync(OTHER, JSON.stringify(doc));
 }
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -50,34 +59,30 @@ beforeAll(async () => {
 
 /** The CloudWatch dimension values the mocks give the `mon` service's resources (derived from their ARNs). */
 function dims() {
-  const lbArn = one(plan, "aws:lb/loadBalancer:LoadBalancer", "mon-lb").arn!;
-  const tgArn = one(plan, "aws:lb/targetGroup:TargetGroup", "mon-tg").arn!;
+  const arn = (type: string, name: string): string => {
+    const value = one(plan, type, name).arn;
+    if (typeof value !== "string") throw new Error(`${name} has no ARN in the plan`);
+    return value;
+  };
   return {
-    loadBalancer: lbArn.split(":loadbalancer/")[1],
-    targetGroup: tgArn.split(":")[5],
-    cluster: one(plan, "aws:ecs/cluster:Cluster", "mon-cluster").arn!.split("/")[1],
-    service: one(plan, "aws:ecs/service:Service", "mon-service").arn!.split("/")[1],
+    loadBalancer: arn("aws:lb/loadBalancer:LoadBalancer", "mon-lb").split(":loadbalancer/")[1],
+    targetGroup: arn("aws:lb/targetGroup:TargetGroup", "mon-tg").split(":")[5],
+    cluster: arn("aws:ecs/cluster:Cluster", "mon-cluster").split("/")[1],
+    service: arn("aws:ecs/service:Service", "mon-service").split("/")[1],
   };
 }
-const alarm = (name: string): PlannedResource["inputs"] => one(plan, ALARM, name).inputs;
+const alarm = (name: string) => inputsOf(plan, ALARM, name);
 const actions = { actionsEnabled: true, alarmActions: [TOPIC], okActions: [TOPIC] };
 const prodWindow = { evaluationPeriods: 2, datapointsToAlarm: 2 };
 
-describe("resolveInferenceServiceArgs with monitoring", () => {
-  it("defaults the drift baseline to the shipped model and checks thresholds, naming them", () => {
-    expect(resolveInferenceServiceArgs(base)).toMatchObject({ monitoring: undefined, driftBaseline: SHIPPED });
-    expect(resolveInferenceServiceArgs({ ...base, monitoring: { alarmTopicArn: TOPIC, thresholds: PROD } }).monitoring).toEqual({ alarmTopicArn: TOPIC, thresholds: PROD });
-    expect(() => resolveInferenceServiceArgs({ ...base, monitoring: { alarmTopicArn: TOPIC, thresholds: { ...PROD, cpuPercent: 150 } } })).toThrow(
-      "InferenceService: monitoring.thresholds.cpuPercent must be a percentage from 0 to 100, got 150",
-    );
-    expect(() => resolveInferenceServiceArgs({ ...base, driftBaseline: "" })).toThrow("InferenceService: driftBaseline must be the path of a model.json");
-  });
-
+describe("InferenceService with monitoring", () => {
   it("refuses a drift baseline it cannot read before registering anything", () => {
     const missing = path.join(dir, "nope.json");
+    const before = plan.resources.length;
     expect(() => new InferenceService("broken", { ...base, monitoring: { alarmTopicArn: TOPIC, thresholds: PROD }, driftBaseline: missing })).toThrow(
-      `InferenceService: driftBaseline '${missing}' cannot be read: ENOENT`,
+      `InferenceService: driftBaseline: '${missing}' cannot be read: ENOENT`,
     );
+    expect(plan.resources.length).toBe(before);
   });
 });
 
@@ -200,8 +205,7 @@ describe("InferenceService alarms", () => {
   });
 
   it("drift: bands from the shipped model.json, per model version", () => {
-    const doc = JSON.parse(fs.readFileSync(SHIPPED, "utf8"));
-    const stats = doc.training_statistics;
+    const stats = readModel(SHIPPED).training_statistics;
     for (const field of ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"]) {
       const { mean, std } = stats.features[field];
       expect(alarm(`mon-drift-feature-${field}`)).toMatchObject({
@@ -220,24 +224,24 @@ describe("InferenceService alarms", () => {
         treatMissingData: "notBreaching",
       });
     }
-    const prediction = alarm("mon-drift-prediction") as { metricQueries: { expression?: string; metric?: { metricName: string } }[] };
-    expect(prediction.metricQueries[0].metric!.metricName).toBe("PredictionMean");
-    expect(prediction.metricQueries[1].expression).toBe(`ABS(m - (${stats.prediction.mean})) / ${stats.prediction.std}`);
+    const prediction = alarm("mon-drift-prediction").metricQueries ?? [];
+    expect(prediction[0].metric?.metricName).toBe("PredictionMean");
+    expect(prediction[1].expression).toBe(`ABS(m - (${stats.prediction.mean})) / ${stats.prediction.std}`);
   });
 
   it("drift: follows the model given as driftBaseline", () => {
     const names = ofType(plan, ALARM, "other-drift-").map((r) => r.name);
     expect(names).toHaveLength(7);
     expect(names).not.toContain("other-drift-feature-height");
-    const length = alarm("other-drift-feature-length") as { metricQueries: { expression?: string; metric?: { dimensions: Record<string, string> } }[] };
-    expect(length.metricQueries[0].metric!.dimensions).toEqual({ ModelVersion: "0a1b2c3d4e5f" });
-    expect(length.metricQueries[1].expression).toBe("ABS(m - (0.6)) / 0.1");
+    const length = alarm("other-drift-feature-length").metricQueries ?? [];
+    expect(length[0].metric?.dimensions).toEqual({ ModelVersion: "0a1b2c3d4e5f" });
+    expect(length[1].expression).toBe("ABS(m - (0.6)) / 0.1");
   });
 });
 
 describe("InferenceService widgets", () => {
   it("contribute a valid dashboard section: traffic, latency, tasks, CPU/memory, drift and alarm states", () => {
-    const body = JSON.parse(JSON.stringify(dashboardBody([widgets.mon], { region: "eu-west-1" })));
+    const body: unknown = JSON.parse(JSON.stringify(dashboardBody([widgets.mon], { region: "eu-west-1" })));
     expect(validateDashboardBody(body)).toEqual([]);
     expect(widgets.mon.map((w) => (w.type === "text" ? w.properties.markdown : w.type === "alarm" ? `alarms:${w.properties.alarms.length}` : w.properties.title))).toEqual([
       "## Inference service mon",

@@ -1,0 +1,108 @@
+// The Fargate task: one locked-down container (read-only root file system, non-root user, no capabilities, init
+// process, a stop timeout the server drains within), its log group, and its two roles. The execution role lets the ECS
+// agent pull the image and write the log group, nothing else; the task role may read the one model object the service
+// loads (no policy at all without `modelUri`). Both roles trust ECS tasks only; the task role only those of this
+// account (the confused-deputy guard).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ecsTasksTrustPolicy, executionRolePolicy, taskRolePolicy } from "./policies";
+import type { InferenceServiceSettings } from "./resolve";
+
+/** Name of the one container of the task. */
+export const CONTAINER_NAME = "inference";
+
+type ContainerSettings = Pick<InferenceServiceSettings, "containerPort" | "modelUri" | "user" | "stopTimeoutSeconds">;
+
+/** The task's container definitions (one container), as ECS takes them. Pure: plain values in, a typed object out. */
+export function containerDefinitions(s: ContainerSettings, refs: { image: string; logGroup: string; region: string }) {
+  return [
+    {
+      name: CONTAINER_NAME,
+      image: refs.image,
+      essential: true,
+      portMappings: [{ containerPort: s.containerPort, hostPort: s.containerPort, protocol: "tcp" }],
+      environment: [
+        { name: "PORT", value: String(s.containerPort) },
+        ...(s.modelUri !== undefined ? [{ name: "MODEL_URI", value: s.modelUri }] : []),
+      ],
+      user: s.user,
+      readonlyRootFilesystem: true,
+      privileged: false,
+      linuxParameters: { capabilities: { add: [] as string[], drop: ["ALL"] }, initProcessEnabled: true },
+      // ECS sends SIGTERM, the server drains in-flight requests, and SIGKILL follows after stopTimeout seconds.
+      stopTimeout: s.stopTimeoutSeconds,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": refs.logGroup, "awslogs-region": refs.region, "awslogs-stream-prefix": CONTAINER_NAME },
+      },
+    },
+  ];
+}
+
+export interface InferenceTask {
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly executionRole: aws.iam.Role;
+  /** The execution role's policy: the service waits for it, so that the agent can pull before tasks start. */
+  readonly executionPolicy: aws.iam.RolePolicy;
+  readonly taskRole: aws.iam.Role;
+  readonly taskDefinition: aws.ecs.TaskDefinition;
+}
+
+/**
+ * Registers `<name>-logs`, `<name>-execution-role`, `<name>-execution-policy`, `<name>-task-role`,
+ * `<name>-task-policy` (with a model) and `<name>-task` under `parent`.
+ */
+export function inferenceTask(
+  parent: pulumi.Resource,
+  name: string,
+  s: ContainerSettings & Pick<InferenceServiceSettings, "logRetentionDays" | "cpu" | "memory" | "cpuArchitecture" | "model" | "region">,
+  refs: { imageRef: pulumi.Input<string>; pullRepositoryArns: pulumi.Input<string[]>; partition: pulumi.Input<string>; account: pulumi.Input<string> },
+): InferenceTask {
+  const opts = { parent };
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { namePrefix: `/edge-mlops/${name}/inference-`, retentionInDays: s.logRetentionDays }, opts);
+
+  const executionRole = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: JSON.stringify(ecsTasksTrustPolicy()) }, opts);
+  const executionPolicy = new aws.iam.RolePolicy(
+    `${name}-execution-policy`,
+    {
+      role: executionRole.id,
+      policy: pulumi
+        .all([refs.pullRepositoryArns, logGroup.arn])
+        .apply(([repositoryArns, logGroupArn]) => JSON.stringify(executionRolePolicy({ repositoryArns, logGroupArn }))),
+    },
+    opts,
+  );
+
+  const taskRole = new aws.iam.Role(
+    `${name}-task-role`,
+    {
+      assumeRolePolicy: pulumi
+        .all([refs.partition, refs.account])
+        .apply(([partition, account]) => JSON.stringify(ecsTasksTrustPolicy({ partition, region: s.region, account }))),
+    },
+    opts,
+  );
+  const model = s.model;
+  if (model) {
+    new aws.iam.RolePolicy(`${name}-task-policy`, { role: taskRole.id, policy: pulumi.output(refs.partition).apply((p) => JSON.stringify(taskRolePolicy(p, model))) }, opts);
+  }
+
+  const taskDefinition = new aws.ecs.TaskDefinition(
+    `${name}-task`,
+    {
+      family: `${name}-inference`,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(s.cpu),
+      memory: String(s.memory),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: s.cpuArchitecture },
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+      containerDefinitions: pulumi
+        .all([refs.imageRef, logGroup.name])
+        .apply(([image, logGroupName]) => JSON.stringify(containerDefinitions(s, { image, logGroup: logGroupName, region: s.region }))),
+    },
+    opts,
+  );
+  return { logGroup, executionRole, executionPolicy, taskRole, taskDefinition };
+}
