@@ -143,7 +143,7 @@ describe("cross-field rules", () => {
       "InferenceService: maxPercent: with minHealthyPercent 100 leaves no room to replace a task when 1 task(s) run",
     );
     // One task: at most floor(1.5) = 1 may run while ceil(0.5) = 1 must stay healthy; two tasks: 3 may run, 1 healthy.
-    expect(() => parse({ minHealthyPercent: 50, maxPercent: 150 })).toThrow(/when 1 task\(s\) run$/);
+    expect(() => parse({ minHealthyPercent: 50, maxPercent: 150 })).toThrow(/when 1 task\(s\) run, got 150$/);
     expect(parse({ minHealthyPercent: 50, maxPercent: 150, minCount: 2, desiredCount: 2, maxCount: 2 })).toMatchObject({ maxPercent: 150 });
     expect(parse({ minHealthyPercent: 0, maxPercent: 100 })).toMatchObject({ minHealthyPercent: 0, maxPercent: 100 });
   });
