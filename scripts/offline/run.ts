@@ -21,6 +21,8 @@ export interface PlannedResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
+    /** Input paths whose change replaces the resource, as the program and the provider SDK set them (`*`: all). */
+    readonly replaceOnChanges?: readonly string[];
   };
   readonly dependsOn: readonly string[];
   /** Physical id the mocks gave a custom resource (null for components). Always set by runOffline. */
@@ -217,6 +219,7 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
         retainOnDelete: r.opts.retainOnDelete ?? false,
         deleteBeforeReplace: r.opts.deleteBeforeReplace ?? false,
         ignoreChanges: r.opts.ignoreChanges ?? [],
+        replaceOnChanges: r.opts.replaceOnChanges ?? [],
       },
       dependsOn: await Promise.all(
         list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map(async (d) => urns.get(d) ?? engineUrn(await settle(d.urn))),
