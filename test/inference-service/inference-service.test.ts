@@ -42,7 +42,12 @@ const CI_IMAGE = `999988887777.dkr.ecr.eu-west-1.amazonaws.com/platform/inferenc
 const ACCOUNT_ARN = "arn:aws:[a-z-]+:eu-west-1:123456789012";
 
 /** The id the offline mocks give a security group. */
-const sgId = (name: string) => `sg-${hex(`sg::${name}`, 17)}`;
+/** The id the mocks gave a security group (it follows the group's replace-forcing inputs), checked for AWS's shape. */
+const sgId = (name: string) => {
+  const id = one(plan, "aws:ec2/securityGroup:SecurityGroup", name).id!;
+  expect(id).toMatch(/^sg-[0-9a-f]{17}$/);
+  return id;
+};
 
 let plan: Plan;
 let tag: string;
@@ -389,7 +394,9 @@ describe("ECS service and autoscaling", () => {
       waitForSteadyState: false,
     });
     expect(service.inputs.cluster).toMatch(new RegExp(`^${ACCOUNT_ARN}:cluster/prod-cluster-[0-9a-f]{7}$`));
-    expect(service.inputs.taskDefinition).toMatch(new RegExp(`^${ACCOUNT_ARN}:task-definition/prod-inference:1$`));
+    expect(service.inputs.taskDefinition).toMatch(new RegExp(`^${ACCOUNT_ARN}:task-definition/prod-inference:\\d+$`));
+    // The task definition the service runs is the one planned (its revision follows its replace-forcing inputs).
+    expect(service.inputs.taskDefinition).toBe(one(plan, T.taskDef, "prod-task").arn);
     expect(one(plan, T.service, "dev-service").inputs.desiredCount).toBe(1);
   });
 
