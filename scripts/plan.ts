@@ -2,12 +2,16 @@
 // prints the resources it would register, the policy verdicts and the cost. Exit codes: 0 success, 2 config error
 // (one line), 1 any other failure, including a mandatory policy violation.
 //
-//   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]
+//   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE]
+//                   [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]
+// With --diff, a base plan that is missing, unreadable, or of another stack or project is an error (exit 2) unless
+// --accept-base-from-other-stack is given.
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]";
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]";
 
 /** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
 const SETTINGS = [
@@ -62,7 +66,7 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; json?: string; diff?: string; markdown?: string };
+  let values: { stack?: string; "config-file"?: string; json?: string; diff?: string; markdown?: string; "accept-base-from-other-stack"?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -72,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: "string" },
         diff: { type: "string" },
         markdown: { type: "string" },
+        "accept-base-from-other-stack": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -85,8 +90,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`plan: --stack is required (letters, digits, '.', '_', '-')\n${USAGE}\n`);
     return 1;
   }
-  if (values.markdown && !values.diff) {
-    process.stderr.write(`plan: --markdown writes the diff and needs --diff BASE.json\n${USAGE}\n`);
+  if ((values.markdown || values["accept-base-from-other-stack"]) && !values.diff) {
+    process.stderr.write(`plan: --markdown and --accept-base-from-other-stack apply to the diff and need --diff BASE.json\n${USAGE}\n`);
     return 1;
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
@@ -102,15 +107,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
   if (values.diff) {
-    const { diffPlans, renderDiff } = await import("./offline/diff");
-    let base: Plan = { project: plan.project, stack, resources: [], outputs: {}, violations: [] };
-    let note = "";
-    if (fs.existsSync(values.diff)) base = JSON.parse(fs.readFileSync(values.diff, "utf8")) as Plan;
-    else note = `(no base plan at ${values.diff}: every resource counts as new)\n`;
-    const diff = diffPlans(base, plan);
-    const title = `${plan.project} / ${stack}`;
-    process.stdout.write(`\n${note}${renderDiff(diff, "text", title)}\n`);
-    if (values.markdown) fs.writeFileSync(values.markdown, `${note}${renderDiff(diff, "markdown", title)}\n`);
+    const { diffPlans, readBasePlan, renderDiff } = await import("./offline/diff");
+    const base = readBasePlan(values.diff, plan, values["accept-base-from-other-stack"] === true);
+    if (typeof base === "string") {
+      process.stderr.write(`${base}\n`);
+      return 2;
+    }
+    const diff = diffPlans(base, { ...plan, cost } as Plan);
+    const title = `${plan.project} / ${stack}${base.stack !== stack || base.project !== plan.project ? ` (base: ${base.project} / ${base.stack})` : ""}`;
+    process.stdout.write(`\n${renderDiff(diff, "text", title)}\n`);
+    if (values.markdown) fs.writeFileSync(values.markdown, `${renderDiff(diff, "markdown", title)}\n`);
   }
   if (mandatory > 0) {
     process.stderr.write(`plan failed: ${mandatory} mandatory policy violation${mandatory > 1 ? "s" : ""} (listed above)\n`);

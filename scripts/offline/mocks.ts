@@ -1,8 +1,12 @@
 // Runtime mocks for the offline plan and the component tests: every resource gets deterministic, realistic
 // computed values (ids, ARNs in the stack's region and account 123456789012, URLs), and every data-source call the
 // program makes gets a realistic answer. A call nobody planned for fails loudly instead of returning nothing.
-import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { vpcOutputs } from "./awsx-vpc";
+import { hex } from "./hash";
+import { identitySeed } from "./replacement";
+
+export { hex };
 
 export const ACCOUNT_ID = "123456789012";
 
@@ -14,10 +18,6 @@ const SAGEMAKER_REGISTRY: Readonly<Record<string, string>> = {
   "eu-west-1": "141502667606",
   "eu-central-1": "492215442770",
 };
-
-export function hex(seed: string, length: number): string {
-  return createHash("sha256").update(seed).digest("hex").slice(0, length);
-}
 
 type State = Record<string, unknown>;
 
@@ -49,21 +49,27 @@ const ARN_KIND: Readonly<Record<string, string>> = {
   "mwaa/Environment": "environment",
 };
 
-/** Physical names: the explicit one when the program gave it, a prefix plus 8 hex, else Pulumi's auto-name (`<name>-<7 hex>`). */
-function physicalName(type: string, name: string, inputs: State): string {
+/**
+ * Physical names: the explicit one when the program gave it, a prefix plus 8 hex, else Pulumi's auto-name
+ * (`<name>-<7 hex>`). The hex follows `ident` (type, name and the inputs that force replacement): a replacement gets a
+ * new auto-name, as Pulumi's create-before-delete does.
+ */
+function physicalName(ident: string, inputs: State): string {
   for (const key of ["name", "bucket", "functionName", "thingGroupName", "featureGroupName", "modelPackageGroupName"]) {
     if (typeof inputs[key] === "string") return inputs[key] as string;
   }
   for (const key of ["namePrefix", "bucketPrefix"]) {
-    if (typeof inputs[key] === "string") return `${inputs[key] as string}${hex(`${type}::${name}`, 8)}`;
+    if (typeof inputs[key] === "string") return `${inputs[key] as string}${hex(ident, 8)}`;
   }
-  return `${name}-${hex(`${type}::${name}`, 7)}`;
+  return `${ident.split("::")[1]}-${hex(ident, 7)}`;
 }
 
 function awsState(type: string, name: string, inputs: State, region: string): { id: string; state: State } {
   const [pkgModule, kind] = type.split(":").slice(1) as [string, string];
   const module = pkgModule.split("/")[0];
-  const physical = physicalName(type, name, inputs);
+  // Every computed identity below derives from `ident`, so it changes exactly when the resource would be replaced.
+  const ident = identitySeed(type, name, inputs);
+  const physical = physicalName(ident, inputs);
   const key = `${module}/${kind}`;
   const region_ = `${region}:${ACCOUNT_ID}`;
   const out: State = { ...inputs };
@@ -80,8 +86,8 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
     case "s3/BucketObjectv2":
     case "s3/BucketObject":
       id = String(inputs.key ?? physical);
-      out.versionId = hex(`${type}::${name}::${JSON.stringify(inputs.source ?? inputs.content ?? "")}`, 32);
-      out.etag = hex(`etag::${name}`, 32);
+      out.versionId = hex(`${ident}::${JSON.stringify(inputs.source ?? inputs.content ?? "")}`, 32);
+      out.etag = hex(`etag::${ident}`, 32);
       break;
     case "cloudwatch/LogGroup":
       arn = `arn:aws:logs:${region_}:log-group:${physical}`;
@@ -114,39 +120,39 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       out.registryId = ACCOUNT_ID;
       break;
     case "lb/LoadBalancer": {
-      const suffix = `app/${physical}/${hex(`lb::${name}`, 16)}`;
+      const suffix = `app/${physical}/${hex(`lb::${ident}`, 16)}`;
       arn = `arn:aws:elasticloadbalancing:${region_}:loadbalancer/${suffix}`;
       out.arnSuffix = suffix;
-      out.dnsName = `${physical}-${parseInt(hex(`dns::${name}`, 8), 16)}.${region}.elb.amazonaws.com`;
+      out.dnsName = `${physical}-${parseInt(hex(`dns::${ident}`, 8), 16)}.${region}.elb.amazonaws.com`;
       out.zoneId = "Z32O12XQLNTSW2";
       id = arn;
       break;
     }
     case "lb/TargetGroup": {
-      const suffix = `targetgroup/${physical}/${hex(`tg::${name}`, 16)}`;
+      const suffix = `targetgroup/${physical}/${hex(`tg::${ident}`, 16)}`;
       arn = `arn:aws:elasticloadbalancing:${region_}:${suffix}`;
       out.arnSuffix = suffix;
       id = arn;
       break;
     }
     case "lb/Listener":
-      arn = `arn:aws:elasticloadbalancing:${region_}:listener/app/${physical}/${hex(`ls::${name}`, 16)}`;
+      arn = `arn:aws:elasticloadbalancing:${region_}:listener/app/${physical}/${hex(`ls::${ident}`, 16)}`;
       id = arn;
       break;
     case "ec2/SecurityGroup":
-      id = `sg-${hex(`sg::${name}`, 17)}`;
+      id = `sg-${hex(`sg::${ident}`, 17)}`;
       arn = `arn:aws:ec2:${region_}:security-group/${id}`;
       break;
     case "iam/Role":
       arn = `arn:aws:iam::${ACCOUNT_ID}:role${inputs.path ?? "/"}${physical}`;
-      out.uniqueId = `AROA${hex(`role::${name}`, 17).toUpperCase()}`;
+      out.uniqueId = `AROA${hex(`role::${ident}`, 17).toUpperCase()}`;
       break;
     case "iam/Policy":
       arn = `arn:aws:iam::${ACCOUNT_ID}:policy/${physical}`;
       id = arn;
       break;
     case "iot/Certificate":
-      id = hex(`cert::${name}`, 64);
+      id = hex(`cert::${ident}`, 64);
       arn = `arn:aws:iot:${region_}:cert/${id}`;
       out.certificatePem = "-----BEGIN CERTIFICATE-----\n[offline]\n-----END CERTIFICATE-----\n";
       break;
@@ -158,11 +164,16 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       arn = `arn:aws:ecs:${region_}:cluster/${physical}`;
       break;
     case "ecs/TaskDefinition":
-      arn = `arn:aws:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}:1`;
-      out.revision = 1;
+      {
+        // A replaced task definition is a new revision; offline the number is derived from the identity.
+        const revision = 1 + (parseInt(hex(`rev::${ident}`, 6), 16) % 997);
+        arn = `arn:aws:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}:${revision}`;
+        out.revision = revision;
+        out.arnWithoutRevision = `arn:aws:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}`;
+      }
       break;
     case "kms/Key":
-      id = `${hex(`kms::${name}`, 8)}-${hex(`kms2::${name}`, 4)}-4${hex(`kms3::${name}`, 3)}-8${hex(`kms4::${name}`, 3)}-${hex(`kms5::${name}`, 12)}`;
+      id = `${hex(`kms::${ident}`, 8)}-${hex(`kms2::${ident}`, 4)}-4${hex(`kms3::${ident}`, 3)}-8${hex(`kms4::${ident}`, 3)}-${hex(`kms5::${ident}`, 12)}`;
       arn = `arn:aws:kms:${region_}:key/${id}`;
       out.keyId = id;
       break;
@@ -173,7 +184,7 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
         const offline = inputs.offlineStoreConfig as { s3StorageConfig?: Record<string, unknown> } | undefined;
         const s3 = offline?.s3StorageConfig;
         if (s3 && typeof s3.s3Uri === "string") {
-          const created = 1700000000 + (parseInt(hex(`fg::${name}`, 6), 16) % 1000000);
+          const created = 1700000000 + (parseInt(hex(`fg::${ident}`, 6), 16) % 1000000);
           const resolvedOutputS3Uri = `${s3.s3Uri.replace(/\/+$/, "")}/${ACCOUNT_ID}/sagemaker/${region}/offline-store/${physical}-${created}/data`;
           out.offlineStoreConfig = { ...offline, s3StorageConfig: { ...s3, resolvedOutputS3Uri } };
         }
@@ -181,7 +192,7 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       break;
     case "mwaa/Environment":
       arn = `arn:aws:airflow:${region_}:environment/${physical}`;
-      out.webserverUrl = `${hex(`mwaa::${name}`, 8)}-${hex(`mwaa2::${name}`, 4)}.c${parseInt(hex(`mw::${name}`, 2), 16) % 9}.${region}.airflow.amazonaws.com`;
+      out.webserverUrl = `${hex(`mwaa::${ident}`, 8)}-${hex(`mwaa2::${ident}`, 4)}.c${parseInt(hex(`mw::${ident}`, 2), 16) % 9}.${region}.airflow.amazonaws.com`;
       out.serviceRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA`;
       break;
     default:
@@ -192,29 +203,17 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
   }
   if (module === "ec2" && !id.startsWith("sg-") && ["Vpc", "Subnet", "FlowLog", "VpcEndpoint", "RouteTable", "InternetGateway", "NatGateway", "Eip"].includes(kind)) {
     const prefix: Record<string, string> = { Vpc: "vpc", Subnet: "subnet", FlowLog: "fl", VpcEndpoint: "vpce", RouteTable: "rtb", InternetGateway: "igw", NatGateway: "nat", Eip: "eipalloc" };
-    id = `${prefix[kind]}-${hex(`${type}::${name}`, 17)}`;
+    id = `${prefix[kind]}-${hex(ident, 17)}`;
   }
   if (out.name === undefined && !["s3", "ec2"].includes(module)) out.name = physical;
   if (arn !== undefined) out.arn = arn;
   return { id, state: out };
 }
 
-function vpcState(name: string, inputs: State, region: string): State {
-  const azs = Number(inputs.numberOfAvailabilityZones ?? 2);
-  const letters = ["a", "b", "c", "d"].slice(0, azs);
-  const subnet = (kind: string, az: string) => `subnet-${hex(`${name}::${kind}::${az}`, 17)}`;
-  return {
-    ...inputs,
-    vpcId: `vpc-${hex(`vpc::${name}`, 17)}`,
-    publicSubnetIds: letters.map((az) => subnet("public", `${region}${az}`)),
-    privateSubnetIds: letters.map((az) => subnet("private", `${region}${az}`)),
-    isolatedSubnetIds: [],
-  };
-}
-
 function awsNativeState(type: string, name: string, inputs: State, region: string): { id: string; state: State } {
   const out: State = { ...inputs };
-  let id = `${name}-${hex(`${type}::${name}`, 7)}`;
+  const ident = identitySeed(type, name, inputs);
+  let id = `${name}-${hex(ident, 7)}`;
   if (type === "aws-native:greengrassv2:ComponentVersion") {
     let recipe: { ComponentName?: string; ComponentVersion?: string } = {};
     try {
@@ -230,7 +229,7 @@ function awsNativeState(type: string, name: string, inputs: State, region: strin
     id = String(inputs.scheduledAuditName ?? name);
     out.scheduledAuditArn = `arn:aws:iot:${region}:${ACCOUNT_ID}:scheduledaudit/${id}`;
   } else if (type === "aws-native:greengrassv2:Deployment") {
-    id = `${hex(`dep::${name}`, 8)}-${hex(`dep2::${name}`, 4)}-4${hex(`dep3::${name}`, 3)}-a${hex(`dep4::${name}`, 3)}-${hex(`dep5::${name}`, 12)}`;
+    id = `${hex(`dep::${ident}`, 8)}-${hex(`dep2::${ident}`, 4)}-4${hex(`dep3::${ident}`, 3)}-a${hex(`dep4::${ident}`, 3)}-${hex(`dep5::${ident}`, 12)}`;
     out.deploymentId = id;
   }
   return { id, state: out };
@@ -248,7 +247,7 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
   const mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = (args.inputs ?? {}) as State;
-      if (args.type === "awsx:ec2:Vpc") return { id: undefined, state: vpcState(args.name, inputs, region) };
+      if (args.type === "awsx:ec2:Vpc") return { id: undefined, state: vpcOutputs(args.name, inputs, region) };
       if (args.type.startsWith("aws-native:")) return awsNativeState(args.type, args.name, inputs, region);
       if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, region);
       if (args.type === "docker:index/image:Image") {

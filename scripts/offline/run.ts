@@ -21,6 +21,8 @@ export interface PlannedResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
+    /** Input paths whose change replaces the resource, as the program and the provider SDK set them (`*`: all). */
+    readonly replaceOnChanges?: readonly string[];
   };
   readonly dependsOn: readonly string[];
   /** Physical id the mocks gave a custom resource (null for components). Always set by runOffline. */
@@ -173,6 +175,8 @@ export interface OfflineRun {
   readonly secretKeys?: string[];
   /** The program; its resolved return value becomes the stack outputs. */
   readonly program: () => Promise<unknown> | unknown;
+  /** Applied to every resource before it is recorded, e.g. to plan a code change without making it. */
+  readonly transformations?: pulumi.ResourceTransformation[];
 }
 
 /** Runs a program under mocks inside a root stack and returns what it registered, fully resolved. */
@@ -187,6 +191,7 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
   await pulumi.runtime.setMocks(createMocks({ region, onResource }), run.project, run.stack, false);
   const recorded: Recorded[] = [];
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    for (const t of run.transformations ?? []) pulumi.runtime.registerStackTransformation(t);
     pulumi.runtime.registerStackTransformation((args) => {
       recorded.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
       return undefined;
@@ -217,6 +222,7 @@ export async function runOffline(run: OfflineRun): Promise<Plan> {
         retainOnDelete: r.opts.retainOnDelete ?? false,
         deleteBeforeReplace: r.opts.deleteBeforeReplace ?? false,
         ignoreChanges: r.opts.ignoreChanges ?? [],
+        replaceOnChanges: r.opts.replaceOnChanges ?? [],
       },
       dependsOn: await Promise.all(
         list((await resolveDependsOn(r.opts.dependsOn)) as pulumi.Resource[]).map(async (d) => urns.get(d) ?? engineUrn(await settle(d.urn))),

@@ -1,19 +1,25 @@
 // Plans one stack of this project offline: reads its stack file, runs index.ts under the mocks, and checks the
 // result against the policy pack's rules (the same rules `pulumi preview --policy-pack policy` runs).
 import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { evaluatePlan } from "../../policy/engine";
 import { ENVIRONMENTS, type Environment } from "../../contracts/environments";
 import { loadStackFiles, runOffline, type Plan, type StackFiles } from "./run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-export async function planStack(stack: string, configFile?: string): Promise<{ plan: Plan; files: StackFiles }> {
+export async function planStack(
+  stack: string,
+  configFile?: string,
+  transformations?: pulumi.ResourceTransformation[],
+): Promise<{ plan: Plan; files: StackFiles }> {
   const files = loadStackFiles(ROOT, stack, configFile && path.resolve(configFile));
   const plan = await runOffline({
     project: files.project,
     stack,
     config: files.config,
     secretKeys: files.secretKeys,
+    transformations,
     program: () => {
       const exports = require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
       return Object.fromEntries(Object.entries(exports).filter(([k]) => k !== "__esModule" && k !== "default"));
