@@ -3,11 +3,14 @@
 // (one line), 1 any other failure, including a mandatory policy violation.
 //
 //   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]
+//                   [--terraform-plan FILE] [--cloudformation FILE]
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]]";
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE]] " +
+  "[--terraform-plan FILE] [--cloudformation FILE]";
 
 /** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
 const SETTINGS = [
@@ -62,7 +65,15 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; json?: string; diff?: string; markdown?: string };
+  let values: {
+    stack?: string;
+    "config-file"?: string;
+    json?: string;
+    diff?: string;
+    markdown?: string;
+    "terraform-plan"?: string;
+    cloudformation?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -72,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
         json: { type: "string" },
         diff: { type: "string" },
         markdown: { type: "string" },
+        "terraform-plan": { type: "string" },
+        cloudformation: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -99,6 +112,18 @@ async function main(argv: string[]): Promise<number> {
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({ ...plan, cost }, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
+  }
+  // The plan in the formats other scanners read: Terraform's plan JSON (@pulumi/aws) and a CloudFormation template
+  // (@pulumi/aws-native). See scripts/export/.
+  if (values["terraform-plan"]) {
+    const { toTerraformPlan } = await import("./export/terraform");
+    fs.writeFileSync(values["terraform-plan"], JSON.stringify(toTerraformPlan(plan), null, 2) + "\n");
+    process.stdout.write(`Terraform plan JSON written to ${values["terraform-plan"]}\n`);
+  }
+  if (values.cloudformation) {
+    const { toCloudFormation } = await import("./export/cloudformation");
+    fs.writeFileSync(values.cloudformation, JSON.stringify(toCloudFormation(plan), null, 2) + "\n");
+    process.stdout.write(`CloudFormation template written to ${values.cloudformation}\n`);
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
   if (values.diff) {
