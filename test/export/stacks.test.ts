@@ -1,0 +1,118 @@
+// Every stack's offline plan judged by the field's own scanners: `npm run plan -- --terraform-plan --cloudformation`
+// as users run it, once per stack; cfn-lint once on the three templates (aws-native resources), Checkov once on the
+// three Terraform plans (@pulumi/aws resources), and the Greengrass recipes against the recipe format. Prod must
+// pass Checkov except for the failures listed, with a reason, in policy/checkov-suppressions.yaml.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { beforeAll, describe, expect, it } from "vitest";
+import { unmappedNativeTypes, type CloudFormationTemplate } from "../../scripts/export/cloudformation";
+import { unmappedTypes, type TerraformPlan } from "../../scripts/export/terraform";
+import type { Plan } from "../../scripts/offline/run";
+import recipeSchema from "./greengrass-recipe.schema.json";
+import { cfnLint, checkov, loadSuppressions, ROOT, triage, type CfnLintMatch, type CheckovReport } from "./tools";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+type Stack = (typeof STACKS)[number];
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "export-test-"));
+
+interface Exported {
+  readonly plan: Plan;
+  readonly terraform: TerraformPlan;
+  readonly template: CloudFormationTemplate;
+}
+
+/** `npm run plan -- --stack S --json … --terraform-plan … --cloudformation …`, as a child process. */
+function planStack(stack: Stack): Promise<Exported> {
+  const file = (kind: string) => path.join(TMP, `${stack}.${kind}.json`);
+  const args = ["scripts/plan.ts", "--stack", stack, "--json", file("plan"), "--terraform-plan", file("tfplan"), "--cloudformation", file("cfn")];
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.resume();
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`plan --stack ${stack} exited ${code}: ${stderr}`));
+      const read = (kind: string) => JSON.parse(fs.readFileSync(file(kind), "utf8"));
+      resolve({ plan: read("plan"), terraform: read("tfplan"), template: read("cfn") });
+    });
+  });
+}
+
+const exported = {} as Record<Stack, Exported>;
+let lint: CfnLintMatch[];
+let scan: CheckovReport;
+
+beforeAll(async () => {
+  // The three plans in parallel (each is one Node process), then each scanner once for all three stacks.
+  const plans = await Promise.all(STACKS.map(planStack));
+  STACKS.forEach((s, i) => (exported[s] = plans[i]));
+  lint = cfnLint(STACKS.map((s) => path.join(TMP, `${s}.cfn.json`)));
+  scan = checkov(TMP, STACKS.map((s) => `${s}.tfplan.json`));
+}, 300_000);
+
+const forStack = (stack: Stack) => scan.results.filter((r) => r.file === `${stack}.tfplan.json`);
+
+describe.each(STACKS)("stack %s", (stack) => {
+  it("maps every @pulumi/aws and aws-native type it plans", () => {
+    expect(unmappedTypes(exported[stack].plan), "add these to TERRAFORM_TYPES in scripts/export/terraform-types.ts").toEqual([]);
+    expect(unmappedNativeTypes(exported[stack].plan), "add these to CLOUDFORMATION_TYPES in scripts/export/cloudformation.ts").toEqual([]);
+  });
+
+  it("exports every @pulumi/aws resource to the Terraform plan, and Checkov reads each of them", () => {
+    const { plan, terraform } = exported[stack];
+    const aws = plan.resources.filter((r) => r.type.startsWith("aws:"));
+    expect(terraform.planned_values.root_module.resources).toHaveLength(aws.length);
+    expect(Object.values(terraform.pulumi.urns).sort()).toEqual(aws.map((r) => r.urn).sort());
+    const checked = new Set(forStack(stack).map((r) => r.resource));
+    // Every type Checkov has checks for shows up in its results, resource by resource.
+    for (const r of terraform.planned_values.root_module.resources.filter((x) => /^aws_(s3_bucket|lb|iam_role_policy|lambda_function|cloudwatch_log_group)$/.test(x.type))) {
+      expect(checked, r.address).toContain(r.address);
+    }
+  });
+
+  it("exports every aws-native resource to a template cfn-lint finds no error in", () => {
+    const { plan, template } = exported[stack];
+    expect(Object.keys(template.Resources)).toHaveLength(plan.resources.filter((r) => r.type.startsWith("aws-native:")).length);
+    const errors = lint.filter((m) => m.Filename.endsWith(`${stack}.cfn.json`) && m.Level === "Error");
+    expect(errors.map((m) => `${m.Rule.Id} ${m.Location.Path?.join("/")}: ${m.Message}`)).toEqual([]);
+  });
+
+  it("has Greengrass recipes in the recipe format", () => {
+    const validate = new Ajv({ allErrors: true }).compile(recipeSchema);
+    const components = Object.entries(exported[stack].template.Resources).filter(([, r]) => r.Type === "AWS::GreengrassV2::ComponentVersion");
+    expect(components.length).toBeGreaterThan(0);
+    for (const [id, r] of components) {
+      const recipe = JSON.parse(String(r.Properties.InlineRecipe));
+      expect(validate(recipe) ? [] : validate.errors!.map((e) => `${id}${e.instancePath}: ${e.message}`)).toEqual([]);
+    }
+  });
+});
+
+describe("Checkov on prod", () => {
+  it("fails no check that policy/checkov-suppressions.yaml does not accept, and every suppression is still needed", () => {
+    const { open, suppressed, unused } = triage(
+      forStack("prod").filter((r) => !r.passed),
+      loadSuppressions(),
+    );
+    expect(open.map((r) => `${r.id} ${r.resource}`), "fix these, or add them to policy/checkov-suppressions.yaml with a reason").toEqual([]);
+    expect(unused.map((s) => `${s.id} ${s.resource}`), "these suppressions match no failure of prod any more: remove them").toEqual([]);
+    expect(suppressed.length).toBeGreaterThan(0);
+  });
+
+  it("reads every exported resource of the three stacks, and reports passed, failed and suppressed checks", () => {
+    expect(scan.parsingErrors).toBe(0);
+    const exportedCount = STACKS.reduce((n, s) => n + exported[s].terraform.planned_values.root_module.resources.length, 0);
+    expect(scan.resourceCount).toBe(exportedCount);
+    const suppressions = loadSuppressions();
+    const lines = STACKS.map((stack) => {
+      const results = forStack(stack);
+      const { open, suppressed } = triage(results.filter((r) => !r.passed), suppressions);
+      return `${stack}: ${results.filter((r) => r.passed).length} passed, ${open.length} failed, ${suppressed.length} suppressed`;
+    });
+    process.stdout.write(`Checkov (terraform_plan) with policy/checkov-suppressions.yaml:\n  ${lines.join("\n  ")}\n`);
+  });
+});
