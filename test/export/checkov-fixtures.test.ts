@@ -11,7 +11,7 @@ import { RULES } from "../../policy/rules";
 import type { CheckedResource, Rule } from "../../policy/rules/types";
 import { toTerraformPlan } from "../../scripts/export/terraform";
 import { CASES, CHECKOV_BAD } from "../policy/fixtures";
-import { checkov, type CheckovReport } from "./tools";
+import { checkov, once } from "./tools";
 
 /**
  * Cited checks that do not fail on the rule's violating fixture, and why: Checkov judges the same setting but accepts
@@ -38,9 +38,8 @@ function write(file: string, resources: CheckedResource[]): void {
   fs.writeFileSync(path.join(TMP, file), JSON.stringify(toTerraformPlan({ project: "edge-mlops", stack: "test", resources })));
 }
 
-let report: CheckovReport;
-
-beforeAll(() => {
+/** Every fixture plan written, then Checkov once on all of them. */
+const scanned = once(() => {
   const files: string[] = [];
   for (const rule of cited) {
     const c = CASES[rule.name];
@@ -49,17 +48,19 @@ beforeAll(() => {
       files.push(fileOf(rule.name, kind));
     }
   }
-  report = checkov(TMP, files);
-}, 300_000);
+  return checkov(TMP, files);
+});
+beforeAll(() => scanned().then(() => undefined, () => undefined), 300_000);
 
 /** Checkov's verdicts of one check on one fixture file: "passed", "failed", or nothing when it did not run. */
-function verdicts(id: string, file: string): string[] {
+async function verdicts(id: string, file: string): Promise<string[]> {
+  const report = await scanned();
   return [...new Set(report.results.filter((r) => r.id === id && r.file === file).map((r) => (r.passed ? "passed" : "failed")))].sort();
 }
 
 describe("Checkov ids cited by the policy rules", () => {
-  it("are read from fixture plans Checkov parses", () => {
-    expect(report.parsingErrors).toBe(0);
+  it("are read from fixture plans Checkov parses", async () => {
+    expect((await scanned()).parsingErrors).toBe(0);
     expect(cited.length).toBeGreaterThan(20);
   });
 
@@ -77,9 +78,9 @@ describe("Checkov ids cited by the policy rules", () => {
   for (const rule of cited) {
     for (const id of checkovIds(rule)) {
       const variant = CHECKOV_BAD[rule.name]?.[id] ? `bad-${id}` : "bad";
-      it(`${rule.name} ~ ${id}: Checkov passes the compliant case and fails the violating one (${variant})`, () => {
-        expect(verdicts(id, fileOf(rule.name, "good")), `${id} on ${rule.name} good`).toEqual(["passed"]);
-        const bad = verdicts(id, fileOf(rule.name, variant));
+      it(`${rule.name} ~ ${id}: Checkov passes the compliant case and fails the violating one (${variant})`, async () => {
+        expect(await verdicts(id, fileOf(rule.name, "good")), `${id} on ${rule.name} good`).toEqual(["passed"]);
+        const bad = await verdicts(id, fileOf(rule.name, variant));
         const diverges = DIVERGES[rule.name]?.[id];
         if (diverges) expect(bad, `${id} on ${rule.name} ${variant}: expected to pass (${diverges})`).toEqual(["passed"]);
         else expect(bad, `${id} on ${rule.name} ${variant}`).toContain("failed");

@@ -12,7 +12,7 @@ import { unmappedNativeTypes, type CloudFormationTemplate } from "../../scripts/
 import { unmappedTypes, type TerraformPlan } from "../../scripts/export/terraform";
 import type { Plan } from "../../scripts/offline/run";
 import recipeSchema from "./greengrass-recipe.schema.json";
-import { cfnLint, checkov, loadSuppressions, ROOT, triage, type CfnLintMatch, type CheckovReport } from "./tools";
+import { cfnLint, checkov, loadSuppressions, once, ROOT, triage } from "./tools";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 type Stack = (typeof STACKS)[number];
@@ -42,27 +42,26 @@ function planStack(stack: Stack): Promise<Exported> {
   });
 }
 
-const exported = {} as Record<Stack, Exported>;
-let lint: CfnLintMatch[];
-let scan: CheckovReport;
-
-beforeAll(async () => {
-  // The three plans in parallel (each is one Node process), then each scanner once for all three stacks.
+/** The three plans in parallel (one Node process each), then each scanner once for all three stacks. */
+const scanned = once(async () => {
   const plans = await Promise.all(STACKS.map(planStack));
-  STACKS.forEach((s, i) => (exported[s] = plans[i]));
-  lint = cfnLint(STACKS.map((s) => path.join(TMP, `${s}.cfn.json`)));
-  scan = checkov(TMP, STACKS.map((s) => `${s}.tfplan.json`));
-}, 300_000);
-
-const forStack = (stack: Stack) => scan.results.filter((r) => r.file === `${stack}.tfplan.json`);
+  const exported = Object.fromEntries(STACKS.map((s, i) => [s, plans[i]])) as Record<Stack, Exported>;
+  const lint = cfnLint(STACKS.map((s) => path.join(TMP, `${s}.cfn.json`)));
+  const scan = checkov(TMP, STACKS.map((s) => `${s}.tfplan.json`));
+  const forStack = (stack: Stack) => scan.results.filter((r) => r.file === `${stack}.tfplan.json`);
+  return { exported, lint, scan, forStack };
+});
+beforeAll(() => scanned().then(() => undefined, () => undefined), 300_000);
 
 describe.each(STACKS)("stack %s", (stack) => {
-  it("maps every @pulumi/aws and aws-native type it plans", () => {
+  it("maps every @pulumi/aws and aws-native type it plans", async () => {
+    const { exported } = await scanned();
     expect(unmappedTypes(exported[stack].plan), "add these to TERRAFORM_TYPES in scripts/export/terraform-types.ts").toEqual([]);
     expect(unmappedNativeTypes(exported[stack].plan), "add these to CLOUDFORMATION_TYPES in scripts/export/cloudformation.ts").toEqual([]);
   });
 
-  it("exports every @pulumi/aws resource to the Terraform plan, and Checkov reads each of them", () => {
+  it("exports every @pulumi/aws resource to the Terraform plan, and Checkov reads each of them", async () => {
+    const { exported, forStack } = await scanned();
     const { plan, terraform } = exported[stack];
     const aws = plan.resources.filter((r) => r.type.startsWith("aws:"));
     expect(terraform.planned_values.root_module.resources).toHaveLength(aws.length);
@@ -74,26 +73,36 @@ describe.each(STACKS)("stack %s", (stack) => {
     }
   });
 
-  it("exports every aws-native resource to a template cfn-lint finds no error in", () => {
+  it("exports every aws-native resource to a template cfn-lint finds no error in", async () => {
+    const { exported, lint } = await scanned();
     const { plan, template } = exported[stack];
     expect(Object.keys(template.Resources)).toHaveLength(plan.resources.filter((r) => r.type.startsWith("aws-native:")).length);
     const errors = lint.filter((m) => m.Filename.endsWith(`${stack}.cfn.json`) && m.Level === "Error");
     expect(errors.map((m) => `${m.Rule.Id} ${m.Location.Path?.join("/")}: ${m.Message}`)).toEqual([]);
   });
 
-  it("has Greengrass recipes in the recipe format", () => {
+  it("has Greengrass recipes in the recipe format, deployed at the versions they declare", async () => {
+    const { exported } = await scanned();
     const validate = new Ajv({ allErrors: true }).compile(recipeSchema);
     const components = Object.entries(exported[stack].template.Resources).filter(([, r]) => r.Type === "AWS::GreengrassV2::ComponentVersion");
+    const deployments = Object.values(exported[stack].template.Resources).filter((d) => d.Type === "AWS::GreengrassV2::Deployment");
     expect(components.length).toBeGreaterThan(0);
+    expect(deployments.length).toBeGreaterThan(0);
     for (const [id, r] of components) {
       const recipe = JSON.parse(String(r.Properties.InlineRecipe));
       expect(validate(recipe) ? [] : validate.errors!.map((e) => `${id}${e.instancePath}: ${e.message}`)).toEqual([]);
+      // The deployment deploys the version each published recipe declares, under the component's own name (the
+      // component map's keys are names cfn-lint cannot check).
+      for (const d of deployments) {
+        expect((d.Properties.Components as Record<string, unknown>)[recipe.ComponentName], `${id} in the deployment`).toEqual({ ComponentVersion: recipe.ComponentVersion });
+      }
     }
   });
 });
 
 describe("Checkov on prod", () => {
-  it("fails no check that policy/checkov-suppressions.yaml does not accept, and every suppression is still needed", () => {
+  it("fails no check that policy/checkov-suppressions.yaml does not accept, and every suppression is still needed", async () => {
+    const { forStack } = await scanned();
     const { open, suppressed, unused } = triage(
       forStack("prod").filter((r) => !r.passed),
       loadSuppressions(),
@@ -103,7 +112,8 @@ describe("Checkov on prod", () => {
     expect(suppressed.length).toBeGreaterThan(0);
   });
 
-  it("reads every exported resource of the three stacks, and reports passed, failed and suppressed checks", () => {
+  it("reads every exported resource of the three stacks, and reports passed, failed and suppressed checks", async () => {
+    const { exported, scan, forStack } = await scanned();
     expect(scan.parsingErrors).toBe(0);
     const exportedCount = STACKS.reduce((n, s) => n + exported[s].terraform.planned_values.root_module.resources.length, 0);
     expect(scan.resourceCount).toBe(exportedCount);

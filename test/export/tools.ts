@@ -10,6 +10,15 @@ import { z } from "zod";
 export const ROOT = path.resolve(__dirname, "../..");
 const VENV = path.join(ROOT, ".venv/tools");
 
+/**
+ * A setup step every test awaits: made once, on first call. When it throws (a tool missing, a plan failing) each
+ * test fails with its error, where a throwing `beforeAll` would leave them reported as skipped.
+ */
+export function once<T>(make: () => Promise<T> | T): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= Promise.resolve().then(make));
+}
+
 /** Path of a tool of the tools environment; throws (failing the test) when the environment has not been made. */
 export function tool(name: "checkov" | "cfn-lint"): string {
   const bin = path.join(VENV, "bin", name);
