@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { unmappedNativeTypes, type CloudFormationTemplate } from "../../scripts/export/cloudformation";
+import { toCloudFormation, unmappedNativeTypes, type CloudFormationTemplate } from "../../scripts/export/cloudformation";
 import { unmappedTypes, type TerraformPlan } from "../../scripts/export/terraform";
-import type { Plan } from "../../scripts/offline/run";
+import { SECRET, type Plan } from "../../scripts/offline/run";
 import recipeSchema from "./greengrass-recipe.schema.json";
 import { cfnLint, checkov, loadSuppressions, once, ROOT, triage } from "./tools";
 
@@ -46,10 +46,19 @@ function planStack(stack: Stack): Promise<Exported> {
 const scanned = once(async () => {
   const plans = await Promise.all(STACKS.map(planStack));
   const exported = Object.fromEntries(STACKS.map((s, i) => [s, plans[i]])) as Record<Stack, Exported>;
-  const lint = cfnLint(STACKS.map((s) => path.join(TMP, `${s}.cfn.json`)));
+  // prod once more with a secret in every aws-native resource: the placeholder must lint clean too.
+  const withSecrets = toCloudFormation({
+    ...exported.prod.plan,
+    resources: exported.prod.plan.resources.map((r) => {
+      const key = Object.keys(r.inputs).find((k) => typeof r.inputs[k] === "string");
+      return r.type.startsWith("aws-native:") && key ? { ...r, inputs: { ...r.inputs, [key]: SECRET } } : r;
+    }),
+  });
+  fs.writeFileSync(path.join(TMP, "prod-secrets.cfn.json"), JSON.stringify(withSecrets));
+  const lint = cfnLint([...STACKS.map((s) => path.join(TMP, `${s}.cfn.json`)), path.join(TMP, "prod-secrets.cfn.json")]);
   const scan = checkov(TMP, STACKS.map((s) => `${s}.tfplan.json`));
   const forStack = (stack: Stack) => scan.results.filter((r) => r.file === `${stack}.tfplan.json`);
-  return { exported, lint, scan, forStack };
+  return { exported, withSecrets, lint, scan, forStack };
 });
 beforeAll(() => scanned().then(() => undefined, () => undefined), 300_000);
 
@@ -77,7 +86,9 @@ describe.each(STACKS)("stack %s", (stack) => {
     const { exported, lint } = await scanned();
     const { plan, template } = exported[stack];
     expect(Object.keys(template.Resources)).toHaveLength(plan.resources.filter((r) => r.type.startsWith("aws-native:")).length);
-    const errors = lint.filter((m) => m.Filename.endsWith(`${stack}.cfn.json`) && m.Level === "Error");
+    const found = lint.filter((m) => m.Filename.endsWith(`/${stack}.cfn.json`));
+    process.stdout.write(`cfn-lint ${stack}: ${Object.keys(template.Resources).length} resources, ${found.length} findings (${found.map((m) => m.Rule.Id).join(", ") || "none"})\n`);
+    const errors = found.filter((m) => m.Level === "Error");
     expect(errors.map((m) => `${m.Rule.Id} ${m.Location.Path?.join("/")}: ${m.Message}`)).toEqual([]);
   });
 
@@ -97,6 +108,16 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect((d.Properties.Components as Record<string, unknown>)[recipe.ComponentName], `${id} in the deployment`).toEqual({ ComponentVersion: recipe.ComponentVersion });
       }
     }
+  });
+});
+
+describe("cfn-lint on secrets", () => {
+  it("accepts the NoEcho parameter a secret input becomes", async () => {
+    const { withSecrets, lint } = await scanned();
+    const refs = JSON.stringify(withSecrets.Resources).match(/"Ref":"[A-Za-z0-9]+Secret1"/g) ?? [];
+    expect(refs).toHaveLength(Object.keys(withSecrets.Resources).length);
+    expect(Object.values(withSecrets.Parameters ?? {}).every((p) => p.NoEcho)).toBe(true);
+    expect(lint.filter((m) => m.Filename.endsWith("prod-secrets.cfn.json") && m.Level === "Error").map((m) => `${m.Rule.Id}: ${m.Message}`)).toEqual([]);
   });
 });
 
