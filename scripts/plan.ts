@@ -4,6 +4,7 @@
 //
 //   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE]
 //                   [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]
+//                   [--terraform-plan FILE] [--cloudformation FILE]
 // With --diff, a base plan that is missing, unreadable, or of another stack or project is an error (exit 2) unless
 // --accept-base-from-other-stack is given.
 import * as fs from "node:fs";
@@ -11,7 +12,8 @@ import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]";
+  "usage: npm run plan -- --stack <name> [--config-file PATH] [--json FILE] [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]] " +
+  "[--terraform-plan FILE] [--cloudformation FILE]";
 
 /** Input keys worth a glance in the tree, shown as key=value when present (nested keys as a.b). */
 const SETTINGS = [
@@ -66,7 +68,16 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; json?: string; diff?: string; markdown?: string; "accept-base-from-other-stack"?: boolean };
+  let values: {
+    stack?: string;
+    "config-file"?: string;
+    json?: string;
+    diff?: string;
+    markdown?: string;
+    "accept-base-from-other-stack"?: boolean;
+    "terraform-plan"?: string;
+    cloudformation?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -77,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
         diff: { type: "string" },
         markdown: { type: "string" },
         "accept-base-from-other-stack": { type: "boolean" },
+        "terraform-plan": { type: "string" },
+        cloudformation: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -104,6 +117,18 @@ async function main(argv: string[]): Promise<number> {
   if (values.json) {
     fs.writeFileSync(values.json, JSON.stringify({ ...plan, cost }, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
+  }
+  // The plan in the formats other scanners read: Terraform's plan JSON (@pulumi/aws) and a CloudFormation template
+  // (@pulumi/aws-native). See scripts/export/.
+  if (values["terraform-plan"]) {
+    const { toTerraformPlan } = await import("./export/terraform");
+    fs.writeFileSync(values["terraform-plan"], JSON.stringify(toTerraformPlan(plan), null, 2) + "\n");
+    process.stdout.write(`Terraform plan JSON written to ${values["terraform-plan"]}\n`);
+  }
+  if (values.cloudformation) {
+    const { toCloudFormation } = await import("./export/cloudformation");
+    fs.writeFileSync(values.cloudformation, JSON.stringify(toCloudFormation(plan), null, 2) + "\n");
+    process.stdout.write(`CloudFormation template written to ${values.cloudformation}\n`);
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
   if (values.diff) {

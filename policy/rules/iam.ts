@@ -78,7 +78,7 @@ export const iamNoWildcardActions: ResourceRule = {
   description:
     "IAM policies grant named actions only: no Allow of \"*\", \"*:*\" or a whole service (\"s3:*\"), and no Allow " +
     "with NotAction. Unreadable policy documents are reported too.",
-  mapsTo: { checkov: ["CKV_AWS_62", "CKV_AWS_1"], trivy: ["AVD-AWS-0057"], awsFsbp: ["IAM.1", "IAM.21"] },
+  mapsTo: { checkov: ["CKV_AWS_62"], trivy: ["AVD-AWS-0057"], awsFsbp: ["IAM.1", "IAM.21"] },
   severity: ALWAYS_MANDATORY,
   resourceTypes: IAM_DOCUMENT_TYPES,
   checkResource: (r) => {
@@ -127,7 +127,7 @@ export const iamPassRoleScoped: ResourceRule = {
   kind: "resource",
   name: "iam-passrole-scoped",
   description: "iam:PassRole is granted on named role ARNs only, never on \"*\", on every role of an account, or with NotResource.",
-  mapsTo: { checkov: ["CKV_AWS_286"] },
+  mapsTo: { checkov: ["CKV_AWS_355"] },
   severity: ALWAYS_MANDATORY,
   resourceTypes: IAM_DOCUMENT_TYPES,
   checkResource: (r) => {

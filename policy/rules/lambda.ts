@@ -44,7 +44,7 @@ export const lambdaLogRetention: StackRule = {
     "Every Lambda function logs to a log group this stack manages with a retention: the group named by " +
     "loggingConfig.logGroup, or else /aws/lambda/<function name>. Lambda otherwise creates that group itself, " +
     "outside the stack, and keeps its logs forever.",
-  mapsTo: { checkov: ["CKV_AWS_66", "CKV_AWS_338"] },
+  mapsTo: { checkov: ["CKV_AWS_66"] },
   severity: ALWAYS_MANDATORY,
   checkStack: (resources) => {
     const groups = ofTypes(resources, LOG_GROUP_TYPES);

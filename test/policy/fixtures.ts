@@ -95,6 +95,11 @@ export const LB_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbal
 export const TG_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/tg-1/0123456789abcdef`;
 export const CERT_ARN = `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`;
 
+/** The application load balancer the listeners belong to (ARN `LB_ARN`). */
+export function loadBalancer(): CheckedResource {
+  return res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true }, { id: LB_ARN, arn: LB_ARN });
+}
+
 export function listener(name: string, inputs: Record<string, unknown>): CheckedResource {
   return res(T.listener, name, { loadBalancerArn: LB_ARN, ...inputs });
 }
@@ -258,11 +263,13 @@ export const CASES: Record<string, RuleCase> = {
   },
   "alb-https-redirect": {
     bad: [
+      loadBalancer(),
       listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
       listener("http", { port: 80, protocol: "HTTP", defaultActions: forward }),
     ],
     fires: `listener "http" serves plain HTTP on a load balancer with HTTPS listener "https"`,
     good: [
+      loadBalancer(),
       listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
       listener("http", { port: 80, protocol: "HTTP", defaultActions: redirectToHttps }),
     ],
@@ -376,5 +383,37 @@ export const CASES: Record<string, RuleCase> = {
     bad: [res(T.deployment, "deployment", deploymentInputs({ deploymentPolicies: { failureHandlingPolicy: "DO_NOTHING" } }), { options: { protect: false, retainOnDelete: true } })],
     fires: `deployment "deployment" has failureHandlingPolicy "DO_NOTHING"`,
     good: [res(T.deployment, "deployment", deploymentInputs(), { options: { protect: false, retainOnDelete: true } })],
+  },
+};
+
+/**
+ * Where a rule maps to several Checkov checks that each look at one part of it, the rule's `bad` case breaks one
+ * part only. These cases break the part a given check looks at (per rule, per Checkov id); the rule fires on each
+ * of them too. test/export/checkov-fixtures.test.ts runs Checkov on them.
+ */
+export const CHECKOV_BAD: Record<string, Record<string, CheckedResource[]>> = {
+  "s3-public-access-block": {
+    ...Object.fromEntries(
+      (
+        [
+          ["CKV_AWS_53", "blockPublicAcls"],
+          ["CKV_AWS_54", "blockPublicPolicy"],
+          ["CKV_AWS_55", "ignorePublicAcls"],
+        ] as const
+      ).map(([id, flag]) => [id, [dataBucket, res(T.pab, "data-public-access", { ...pab.inputs, [flag]: false })]]),
+    ),
+    CKV2_AWS_6: [dataBucket, sse, versioning, bucketPolicyOk],
+  },
+  "iam-no-wildcard-actions": {
+    CKV_AWS_62: [rolePolicy("policy", doc({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" }))],
+  },
+  "lambda-tracing": { CKV_AWS_50: [res(T.fn, "fn", { reservedConcurrentExecutions: 1 })] },
+  "lambda-reserved-concurrency": { CKV_AWS_115: [res(T.fn, "fn", { tracingConfig: { mode: "Active" } })] },
+  "lambda-log-retention": {
+    CKV_AWS_66: [res(T.fn, "fn", { name: "register-model" }), res(T.logGroup, "fn-logs", { name: "/aws/lambda/register-model" })],
+  },
+  "mwaa-logging": {
+    CKV_AWS_242: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging({ schedulerLogs: { enabled: false } }) })],
+    CKV_AWS_244: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging({ webserverLogs: { enabled: false } }) })],
   },
 };
