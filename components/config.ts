@@ -42,7 +42,7 @@ const tagKey = z
     message: "project, stack and managed-by are set by the program and cannot be overridden",
   });
 
-const stackSchema = z.strictObject({
+export const stackSchema = z.strictObject({
   /** Environment tier; decides the mandatory safety rules. */
   environment: z.enum(ENVIRONMENTS, { message: `must be one of ${ENVIRONMENTS.join(", ")}` }),
   /** Protect stateful resources (data and DAG buckets, ECR, feature group, model registry). @default true */
