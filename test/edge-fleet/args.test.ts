@@ -54,6 +54,13 @@ describe("edgeFleetSettings ranges", () => {
     expect(verdict({ childGroups: [{ ...group(1), description: "x".repeat(2029) }] })).toBe("EdgeFleet: childGroups[0].description: must be <= 2028");
   });
 
+  it("takes CloudWatch Logs retention values only, and a non-empty CSR directory", () => {
+    expect(verdict({ logRetentionDays: 7 })).toBe("ok");
+    expect(verdict({ logRetentionDays: 8 })).toMatch(/^EdgeFleet: logRetentionDays: must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14,/);
+    expect(verdict({ csrBaseDir: "" })).toBe("EdgeFleet: csrBaseDir: must not be empty");
+    expect(verdict({ devices: [{ name: "d1", csrFile: "" }] })).toBe("EdgeFleet: devices[0].csrFile: must not be empty");
+  });
+
   it("takes IoT names of 1 to 128 characters of [a-zA-Z0-9:_-]", () => {
     const rule = "must be 1-128 characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)";
     expect(verdict({ childGroups: [{ name: "g".repeat(128), kind: "site" }] })).toBe("ok");

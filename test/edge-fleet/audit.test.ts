@@ -124,6 +124,7 @@ describe("resolveFleetAuditArgs", () => {
   it("takes a scheduled audit name of 128 characters and any CloudWatch retention", () => {
     expect(resolve({ scheduledAuditName: "a".repeat(128) }).scheduledAuditName).toHaveLength(128);
     expect(resolve({ logRetentionDays: 3653 }).logRetentionDays).toBe(3653);
+    expect(resolve({ frequency: "MONTHLY", dayOfMonth: "31" }).dayOfMonth).toBe("31");
   });
 
   it("switches every known check explicitly: the chosen ones on, the rest off", () => {
