@@ -109,6 +109,7 @@ if (config.observability.fleetAudit) {
   new FleetAudit(
     config.stack,
     {
+      stack: config.stack,
       alarmTopicArn: notifications.topicArn,
       alarmTopicKmsKeyArn: notifications.kmsKeyArn,
       frequency: config.observability.auditFrequency,

@@ -12,7 +12,7 @@ import { AWS_REGION } from "../contracts/patterns";
 import { PROJECT } from "../contracts/project";
 import { firstIssue } from "./args";
 import { airflowSettings } from "./airflow-environment/args";
-import { edgeFleetSettings } from "./edge-fleet/args";
+import { defaultRootGroupName, edgeFleetSettings } from "./edge-fleet/args";
 import { inferenceSettings } from "./inference-service/args";
 import { networkSettings } from "./network/args";
 import { observabilitySettings } from "./observability/args";
@@ -50,7 +50,15 @@ export const stackSchema = z.strictObject({
   /** Extra tags on every resource. @default {} */
   tags: z.record(tagKey, z.string().max(256)).default({}),
   network: networkSettings.prefault({}),
-  edgeFleet: edgeFleetSettings.prefault({}),
+  edgeFleet: edgeFleetSettings
+    .safeExtend({
+      /**
+       * Give the stack an edge fleet (IoT thing groups, policies, provisioning, Greengrass components and deployment).
+       * Stack-level, not the fleet's own: index.ts decides whether to construct EdgeFleet at all. @default true
+       */
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
   inference: inferenceSettings.prefault({}),
   airflow: airflowSettings.prefault({}),
   training: trainingSettings.prefault({}),
@@ -139,8 +147,8 @@ export function parseStackConfig(all: Record<string, string>, project: string, s
   }
   const settings = parseStackSettings(raw);
   const f = settings.edgeFleet;
-  if (f.enabled && f.provisioning.enabled && !f.rootGroupName && !f.provisioning.templateName && `edge-mlops-${stack}`.length > 30) {
-    throw new ConfigError(`${PROJECT}:edgeFleet.rootGroupName`, `the default 'edge-mlops-${stack}' is over 30 characters; set rootGroupName or provisioning.templateName`);
+  if (f.enabled && f.provisioning.enabled && !f.rootGroupName && !f.provisioning.templateName && defaultRootGroupName(stack).length > 30) {
+    throw new ConfigError(`${PROJECT}:edgeFleet.rootGroupName`, `the default '${defaultRootGroupName(stack)}' is over 30 characters; set rootGroupName or provisioning.templateName`);
   }
   return { project, stack, region, ...settings };
 }

@@ -11,116 +11,59 @@
 import * as aws from "@pulumi/aws";
 import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
-import { LOG_RETENTION_DAYS } from "../../contracts/log-retention";
+import { KMS_KEY_ARN } from "../../contracts/patterns";
+import { PROJECT } from "../../contracts/project";
+import { argError, resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
+import { AUDIT_CHECK_PROPERTIES, auditDays, fleetAuditSettings, type AuditCheckName, type FleetAuditSettingsInput } from "./audit-args";
 
-/** Device Defender check names (API) and the AccountAuditConfiguration property that switches each on or off. */
-export const AUDIT_CHECK_PROPERTIES = {
-  AUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK: "authenticatedCognitoRoleOverlyPermissiveCheck",
-  CA_CERTIFICATE_EXPIRING_CHECK: "caCertificateExpiringCheck",
-  CA_CERTIFICATE_KEY_QUALITY_CHECK: "caCertificateKeyQualityCheck",
-  CONFLICTING_CLIENT_IDS_CHECK: "conflictingClientIdsCheck",
-  DEVICE_CERTIFICATE_EXPIRING_CHECK: "deviceCertificateExpiringCheck",
-  DEVICE_CERTIFICATE_KEY_QUALITY_CHECK: "deviceCertificateKeyQualityCheck",
-  DEVICE_CERTIFICATE_SHARED_CHECK: "deviceCertificateSharedCheck",
-  IOT_POLICY_OVERLY_PERMISSIVE_CHECK: "iotPolicyOverlyPermissiveCheck",
-  IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK: "iotRoleAliasAllowsAccessToUnusedServicesCheck",
-  IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK: "iotRoleAliasOverlyPermissiveCheck",
-  LOGGING_DISABLED_CHECK: "loggingDisabledCheck",
-  REVOKED_CA_CERTIFICATE_STILL_ACTIVE_CHECK: "revokedCaCertificateStillActiveCheck",
-  REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK: "revokedDeviceCertificateStillActiveCheck",
-  UNAUTHENTICATED_COGNITO_ROLE_OVERLY_PERMISSIVE_CHECK: "unauthenticatedCognitoRoleOverlyPermissiveCheck",
-} as const satisfies Record<string, keyof awsNative.types.input.iot.AccountAuditConfigurationAuditCheckConfigurationsArgs>;
-export type AuditCheckName = keyof typeof AUDIT_CHECK_PROPERTIES;
-
-/**
- * The checks that apply to this fleet: IoT policies and the token exchange role alias, device and CA certificates
- * (shared between devices, expiring, revoked but still active) and IoT logging. The Cognito checks are left out: the
- * platform has no Cognito identity pools.
- */
-export const FLEET_AUDIT_CHECKS: readonly AuditCheckName[] = [
-  "IOT_POLICY_OVERLY_PERMISSIVE_CHECK",
-  "IOT_ROLE_ALIAS_OVERLY_PERMISSIVE_CHECK",
-  "IOT_ROLE_ALIAS_ALLOWS_ACCESS_TO_UNUSED_SERVICES_CHECK",
-  "DEVICE_CERTIFICATE_SHARED_CHECK",
-  "DEVICE_CERTIFICATE_EXPIRING_CHECK",
-  "REVOKED_DEVICE_CERTIFICATE_STILL_ACTIVE_CHECK",
-  "CA_CERTIFICATE_EXPIRING_CHECK",
-  "LOGGING_DISABLED_CHECK",
-];
+export {
+  AUDIT_CHECK_PROPERTIES,
+  AUDIT_FREQUENCIES,
+  DAYS_OF_WEEK,
+  FLEET_AUDIT_CHECKS,
+  fleetAuditSettings,
+  IOT_LOG_LEVELS,
+  type AuditCheckName,
+  type AuditFrequency,
+  type DayOfWeek,
+  type FleetAuditSettings,
+  type FleetAuditSettingsInput,
+  type IotLogLevel,
+} from "./audit-args";
 
 /** Log group AWS IoT (v2 logging) writes to. */
 export const IOT_LOG_GROUP = "AWSIotLogsV2";
 /** AWS managed policy that lets Device Defender read the IoT configuration it audits. */
 export const AUDIT_MANAGED_POLICY = "service-role/AWSIoTDeviceDefenderAudit";
 
-export const IOT_LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "DISABLED"] as const;
-export type IotLogLevel = (typeof IOT_LOG_LEVELS)[number];
-export const AUDIT_FREQUENCIES = ["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"] as const;
-export type AuditFrequency = (typeof AUDIT_FREQUENCIES)[number];
-export const DAYS_OF_WEEK = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
-export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
-
-export interface FleetAuditArgs {
+/** What a FleetAudit takes besides its settings (./audit-args.ts). */
+export interface FleetAuditWiring {
+  /** Stack name; names the default scheduled audit. */
+  readonly stack: string;
   /** SNS topic that receives audit findings (the stack's alarm topic). */
   readonly alarmTopicArn: pulumi.Input<string>;
   /** KMS key encrypting the topic; the notification role may use it. @default undefined (topic without a customer-managed key) */
   readonly alarmTopicKmsKeyArn?: pulumi.Input<string>;
-  /** How often the scheduled audit runs. @default "WEEKLY" */
-  readonly frequency?: AuditFrequency;
-  /** Day of WEEKLY and BIWEEKLY audits (not allowed with DAILY or MONTHLY). @default "MON" */
-  readonly dayOfWeek?: DayOfWeek;
-  /** Day of MONTHLY audits: "1" to "31" or "LAST" (not allowed otherwise). @default "1" */
-  readonly dayOfMonth?: string;
-  /** Checks enabled for the account and run by the scheduled audit; every other known check is disabled. @default FLEET_AUDIT_CHECKS */
-  readonly checks?: readonly AuditCheckName[];
-  /** @default "<project>-<stack>-<component name>" */
-  readonly scheduledAuditName?: string;
-  /** Default level of AWS IoT logging. @default "ERROR" */
-  readonly logLevel?: IotLogLevel;
-  /** Create the `AWSIotLogsV2` log group with a retention. @default true */
-  readonly createLogGroup?: boolean;
-  /** Days the IoT log group keeps logs (a CloudWatch Logs retention value). @default 30 */
-  readonly logRetentionDays?: number;
 }
 
-function fail(problem: string): never {
-  throw new Error(`FleetAudit: ${problem}`);
-}
+export type FleetAuditArgs = FleetAuditSettingsInput & FleetAuditWiring;
 
-const SCHEDULED_AUDIT_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
-
-/** The settings a FleetAudit is built from, defaults applied. Throws on impossible args, naming the arg. */
-export function resolveFleetAuditArgs(args: FleetAuditArgs, defaultName: string) {
-  const frequency = args.frequency ?? "WEEKLY";
-  if (!(AUDIT_FREQUENCIES as readonly string[]).includes(frequency)) fail(`frequency '${frequency}' must be one of ${AUDIT_FREQUENCIES.join(", ")}`);
-  const weekly = frequency === "WEEKLY" || frequency === "BIWEEKLY";
-  if (args.dayOfWeek !== undefined && !weekly) fail(`dayOfWeek applies to WEEKLY and BIWEEKLY audits only, not ${frequency}`);
-  if (args.dayOfMonth !== undefined && frequency !== "MONTHLY") fail(`dayOfMonth applies to MONTHLY audits only, not ${frequency}`);
-  const dayOfWeek = weekly ? (args.dayOfWeek ?? "MON") : undefined;
-  if (dayOfWeek !== undefined && !(DAYS_OF_WEEK as readonly string[]).includes(dayOfWeek)) fail(`dayOfWeek '${dayOfWeek}' must be one of ${DAYS_OF_WEEK.join(", ")}`);
-  const dayOfMonth = frequency === "MONTHLY" ? (args.dayOfMonth ?? "1") : undefined;
-  if (dayOfMonth !== undefined && !/^([1-9]|[12]\d|3[01]|LAST)$/.test(dayOfMonth)) fail(`dayOfMonth '${dayOfMonth}' must be 1 to 31 or LAST`);
-
-  const checks = [...(args.checks ?? FLEET_AUDIT_CHECKS)];
-  if (checks.length === 0) fail("checks must name at least one audit check");
-  const unknown = checks.find((c) => !(c in AUDIT_CHECK_PROPERTIES));
-  if (unknown !== undefined) fail(`checks: '${unknown}' is not a known audit check; use ${Object.keys(AUDIT_CHECK_PROPERTIES).join(", ")}`);
-  const dup = checks.find((c, i) => checks.indexOf(c) !== i);
-  if (dup !== undefined) fail(`checks: '${dup}' is listed twice`);
-
-  const scheduledAuditName = args.scheduledAuditName ?? defaultName;
-  if (!SCHEDULED_AUDIT_NAME.test(scheduledAuditName)) fail(`scheduledAuditName '${scheduledAuditName}' must be 1-128 characters of a-z, A-Z, 0-9, '_' and '-'`);
-  const logLevel = args.logLevel ?? "ERROR";
-  if (!(IOT_LOG_LEVELS as readonly string[]).includes(logLevel)) fail(`logLevel '${logLevel}' must be one of ${IOT_LOG_LEVELS.join(", ")}`);
-  const logRetentionDays = args.logRetentionDays ?? 30;
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    fail(`logRetentionDays ${logRetentionDays} is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}`);
+/**
+ * The settings a FleetAudit named `name` is built from, defaults applied.
+ * @throws ArgError `FleetAudit: <arg>: ...` naming the first bad arg.
+ */
+export function resolveFleetAuditArgs(name: string, args: FleetAuditArgs) {
+  if (typeof args.stack !== "string" || args.stack === "") argError("FleetAudit", "stack", "must be the stack's name");
+  const { dayOfWeek, dayOfMonth, ...settings } = resolveArgs("FleetAudit", fleetAuditSettings, args);
+  if (typeof args.alarmTopicKmsKeyArn === "string" && !KMS_KEY_ARN.test(args.alarmTopicKmsKeyArn)) {
+    argError("FleetAudit", "alarmTopicKmsKeyArn", `'${args.alarmTopicKmsKeyArn}' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
   }
-  if (typeof args.alarmTopicKmsKeyArn === "string" && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(args.alarmTopicKmsKeyArn)) {
-    fail(`alarmTopicKmsKeyArn '${args.alarmTopicKmsKeyArn}' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
-  }
-  return { frequency, dayOfWeek, dayOfMonth, checks, scheduledAuditName, logLevel, createLogGroup: args.createLogGroup ?? true, logRetentionDays };
+  return {
+    ...settings,
+    ...auditDays({ ...settings, dayOfWeek, dayOfMonth }),
+    scheduledAuditName: settings.scheduledAuditName ?? `${PROJECT}-${args.stack}-${name}`,
+  };
 }
 
 /** `{ <property>: { enabled } }` for every known check: the chosen ones on, the others off. */
@@ -170,7 +113,7 @@ export class FleetAudit extends pulumi.ComponentResource {
   public readonly checks: readonly AuditCheckName[];
 
   constructor(name: string, args: FleetAuditArgs, opts?: pulumi.ComponentResourceOptions) {
-    const s = resolveFleetAuditArgs(args, `${pulumi.getProject()}-${pulumi.getStack()}-${name}`);
+    const s = resolveFleetAuditArgs(name, args);
     super("edge-mlops:edge:FleetAudit", name, {}, opts);
     const parent = { parent: this };
     const partition = aws.getPartitionOutput({}, parent).partition;

@@ -1,41 +1,27 @@
 /**
- * The Greengrass v2 deployment of the edge fleet as plain data, built by pure functions.
+ * The Greengrass v2 deployment of the edge fleet: its policies and IoT job configuration as plain
+ * data built by pure functions, and the `aws-native` `greengrassv2.Deployment` that carries them.
  *
- * The edge-fleet component passes these to `aws-native` `greengrassv2.Deployment`. A deployment
- * stops itself before it reaches the whole fleet: devices are notified at a bounded (optionally
- * exponential) rate, the job is cancelled once failures pass a threshold after a minimum number
- * of devices ran it, a device that does not finish in time counts as failed, and a device whose
- * update fails rolls back to its previous components.
+ * A deployment stops itself before it reaches the whole fleet: devices are notified at a bounded
+ * (optionally exponential) rate, the job is cancelled once failures pass a threshold after a
+ * minimum number of devices ran it, a device that does not finish in time counts as failed, and a
+ * device whose update fails rolls back to its previous components.
  */
+import * as awsNative from "@pulumi/aws-native";
+import * as pulumi from "@pulumi/pulumi";
+import type { EdgeFleetSettings } from "./args";
+import type { FleetComponents } from "./components";
+import type { FleetContext } from "./context";
 import { DOCKER_APPLICATION_MANAGER, TOKEN_EXCHANGE_SERVICE } from "./recipes";
 
 /** The Greengrass nucleus, pinned by the deployment like the other public components. */
 export const NUCLEUS = "aws.greengrass.Nucleus";
 
-export interface ExponentialRollout {
-  /** Devices notified per minute when the rollout starts, 1 to 1000. */
-  readonly baseRatePerMinute: number;
-  /** Factor the rate grows by, 1.1 to 5 with at most one decimal. */
-  readonly incrementFactor: number;
-  /** Devices that must succeed before the rate grows, at least 1. */
-  readonly succeededThings: number;
-}
-
-/** The deployment's settings, already validated (see `resolveEdgeFleetArgs`). */
-export interface DeploymentSettings {
-  readonly rollout: { readonly maximumPerMinute: number; readonly exponential?: ExponentialRollout };
-  readonly abort: { readonly failureThresholdPercentage: number; readonly minNumberOfExecutedThings: number };
-  readonly timeoutMinutes: number;
-  readonly componentUpdateTimeoutSeconds: number;
-  readonly configurationValidationTimeoutSeconds: number;
-}
+/** The deployment's settings, already validated by the schema (./args.ts). */
+export type DeploymentSettings = EdgeFleetSettings["deployment"];
 
 /** Versions of the public Greengrass components. */
-export interface GreengrassVersions {
-  readonly nucleusVersion: string;
-  readonly dockerApplicationManagerVersion: string;
-  readonly tokenExchangeServiceVersion: string;
-}
+export type GreengrassVersions = EdgeFleetSettings["greengrass"];
 
 export interface DeploymentPolicies {
   readonly failureHandlingPolicy: "ROLLBACK";
@@ -140,4 +126,42 @@ export function deploymentComponents(
     components[c.componentName] = { componentVersion: c.componentVersion };
   }
   return components;
+}
+
+/**
+ * `<name>-deployment` of the fleet's components to its root group.
+ *
+ * Every property of a deployment is create-only, so any change replaces it. The replacement is created first
+ * (deleteBeforeReplace: false) and, targeting the same thing group, supersedes the old deployment on the devices;
+ * retainOnDelete then drops the old one from the stack without cancelling it, which would otherwise cancel its IoT job
+ * mid-rollout. Old deployments stay listed (inactive) in Greengrass until removed there. Devices fetch artifacts with
+ * the token exchange role, so the deployment waits for the role's policy (`dependsOn`).
+ */
+export function buildDeployment(
+  { fleet, name, settings: s, build }: FleetContext,
+  targetArn: pulumi.Input<string>,
+  components: FleetComponents,
+  dependsOn: pulumi.Resource[],
+): awsNative.greengrassv2.Deployment {
+  const { hub, inference } = components;
+  return new awsNative.greengrassv2.Deployment(
+    `${name}-deployment`,
+    {
+      targetArn,
+      deploymentName: deploymentName(s.rootGroupName, s.components),
+      components: pulumi
+        .all([hub.componentName, hub.componentVersion, inference.componentName, inference.componentVersion])
+        .apply(([hubName, hubVersion, inferenceName, inferenceVersion]) =>
+          build(() =>
+            deploymentComponents(s.greengrass, [
+              { componentName: hubName, componentVersion: hubVersion },
+              { componentName: inferenceName, componentVersion: inferenceVersion },
+            ]),
+          ),
+        ),
+      deploymentPolicies: deploymentPolicies(s.deployment),
+      iotJobConfiguration: iotJobConfiguration(s.deployment),
+    },
+    { parent: fleet, dependsOn, retainOnDelete: true, deleteBeforeReplace: false, replaceOnChanges: ["*"] },
+  );
 }

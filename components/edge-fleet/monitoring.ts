@@ -19,6 +19,8 @@ import type { AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
 import { describeValue } from "../../contracts/iot-names";
+import { KMS_KEY_ARN } from "../../contracts/patterns";
+import { argError } from "../args";
 
 /** The `monitoring` arg of an EdgeFleet. */
 export interface EdgeFleetMonitoringArgs extends MonitoringArgs {
@@ -45,18 +47,19 @@ export interface EdgeFleetMonitoringSettings {
   readonly enableJobExecutionEvents: boolean;
 }
 
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-
-/** Checks the `monitoring` arg; throws `EdgeFleet: monitoring.<key> ...` naming the first bad value. */
+/**
+ * Checks the `monitoring` arg and applies its defaults.
+ * @throws ArgError `EdgeFleet: monitoring.<key>: ...` naming the first bad value.
+ */
 export function resolveEdgeFleetMonitoring(m: EdgeFleetMonitoringArgs | undefined): EdgeFleetMonitoringSettings | undefined {
   if (m === undefined) return undefined;
   const thresholds = validateThresholds("EdgeFleet", m.thresholds);
   if (typeof m.alarmTopicKmsKeyArn === "string" && !KMS_KEY_ARN.test(m.alarmTopicKmsKeyArn)) {
-    throw new Error(`EdgeFleet: monitoring.alarmTopicKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${describeValue(m.alarmTopicKmsKeyArn)}`);
+    argError("EdgeFleet", "monitoring.alarmTopicKmsKeyArn", `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got ${describeValue(m.alarmTopicKmsKeyArn)}`);
   }
   const enableJobExecutionEvents = m.enableJobExecutionEvents ?? false;
   if (typeof enableJobExecutionEvents !== "boolean") {
-    throw new Error(`EdgeFleet: monitoring.enableJobExecutionEvents must be a boolean, got ${describeValue(enableJobExecutionEvents)}`);
+    argError("EdgeFleet", "monitoring.enableJobExecutionEvents", `must be a boolean, got ${describeValue(enableJobExecutionEvents)}`);
   }
   return { alarmTopicArn: m.alarmTopicArn, alarmTopicKmsKeyArn: m.alarmTopicKmsKeyArn, thresholds, enableJobExecutionEvents };
 }

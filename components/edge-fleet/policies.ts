@@ -11,6 +11,7 @@
  */
 import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { validateProvisioningTemplateName } from "../../contracts/iot-names";
+import { arnPattern, AWS_REGION, S3_BUCKET_NAME } from "../../contracts/patterns";
 
 export type Effect = "Allow" | "Deny";
 
@@ -76,7 +77,6 @@ export interface AccountScope {
 }
 
 const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"];
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 
 function fail(fn: string, message: string): never {
@@ -87,7 +87,7 @@ function checkScope(fn: string, scope: AccountScope): void {
   if (!PARTITIONS.includes(scope.partition)) {
     fail(fn, `partition ${JSON.stringify(scope.partition)} must be one of ${PARTITIONS.join(", ")}`);
   }
-  if (typeof scope.region !== "string" || !REGION_PATTERN.test(scope.region)) {
+  if (typeof scope.region !== "string" || !AWS_REGION.test(scope.region)) {
     fail(fn, `region ${JSON.stringify(scope.region)} is not an AWS region name (e.g. eu-west-1)`);
   }
   if (typeof scope.accountId !== "string" || !ACCOUNT_PATTERN.test(scope.accountId)) {
@@ -270,9 +270,12 @@ export interface TokenExchangeRolePolicyArgs extends AccountScope {
   readonly modelObjectArns?: readonly string[];
 }
 
-const BUCKET_ARN_PATTERN = /^arn:([a-z-]+):s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
-const OBJECT_ARN_PATTERN = /^arn:([a-z-]+):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(?:[^*?\s]+\/\*|[^*?\s]*[^*?\s/])$/;
-const REPOSITORY_ARN_PATTERN = /^arn:([a-z-]+):ecr:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:repository\/[a-z0-9][a-z0-9._/-]*$/;
+/** An S3 bucket name (contracts/patterns' rule), without its anchors, to compose ARN patterns from. */
+const BUCKET_NAME = S3_BUCKET_NAME.source.replace(/^\^|\$$/g, "");
+const BUCKET_ARN_PATTERN = new RegExp(`^arn:([a-z-]+):s3:::(${BUCKET_NAME})$`);
+/** An object (`<bucket>/<key>`) or one folder (`<bucket>/<prefix>/*`), never a whole bucket or a wildcard inside a key. */
+const OBJECT_ARN_PATTERN = new RegExp(`^arn:([a-z-]+):s3:::${BUCKET_NAME}\\/(?:[^*?\\s]+\\/\\*|[^*?\\s]*[^*?\\s/])$`);
+const REPOSITORY_ARN_PATTERN = arnPattern("ecr", "repository/[a-z0-9][a-z0-9._/-]*");
 
 /**
  * IAM policy of the token exchange role that core devices assume through the role alias.
@@ -314,8 +317,7 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
     fail(fn, "repositoryArns must be an array of ECR repository ARNs");
   }
   for (const repo of args.repositoryArns) {
-    const match = typeof repo === "string" ? REPOSITORY_ARN_PATTERN.exec(repo) : null;
-    if (!match || match[1] !== args.partition) {
+    if (typeof repo !== "string" || !REPOSITORY_ARN_PATTERN.test(repo) || !repo.startsWith(`arn:${args.partition}:`)) {
       fail(
         fn,
         `repositoryArns entry ${JSON.stringify(repo)} must be an ECR repository ARN in partition ${args.partition} (arn:${args.partition}:ecr:<region>:<account>:repository/<name>)`,

@@ -1,13 +1,33 @@
 /**
- * The fleet provisioning template body as a typed object, built by a pure function.
+ * Fleet provisioning by claim: production devices join the fleet without a resource per device.
  *
  * A device that holds the claim certificate calls `RegisterThing` with `ThingName` and
- * `SerialNumber`; after the pre-provisioning hook allows it, AWS IoT runs this template: it
- * creates (or updates) the thing with its serial number, puts it in the stack's thing group,
- * activates the device's new certificate and attaches the core device policy to it. Nothing in
- * the template or around it depends on the number of devices: the fleet grows without adding
- * resources to the stack.
+ * `SerialNumber`; the pre-provisioning hook (lambda/provisioning-hook) admits only serial numbers
+ * of the stack's pattern; AWS IoT then runs the template: it creates (or updates) the thing with
+ * its serial number, puts it in the stack's thing group, activates the device's new certificate
+ * and attaches the core device policy to it. The template body is a typed object built by a pure
+ * function; `buildFleetProvisioning` registers the template, its role, the hook and the claim
+ * policy (and certificate).
+ *
+ * The claim private key must never enter Pulumi state, so without `provisioning.claimCsrFile`
+ * (and outside prototypes that allow generated keys) the fleet creates the claim policy but no
+ * claim certificate. An operator makes the claim key where it will live (a factory HSM or a
+ * secured workstation), then
+ *   sh edge/device-csr.sh -o claim edge-mlops-claim-<stack>        # claim/<name>.key.pem stays there
+ *   aws iot create-certificate-from-csr --set-as-active \
+ *       --certificate-signing-request file://claim/edge-mlops-claim-<stack>.csr.pem   # prints certificateArn
+ *   aws iot attach-policy --policy-name <EdgeFleet.claimPolicyName> --target <certificateArn>
+ * or sets `provisioning.claimCsrFile` to the CSR so the stack registers the certificate (a CSR
+ * holds no secret). While provisioning, a device connects with the client id
+ * `edge-mlops-claim-<serial number>` (the Greengrass fleet provisioning plugin's `deviceId`):
+ * the claim policy admits no other client id.
  */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { LambdaFunction } from "../lambda-function";
+import type { FleetContext } from "./context";
+import { claimPolicy, provisioningTrustPolicy } from "./policies";
 import { describeValue, validateThingGroupName } from "../../contracts/iot-names";
 
 /** Template parameters the device sends (and the certificate id AWS IoT fills in). */
@@ -81,4 +101,107 @@ export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): Pr
       policy: { Type: "AWS::IoT::Policy", Properties: { PolicyName: args.policyName } },
     },
   };
+}
+
+/** Payload version of the pre-provisioning hook; the only one AWS IoT offers. */
+export const HOOK_PAYLOAD_VERSION = "2020-04-01";
+/** AWS IoT waits 5 seconds for a pre-provisioning hook. */
+export const HOOK_TIMEOUT_SECONDS = 5;
+
+export interface FleetProvisioning {
+  readonly template: aws.iot.ProvisioningTemplate;
+  readonly hook: LambdaFunction;
+  /** Policy of the claim certificate; attach it to a claim certificate made outside the stack. */
+  readonly claimPolicy: aws.iot.Policy;
+  /** The claim certificate, when made from `claimCsrFile` or generated. */
+  readonly claimCertificate?: aws.iot.Certificate;
+  /** The generated claim private key (secret), only when generated into state. */
+  readonly claimPrivateKey?: pulumi.Output<string>;
+}
+
+/**
+ * `<name>-provisioning-{role,registration,hook,hook-invoke,template}`, `<name>-claim-policy` and, with a claim CSR or a
+ * generated claim key, `<name>-claim-{key,csr,cert,policy-attachment}`. Undefined when provisioning is off.
+ */
+export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.ThingGroup, corePolicy: aws.iot.Policy): FleetProvisioning | undefined {
+  const { fleet, name, settings: s, scope, build, parent } = ctx;
+  const p = s.provisioning;
+  if (!p.enabled) return undefined;
+  const role = new aws.iam.Role(`${name}-provisioning-role`, { assumeRolePolicy: JSON.stringify(provisioningTrustPolicy()) }, parent);
+  const registration = new aws.iam.RolePolicyAttachment(
+    `${name}-provisioning-registration`,
+    { role: role.name, policyArn: scope.apply((sc) => `arn:${sc.partition}:iam::aws:policy/service-role/AWSIoTThingsRegistration`) },
+    parent,
+  );
+  const hook = new LambdaFunction(
+    `${name}-provisioning-hook`,
+    {
+      folder: "provisioning-hook",
+      description: `Pre-provisioning hook of fleet provisioning template ${p.templateName}`,
+      environment: {
+        SERIAL_NUMBER_PATTERN: p.serialNumberPattern,
+        THING_GROUP_NAME: s.rootGroupName,
+        ...(s.childGroups.length > 0 ? { CHILD_THING_GROUP_NAMES: s.childGroups.map((g) => g.name).join(",") } : {}),
+      },
+      statements: scope.apply((sc) => [
+        {
+          Sid: "ReadThingsBeingProvisioned",
+          Effect: "Allow" as const,
+          Action: ["iot:DescribeThing", "iot:ListThingGroupsForThing"],
+          Resource: [`arn:${sc.partition}:iot:${sc.region}:${sc.accountId}:thing/*`],
+        },
+      ]),
+      reservedConcurrency: s.lambdaReservedConcurrency,
+      timeoutSeconds: HOOK_TIMEOUT_SECONDS,
+      logRetentionDays: s.logRetentionDays,
+    },
+    parent,
+  );
+  // The template's ARN is known from its name, so the permission exists before the template can call the hook.
+  const invoke = new aws.lambda.Permission(
+    `${name}-provisioning-hook-invoke`,
+    {
+      action: "lambda:InvokeFunction",
+      function: hook.function.name,
+      principal: "iot.amazonaws.com",
+      sourceAccount: scope.apply((sc) => sc.accountId),
+      sourceArn: scope.apply((sc) => `arn:${sc.partition}:iot:${sc.region}:${sc.accountId}:provisioningtemplate/${p.templateName}`),
+    },
+    parent,
+  );
+  const template = new aws.iot.ProvisioningTemplate(
+    `${name}-provisioning-template`,
+    {
+      name: p.templateName,
+      description: `Fleet provisioning by claim for stack ${s.stack}: devices join ${s.rootGroupName}`,
+      enabled: true,
+      type: "FLEET_PROVISIONING",
+      provisioningRoleArn: role.arn,
+      preProvisioningHook: { targetArn: hook.function.arn, payloadVersion: HOOK_PAYLOAD_VERSION },
+      templateBody: pulumi
+        .all([thingGroup.name, corePolicy.name])
+        .apply(([thingGroupName, policyName]) => JSON.stringify(build(() => provisioningTemplateBody({ thingGroupName, policyName })))),
+    },
+    { parent: fleet, dependsOn: [invoke, registration] },
+  );
+
+  const policy = new aws.iot.Policy(
+    `${name}-claim-policy`,
+    { policy: scope.apply((sc) => JSON.stringify(build(() => claimPolicy({ ...sc, templateName: p.templateName, useCsr: p.devicesUseCsr })))) },
+    parent,
+  );
+  let csr: pulumi.Input<string> | undefined;
+  let claimPrivateKey: pulumi.Output<string> | undefined;
+  if (p.claim.kind === "csr") {
+    csr = p.claim.pem;
+  } else if (p.claim.kind === "generated") {
+    // The claim private key is stored in state (secret): only ever when allowGeneratedKeys, never in prod.
+    const key = new tls.PrivateKey(`${name}-claim-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+    claimPrivateKey = pulumi.secret(key.privateKeyPem);
+    csr = new tls.CertRequest(`${name}-claim-csr`, { privateKeyPem: claimPrivateKey, subject: { commonName: `${p.templateName}-claim` } }, parent).certRequestPem;
+  }
+  if (csr === undefined) return { template, hook, claimPolicy: policy };
+  const claimCertificate = new aws.iot.Certificate(`${name}-claim-cert`, { active: true, csr }, parent);
+  new aws.iot.PolicyAttachment(`${name}-claim-policy-attachment`, { policy: policy.name, target: claimCertificate.arn }, parent);
+  return { template, hook, claimPolicy: policy, claimCertificate, ...(claimPrivateKey ? { claimPrivateKey } : {}) };
 }

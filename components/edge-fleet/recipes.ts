@@ -7,6 +7,7 @@
  * written by hand.
  */
 import { describeValue, validateComponentName, validateComponentVersion } from "../../contracts/iot-names";
+import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
 
 export const RECIPE_FORMAT_VERSION = "2020-01-25";
 export const COMPONENT_PUBLISHER = "edge-mlops";
@@ -104,14 +105,17 @@ function checkNameAndVersion(fn: string, componentName: unknown, version: unknow
   if (versionError) fail(fn, `version: ${versionError}`);
 }
 
-const S3_URI_PATTERN = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\s]+)$/;
+/** The bucket and key of an `s3://bucket/key` URI (contracts/patterns' rule) with a key, or undefined. */
+function s3Object(uri: unknown): { bucket: string; key: string } | undefined {
+  const object = typeof uri === "string" ? parseS3Uri(uri) : undefined;
+  return object && object.key !== "" ? object : undefined;
+}
 const IMAGE_TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 const IMAGE_DIGEST = "sha256:[a-f0-9]{64}";
 /** `docker:` URI with a tag or digest; Docker Hub (`docker:name:tag`) or a registry host. */
 const DOCKER_URI_PATTERN = new RegExp(
   `^docker:((?:[a-z0-9.-]+(?::\\d+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(${IMAGE_TAG})|@(${IMAGE_DIGEST}))$`,
 );
-const ECR_PRIVATE_HOST = /^\d{12}\.dkr\.ecr\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?\//;
 
 /** Why `uri` is not a pinned `docker:` artifact URI, or undefined when it is one. */
 export function validateDockerImageUri(uri: unknown): string | undefined {
@@ -127,7 +131,7 @@ export function validateDockerImageUri(uri: unknown): string | undefined {
 
 /** True when a `docker:` URI points at a private ECR repository. */
 export function isPrivateEcrImage(uri: string): boolean {
-  return ECR_PRIVATE_HOST.test(uri.replace(/^docker:/, ""));
+  return ECR_IMAGE.test(uri.replace(/^docker:/, ""));
 }
 
 function dockerDependencies(withTokenExchange: boolean): Record<string, ComponentDependency> {
@@ -173,8 +177,8 @@ export function composeAppRecipe(args: ComposeAppRecipeArgs): GreengrassRecipe {
   const fn = "composeAppRecipe";
   const componentName = args.componentName ?? COMPOSE_APP_COMPONENT_NAME;
   checkNameAndVersion(fn, componentName, args.version);
-  const s3 = typeof args.composeFileUri === "string" ? S3_URI_PATTERN.exec(args.composeFileUri) : null;
-  if (!s3 || !(s3[2] === COMPOSE_FILE_NAME || s3[2].endsWith(`/${COMPOSE_FILE_NAME}`))) {
+  const s3 = s3Object(args.composeFileUri);
+  if (!s3 || !(s3.key === COMPOSE_FILE_NAME || s3.key.endsWith(`/${COMPOSE_FILE_NAME}`))) {
     fail(fn, `composeFileUri ${describeValue(args.composeFileUri)} must be an s3://bucket/.../${COMPOSE_FILE_NAME} URI`);
   }
   if (!Array.isArray(args.images) || args.images.length === 0) {
@@ -261,7 +265,7 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   if (!isPrivateEcrImage(args.imageUri)) {
     fail(fn, `imageUri ${describeValue(args.imageUri)} must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)`);
   }
-  const model = typeof args.modelUri === "string" && (args.modelUri === "" || S3_URI_PATTERN.test(args.modelUri));
+  const model = typeof args.modelUri === "string" && (args.modelUri === "" || s3Object(args.modelUri) !== undefined);
   if (!model) fail(fn, `modelUri ${describeValue(args.modelUri)} must be an s3://bucket/key URI, or "" for the image's built-in model`);
   const port = args.port ?? DEFAULT_INFERENCE_PORT;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
@@ -352,7 +356,7 @@ export function findRecipeProblems(recipe: GreengrassRecipe): string[] {
       if (artifact.URI.startsWith("docker:")) {
         const imageError = validateDockerImageUri(artifact.URI);
         if (imageError) problems.push(`${where}.Artifacts: ${imageError}`);
-      } else if (S3_URI_PATTERN.test(artifact.URI)) {
+      } else if (s3Object(artifact.URI) !== undefined) {
         const fileName = artifact.URI.slice(artifact.URI.lastIndexOf("/") + 1);
         if (fileNames.has(fileName)) problems.push(`${where}.Artifacts: file name "${fileName}" appears twice`);
         fileNames.add(fileName);

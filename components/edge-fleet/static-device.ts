@@ -1,12 +1,16 @@
 /**
  * One statically registered prototype device: its thing, its certificate, the certificate's
  * exclusive attachment to the thing and to the core device policy, and its thing group
- * memberships. Production devices do not use this: they join through fleet provisioning.
+ * memberships; and the fleet's set of them. Production devices do not use this: they join
+ * through fleet provisioning.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { validateThingName } from "../../contracts/iot-names";
+import { argError } from "../args";
+import type { FleetContext } from "./context";
+import type { ThingGroups } from "./groups";
 
 /** X.509's upper bound for a common name; a generated CSR's CN is the thing name. */
 export const MAX_COMMON_NAME_LENGTH = 64;
@@ -38,10 +42,12 @@ export class StaticDevice extends pulumi.ComponentResource {
 
   constructor(name: string, args: StaticDeviceArgs, opts?: pulumi.ComponentResourceOptions) {
     const nameError = validateThingName(args.thingName);
-    if (nameError) throw new Error(`StaticDevice: thingName: ${nameError}`);
+    if (nameError) argError("StaticDevice", "thingName", nameError);
     if (args.key === "generate" && args.thingName.length > MAX_COMMON_NAME_LENGTH) {
-      throw new Error(
-        `StaticDevice: thingName "${args.thingName}" is ${args.thingName.length} characters long; a generated CSR's common name is limited to ${MAX_COMMON_NAME_LENGTH}`,
+      argError(
+        "StaticDevice",
+        "thingName",
+        `"${args.thingName}" is ${args.thingName.length} characters long; a generated CSR's common name is limited to ${MAX_COMMON_NAME_LENGTH}`,
       );
     }
     super("edge-mlops:edge:StaticDevice", name, {}, opts);
@@ -81,4 +87,36 @@ export class StaticDevice extends pulumi.ComponentResource {
     }
     this.registerOutputs({ thingName: this.thing.name, certificateArn: this.certificate.arn });
   }
+}
+
+export interface StaticDevices {
+  /** By thing name. */
+  readonly devices: Readonly<Record<string, StaticDevice>>;
+  /** Private keys generated into state, by thing name (secret); only when some device's key was generated. */
+  readonly generatedPrivateKeys?: pulumi.Output<Record<string, string>>;
+}
+
+/** `<name>-device-<thing>` for each of the fleet's static devices, in the root group and its own child group. */
+export function buildStaticDevices({ name, settings: s, parent }: FleetContext, policyName: pulumi.Input<string>, groups: ThingGroups): StaticDevices {
+  const devices: Record<string, StaticDevice> = {};
+  for (const d of s.devices) {
+    devices[d.name] = new StaticDevice(
+      `${name}-device-${d.name}`,
+      {
+        thingName: d.name,
+        key: d.key.kind === "csr" ? { csrPem: d.key.pem } : "generate",
+        policyName,
+        thingGroups: [
+          { label: "root", name: groups.root.name },
+          ...(d.group !== undefined ? [{ label: d.group, name: groups.children[d.group].name }] : []),
+        ],
+      },
+      parent,
+    );
+  }
+  const generated = Object.entries(devices).flatMap(([thing, device]) => (device.privateKeyPem !== undefined ? [[thing, device.privateKeyPem] as const] : []));
+  return {
+    devices,
+    ...(generated.length > 0 ? { generatedPrivateKeys: pulumi.secret(pulumi.all(Object.fromEntries(generated))) } : {}),
+  };
 }

@@ -7,7 +7,9 @@ import {
   resolveFleetAuditArgs,
   type FleetAuditArgs,
 } from "../../components/edge-fleet/audit";
-import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+import { ArgError } from "../../components/args";
+import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { inputsOf, policyDocument } from "../support/resources";
 
 const T = {
   component: "edge-mlops:edge:FleetAudit",
@@ -18,7 +20,7 @@ const T = {
   scheduled: "aws-native:iot:ScheduledAudit",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   logging: "aws:iot/loggingOptions:LoggingOptions",
-};
+} as const;
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:edge-mlops-dev-alarms";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:AWSIotLogsV2";
@@ -38,12 +40,23 @@ const FLEET_CHECKS = [
 
 let plan: Plan;
 
+/** What `fn` throws; fails the test when it returns. */
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected an error, none was thrown");
+}
+
 beforeAll(async () => {
   plan = await planProgram(
     () => {
-      new FleetAudit("dev", { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: KEY, logLevel: "INFO" });
-      new FleetAudit("prod", { alarmTopicArn: TOPIC, frequency: "DAILY", createLogGroup: false, scheduledAuditName: "edge-mlops-prod-daily" });
+      new FleetAudit("dev", { stack: "dev", alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: KEY, logLevel: "INFO" });
+      new FleetAudit("prod", { stack: "dev", alarmTopicArn: TOPIC, frequency: "DAILY", createLogGroup: false, scheduledAuditName: "edge-mlops-prod-daily" });
       new FleetAudit("monthly", {
+        stack: "dev",
         alarmTopicArn: TOPIC,
         frequency: "MONTHLY",
         dayOfMonth: "LAST",
@@ -57,23 +70,28 @@ beforeAll(async () => {
 });
 
 describe("resolveFleetAuditArgs", () => {
-  const base: FleetAuditArgs = { alarmTopicArn: TOPIC };
-  const resolve = (extra: Partial<FleetAuditArgs>) => resolveFleetAuditArgs({ ...base, ...extra }, "edge-mlops-dev-audit");
+  const base: FleetAuditArgs = { stack: "dev", alarmTopicArn: TOPIC };
+  const resolve = (extra: Partial<FleetAuditArgs>) => resolveFleetAuditArgs("audit", { ...base, ...extra });
 
   it("defaults to a weekly Monday audit of the fleet's checks and ERROR logging kept 30 days", () => {
     expect(resolve({})).toEqual({
       frequency: "WEEKLY",
       dayOfWeek: "MON",
-      dayOfMonth: undefined,
       checks: FLEET_CHECKS,
       scheduledAuditName: "edge-mlops-dev-audit",
       logLevel: "ERROR",
       createLogGroup: true,
       logRetentionDays: 30,
     });
-    expect(resolve({ frequency: "BIWEEKLY", dayOfWeek: "FRI" })).toMatchObject({ dayOfWeek: "FRI", dayOfMonth: undefined });
-    expect(resolve({ frequency: "MONTHLY" })).toMatchObject({ dayOfWeek: undefined, dayOfMonth: "1" });
-    expect(resolve({ frequency: "DAILY" })).toMatchObject({ dayOfWeek: undefined, dayOfMonth: undefined });
+    const days = (extra: Partial<FleetAuditArgs>) => {
+      const r = resolve(extra);
+      return [r.dayOfWeek, r.dayOfMonth];
+    };
+    expect(days({ frequency: "BIWEEKLY", dayOfWeek: "FRI" })).toEqual(["FRI", undefined]);
+    expect(days({ frequency: "MONTHLY" })).toEqual([undefined, "1"]);
+    expect(days({ frequency: "MONTHLY", dayOfMonth: "LAST" })).toEqual([undefined, "LAST"]);
+    expect(days({ frequency: "DAILY" })).toEqual([undefined, undefined]);
+    expect(resolve({ scheduledAuditName: "weekly_audit" }).scheduledAuditName).toBe("weekly_audit");
   });
 
   it("leaves out the Cognito checks: the platform has no identity pools", () => {
@@ -81,19 +99,32 @@ describe("resolveFleetAuditArgs", () => {
     expect(Object.keys(AUDIT_CHECK_PROPERTIES).filter((c) => c.includes("COGNITO"))).toHaveLength(2);
   });
 
-  it("rejects impossible schedules, checks and settings, naming the arg", () => {
-    expect(() => resolve({ frequency: "DAILY", dayOfWeek: "MON" })).toThrow("FleetAudit: dayOfWeek applies to WEEKLY and BIWEEKLY audits only, not DAILY");
-    expect(() => resolve({ dayOfMonth: "3" })).toThrow("FleetAudit: dayOfMonth applies to MONTHLY audits only, not WEEKLY");
-    expect(() => resolve({ frequency: "MONTHLY", dayOfMonth: "32" })).toThrow("FleetAudit: dayOfMonth '32' must be 1 to 31 or LAST");
-    expect(() => resolve({ frequency: "HOURLY" as "DAILY" })).toThrow("FleetAudit: frequency 'HOURLY' must be one of DAILY, WEEKLY, BIWEEKLY, MONTHLY");
-    expect(() => resolve({ dayOfWeek: "MONDAY" as "MON" })).toThrow("FleetAudit: dayOfWeek 'MONDAY' must be one of SUN, MON, TUE, WED, THU, FRI, SAT");
-    expect(() => resolve({ checks: [] })).toThrow("FleetAudit: checks must name at least one audit check");
-    expect(() => resolve({ checks: ["DEVICE_CERT_CHECK" as "LOGGING_DISABLED_CHECK"] })).toThrow(/FleetAudit: checks: 'DEVICE_CERT_CHECK' is not a known audit check/);
-    expect(() => resolve({ checks: ["LOGGING_DISABLED_CHECK", "LOGGING_DISABLED_CHECK"] })).toThrow("FleetAudit: checks: 'LOGGING_DISABLED_CHECK' is listed twice");
-    expect(() => resolve({ scheduledAuditName: "weekly audit" })).toThrow(/FleetAudit: scheduledAuditName 'weekly audit' must be 1-128 characters/);
-    expect(() => resolve({ logLevel: "TRACE" as "INFO" })).toThrow("FleetAudit: logLevel 'TRACE' must be one of DEBUG, INFO, WARN, ERROR, DISABLED");
-    expect(() => resolve({ logRetentionDays: 10 })).toThrow(/FleetAudit: logRetentionDays 10 is not a CloudWatch Logs retention/);
-    expect(() => resolve({ alarmTopicKmsKeyArn: "alias/aws/sns" })).toThrow(/FleetAudit: alarmTopicKmsKeyArn 'alias\/aws\/sns' must be a KMS key ARN/);
+  it.each<[string, Partial<FleetAuditArgs>, string]>([
+    ["a day of the week for a daily audit", { frequency: "DAILY", dayOfWeek: "MON" }, "FleetAudit: dayOfWeek: applies to WEEKLY and BIWEEKLY audits only, not DAILY"],
+    ["a day of the month for a weekly audit", { dayOfMonth: "3" }, "FleetAudit: dayOfMonth: applies to MONTHLY audits only, not WEEKLY"],
+    ["day 32", { frequency: "MONTHLY", dayOfMonth: "32" }, 'FleetAudit: dayOfMonth: must be "1" to "31" or "LAST"'],
+    ["day 0", { frequency: "MONTHLY", dayOfMonth: "0" }, 'FleetAudit: dayOfMonth: must be "1" to "31" or "LAST"'],
+    ["an unknown frequency", { frequency: "HOURLY" as "DAILY" }, 'FleetAudit: frequency: must be one of "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", got "HOURLY"'],
+    ["an unknown day", { dayOfWeek: "MONDAY" as "MON" }, 'FleetAudit: dayOfWeek: must be one of "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", got "MONDAY"'],
+    ["no checks", { checks: [] }, "FleetAudit: checks: must name at least one audit check"],
+    ["an unknown check", { checks: ["DEVICE_CERT_CHECK" as "LOGGING_DISABLED_CHECK"] }, `FleetAudit: checks[0]: must be one of ${Object.keys(AUDIT_CHECK_PROPERTIES).map((c) => JSON.stringify(c)).join(", ")}, got "DEVICE_CERT_CHECK"`],
+    ["a check listed twice", { checks: ["LOGGING_DISABLED_CHECK", "LOGGING_DISABLED_CHECK"] }, "FleetAudit: checks[1]: 'LOGGING_DISABLED_CHECK' is listed twice"],
+    ["a scheduled audit name with a space", { scheduledAuditName: "weekly audit" }, "FleetAudit: scheduledAuditName: must be 1-128 characters of a-z, A-Z, 0-9, '_' and '-'"],
+    ["a scheduled audit name of 129 characters", { scheduledAuditName: "a".repeat(129) }, "FleetAudit: scheduledAuditName: must be 1-128 characters of a-z, A-Z, 0-9, '_' and '-'"],
+    ["an unknown log level", { logLevel: "TRACE" as "INFO" }, 'FleetAudit: logLevel: must be one of "DEBUG", "INFO", "WARN", "ERROR", "DISABLED", got "TRACE"'],
+    ["a retention CloudWatch does not offer", { logRetentionDays: 10 }, "FleetAudit: logRetentionDays: must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"],
+    ["a key alias for a key ARN", { alarmTopicKmsKeyArn: "alias/aws/sns" }, "FleetAudit: alarmTopicKmsKeyArn: 'alias/aws/sns' must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"],
+    ["no stack", { stack: "" }, "FleetAudit: stack: must be the stack's name"],
+  ])("rejects %s, naming the arg", (_, extra, message) => {
+    const error = thrownBy(() => resolve(extra));
+    expect(error).toBeInstanceOf(ArgError);
+    expect(error.message).toBe(message);
+  });
+
+  it("takes a scheduled audit name of 128 characters and any CloudWatch retention", () => {
+    expect(resolve({ scheduledAuditName: "a".repeat(128) }).scheduledAuditName).toHaveLength(128);
+    expect(resolve({ logRetentionDays: 3653 }).logRetentionDays).toBe(3653);
+    expect(resolve({ frequency: "MONTHLY", dayOfMonth: "31" }).dayOfMonth).toBe("31");
   });
 
   it("switches every known check explicitly: the chosen ones on, the rest off", () => {
@@ -106,8 +137,8 @@ describe("resolveFleetAuditArgs", () => {
 describe("FleetAudit under mocks", () => {
   it("lets Device Defender audit through a role with the AWS managed audit policy", () => {
     const role = one(plan, T.role, "dev-audit-role");
-    expect(parseJson(role.inputs.assumeRolePolicy).Statement).toEqual(TRUST);
-    expect(one(plan, T.attachment, "dev-audit-policy").inputs).toEqual({
+    expect(policyDocument(inputsOf(plan, T.role, "dev-audit-role").assumeRolePolicy).Statement).toEqual(TRUST);
+    expect(inputsOf(plan, T.attachment, "dev-audit-policy")).toEqual({
       role: role.arn!.split("/").pop(),
       policyArn: "arn:aws:iam::aws:policy/service-role/AWSIoTDeviceDefenderAudit",
     });
@@ -116,24 +147,25 @@ describe("FleetAudit under mocks", () => {
   });
 
   it("sends findings to the alarm topic through a role that may only publish there (and use its key)", () => {
-    expect(parseJson(one(plan, T.role, "dev-notify-role").inputs.assumeRolePolicy).Statement).toEqual(TRUST);
-    expect(parseJson(one(plan, T.rolePolicy, "dev-notify-policy").inputs.policy).Statement).toEqual([
+    expect(policyDocument(inputsOf(plan, T.role, "dev-notify-role").assumeRolePolicy).Statement).toEqual(TRUST);
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "dev-notify-policy").policy).Statement).toEqual([
       { Sid: "PublishFindings", Effect: "Allow", Action: "sns:Publish", Resource: TOPIC },
       { Sid: "EncryptForTopic", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: KEY },
     ]);
-    expect(parseJson(one(plan, T.rolePolicy, "prod-notify-policy").inputs.policy).Statement).toEqual([
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "prod-notify-policy").policy).Statement).toEqual([
       { Sid: "PublishFindings", Effect: "Allow", Action: "sns:Publish", Resource: TOPIC },
     ]);
   });
 
   it("enables the fleet's checks for the account and notifies the topic", () => {
     const audit = one(plan, T.audit, "dev-audit-configuration");
-    expect(audit.inputs.accountId).toBe("123456789012");
-    expect(audit.inputs.roleArn).toBe(one(plan, T.role, "dev-audit-role").arn);
-    expect(audit.inputs.auditNotificationTargetConfigurations).toEqual({
+    const auditInputs = inputsOf(plan, T.audit, "dev-audit-configuration");
+    expect(auditInputs.accountId).toBe("123456789012");
+    expect(auditInputs.roleArn).toBe(one(plan, T.role, "dev-audit-role").arn);
+    expect(auditInputs.auditNotificationTargetConfigurations).toEqual({
       sns: { enabled: true, targetArn: TOPIC, roleArn: one(plan, T.role, "dev-notify-role").arn },
     });
-    const checks = audit.inputs.auditCheckConfigurations as Record<string, { enabled: boolean }>;
+    const checks = auditInputs.auditCheckConfigurations ?? {};
     expect(Object.entries(checks).filter(([, v]) => v.enabled).map(([k]) => k).sort()).toEqual(
       [
         "iotPolicyOverlyPermissiveCheck",
@@ -162,42 +194,42 @@ describe("FleetAudit under mocks", () => {
 
   it("schedules the audit weekly on Monday in dev, daily in prod, monthly when asked, after the checks are enabled", () => {
     const dev = one(plan, T.scheduled, "dev-scheduled-audit");
-    expect(dev.inputs).toEqual({ scheduledAuditName: "edge-mlops-dev-dev", frequency: "WEEKLY", dayOfWeek: "MON", targetCheckNames: FLEET_CHECKS });
+    expect(inputsOf(plan, T.scheduled, "dev-scheduled-audit")).toEqual({ scheduledAuditName: "edge-mlops-dev-dev", frequency: "WEEKLY", dayOfWeek: "MON", targetCheckNames: FLEET_CHECKS });
     expect(dev.dependsOn).toContain(one(plan, T.audit, "dev-audit-configuration").urn);
-    expect(one(plan, T.scheduled, "prod-scheduled-audit").inputs).toEqual({ scheduledAuditName: "edge-mlops-prod-daily", frequency: "DAILY", targetCheckNames: FLEET_CHECKS });
-    expect(one(plan, T.scheduled, "monthly-scheduled-audit").inputs).toEqual({
+    expect(inputsOf(plan, T.scheduled, "prod-scheduled-audit")).toEqual({ scheduledAuditName: "edge-mlops-prod-daily", frequency: "DAILY", targetCheckNames: FLEET_CHECKS });
+    expect(inputsOf(plan, T.scheduled, "monthly-scheduled-audit")).toEqual({
       scheduledAuditName: "edge-mlops-dev-monthly",
       frequency: "MONTHLY",
       dayOfMonth: "LAST",
       targetCheckNames: ["DEVICE_CERTIFICATE_EXPIRING_CHECK", "CA_CERTIFICATE_EXPIRING_CHECK"],
     });
-    const monthlyChecks = one(plan, T.audit, "monthly-audit-configuration").inputs.auditCheckConfigurations as Record<string, { enabled: boolean }>;
+    const monthlyChecks = inputsOf(plan, T.audit, "monthly-audit-configuration").auditCheckConfigurations ?? {};
     expect(Object.entries(monthlyChecks).filter(([, v]) => v.enabled).map(([k]) => k).sort()).toEqual(["caCertificateExpiringCheck", "deviceCertificateExpiringCheck"]);
   });
 
   it("turns IoT logging on at the chosen level into a log group with retention, through a least-privilege role", () => {
     const group = one(plan, T.logGroup, "dev-iot-logs");
-    expect(group.inputs).toEqual({ name: "AWSIotLogsV2", retentionInDays: 30 });
+    expect(inputsOf(plan, T.logGroup, "dev-iot-logs")).toEqual({ name: "AWSIotLogsV2", retentionInDays: 30 });
     const role = one(plan, T.role, "dev-logging-role");
-    expect(parseJson(role.inputs.assumeRolePolicy).Statement).toEqual(TRUST);
+    expect(policyDocument(inputsOf(plan, T.role, "dev-logging-role").assumeRolePolicy).Statement).toEqual(TRUST);
     const policy = one(plan, T.rolePolicy, "dev-logging-policy");
-    expect(parseJson(policy.inputs.policy).Statement).toEqual([
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "dev-logging-policy").policy).Statement).toEqual([
       { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
     ]);
     const logging = one(plan, T.logging, "dev-logging");
-    expect(logging.inputs).toEqual({ defaultLogLevel: "INFO", disableAllLogs: false, roleArn: role.arn });
+    expect(inputsOf(plan, T.logging, "dev-logging")).toEqual({ defaultLogLevel: "INFO", disableAllLogs: false, roleArn: role.arn });
     expect(logging.dependsOn).toEqual(expect.arrayContaining([group.urn, policy.urn]));
   });
 
   it("lets IoT create the log group itself when the stack does not, and can switch logging off", () => {
     expect(ofType(plan, T.logGroup, "prod-")).toHaveLength(0);
-    expect(parseJson(one(plan, T.rolePolicy, "prod-logging-policy").inputs.policy).Statement).toEqual([
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "prod-logging-policy").policy).Statement).toEqual([
       { Sid: "CreateIotLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: LOG_GROUP_ARN },
       { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
     ]);
-    expect(one(plan, T.logging, "prod-logging").inputs).toMatchObject({ defaultLogLevel: "ERROR", disableAllLogs: false });
-    expect(one(plan, T.logging, "monthly-logging").inputs).toMatchObject({ defaultLogLevel: "DISABLED", disableAllLogs: true });
-    expect(one(plan, T.logGroup, "monthly-iot-logs").inputs.retentionInDays).toBe(7);
+    expect(inputsOf(plan, T.logging, "prod-logging")).toMatchObject({ defaultLogLevel: "ERROR", disableAllLogs: false });
+    expect(inputsOf(plan, T.logging, "monthly-logging")).toMatchObject({ defaultLogLevel: "DISABLED", disableAllLogs: true });
+    expect(inputsOf(plan, T.logGroup, "monthly-iot-logs").retentionInDays).toBe(7);
   });
 
   it("parents every child to its component", () => {

@@ -93,18 +93,26 @@ describe("inference image and model", () => {
     expect(inferenceImageUri(`docker:${image}`, [repo], "aws")).toBe(`docker:${image}`);
   });
 
+  it("finds the repository of an image pinned by tag, in a nested repository path", () => {
+    const tagged = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/inference:v1.2";
+    expect(inferenceImageUri(tagged, ["arn:aws:ecr:eu-west-1:123456789012:repository/team/inference"], "aws")).toBe(`docker:${tagged}`);
+    expect(() => inferenceImageUri(tagged, ["arn:aws:ecr:eu-west-1:123456789012:repository/team"], "aws")).toThrow(
+      "is in arn:aws:ecr:eu-west-1:123456789012:repository/team/inference, which is not in ecrRepositoryArns",
+    );
+  });
+
   it("refuses an image devices could not pull with the token exchange role", () => {
     expect(() => inferenceImageUri(image, ["arn:aws:ecr:eu-west-1:123456789012:repository/other"], "aws")).toThrow(
-      `EdgeFleet: inferenceImage "${image.slice(0, 77)}..." is in ${repo}, which is not in ecrRepositoryArns (arn:aws:ecr:eu-west-1:123456789012:repository/other); devices could not pull it`,
+      `EdgeFleet: inferenceImage: "${image.slice(0, 77)}..." is in ${repo}, which is not in ecrRepositoryArns (arn:aws:ecr:eu-west-1:123456789012:repository/other); devices could not pull it`,
     );
-    expect(() => inferenceImageUri("nginx:1.27-alpine", [repo], "aws")).toThrow('EdgeFleet: inferenceImage "nginx:1.27-alpine" must be a private ECR image');
+    expect(() => inferenceImageUri("nginx:1.27-alpine", [repo], "aws")).toThrow('EdgeFleet: inferenceImage: "nginx:1.27-alpine" must be a private ECR image');
   });
 
   it("gives the model's object ARN, none for the image's built-in model", () => {
     expect(modelObjectArn("s3://edge-mlops-models/prod/model.json", "aws")).toBe("arn:aws:s3:::edge-mlops-models/prod/model.json");
     expect(modelObjectArn("", "aws")).toBeUndefined();
     expect(modelObjectArn(undefined, "aws-cn")).toBeUndefined();
-    expect(() => modelObjectArn("https://x/model.json", "aws")).toThrow('EdgeFleet: modelUri "https://x/model.json" must be an s3://bucket/key URI');
+    expect(() => modelObjectArn("https://x/model.json", "aws")).toThrow('EdgeFleet: modelUri: "https://x/model.json" must be an s3://bucket/key URI');
   });
 
   it("lets the inference recipe fall back to the image's built-in model", () => {

@@ -5,7 +5,9 @@ import path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EdgeFleet, resolveEdgeFleetArgs, type EdgeFleetArgs } from "../../components/edge-fleet";
+import { ArgError } from "../../components/args";
+import { EdgeFleet, REPOSITORY_ROOT, resolveEdgeFleetArgs, type EdgeFleetArgs } from "../../components/edge-fleet";
+import { observabilitySettings } from "../../components/observability/args";
 import {
   claimPolicy,
   coreDevicePolicy,
@@ -15,7 +17,12 @@ import {
   tokenExchangeTrustPolicy,
 } from "../../components/edge-fleet/policies";
 import { HUB_IMAGES } from "../../components/edge-fleet/recipes";
-import { ofType, one, parentAliases, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
+import type { IotPolicyDocument } from "../../components/edge-fleet/policies";
+import type { ProvisioningTemplateBody } from "../../components/edge-fleet/provisioning";
+import type { GreengrassRecipe } from "../../components/edge-fleet/recipes";
+import type { TrustPolicy } from "../../components/iam";
+import { ofType, one, parentAliases, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
+import { allInputsOf, inputsOf, parseDocument, policyDocument } from "../support/resources";
 
 const ACCOUNT = "123456789012";
 const IOT = `arn:aws:iot:eu-west-1:${ACCOUNT}`;
@@ -43,6 +50,8 @@ beforeAll(() => {
 afterAll(() => rmSync(csrDir, { recursive: true, force: true }));
 
 const base: EdgeFleetArgs = { stack: "dev", environment: "dev", inferenceImage: IMAGE, ecrRepositoryArns: [REPO_ARN] };
+/** The stack config's default alarm thresholds. */
+const THRESHOLDS = observabilitySettings.parse({}).alarms;
 
 describe("resolveEdgeFleetArgs", () => {
   it("applies the documented defaults", () => {
@@ -68,6 +77,7 @@ describe("resolveEdgeFleetArgs", () => {
       protect: false,
       logRetentionDays: 30,
       lambdaReservedConcurrency: 5,
+      monitoring: undefined,
     });
   });
 
@@ -89,44 +99,39 @@ describe("resolveEdgeFleetArgs", () => {
     expect(resolveEdgeFleetArgs({ ...base, provisioning: { enabled: false } }).provisioning).toEqual({ enabled: false });
   });
 
+  it("resolves csrBaseDir against the repository root", () => {
+    const relative = path.relative(REPOSITORY_ROOT, csrDir);
+    const s = resolveEdgeFleetArgs({ ...base, devices: [{ name: "hub-lab-002", csrFile: "hub-lab-002.csr.pem" }], csrBaseDir: relative });
+    expect(s.devices[0].key).toEqual({ kind: "csr", file: "hub-lab-002.csr.pem", pem: csr("hub-lab-002.csr.pem") });
+  });
+
+  it("derives the role alias with '-' for ':' and keeps ':' out of derived template names", () => {
+    const s = resolveEdgeFleetArgs({ ...base, rootGroupName: "site:north", provisioning: { templateName: "north" } });
+    expect([s.roleAliasName, s.provisioning.enabled && s.provisioning.templateName]).toEqual(["site-north-token-exchange", "north"]);
+  });
+
   const withCsrDir = (args: Partial<EdgeFleetArgs>): EdgeFleetArgs => ({ ...base, csrBaseDir: csrDir, ...args });
   it.each<[string, Partial<EdgeFleetArgs>, string | RegExp]>([
-    ["an unknown environment", { environment: "qa" as "dev" }, 'EdgeFleet: environment must be one of dev, staging, prod, got "qa"'],
-    ["generated keys in prod", { environment: "prod", allowGeneratedKeys: true }, "EdgeFleet: allowGeneratedKeys must be false when environment is prod (private keys would be stored in Pulumi state)"],
-    ["an invalid root group name", { rootGroupName: "edge mlops" }, 'EdgeFleet: rootGroupName is invalid: thing group name "edge mlops" may contain only letters'],
-    ["an invalid child group name", { childGroups: [{ name: "site/1", kind: "site" }] }, /^EdgeFleet: childGroups\[0\]\.name is invalid: thing group name "site\/1"/],
-    ["a child group named like the root", { childGroups: [{ name: "edge-mlops-dev", kind: "site" }] }, 'EdgeFleet: childGroups[0].name "edge-mlops-dev" is used twice'],
-    ["an unknown child group kind", { childGroups: [{ name: "a", kind: "room" as "site" }] }, 'EdgeFleet: childGroups[0].kind must be "site" or "hardware", got "room"'],
-    ["a credential duration below IoT's minimum", { credentialDurationSeconds: 60 }, "EdgeFleet: credentialDurationSeconds must be an integer from 900 to 43200, got number 60"],
-    ["a device in an undeclared group", { allowGeneratedKeys: true, childGroups: [{ name: "lab", kind: "site" }], devices: [{ name: "d1", group: "nowhere" }] }, 'EdgeFleet: devices[0].group "nowhere" is not one of childGroups (lab)'],
-    ["a device without CSR when keys may not be generated", { devices: [{ name: "d1" }] }, "EdgeFleet: devices[0].csrFile is required unless allowGeneratedKeys is true"],
-    ["a duplicate device", { allowGeneratedKeys: true, devices: [{ name: "d1" }, { name: "d1" }] }, 'EdgeFleet: devices[1].name "d1" is used twice'],
-    ["an invalid thing name", { allowGeneratedKeys: true, devices: [{ name: "hub 1" }] }, /^EdgeFleet: devices\[0\]\.name is invalid: thing name "hub 1"/],
-    ["a generated key for a name over 64 characters", { allowGeneratedKeys: true, devices: [{ name: "h".repeat(65) }] }, "EdgeFleet: devices[0].name is 65 characters long; a generated CSR's common name allows 64"],
-    ["a missing CSR file", { devices: [{ name: "d1", csrFile: "missing.csr.pem" }] }, /^EdgeFleet: devices\[0\]\.csrFile "missing\.csr\.pem" cannot be read \(ENOENT; resolved to .*missing\.csr\.pem\)$/],
-    ["a CSR file that holds the private key", { devices: [{ name: "d1", csrFile: "with-key.pem" }] }, 'EdgeFleet: devices[0].csrFile "with-key.pem" contains a private key; give only the CSR'],
-    ["a file that is not a CSR", { devices: [{ name: "d1", csrFile: "not-a-csr.pem" }] }, 'EdgeFleet: devices[0].csrFile "not-a-csr.pem" is not a PEM certificate signing request'],
-    ["a private key given as a CSR", { devices: [{ name: "d1", csrFile: "hub-lab-002.key.pem" }] }, 'EdgeFleet: devices[0].csrFile "hub-lab-002.key.pem" contains a private key'],
-    ["a missing claim CSR", { provisioning: { claimCsrFile: "claim.csr.pem" } }, /^EdgeFleet: provisioning\.claimCsrFile "claim\.csr\.pem" cannot be read/],
-    ["an invalid serial number pattern", { provisioning: { serialNumberPattern: "([A-Z" } }, /^EdgeFleet: provisioning\.serialNumberPattern is not a valid regular expression/],
-    ["a template name over IoT's 36 characters", { rootGroupName: "edge-mlops-a-very-long-stack-name-x" }, /^EdgeFleet: provisioning\.templateName is invalid: provisioning template name must be 1 to 36 characters long .* \(derived from rootGroupName; set provisioning\.templateName\)$/],
-    ["a non-semver component version", { components: { composeVersion: "1.0" } }, 'EdgeFleet: components.composeVersion is invalid: component version "1.0" is not a semantic version'],
-    ["a non-semver nucleus version", { greengrass: { nucleusVersion: "latest" } }, 'EdgeFleet: greengrass.nucleusVersion must be a semantic version such as 2.0.3, got "latest"'],
-    ["a rollout rate of 0", { deployment: { rollout: { maximumPerMinute: 0 } } }, "EdgeFleet: deployment.rollout.maximumPerMinute must be an integer from 1 to 1000, got number 0"],
-    ["an exponential base above the maximum", { deployment: { rollout: { maximumPerMinute: 10, exponential: { baseRatePerMinute: 20, incrementFactor: 2, succeededThings: 5 } } } }, "EdgeFleet: deployment.rollout.exponential.baseRatePerMinute must be an integer from 1 to 10, got number 20"],
-    ["an increment factor with two decimals", { deployment: { rollout: { exponential: { baseRatePerMinute: 2, incrementFactor: 1.55, succeededThings: 5 } } } }, "EdgeFleet: deployment.rollout.exponential.incrementFactor must be from 1.1 to 5 with at most one decimal, got number 1.55"],
-    ["an abort threshold over 100", { deployment: { abort: { failureThresholdPercentage: 150 } } }, "EdgeFleet: deployment.abort.failureThresholdPercentage must be from 0 to 100 with at most two decimals, got number 150"],
-    ["an abort threshold with three decimals", { deployment: { abort: { failureThresholdPercentage: 10.555 } } }, "EdgeFleet: deployment.abort.failureThresholdPercentage must be from 0 to 100 with at most two decimals, got number 10.555"],
-    ["no executed things before abort", { deployment: { abort: { minNumberOfExecutedThings: 0 } } }, "EdgeFleet: deployment.abort.minNumberOfExecutedThings must be an integer from 1 to 1000000, got number 0"],
-    ["a zero timeout", { deployment: { timeoutMinutes: 0 } }, "EdgeFleet: deployment.timeoutMinutes must be an integer from 1 to 10080, got number 0"],
-    ["a retention CloudWatch does not offer", { logRetentionDays: 8 }, /^EdgeFleet: logRetentionDays must be one of CloudWatch Logs' retention values \(1, 3, 5, 7, 14, .*\), got number 8$/],
-    ["no reserved concurrency", { lambdaReservedConcurrency: 0 }, "EdgeFleet: lambdaReservedConcurrency must be an integer from 1 to 1000, got number 0"],
+    ["no stack", { stack: "" }, "EdgeFleet: stack: must be the stack's name"],
+    ["an unknown environment", { environment: "qa" as "dev" }, 'EdgeFleet: environment: must be one of dev, staging, prod, got "qa"'],
+    ["generated keys in prod", { environment: "prod", allowGeneratedKeys: true }, "EdgeFleet: allowGeneratedKeys: must be false when environment is prod (private keys would be stored in Pulumi state)"],
+    // The default root group goes through the schema like a given one.
+    ["a stack whose default root group is too long for the template name", { stack: "a-very-long-stack-name-x" }, /^EdgeFleet: rootGroupName: must be at most 30 characters when provisioning is on without provisioning\.templateName/],
+    ["a stack name IoT does not take", { stack: "dev.1", provisioning: { enabled: false } }, "EdgeFleet: rootGroupName: must be 1-128 characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)"],
+    ["a range the schema states", { credentialDurationSeconds: 60 }, "EdgeFleet: credentialDurationSeconds: must be >= 900, got 60"],
+    ["a missing CSR file", { devices: [{ name: "d1", csrFile: "missing.csr.pem" }] }, /^EdgeFleet: devices\[0\]\.csrFile: "missing\.csr\.pem" cannot be read \(ENOENT; resolved to .*missing\.csr\.pem\)$/],
+    ["a CSR file that holds the private key", { devices: [{ name: "d1", csrFile: "with-key.pem" }] }, 'EdgeFleet: devices[0].csrFile: "with-key.pem" contains a private key; give only the CSR (the key must stay on the device)'],
+    ["a file that is not a CSR", { devices: [{ name: "d1", csrFile: "not-a-csr.pem" }] }, 'EdgeFleet: devices[0].csrFile: "not-a-csr.pem" is not a PEM certificate signing request'],
+    ["a private key given as a CSR", { devices: [{ name: "d1", csrFile: "hub-lab-002.key.pem" }] }, 'EdgeFleet: devices[0].csrFile: "hub-lab-002.key.pem" contains a private key'],
+    ["a missing claim CSR", { provisioning: { claimCsrFile: "claim.csr.pem" } }, /^EdgeFleet: provisioning\.claimCsrFile: "claim\.csr\.pem" cannot be read/],
+    ["a KMS alias for the alarm topic's key", { monitoring: { alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:t", alarmTopicKmsKeyArn: "alias/aws/sns", thresholds: THRESHOLDS } }, 'EdgeFleet: monitoring.alarmTopicKmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/aws/sns"'],
   ])("rejects %s, naming the arg", (_, args, message) => {
+    expect(() => resolveEdgeFleetArgs(withCsrDir(args))).toThrow(ArgError);
     expect(() => resolveEdgeFleetArgs(withCsrDir(args))).toThrow(message);
   });
 
   it("does not register anything when the args are impossible", () => {
-    expect(() => new EdgeFleet("bad", { ...base, environment: "prod", allowGeneratedKeys: true })).toThrow(/^EdgeFleet: allowGeneratedKeys/);
+    expect(() => new EdgeFleet("bad", { ...base, environment: "prod", allowGeneratedKeys: true })).toThrow(/^EdgeFleet: allowGeneratedKeys: /);
   });
 });
 
@@ -224,7 +229,7 @@ describe("EdgeFleet under mocks", () => {
   });
 
   it("creates the root group and child groups under it, with their kind as an attribute", () => {
-    expect(one(plan, "aws:iot/thingGroup:ThingGroup", "prod-group").inputs).toEqual({
+    expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", "prod-group")).toEqual({
       name: "edge-mlops-prod",
       properties: {
         description: "Greengrass core devices of stack prod",
@@ -232,13 +237,13 @@ describe("EdgeFleet under mocks", () => {
       },
     });
     for (const [group, kind] of [["site-north", "site"], ["site-south", "site"], ["hub-rev-b", "hardware"]]) {
-      expect(one(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${group}`).inputs).toEqual({
+      expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${group}`)).toEqual({
         name: group,
         parentGroupName: "edge-mlops-prod",
         properties: { attributePayload: { attributes: { kind } } },
       });
     }
-    expect(one(plan, "aws:iot/thingGroup:ThingGroup", "dev-group-dev-lab").inputs.properties).toEqual({
+    expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", "dev-group-dev-lab").properties).toEqual({
       description: "Lab bench",
       attributePayload: { attributes: { kind: "site" } },
     });
@@ -246,26 +251,25 @@ describe("EdgeFleet under mocks", () => {
 
   it("keeps component artifacts in an encrypted, versioned, private, TLS-only bucket, protected in prod", () => {
     const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
-    expect(bucket.inputs).toEqual({ forceDestroy: false });
+    expect(inputsOf(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket")).toEqual({ forceDestroy: false });
     expect(bucket.options.protect).toBe(true);
     expect(one(plan, "aws:s3/bucket:Bucket", "dev-artifacts-bucket").options.protect).toBe(false);
-    expect(one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-artifacts-versioning").inputs).toEqual({
+    expect(inputsOf(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-artifacts-versioning")).toEqual({
       bucket: bucket.id,
       versioningConfiguration: { status: "Enabled" },
     });
-    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-artifacts-encryption").inputs).toEqual({
+    expect(inputsOf(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-artifacts-encryption")).toEqual({
       bucket: bucket.id,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
     });
-    expect(one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-artifacts-public-access").inputs).toEqual({
+    expect(inputsOf(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-artifacts-public-access")).toEqual({
       bucket: bucket.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    const policy = one(plan, "aws:s3/bucketPolicy:BucketPolicy", "prod-artifacts-policy");
-    expect(parseJson(policy.inputs.policy).Statement).toEqual([
+    expect(policyDocument(inputsOf(plan, "aws:s3/bucketPolicy:BucketPolicy", "prod-artifacts-policy").policy).Statement).toEqual([
       {
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
@@ -292,7 +296,7 @@ describe("EdgeFleet under mocks", () => {
 
   it("uploads the compose file under artifacts/<component>/<version>/", () => {
     const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
-    expect(one(plan, "aws:s3/bucketObjectv2:BucketObjectv2", "prod-compose-artifact").inputs).toEqual({
+    expect(inputsOf(plan, "aws:s3/bucketObjectv2:BucketObjectv2", "prod-compose-artifact")).toEqual({
       bucket: bucket.id,
       key: "artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml",
       source: { asset: "file", path: path.relative(process.cwd(), path.resolve(__dirname, "../../edge/compose/docker-compose.yaml")) },
@@ -302,11 +306,12 @@ describe("EdgeFleet under mocks", () => {
 
   it("trusts only the IoT credentials provider and grants the token exchange role least privilege", () => {
     const role = one(plan, "aws:iam/role:Role", "prod-token-exchange-role");
-    expect(parseJson(role.inputs.assumeRolePolicy)).toEqual(tokenExchangeTrustPolicy());
-    expect(parseJson(role.inputs.assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "credentials.iot.amazonaws.com" });
-    const rolePolicy = one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-token-exchange-policy");
-    expect(rolePolicy.inputs.role).toBe(role.id);
-    const doc = parseJson(rolePolicy.inputs.policy);
+    const trust = parseDocument<TrustPolicy>(inputsOf(plan, "aws:iam/role:Role", "prod-token-exchange-role").assumeRolePolicy);
+    expect(trust).toEqual(tokenExchangeTrustPolicy());
+    expect(trust.Statement[0].Principal).toEqual({ Service: "credentials.iot.amazonaws.com" });
+    const rolePolicy = inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-token-exchange-policy");
+    expect(rolePolicy.role).toBe(role.id);
+    const doc = policyDocument(rolePolicy.policy);
     const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket").arn!;
     const repoArn = one(plan, "aws:ecr/repository:Repository", "shared-inference").arn!;
     expect(doc).toEqual(
@@ -319,7 +324,7 @@ describe("EdgeFleet under mocks", () => {
         modelObjectArns: ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"],
       }),
     );
-    expect(doc.Statement.map((s: { Sid: string; Resource: string[] }) => [s.Sid, s.Resource])).toEqual([
+    expect(doc.Statement.map((s) => [s.Sid, s.Resource])).toEqual([
       ["GreengrassLogs", [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*:log-stream:*`]],
       ["ComponentArtifacts", [`${bucketArn}/artifacts/*`]],
       ["ComponentArtifactBucketLocation", [bucketArn]],
@@ -329,24 +334,24 @@ describe("EdgeFleet under mocks", () => {
     ]);
     expect(findPolicyViolations(doc)).toEqual([]);
     // Without a model URI the devices read no model object.
-    const devDoc = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").inputs.policy);
-    expect(devDoc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
+    const devDoc = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").policy);
+    expect(devDoc.Statement.map((s) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
   });
 
   it("points the role alias at the token exchange role with the configured credential duration", () => {
-    expect(one(plan, "aws:iot/roleAlias:RoleAlias", "prod-role-alias").inputs).toEqual({
+    expect(inputsOf(plan, "aws:iot/roleAlias:RoleAlias", "prod-role-alias")).toEqual({
       alias: "edge-mlops-prod-token-exchange",
       roleArn: one(plan, "aws:iam/role:Role", "prod-token-exchange-role").arn,
       credentialDuration: 7200,
     });
-    expect(one(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").inputs.credentialDuration).toBe(3600);
+    expect(inputsOf(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").credentialDuration).toBe(3600);
   });
 
   it("gives core devices the minimal policy, with the role alias as the only role they may assume", () => {
-    const doc = parseJson(one(plan, "aws:iot/policy:Policy", "prod-core-policy").inputs.policy);
+    const doc = parseDocument<IotPolicyDocument>(inputsOf(plan, "aws:iot/policy:Policy", "prod-core-policy").policy);
     const roleAliasArn = `${IOT}:rolealias/edge-mlops-prod-token-exchange`;
     expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, roleAliasArn }));
-    expect(doc.Statement.find((s: { Action: string[] }) => s.Action.includes("iot:AssumeRoleWithCertificate")).Resource).toEqual([roleAliasArn]);
+    expect(doc.Statement.filter((s) => s.Action.includes("iot:AssumeRoleWithCertificate")).map((s) => s.Resource)).toEqual([[roleAliasArn]]);
     expect(findPolicyViolations(doc)).toEqual([]);
   });
 
@@ -360,17 +365,16 @@ describe("EdgeFleet under mocks", () => {
       const prefix = `prod-device-${thing}`;
       const device = one(plan, "edge-mlops:edge:StaticDevice", prefix);
       expect(device.parent).toBe(one(plan, "edge-mlops:edge:EdgeFleet", "prod").urn);
-      expect(one(plan, "aws:iot/thing:Thing", `${prefix}-thing`).inputs).toEqual({ name: thing });
+      expect(inputsOf(plan, "aws:iot/thing:Thing", `${prefix}-thing`)).toEqual({ name: thing });
       const cert = one(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`);
-      expect(cert.inputs).toEqual({ active: true, csr: csr(`${thing}.csr.pem`) });
-      expect(one(plan, "aws:iot/thingPrincipalAttachment:ThingPrincipalAttachment", `${prefix}-principal`).inputs).toEqual({
+      expect(inputsOf(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`)).toEqual({ active: true, csr: csr(`${thing}.csr.pem`) });
+      expect(inputsOf(plan, "aws:iot/thingPrincipalAttachment:ThingPrincipalAttachment", `${prefix}-principal`)).toEqual({
         thing,
         principal: cert.arn,
         thingPrincipalType: "EXCLUSIVE_THING",
       });
-      expect(one(plan, "aws:iot/policyAttachment:PolicyAttachment", `${prefix}-policy`).inputs).toEqual({ policy: arnName(corePolicy), target: cert.arn });
-      const memberships = ofType(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`);
-      expect(memberships.map((m) => m.inputs)).toEqual(groups.map((g) => ({ thingName: thing, thingGroupName: g })));
+      expect(inputsOf(plan, "aws:iot/policyAttachment:PolicyAttachment", `${prefix}-policy`)).toEqual({ policy: arnName(corePolicy), target: cert.arn });
+      expect(allInputsOf(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`)).toEqual(groups.map((g) => ({ thingName: thing, thingGroupName: g })));
     }
     expect(plan.outputs.prodDevices).toEqual(["hub-north-001", "hub-lab-002"]);
   });
@@ -383,31 +387,31 @@ describe("EdgeFleet under mocks", () => {
 
   it("generates ECDSA P-256 keys into state for dev prototypes only, exposed as secrets", () => {
     const prefix = "dev-device-dev-hub-01";
-    expect(one(plan, "tls:index/privateKey:PrivateKey", `${prefix}-key`).inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    expect(one(plan, "tls:index/certRequest:CertRequest", `${prefix}-csr`).inputs).toEqual({
+    expect(inputsOf(plan, "tls:index/privateKey:PrivateKey", `${prefix}-key`)).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(inputsOf(plan, "tls:index/certRequest:CertRequest", `${prefix}-csr`)).toEqual({
       privateKeyPem: "[secret]",
       subject: { commonName: "dev-hub-01" },
     });
-    expect(one(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`).inputs).toEqual({
+    expect(inputsOf(plan, "aws:iot/certificate:Certificate", `${prefix}-cert`)).toEqual({
       active: true,
       csr: "-----BEGIN CERTIFICATE REQUEST-----\n[offline]\n-----END CERTIFICATE REQUEST-----\n",
     });
-    expect(ofType(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`).map((m) => m.inputs)).toEqual([
+    expect(allInputsOf(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`)).toEqual([
       { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev" },
       { thingName: "dev-hub-01", thingGroupName: "dev-lab" },
     ]);
     expect(plan.outputs.devGeneratedKeys).toBe(true);
     expect(plan.outputs.devGeneratedKeyNames).toEqual(["dev-hub-01", "dev-hub-02"]);
     expect(plan.outputs.devClaimKey).toBe(true);
-    expect(one(plan, "tls:index/privateKey:PrivateKey", "dev-claim-key").inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    expect(one(plan, "tls:index/certRequest:CertRequest", "dev-claim-csr").inputs.subject).toEqual({ commonName: "edge-mlops-dev-fleet-claim" });
+    expect(inputsOf(plan, "tls:index/privateKey:PrivateKey", "dev-claim-key")).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(inputsOf(plan, "tls:index/certRequest:CertRequest", "dev-claim-csr").subject).toEqual({ commonName: "edge-mlops-dev-fleet-claim" });
   });
 
   it("provisions devices by claim through a template that adds them to the root group with the core policy", () => {
     const template = one(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     const role = one(plan, "aws:iam/role:Role", "prod-provisioning-role");
     const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
-    const { templateBody, ...rest } = template.inputs;
+    const { templateBody, ...rest } = inputsOf(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     expect(rest).toEqual({
       name: "edge-mlops-prod-fleet",
       description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod",
@@ -416,7 +420,7 @@ describe("EdgeFleet under mocks", () => {
       provisioningRoleArn: role.arn,
       preProvisioningHook: { targetArn: hook.arn, payloadVersion: "2020-04-01" },
     });
-    const body = parseJson(templateBody);
+    const body = parseDocument<ProvisioningTemplateBody>(templateBody);
     expect(Object.keys(body.Parameters)).toEqual(["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"]);
     expect(body.Resources.thing.Properties).toEqual({
       ThingName: { Ref: "ThingName" },
@@ -430,8 +434,8 @@ describe("EdgeFleet under mocks", () => {
       one(plan, "aws:lambda/permission:Permission", "prod-provisioning-hook-invoke").urn,
       one(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-provisioning-registration").urn,
     ]);
-    expect(parseJson(role.inputs.assumeRolePolicy)).toEqual(provisioningTrustPolicy());
-    expect(one(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-provisioning-registration").inputs).toEqual({
+    expect(parseDocument<TrustPolicy>(inputsOf(plan, "aws:iam/role:Role", "prod-provisioning-role").assumeRolePolicy)).toEqual(provisioningTrustPolicy());
+    expect(inputsOf(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-provisioning-registration")).toEqual({
       role: arnName(role),
       policyArn: "arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration",
     });
@@ -440,21 +444,21 @@ describe("EdgeFleet under mocks", () => {
 
   it("configures the pre-provisioning hook and lets only this template of this account invoke it", () => {
     const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
-    expect(hook.inputs).toMatchObject({
+    expect(inputsOf(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn")).toMatchObject({
       timeout: 5,
       reservedConcurrentExecutions: 10,
       environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "site-north,site-south,hub-rev-b" } },
     });
-    expect(one(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").inputs.retentionInDays).toBe(365);
-    expect(one(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").inputs.environment).toEqual({
+    expect(inputsOf(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").retentionInDays).toBe(365);
+    expect(inputsOf(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").environment).toEqual({
       variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging" },
     });
-    const policy = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").inputs.policy);
+    const policy = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").policy);
     expect(policy.Statement.slice(2)).toEqual([
       { Sid: "ReadThingsBeingProvisioned", Effect: "Allow", Action: ["iot:DescribeThing", "iot:ListThingGroupsForThing"], Resource: [`${IOT}:thing/*`] },
     ]);
     expect(findPolicyViolations(policy, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"])).toEqual([]);
-    expect(one(plan, "aws:lambda/permission:Permission", "prod-provisioning-hook-invoke").inputs).toEqual({
+    expect(inputsOf(plan, "aws:lambda/permission:Permission", "prod-provisioning-hook-invoke")).toEqual({
       action: "lambda:InvokeFunction",
       function: arnName(hook)?.split(":").pop(),
       principal: "iot.amazonaws.com",
@@ -464,7 +468,7 @@ describe("EdgeFleet under mocks", () => {
   });
 
   it("registers the prod claim certificate from its CSR and attaches the claim policy to it", () => {
-    const claimDoc = parseJson(one(plan, "aws:iot/policy:Policy", "prod-claim-policy").inputs.policy);
+    const claimDoc = parseDocument<IotPolicyDocument>(inputsOf(plan, "aws:iot/policy:Policy", "prod-claim-policy").policy);
     expect(claimDoc).toEqual(claimPolicy({ ...SCOPE, templateName: "edge-mlops-prod-fleet", useCsr: false }));
     expect(claimDoc.Statement[1].Resource).toEqual([
       `${IOT}:topic/$aws/certificates/create/*`,
@@ -472,8 +476,8 @@ describe("EdgeFleet under mocks", () => {
     ]);
     expect(findPolicyViolations(claimDoc)).toEqual([]);
     const cert = one(plan, "aws:iot/certificate:Certificate", "prod-claim-cert");
-    expect(cert.inputs).toEqual({ active: true, csr: csr("edge-mlops-claim-prod.csr.pem") });
-    expect(one(plan, "aws:iot/policyAttachment:PolicyAttachment", "prod-claim-policy-attachment").inputs).toEqual({
+    expect(inputsOf(plan, "aws:iot/certificate:Certificate", "prod-claim-cert")).toEqual({ active: true, csr: csr("edge-mlops-claim-prod.csr.pem") });
+    expect(inputsOf(plan, "aws:iot/policyAttachment:PolicyAttachment", "prod-claim-policy-attachment")).toEqual({
       policy: arnName(one(plan, "aws:iot/policy:Policy", "prod-claim-policy")),
       target: cert.arn,
     });
@@ -499,10 +503,10 @@ describe("EdgeFleet under mocks", () => {
 
   it("publishes the hub app with its compose file from the bucket and the hub images", () => {
     const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
-    const recipe = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").inputs.inlineRecipe);
+    const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").inlineRecipe);
     expect(recipe).toMatchObject({ RecipeFormatVersion: "2020-01-25", ComponentName: "com.hbs.hub.Container", ComponentVersion: "1.2.0" });
     expect(recipe.ComponentDependencies).toEqual({ "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" } });
-    expect(recipe.Manifests[0].Artifacts.map((a: { URI: string }) => a.URI)).toEqual([
+    expect(recipe.Manifests[0].Artifacts.map((a) => a.URI)).toEqual([
       `s3://${bucket.id}/artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml`,
       ...HUB_IMAGES,
     ]);
@@ -510,21 +514,21 @@ describe("EdgeFleet under mocks", () => {
   });
 
   it("publishes the inference service's image as a component reading the configured model on port 5000", () => {
-    const recipe = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inputs.inlineRecipe);
+    const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inlineRecipe);
     expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference", ComponentVersion: "2.0.1" });
     expect(recipe.ComponentDependencies).toEqual({
       "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
       "aws.greengrass.TokenExchangeService": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
     });
     expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }]);
-    expect(recipe.ComponentConfiguration.DefaultConfiguration).toEqual({ ModelUri: MODEL_URI, Port: "5000" });
-    const dev = parseJson(one(plan, "aws-native:greengrassv2:ComponentVersion", "dev-inference-component").inputs.inlineRecipe);
-    expect(dev.ComponentConfiguration.DefaultConfiguration).toEqual({ ModelUri: "", Port: "5000" });
+    expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: MODEL_URI, Port: "5000" } });
+    const dev = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "dev-inference-component").inlineRecipe);
+    expect(dev.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: "", Port: "5000" } });
   });
 
   it("deploys pinned components to the root group with exponential rollout, abort, timeout and rollback in prod", () => {
     const deployment = one(plan, "aws-native:greengrassv2:Deployment", "prod-deployment");
-    expect(deployment.inputs).toEqual({
+    expect(inputsOf(plan, "aws-native:greengrassv2:Deployment", "prod-deployment")).toEqual({
       targetArn: `${IOT}:thinggroup/edge-mlops-prod`,
       deploymentName: "edge-mlops-prod-hub1.2.0-inf2.0.1",
       components: {
@@ -563,8 +567,9 @@ describe("EdgeFleet under mocks", () => {
 
   it("rolls dev out at a constant fast rate with its own abort and timeout settings", () => {
     const deployment = one(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
-    expect(deployment.inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf1.0.0");
-    expect(deployment.inputs.iotJobConfiguration).toEqual({
+    const inputs = inputsOf(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
+    expect(inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf1.0.0");
+    expect(inputs.iotJobConfiguration).toEqual({
       jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
       abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 1, thresholdPercentage: 50 }] },
       timeoutConfig: { inProgressTimeoutInMinutes: 30 },

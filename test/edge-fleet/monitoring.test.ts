@@ -8,7 +8,8 @@ import {
   type EdgeFleetArgs,
 } from "../../components/edge-fleet";
 import { dashboardBody, validateDashboardBody, type AlarmThresholds, type Widget } from "../../components/observability";
-import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { inputsOf, parseDocument, policyDocument } from "../support/resources";
 
 const ACCOUNT = "123456789012";
 const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:edge-mlops-prod-alarms`;
@@ -96,13 +97,13 @@ function jsonPath(event: unknown, p: string): unknown {
 
 describe("EdgeFleet deployment failure rule", () => {
   it("matches this stack's deployment ending FAILED or REJECTED on a core device", () => {
-    const pattern = parseJson(one(plan, T.rule, "prod-deployment-failed").inputs.eventPattern);
+    const pattern = parseDocument<Record<string, unknown>>(inputsOf(plan, T.rule, "prod-deployment-failed").eventPattern);
     expect(pattern).toEqual({
       source: ["aws.greengrass"],
       "detail-type": ["Greengrass V2 Effective Deployment Status Change"],
       detail: { deploymentId: [deploymentId("prod")], coreDeviceExecutionStatus: ["FAILED", "REJECTED"] },
     });
-    expect(one(plan, T.rule, "prod-deployment-failed").inputs.description).toBe("Greengrass deployment to edge-mlops-prod failed or was rejected on a core device");
+    expect(inputsOf(plan, T.rule, "prod-deployment-failed").description).toBe("Greengrass deployment to edge-mlops-prod failed or was rejected on a core device");
     // Against the documented event: failures of this deployment match; successes and other deployments do not.
     expect(matches(pattern, deploymentEvent(deploymentId("prod"), "FAILED"))).toBe(true);
     expect(matches(pattern, deploymentEvent(deploymentId("prod"), "REJECTED"))).toBe(true);
@@ -111,7 +112,7 @@ describe("EdgeFleet deployment failure rule", () => {
   });
 
   it("sends the alarm topic a readable line built from the event", () => {
-    const target = one(plan, T.target, "prod-deployment-failed-target").inputs;
+    const target = inputsOf(plan, T.target, "prod-deployment-failed-target");
     const inputTransformer = {
       inputPaths: {
         deploymentId: "$.detail.deploymentId",
@@ -140,7 +141,7 @@ describe("EdgeFleet deployment failure rule", () => {
 
 describe("EdgeFleet job execution failure rule", () => {
   it("forwards failed, rejected and timed-out job executions from the reserved topic to the alarm topic", () => {
-    expect(one(plan, T.topicRule, "prod-job-failures").inputs).toEqual({
+    expect(inputsOf(plan, T.topicRule, "prod-job-failures")).toEqual({
       name: "edge_mlops_prod_job_execution_failures",
       description: "Job executions that failed, were rejected or timed out (account-wide), for edge fleet edge-mlops-prod",
       enabled: true,
@@ -155,7 +156,7 @@ describe("EdgeFleet job execution failure rule", () => {
   });
 
   it("publishes through a role only AWS IoT may assume, for this rule of this account", () => {
-    expect(parseJson(one(plan, T.role, "prod-job-events-role").inputs.assumeRolePolicy)).toEqual({
+    expect(policyDocument(inputsOf(plan, T.role, "prod-job-events-role").assumeRolePolicy)).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -172,7 +173,7 @@ describe("EdgeFleet job execution failure rule", () => {
   });
 
   it("lets the role publish to the topic only, and use the topic's key only through SNS", () => {
-    expect(parseJson(one(plan, T.rolePolicy, "prod-job-events-policy").inputs.policy)).toEqual({
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "prod-job-events-policy").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
         { Sid: "PublishToAlarmTopic", Effect: "Allow", Action: ["sns:Publish"], Resource: [TOPIC] },
@@ -186,7 +187,7 @@ describe("EdgeFleet job execution failure rule", () => {
       ],
     });
     // Without a key, publishing is all the role may do.
-    expect(parseJson(one(plan, T.rolePolicy, "staging-job-events-policy").inputs.policy)).toEqual({
+    expect(policyDocument(inputsOf(plan, T.rolePolicy, "staging-job-events-policy").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [{ Sid: "PublishToAlarmTopic", Effect: "Allow", Action: ["sns:Publish"], Resource: [TOPIC] }],
     });
@@ -194,7 +195,7 @@ describe("EdgeFleet job execution failure rule", () => {
 
   it("turns on the account's JOB_EXECUTION events only when asked, writing every event type", () => {
     expect(ofType(plan, T.eventConfigurations).map((r) => r.name)).toEqual(["prod-iot-event-configurations"]);
-    expect(one(plan, T.eventConfigurations, "prod-iot-event-configurations").inputs).toEqual({
+    expect(inputsOf(plan, T.eventConfigurations, "prod-iot-event-configurations")).toEqual({
       eventConfigurations: {
         THING: false,
         THING_GROUP: false,
@@ -222,7 +223,7 @@ describe("EdgeFleet job execution failure rule", () => {
 
 describe("EdgeFleet alarms", () => {
   it("alarm when EventBridge cannot deliver a deployment failure to the topic", () => {
-    expect(one(plan, T.alarm, "prod-alarm-deployment-events-undelivered").inputs).toEqual({
+    expect(inputsOf(plan, T.alarm, "prod-alarm-deployment-events-undelivered")).toEqual({
       alarmDescription:
         "EventBridge could not deliver Greengrass deployment failures of edge-mlops-prod to the alarm topic " +
         "(check the topic's policy and its key's policy for events.amazonaws.com).",
@@ -240,7 +241,7 @@ describe("EdgeFleet alarms", () => {
       alarmActions: [TOPIC],
       okActions: [TOPIC],
     });
-    expect(one(plan, T.alarm, "staging-alarm-deployment-events-undelivered").inputs).toMatchObject({
+    expect(inputsOf(plan, T.alarm, "staging-alarm-deployment-events-undelivered")).toMatchObject({
       dimensions: { RuleName: ruleName("staging") },
       period: 300,
       evaluationPeriods: 3,
@@ -274,11 +275,11 @@ describe("EdgeFleet monitoring args", () => {
       "EdgeFleet: monitoring.thresholds.evaluationPeriods must be an integer from 1 to 100, got 101",
     );
     expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: "alias/aws/sns", thresholds: THRESHOLDS } })).toThrow(
-      'EdgeFleet: monitoring.alarmTopicKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/aws/sns"',
+      'EdgeFleet: monitoring.alarmTopicKmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/aws/sns"',
     );
     expect(() =>
       resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: THRESHOLDS, enableJobExecutionEvents: "yes" as unknown as boolean } }),
-    ).toThrow('EdgeFleet: monitoring.enableJobExecutionEvents must be a boolean, got "yes"');
+    ).toThrow('EdgeFleet: monitoring.enableJobExecutionEvents: must be a boolean, got "yes"');
   });
 });
 

@@ -1,0 +1,122 @@
+// The fleet's two Greengrass components and what they are made of: the artifact bucket with the hub app's compose
+// file, the docker-compose hub component, and the inference component running the inference service's image from
+// private ECR with the model the stack serves.
+//
+// Greengrass records an artifact's digest and keeps one recipe per component name and version, refusing a second: a
+// changed compose file, image digest or model URI needs a new component version. The version is part of the compose
+// file's key, so bumping it writes a new object instead of changing the one devices already verified.
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as awsNative from "@pulumi/aws-native";
+import * as pulumi from "@pulumi/pulumi";
+import { describeValue } from "../../contracts/iot-names";
+import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
+import { argError } from "../args";
+import { SecureBucket } from "../secure-bucket";
+import type { FleetContext } from "./context";
+import { COMPOSE_APP_COMPONENT_NAME, COMPOSE_FILE_NAME, composeAppRecipe, HUB_IMAGES, inferenceRecipe, serializeRecipe } from "./recipes";
+import { REPOSITORY_ROOT } from "./resolve";
+
+/** The hub app's compose file, uploaded as the compose component's artifact. */
+export const COMPOSE_FILE = path.join(REPOSITORY_ROOT, "edge", "compose", COMPOSE_FILE_NAME);
+/** Key prefix of every component artifact in the artifact bucket; the token exchange role reads only below it. */
+export const ARTIFACT_PREFIX = "artifacts/";
+/** Port the inference service listens on, in the cloud and on the devices. */
+export const INFERENCE_PORT = 5000;
+
+/**
+ * The Greengrass `docker:` artifact URI of the inference image (`<repo url>@sha256:...` or `:<tag>`, with or without
+ * `docker:`).
+ * @throws ArgError naming `inferenceImage` when the image is not in private ECR or its repository is not among
+ * `repositoryArns` (devices could not pull it with the token exchange role).
+ */
+export function inferenceImageUri(image: string, repositoryArns: readonly string[], partition: string): string {
+  const ref = image.startsWith("docker:") ? image.slice("docker:".length) : image;
+  if (!ECR_IMAGE.test(ref)) {
+    argError("EdgeFleet", "inferenceImage", `${describeValue(image)} must be a private ECR image pinned by digest or tag (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>)`);
+  }
+  const [host, ...rest] = ref.split("/");
+  const [account, , , region] = host.split(".");
+  const repository = rest.join("/").replace(/(@sha256:[a-f0-9]{64}|:[^:/]+)$/, "");
+  const repositoryArn = `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+  if (!repositoryArns.includes(repositoryArn)) {
+    argError("EdgeFleet", "inferenceImage", `${describeValue(image)} is in ${repositoryArn}, which is not in ecrRepositoryArns (${repositoryArns.join(", ") || "none"}); devices could not pull it`);
+  }
+  return `docker:${ref}`;
+}
+
+/**
+ * `arn:<partition>:s3:::<bucket>/<key>` of an `s3://bucket/key` model URI; undefined for "" (the image's built-in model).
+ * @throws ArgError naming `modelUri` when it is not an S3 object URI.
+ */
+export function modelObjectArn(modelUri: string | undefined, partition: string): string | undefined {
+  if (modelUri === undefined || modelUri === "") return undefined;
+  const object = parseS3Uri(modelUri);
+  if (!object || object.key === "") return argError("EdgeFleet", "modelUri", `${describeValue(modelUri)} must be an s3://bucket/key URI`);
+  return `arn:${partition}:s3:::${object.bucket}/${object.key}`;
+}
+
+export interface ArtifactBucket {
+  readonly bucket: aws.s3.Bucket;
+  /** The compose file, at `artifacts/<component>/<composeVersion>/docker-compose.yaml`. */
+  readonly composeObject: aws.s3.BucketObjectv2;
+}
+
+/** `<name>-artifacts` (a SecureBucket, protected with the stack) and `<name>-compose-artifact`. */
+export function buildArtifactBucket({ fleet, name, settings: s, parent }: FleetContext): ArtifactBucket {
+  const artifacts = new SecureBucket(`${name}-artifacts`, { forceDestroy: false, protect: s.protect, formerParent: fleet }, parent);
+  const composeObject = new aws.s3.BucketObjectv2(
+    `${name}-compose-artifact`,
+    {
+      bucket: artifacts.bucket.id,
+      key: `${ARTIFACT_PREFIX}${COMPOSE_APP_COMPONENT_NAME}/${s.components.composeVersion}/${COMPOSE_FILE_NAME}`,
+      source: new pulumi.asset.FileAsset(COMPOSE_FILE),
+      contentType: "application/yaml",
+    },
+    { parent: fleet, dependsOn: [artifacts.encryption] },
+  );
+  return { bucket: artifacts.bucket, composeObject };
+}
+
+export interface FleetComponents {
+  readonly hub: awsNative.greengrassv2.ComponentVersion;
+  readonly inference: awsNative.greengrassv2.ComponentVersion;
+}
+
+/** What the inference component runs: the image other components built and the repositories devices may pull from. */
+export interface InferenceSource {
+  readonly image: pulumi.Input<string>;
+  readonly repositoryArns: pulumi.Output<string[]>;
+  /** `s3://bucket/key`, or "" for the image's built-in model. */
+  readonly modelUri: pulumi.Output<string>;
+}
+
+/** `<name>-hub-component` and `<name>-inference-component`. */
+export function buildComponents(ctx: FleetContext, composeObject: aws.s3.BucketObjectv2, source: InferenceSource): FleetComponents {
+  const { name, settings: s, scope, build, parent } = ctx;
+  const hub = new awsNative.greengrassv2.ComponentVersion(
+    `${name}-hub-component`,
+    {
+      inlineRecipe: pulumi.all([composeObject.bucket, composeObject.key]).apply(([b, k]) =>
+        build(() =>
+          serializeRecipe(composeAppRecipe({ version: s.components.composeVersion, composeFileUri: `s3://${b}/${k}`, images: HUB_IMAGES, usesEcr: false })),
+        ),
+      ),
+    },
+    parent,
+  );
+  const inference = new awsNative.greengrassv2.ComponentVersion(
+    `${name}-inference-component`,
+    {
+      inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns, source.modelUri]).apply(([sc, image, repos, model]) =>
+        build(() => {
+          const imageUri = inferenceImageUri(image, repos, sc.partition);
+          modelObjectArn(model, sc.partition);
+          return serializeRecipe(inferenceRecipe({ version: s.components.inferenceVersion, imageUri, modelUri: model, port: INFERENCE_PORT }));
+        }),
+      ),
+    },
+    parent,
+  );
+  return { hub, inference };
+}

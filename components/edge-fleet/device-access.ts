@@ -1,0 +1,68 @@
+// What a core device may do, and the AWS credentials it gets. The token exchange role holds the device's AWS
+// permissions (component artifacts, the model, ECR pulls, Greengrass logs); devices reach it only through the IoT role
+// alias, by presenting their certificate to the credentials provider. The core device policy, attached to every
+// device certificate (static or provisioned), lets a device use its own thing's topics and shadows and assume that
+// one role alias. Documents come from ./policies.ts.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ARTIFACT_PREFIX, modelObjectArn } from "./components";
+import type { FleetContext } from "./context";
+import { coreDevicePolicy, GREENGRASS_LOG_GROUP_ROOT, tokenExchangeRolePolicy, tokenExchangeTrustPolicy } from "./policies";
+
+export interface DeviceAccess {
+  /** Role core devices assume through the role alias (token exchange service). */
+  readonly tokenExchangeRole: aws.iam.Role;
+  /** The role's permissions: the deployment waits for it, since devices fetch artifacts with it. */
+  readonly tokenExchangePolicy: aws.iam.RolePolicy;
+  readonly roleAlias: aws.iot.RoleAlias;
+  /** IoT policy of every core device's certificate. */
+  readonly corePolicy: aws.iot.Policy;
+}
+
+/** What the token exchange role may read: the artifact bucket, the ECR repositories and the model. */
+export interface DeviceReads {
+  readonly artifactBucketArn: pulumi.Output<string>;
+  readonly repositoryArns: pulumi.Output<string[]>;
+  /** `s3://bucket/key`, or "" for the image's built-in model. */
+  readonly modelUri: pulumi.Output<string>;
+}
+
+/** `<name>-token-exchange-role`, `<name>-token-exchange-policy`, `<name>-role-alias` and `<name>-core-policy`. */
+export function buildDeviceAccess({ name, settings: s, scope, build, parent }: FleetContext, reads: DeviceReads): DeviceAccess {
+  const tokenExchangeRole = new aws.iam.Role(`${name}-token-exchange-role`, { assumeRolePolicy: JSON.stringify(tokenExchangeTrustPolicy()) }, parent);
+  const tokenExchangePolicy = new aws.iam.RolePolicy(
+    `${name}-token-exchange-policy`,
+    {
+      role: tokenExchangeRole.id,
+      policy: pulumi.all([scope, reads.artifactBucketArn, reads.repositoryArns, reads.modelUri]).apply(([sc, bucketArn, repos, model]) =>
+        build(() => {
+          const modelArn = modelObjectArn(model, sc.partition);
+          return JSON.stringify(
+            tokenExchangeRolePolicy({
+              ...sc,
+              artifactBucketArn: bucketArn,
+              artifactPrefix: ARTIFACT_PREFIX,
+              repositoryArns: repos,
+              logGroupPrefix: GREENGRASS_LOG_GROUP_ROOT,
+              modelObjectArns: modelArn !== undefined ? [modelArn] : [],
+            }),
+          );
+        }),
+      ),
+    },
+    parent,
+  );
+  const roleAlias = new aws.iot.RoleAlias(
+    `${name}-role-alias`,
+    { alias: s.roleAliasName, roleArn: tokenExchangeRole.arn, credentialDuration: s.credentialDurationSeconds },
+    parent,
+  );
+  const corePolicy = new aws.iot.Policy(
+    `${name}-core-policy`,
+    {
+      policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, roleAliasArn })))),
+    },
+    parent,
+  );
+  return { tokenExchangeRole, tokenExchangePolicy, roleAlias, corePolicy };
+}
