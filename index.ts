@@ -70,6 +70,8 @@ const airflow = new AirflowEnvironment(
   config.stack,
   {
     region: config.region,
+    project: config.project,
+    stack: config.stack,
     ...config.airflow,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,

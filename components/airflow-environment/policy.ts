@@ -4,7 +4,10 @@
 // Least privilege, after the execution role page of the Amazon MWAA User Guide ("Amazon MWAA execution role"), narrowed
 // to what this platform's environment and its continuous-training DAG do. No `*` action and no `*FullAccess` policy.
 // A `*` resource appears only for the actions in WILDCARD_RESOURCE_ACTIONS, which have no narrower resource.
+import { arnPattern } from "../../contracts/patterns";
+import { argError } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
+import { MWAA_METRIC_NAMESPACE } from "./mwaa";
 
 /**
  * Actions granted on `*`, and why:
@@ -13,9 +16,6 @@ import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicySta
  * - `s3:GetAccountPublicAccessBlock` reads the account-level setting; it has no resource type.
  */
 export const WILDCARD_RESOURCE_ACTIONS = ["logs:DescribeLogGroups", "cloudwatch:PutMetricData", "s3:GetAccountPublicAccessBlock"] as const;
-
-/** The CloudWatch namespace MWAA publishes environment metrics in. */
-export const MWAA_METRIC_NAMESPACE = "AmazonMWAA";
 
 /** Trust policy: MWAA assumes the role both as `airflow.amazonaws.com` and as `airflow-env.amazonaws.com`. */
 export function executionTrustPolicy(): TrustPolicy {
@@ -39,13 +39,19 @@ export interface ExecutionPolicyInputs {
   readonly featureGroupArn: string;
 }
 
-const STATE_MACHINE_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+/** A Step Functions state machine ARN (state machine names: 1-80 of `[A-Za-z0-9_-]`). */
+export const STATE_MACHINE_ARN = /* @__PURE__ */ arnPattern("states", "stateMachine:[A-Za-z0-9_-]{1,80}");
 
-/** `arn:...:execution:<state machine name>:*`, the executions of a state machine. Throws naming `stateMachineArn`. */
+/**
+ * `arn:...:execution:<state machine name>:*`, the executions of a state machine.
+ * @throws ArgError naming `stateMachineArn` when it is not a state machine ARN.
+ */
 export function executionsOf(stateMachineArn: string): string {
-  const m = STATE_MACHINE_ARN.exec(stateMachineArn);
-  if (!m) throw new Error(`AirflowEnvironment: stateMachineArn '${stateMachineArn}' is not a Step Functions state machine ARN`);
-  return `arn:${m[1]}:states:${m[2]}:${m[3]}:execution:${m[4]}:*`;
+  if (!STATE_MACHINE_ARN.test(stateMachineArn)) {
+    argError("AirflowEnvironment", "stateMachineArn", `must be a Step Functions state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got '${stateMachineArn}'`);
+  }
+  const [, partition, , region, account, , name] = stateMachineArn.split(":");
+  return `arn:${partition}:states:${region}:${account}:execution:${name}:*`;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { argError } from "../args";
 
 /** One file to upload: its S3 key, its absolute path, and the SHA-256 of its content (hex). */
 export interface SourceFile {
@@ -45,16 +46,19 @@ function walk(dir: string, relative: string, out: SourceFile[]): void {
   }
 }
 
-/** Lists the files to upload from `sourceDir`. Throws naming `sourceDir` when it is not a folder. */
+/**
+ * Lists the files to upload from `sourceDir` (relative to the working directory, where Pulumi runs the program).
+ * @throws ArgError naming `sourceDir` when it, or its `dags`, is not a folder.
+ */
 export function collectAirflowSources(sourceDir: string): AirflowSources {
   const root = path.resolve(sourceDir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    throw new Error(`AirflowEnvironment: sourceDir '${sourceDir}' is not a folder`);
+    argError("AirflowEnvironment", "sourceDir", `must be a folder laid out like airflow/ (dags/, requirements.txt), got '${sourceDir}' (${root})`);
   }
   const dags: SourceFile[] = [];
   const dagDir = path.join(root, DAG_FOLDER);
   if (fs.existsSync(dagDir)) {
-    if (!fs.statSync(dagDir).isDirectory()) throw new Error(`AirflowEnvironment: sourceDir '${sourceDir}': ${DAG_FOLDER} is not a folder`);
+    if (!fs.statSync(dagDir).isDirectory()) argError("AirflowEnvironment", "sourceDir", `must hold ${DAG_FOLDER}/ as a folder, got a file at '${dagDir}'`);
     walk(dagDir, "", dags);
   }
   const optional = (key: string): SourceFile | undefined => {

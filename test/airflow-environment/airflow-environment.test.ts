@@ -1,14 +1,25 @@
+// AirflowEnvironment under the offline plan's mocks: a prod-like environment with every option, a staging-like one
+// wired with Outputs and the repository's airflow/ folder, and a disabled dev one, read back through the typed input
+// table.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AirflowEnvironment, DAG_SETTINGS, DEFAULT_SOURCE_DIR, WILDCARD_RESOURCE_ACTIONS } from "../../components/airflow-environment";
+import { AirflowEnvironment, DAG_SETTINGS, WILDCARD_RESOURCE_ACTIONS } from "../../components/airflow-environment";
+import type { TrustPolicy } from "../../components/iam";
 import type { CostEstimate } from "../../components/pricing";
-import { one, ofType, parentAliases, parseJson, planProgram, recordAliases, type Plan } from "../support/offline";
+import { one, ofType, parentAliases, planProgram, recordAliases, type Plan } from "../support/offline";
+import { allInputsOf, inputsOf, parseDocument, policyDocument } from "../support/resources";
 
+/** The repository's airflow/ folder, the default sourceDir (relative to the project directory, here the working one). */
+const REPOSITORY_AIRFLOW = path.resolve("airflow");
 const BUCKET = "aws:s3/bucket:Bucket";
+const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
+const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const ENVIRONMENT = "aws:mwaa/environment:Environment";
 const ROLE = "aws:iam/role:Role";
@@ -19,6 +30,8 @@ const STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:ed
 const FEATURE_GROUP_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/edge-mlops-prod-abalone";
 const KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0b7f1c2e-1111-4222-8333-444455556666";
 const PRIVATE_SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"];
+/** The stack's names and region, as index.ts passes them. */
+const stack = (name: string) => ({ region: "eu-west-1", project: "edge-mlops", stack: name });
 
 /** A source folder like airflow/, with plugins.zip and startup.sh. */
 const full = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-full-"));
@@ -46,7 +59,7 @@ beforeAll(async () => {
     () => {
       aliases = recordAliases();
       const prod = new AirflowEnvironment("prod", {
-        region: "eu-west-1",
+        ...stack("prod"),
         enabled: true,
         environmentName: "edge-mlops-prod",
         airflowVersion: "2.10.3",
@@ -73,7 +86,7 @@ beforeAll(async () => {
       });
       // Subnets as an Output (the shared network's form), the repository's airflow/ folder, AWS-owned keys.
       const staging = new AirflowEnvironment("staging", {
-        region: "eu-west-1",
+        ...stack("test"),
         enabled: true,
         vpcId: pulumi.output("vpc-0fedcba9876543210"),
         privateSubnetIds: pulumi.output(PRIVATE_SUBNETS.slice(0, 2)),
@@ -83,7 +96,7 @@ beforeAll(async () => {
         featureGroupArn: "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/edge-mlops-staging-abalone",
         stateMachineArn: pulumi.output("arn:aws:states:eu-west-1:123456789012:stateMachine:edge-mlops-staging-training"),
       });
-      const dev = new AirflowEnvironment("dev", { region: "eu-west-1", enabled: false, sourceDir: full });
+      const dev = new AirflowEnvironment("dev", { ...stack("dev"), enabled: false, sourceDir: full });
       prodEnvironment = prod;
       Object.assign(estimates, { prod: prod.monthlyCostEstimate, staging: staging.monthlyCostEstimate, dev: dev.monthlyCostEstimate });
       return {
@@ -96,6 +109,7 @@ beforeAll(async () => {
         prodSecurityGroupId: prod.securityGroup!.id,
         prodBucketArn: prod.dagBucket.arn,
         stagingEnvironmentName: staging.environmentName,
+        devEnvironmentName: dev.environmentName,
         devOptional: [dev.environment, dev.executionRole, dev.securityGroup, dev.webserverUrl].map((x) => x === undefined),
       };
     },
@@ -107,32 +121,30 @@ afterAll(() => fs.rmSync(full, { recursive: true, force: true }));
 
 describe("DAG bucket", () => {
   it("is named airflow-<name>-..., versioned, private, encrypted and TLS-only", () => {
-    const bucket = one(plan, BUCKET, "prod-dags-bucket");
-    expect(bucket.inputs).toEqual({ bucketPrefix: "airflow-prod-", forceDestroy: false });
+    expect(inputsOf(plan, BUCKET, "prod-dags-bucket")).toEqual({ bucketPrefix: "airflow-prod-", forceDestroy: false });
     const name = String(plan.outputs.prodBucketArn).replace("arn:aws:s3:::", "");
     expect(name).toMatch(/^airflow-prod-[0-9a-f]{8}$/);
 
-    expect(one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-dags-versioning").inputs).toEqual({
+    expect(inputsOf(plan, VERSIONING, "prod-dags-versioning")).toEqual({
       bucket: name,
       versioningConfiguration: { status: "Enabled" },
     });
-    expect(one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-dags-public-access").inputs).toEqual({
+    expect(inputsOf(plan, PUBLIC_ACCESS, "prod-dags-public-access")).toEqual({
       bucket: name,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-dags-encryption").inputs).toEqual({
+    expect(inputsOf(plan, ENCRYPTION, "prod-dags-encryption")).toEqual({
       bucket: name,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KMS_KEY_ARN }, bucketKeyEnabled: true }],
     });
-    expect(one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "staging-dags-encryption").inputs.rules).toEqual([
+    expect(inputsOf(plan, ENCRYPTION, "staging-dags-encryption").rules).toEqual([
       { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
     ]);
 
-    const policy = one(plan, "aws:s3/bucketPolicy:BucketPolicy", "prod-dags-policy");
-    expect(parseJson(policy.inputs.policy)).toEqual({
+    expect(policyDocument(inputsOf(plan, BUCKET_POLICY, "prod-dags-policy").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -145,13 +157,13 @@ describe("DAG bucket", () => {
         },
       ],
     });
-    expect(policy.dependsOn).toEqual([one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "prod-dags-public-access").urn]);
+    expect(one(plan, BUCKET_POLICY, "prod-dags-policy").dependsOn).toEqual([one(plan, PUBLIC_ACCESS, "prod-dags-public-access").urn]);
   });
 
   it("is protected only where the args say so; an unprotected one can be destroyed with its object versions", () => {
     expect(one(plan, BUCKET, "prod-dags-bucket").options.protect).toBe(true);
     expect(one(plan, BUCKET, "staging-dags-bucket").options.protect).toBe(false);
-    expect(one(plan, BUCKET, "staging-dags-bucket").inputs.forceDestroy).toBe(true);
+    expect(inputsOf(plan, BUCKET, "staging-dags-bucket").forceDestroy).toBe(true);
     for (const r of plan.resources.filter((r) => r.name.startsWith("prod-") && r.type !== BUCKET)) expect(r.options.protect).toBe(false);
   });
 
@@ -173,37 +185,41 @@ describe("DAG bucket", () => {
 
 describe("uploads", () => {
   it("uploads dags/** (no byte code) and the optional files, each with a content hash, after versioning is on", () => {
-    const objects = ofType(plan, OBJECT, "prod-");
-    expect(objects.map((o) => o.inputs.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
-    const versioning = one(plan, "aws:s3/bucketVersioning:BucketVersioning", "prod-dags-versioning").urn;
-    const encryption = one(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "prod-dags-encryption").urn;
-    for (const o of objects) {
-      const key = String(o.inputs.key);
-      expect(o.name).toBe(`prod-${key}`);
-      expect(o.inputs.bucket).toMatch(/^airflow-prod-/);
-      expect(o.inputs.sourceHash).toBe(sha256(files[key]));
-      expect(o.inputs.source).toEqual({ asset: "file", path: path.relative(process.cwd(), path.join(full, key)) });
-      expect(o.dependsOn).toEqual([versioning, encryption]);
+    const keys = ["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"];
+    expect(allInputsOf(plan, OBJECT, "prod-").map((o) => o.key)).toEqual(keys);
+    const versioning = one(plan, VERSIONING, "prod-dags-versioning").urn;
+    const encryption = one(plan, ENCRYPTION, "prod-dags-encryption").urn;
+    const bucket = String(plan.outputs.prodBucketArn).replace("arn:aws:s3:::", "");
+    for (const key of keys) {
+      expect(inputsOf(plan, OBJECT, `prod-${key}`)).toEqual({
+        bucket,
+        key,
+        source: { asset: "file", path: path.relative(process.cwd(), path.join(full, key)) },
+        sourceHash: sha256(files[key]),
+      });
+      expect(one(plan, OBJECT, `prod-${key}`).dependsOn).toEqual([versioning, encryption]);
     }
   });
 
   it("uploads the repository's airflow/ folder by default: DAGs and requirements.txt, nothing else", () => {
-    const keys = ofType(plan, OBJECT, "staging-").map((o) => String(o.inputs.key));
+    const keys = allInputsOf(plan, OBJECT, "staging-").map((o) => o.key);
     expect(keys).toContain("dags/continuous_training.py");
-    expect(keys).toContain("requirements.txt");
-    expect(keys.filter((k) => !k.startsWith("dags/"))).toEqual(["requirements.txt"]);
-    const requirements = ofType(plan, OBJECT, "staging-").find((o) => o.inputs.key === "requirements.txt")!;
-    expect(requirements.inputs.sourceHash).toBe(sha256(fs.readFileSync(path.join(DEFAULT_SOURCE_DIR, "requirements.txt"), "utf8")));
+    expect(keys.filter((k) => !k?.startsWith("dags/"))).toEqual(["requirements.txt"]);
+    expect(inputsOf(plan, OBJECT, "staging-requirements.txt")).toEqual({
+      bucket: expect.stringMatching(/^airflow-staging-/),
+      key: "requirements.txt",
+      source: { asset: "file", path: path.join("airflow", "requirements.txt") },
+      sourceHash: sha256(fs.readFileSync(path.join(REPOSITORY_AIRFLOW, "requirements.txt"), "utf8")),
+    });
   });
 });
 
 describe("MWAA environment (prod shape)", () => {
   it("registers the stack's shape: PRIVATE_ONLY, all five logs, two private subnets, object versions wired", () => {
-    const env = one(plan, ENVIRONMENT, "prod-environment");
     const versions = plan.outputs.prodVersions as Record<string, string>;
     for (const v of ["requirements", "plugins", "startupScript"]) expect(versions[v]).toMatch(/^[0-9a-f]{32}$/);
     expect(new Set(Object.values(versions)).size).toBe(3);
-    expect(env.inputs).toEqual({
+    expect(inputsOf(plan, ENVIRONMENT, "prod-environment")).toEqual({
       name: "edge-mlops-prod",
       airflowVersion: "2.10.3",
       environmentClass: "mw1.medium",
@@ -246,23 +262,22 @@ describe("MWAA environment (prod shape)", () => {
   });
 
   it("waits for the role's permissions and the uploads before creating the environment", () => {
-    const env = one(plan, ENVIRONMENT, "prod-environment");
-    expect(env.dependsOn).toEqual([one(plan, ROLE_POLICY, "prod-execution-policy").urn, ...ofType(plan, OBJECT, "prod-").map((o) => o.urn)]);
+    expect(one(plan, ENVIRONMENT, "prod-environment").dependsOn).toEqual([one(plan, ROLE_POLICY, "prod-execution-policy").urn, ...ofType(plan, OBJECT, "prod-").map((o) => o.urn)]);
   });
 
   it("omits the plugins and start-up script versions when those files are absent", () => {
-    const env = one(plan, ENVIRONMENT, "staging-environment").inputs;
+    const env = inputsOf(plan, ENVIRONMENT, "staging-environment");
     const versions = plan.outputs.stagingVersions as Record<string, string>;
     expect(Object.keys(versions)).toEqual(["requirements"]);
     expect(env.requirementsS3ObjectVersion).toBe(versions.requirements);
     for (const k of ["pluginsS3Path", "pluginsS3ObjectVersion", "startupScriptS3Path", "startupScriptS3ObjectVersion", "kmsKey"]) expect(env).not.toHaveProperty(k);
     expect(env).toMatchObject({ name: "edge-mlops-test-staging", environmentClass: "mw1.small", minWorkers: 1, maxWorkers: 2, schedulers: 2, webserverAccessMode: "PRIVATE_ONLY" });
     expect(plan.outputs.stagingEnvironmentName).toBe("edge-mlops-test-staging");
-    expect((env.networkConfiguration as { subnetIds: string[] }).subnetIds).toEqual(PRIVATE_SUBNETS.slice(0, 2));
+    expect(env.networkConfiguration?.subnetIds).toEqual(PRIVATE_SUBNETS.slice(0, 2));
   });
 
   it("passes every setting the DAG reads with conf.get('edge_mlops', ...) and nothing it does not read", () => {
-    const dag = fs.readFileSync(path.join(DEFAULT_SOURCE_DIR, "dags", "continuous_training.py"), "utf8");
+    const dag = fs.readFileSync(path.join(REPOSITORY_AIRFLOW, "dags", "continuous_training.py"), "utf8");
     const read = new Set([...dag.matchAll(/conf\.get\(\s*['"]edge_mlops['"]\s*,\s*['"]([a-z_]+)['"]\s*\)/g)].map((m) => `edge_mlops.${m[1]}`));
     expect([...read].sort()).toEqual(Object.values(DAG_SETTINGS).sort());
     const options = plan.outputs.stagingConfigurationOptions as Record<string, string>;
@@ -270,10 +285,12 @@ describe("MWAA environment (prod shape)", () => {
   });
 
   it("puts the environment in a security group that admits only itself and may reach anything", () => {
-    const sg = one(plan, SG, "prod-sg").inputs;
-    expect(sg.vpcId).toBe("vpc-0123456789abcdef0");
-    expect(sg.ingress).toEqual([{ description: "MWAA containers and VPC endpoints of this environment", protocol: "-1", fromPort: 0, toPort: 0, self: true }]);
-    expect(sg.egress).toEqual([{ description: "AWS APIs, metadata database, package index", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]);
+    expect(inputsOf(plan, SG, "prod-sg")).toEqual({
+      vpcId: "vpc-0123456789abcdef0",
+      description: "MWAA environment edge-mlops-prod: its containers talk to each other, reach AWS through the NAT",
+      ingress: [{ description: "MWAA containers and VPC endpoints of this environment", protocol: "-1", fromPort: 0, toPort: 0, self: true }],
+      egress: [{ description: "AWS APIs, metadata database, package index", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+    });
   });
 
   it("estimates the monthly cost of the class in the stack's region", () => {
@@ -290,16 +307,17 @@ describe("MWAA environment (prod shape)", () => {
 
 describe("execution role", () => {
   it("is trusted by the two MWAA service principals only", () => {
-    expect(parseJson(one(plan, ROLE, "prod-execution-role").inputs.assumeRolePolicy)).toEqual({
+    expect(inputsOf(plan, ROLE, "prod-execution-role").description).toBe("Execution role of the MWAA environment edge-mlops-prod");
+    expect(parseDocument<TrustPolicy>(inputsOf(plan, ROLE, "prod-execution-role").assumeRolePolicy)).toEqual({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] }, Action: "sts:AssumeRole" }],
     });
   });
 
   it("grants exactly the statements the environment and the DAG need, on their own resources", () => {
-    const policy = one(plan, ROLE_POLICY, "prod-execution-policy");
-    expect(policy.inputs.role).toMatch(/^prod-execution-role-/);
-    const doc = parseJson(policy.inputs.policy);
+    const policy = inputsOf(plan, ROLE_POLICY, "prod-execution-policy");
+    expect(policy.role).toMatch(/^prod-execution-role-/);
+    const doc = policyDocument(policy.policy);
     const bucket = String(plan.outputs.prodBucketArn);
     expect(doc.Version).toBe("2012-10-17");
     expect(doc.Statement).toEqual([
@@ -355,12 +373,13 @@ describe("execution role", () => {
 
   it("has no * action, no *FullAccess policy, and a * resource only for the documented exceptions", () => {
     for (const name of ["prod", "staging"]) {
-      const doc = parseJson(one(plan, ROLE_POLICY, `${name}-execution-policy`).inputs.policy);
-      for (const st of doc.Statement as { Action: string[]; Resource?: string[]; NotResource?: string[] }[]) {
-        for (const action of st.Action) expect(action === "*" || /^[a-z0-9-]+:\*$/.test(action)).toBe(false);
-        if (st.Resource?.includes("*")) expect(st.Action.every((a) => (WILDCARD_RESOURCE_ACTIONS as readonly string[]).includes(a))).toBe(true);
+      const doc = policyDocument(inputsOf(plan, ROLE_POLICY, `${name}-execution-policy`).policy);
+      for (const st of doc.Statement) {
+        const actions = [st.Action ?? []].flat();
+        for (const action of actions) expect(action === "*" || /^[a-z0-9-]+:\*$/.test(action)).toBe(false);
+        if ([st.Resource ?? []].flat().includes("*")) expect(actions.every((a) => (WILDCARD_RESOURCE_ACTIONS as readonly string[]).includes(a))).toBe(true);
       }
-      const staging = (doc.Statement as { Sid: string; NotResource?: string[] }[]).find((s) => s.Sid === "UseCeleryQueueKey");
+      const staging = doc.Statement.find((s) => s.Sid === "UseCeleryQueueKey");
       if (name === "staging") expect(staging?.NotResource).toEqual(["arn:aws:kms:*:123456789012:key/*"]);
     }
     expect(ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(0);
@@ -370,10 +389,11 @@ describe("execution role", () => {
 
 describe("disabled (cost control)", () => {
   it("keeps the DAG bucket and uploads but creates no environment, role or security group, and costs nothing", () => {
-    expect(one(plan, BUCKET, "dev-dags-bucket").inputs.bucketPrefix).toBe("airflow-dev-");
-    expect(ofType(plan, OBJECT, "dev-").map((o) => o.inputs.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
+    expect(inputsOf(plan, BUCKET, "dev-dags-bucket").bucketPrefix).toBe("airflow-dev-");
+    expect(allInputsOf(plan, OBJECT, "dev-").map((o) => o.key)).toEqual(["dags/continuous_training.py", "dags/lib/helpers.py", "requirements.txt", "plugins.zip", "startup.sh"]);
     for (const type of [ENVIRONMENT, ROLE, ROLE_POLICY, SG]) expect(ofType(plan, type, "dev-")).toHaveLength(0);
     expect(plan.outputs.devOptional).toEqual([true, true, true, true]);
+    expect(plan.outputs.devEnvironmentName).toBe("edge-mlops-dev-dev");
     expect(estimates.dev).toEqual({ usd: 0, breakdown: [] });
   });
 });

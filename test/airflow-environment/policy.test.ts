@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ArgError } from "../../components/args";
 import { executionRolePolicy, executionsOf, executionTrustPolicy, WILDCARD_RESOURCE_ACTIONS, type ExecutionPolicyInputs } from "../../components/airflow-environment/policy";
 
 const inputs: ExecutionPolicyInputs = {
@@ -83,8 +84,11 @@ describe("executionsOf", () => {
   it("turns a state machine ARN into the ARN pattern of its executions, in any partition", () => {
     expect(executionsOf("arn:aws-cn:states:cn-north-1:111122223333:stateMachine:t_1")).toBe("arn:aws-cn:states:cn-north-1:111122223333:execution:t_1:*");
   });
-  it("rejects anything else, naming stateMachineArn", () => {
-    expect(() => executionsOf("arn:aws:lambda:us-east-1:111122223333:function:f")).toThrow(/stateMachineArn 'arn:aws:lambda:.*' is not a Step Functions state machine ARN/);
-    expect(() => executionRolePolicy({ ...inputs, stateMachineArn: "training" })).toThrow(/stateMachineArn 'training'/);
+  it("rejects anything else with an ArgError naming stateMachineArn", () => {
+    const problem = "AirflowEnvironment: stateMachineArn: must be a Step Functions state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got";
+    expect(() => executionsOf("arn:aws:lambda:us-east-1:111122223333:function:f")).toThrow(ArgError);
+    expect(() => executionsOf("arn:aws:lambda:us-east-1:111122223333:function:f")).toThrow(`${problem} 'arn:aws:lambda:us-east-1:111122223333:function:f'`);
+    expect(() => executionsOf("arn:aws:states:us-east-1:111122223333:execution:t:run-1")).toThrow(`${problem} 'arn:aws:states:us-east-1:111122223333:execution:t:run-1'`);
+    expect(() => executionRolePolicy({ ...inputs, stateMachineArn: "training" })).toThrow(`${problem} 'training'`);
   });
 });

@@ -1,19 +1,27 @@
+// resolveAirflowEnvironmentArgs without mocks: the wiring rules, what the builders get (the environment's name, its
+// wiring, the source files), and every error as an ArgError naming the arg, thrown before anything could be
+// registered. Also the pure helpers the builders use: subnets, the bucket prefix and the source folder.
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it } from "vitest";
+import { ArgError } from "../../components/args";
 import {
   collectAirflowSources,
   dagBucketPrefix,
-  DEFAULT_SOURCE_DIR,
   environmentSubnets,
   resolveAirflowEnvironmentArgs,
   type AirflowEnvironmentArgs,
 } from "../../components/airflow-environment";
+import { checkResolved } from "../../components/airflow-environment/resolve";
+import type { AlarmThresholds } from "../../components/observability";
+import { observabilitySettings } from "../../components/observability/args";
 
+const stackArgs = { region: "eu-west-1", project: "edge-mlops", stack: "prod" };
 const enabled: AirflowEnvironmentArgs = {
-  region: "eu-west-1",
+  ...stackArgs,
   enabled: true,
   vpcId: "vpc-1",
   privateSubnetIds: ["subnet-a", "subnet-b"],
@@ -23,74 +31,85 @@ const enabled: AirflowEnvironmentArgs = {
   featureGroupArn: "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/abalone",
   stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:training",
 };
+const resolve = (extra: Partial<AirflowEnvironmentArgs>, name = "prod") => resolveAirflowEnvironmentArgs(name, { ...enabled, ...extra });
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms";
+/** The stack config's default thresholds. */
+const THRESHOLDS: AlarmThresholds = observabilitySettings.parse({}).alarms;
 
-describe("resolveAirflowEnvironmentArgs", () => {
-  it("applies the stack config's defaults: off, 2.10.3, mw1.small, 1-2 workers, 2 schedulers, private web server", () => {
-    expect(resolveAirflowEnvironmentArgs({ region: "eu-west-1" })).toEqual({
-      enabled: false,
-      environmentName: undefined,
-      airflowVersion: "2.10.3",
-      environmentClass: "mw1.small",
-      minWorkers: 1,
-      maxWorkers: 2,
-      schedulers: 2,
-      webserverAccessMode: "PRIVATE_ONLY",
-      logLevels: { dagProcessing: "WARNING", scheduler: "WARNING", task: "INFO", webserver: "WARNING", worker: "WARNING" },
-      defaultTaskRetries: 2,
-      kmsKeyArn: undefined,
-      weeklyMaintenanceWindowStart: "SUN:03:00",
-      newDataPrefix: "incoming/",
-      archivePrefix: "archive/",
-      protect: false,
-      sourceDir: DEFAULT_SOURCE_DIR,
-    });
-  });
-
-  it("defaults mw1.micro to its only shape: 1 worker, 1 scheduler", () => {
-    expect(resolveAirflowEnvironmentArgs({ region: "eu-west-1", environmentClass: "mw1.micro" })).toMatchObject({ minWorkers: 1, maxWorkers: 1, schedulers: 1 });
-  });
-
-  it("keeps given log levels and fills the others", () => {
-    expect(resolveAirflowEnvironmentArgs({ region: "eu-west-1", logLevels: { task: "DEBUG", worker: "ERROR" } }).logLevels).toEqual({
-      dagProcessing: "WARNING",
-      scheduler: "WARNING",
-      task: "DEBUG",
-      webserver: "WARNING",
-      worker: "ERROR",
-    });
-  });
-
-  const rejects: [string, Partial<AirflowEnvironmentArgs>, RegExp][] = [
-    ["min workers above max", { minWorkers: 3, maxWorkers: 2 }, /minWorkers \(3\) must be <= maxWorkers \(2\)/],
-    ["workers out of range", { maxWorkers: 26 }, /maxWorkers must be an integer from 1 to 25, got 26/],
-    ["fractional workers", { minWorkers: 1.5 }, /minWorkers must be an integer from 1 to 25, got 1.5/],
-    ["an Airflow version MWAA does not offer", { airflowVersion: "2.6.3" as "2.10.3" }, /airflowVersion '2.6.3' is not offered by MWAA; use one of 2.8.1, 2.9.2, 2.10.1, 2.10.3/],
-    ["an unknown environment class", { environmentClass: "mw1.huge" as "mw1.small" }, /environmentClass 'mw1.huge' is not one of mw1.micro, mw1.small/],
-    ["one scheduler on mw1.small", { schedulers: 1 }, /schedulers must be an integer from 2 to 5 for mw1.small, got 1/],
-    ["two schedulers on mw1.micro", { environmentClass: "mw1.micro", schedulers: 2 }, /schedulers must be an integer from 1 to 1 for mw1.micro, got 2/],
-    ["two workers on mw1.micro", { environmentClass: "mw1.micro", maxWorkers: 2 }, /maxWorkers must be an integer from 1 to 1 for mw1.micro, got 2/],
-    ["a log level outside the allowed set", { logLevels: { task: "TRACE" as "INFO" } }, /logLevels.task 'TRACE' is not one of CRITICAL, ERROR, WARNING, INFO, DEBUG/],
-    ["an unknown log type", { logLevels: { tasks: "INFO" } as AirflowEnvironmentArgs["logLevels"] }, /logLevels.tasks is not a log type/],
-    ["an unknown access mode", { webserverAccessMode: "PUBLIC_AND_PRIVATE" as "PUBLIC_ONLY" }, /webserverAccessMode 'PUBLIC_AND_PRIVATE' must be PRIVATE_ONLY or PUBLIC_ONLY/],
-    ["too many retries", { defaultTaskRetries: 11 }, /defaultTaskRetries must be an integer from 0 to 10, got 11/],
-    ["a KMS alias instead of a key ARN", { kmsKeyArn: "alias/mwaa" }, /kmsKeyArn 'alias\/mwaa' must be a KMS key ARN/],
-    ["a maintenance window off the half hour", { weeklyMaintenanceWindowStart: "SUN:03:15" }, /weeklyMaintenanceWindowStart 'SUN:03:15' must be DDD:HH:MM/],
-    ["a prefix without a trailing slash", { newDataPrefix: "incoming" }, /newDataPrefix 'incoming' must be an S3 prefix ending in '\/'/],
-    ["a prefix with a wildcard", { archivePrefix: "arch*/" }, /archivePrefix 'arch\*\/' must be an S3 prefix/],
-    ["an archive inside the new-data prefix", { newDataPrefix: "data/", archivePrefix: "data/archive/" }, /archivePrefix 'data\/archive\/' and newDataPrefix 'data\/' must not contain each other/],
-    ["an environment name MWAA rejects", { environmentName: "1-airflow" }, /environmentName '1-airflow' must start with a letter/],
-    ["a bad region", { region: "europe" }, /region 'europe' is not an AWS region name/],
-    ["one private subnet", { privateSubnetIds: ["subnet-a"] }, /privateSubnetIds must hold at least 2 private subnets in different availability zones, got 1/],
-  ];
-  it.each(rejects)("rejects %s, naming the arg", (_, override, message) => {
-    expect(() => resolveAirflowEnvironmentArgs({ ...enabled, ...override })).toThrow(message);
-  });
-
-  it("requires the network and the training workflow's ARNs only when enabled", () => {
+describe("wiring", () => {
+  it("needs the network and the training workflow's resources only when enabled, naming the missing one", () => {
     for (const key of ["vpcId", "privateSubnetIds", "dataBucketName", "dataBucketArn", "featureGroupName", "featureGroupArn", "stateMachineArn"] as const) {
-      expect(() => resolveAirflowEnvironmentArgs({ ...enabled, [key]: undefined })).toThrow(`AirflowEnvironment: ${key} is required when enabled is true`);
+      expect(() => resolve({ [key]: undefined }), key).toThrow(`AirflowEnvironment: ${key}: is required when enabled is true`);
     }
-    expect(resolveAirflowEnvironmentArgs({ region: "eu-west-1", enabled: false }).enabled).toBe(false);
+    expect(resolve({ dataKmsKeyArn: undefined }).environment?.dataKmsKeyArn).toBeUndefined();
+    const off = resolveAirflowEnvironmentArgs("dev", { ...stackArgs, enabled: false });
+    expect(off.enabled).toBe(false);
+    expect(off.environment).toBeUndefined();
+  });
+
+  it("hands an enabled environment's wiring to the builders as given", () => {
+    const vpcId = pulumi.output("vpc-from-network");
+    expect(resolve({ vpcId, dataKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/data" }).environment).toStrictEqual({
+      vpcId,
+      privateSubnetIds: ["subnet-a", "subnet-b"],
+      dataBucketName: "data",
+      dataBucketArn: "arn:aws:s3:::data",
+      dataKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/data",
+      featureGroupName: "abalone",
+      featureGroupArn: "arn:aws:sagemaker:eu-west-1:123456789012:feature-group/abalone",
+      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:training",
+    });
+  });
+
+  it("checks plain subnets and a plain state machine ARN now, and leaves Outputs for when they resolve", () => {
+    expect(() => resolve({ privateSubnetIds: ["subnet-a"] })).toThrow('AirflowEnvironment: privateSubnetIds: must hold at least 2 different private subnets in different availability zones, got ["subnet-a"]');
+    expect(() => resolve({ stateMachineArn: "training" })).toThrow(
+      "AirflowEnvironment: stateMachineArn: must be a Step Functions state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got 'training'",
+    );
+    expect(resolve({ privateSubnetIds: pulumi.output(["subnet-a"]), stateMachineArn: pulumi.output("training") }).enabled).toBe(true);
+  });
+
+  it("checks the plain wiring values like settings", () => {
+    expect(() => resolve({ region: "Ireland" })).toThrow('AirflowEnvironment: region: must be an AWS region such as eu-west-1, got "Ireland"');
+    expect(() => resolve({ region: undefined as unknown as string })).toThrow("AirflowEnvironment: region: is required (a string)");
+    expect(() => resolve({ stack: "" })).toThrow("AirflowEnvironment: stack: must be at least 1 character(s) long, got 0");
+    expect(resolve({}).protect).toBe(false);
+    expect(resolve({ protect: true }).protect).toBe(true);
+  });
+
+  it("checks thresholds with the stack config's schema when monitoring is given, naming the arg", () => {
+    expect(resolve({ monitoring: { alarmTopicArn: TOPIC, thresholds: THRESHOLDS } }).monitoring).toStrictEqual({ alarmTopicArn: TOPIC, thresholds: THRESHOLDS });
+    expect(resolve({}).monitoring).toBeUndefined();
+    expect(() => resolve({ monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, airflowQueuedTasks: -1 } } })).toThrow(
+      "AirflowEnvironment: monitoring.thresholds.airflowQueuedTasks: must be >= 0, got -1",
+    );
+  });
+
+  it("throws ArgErrors whose parts name the component, the arg and the problem", () => {
+    try {
+      resolve({ vpcId: undefined });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ArgError);
+      const { component, arg, problem } = e as ArgError;
+      expect([component, arg, problem]).toEqual(["AirflowEnvironment", "vpcId", "is required when enabled is true"]);
+    }
+  });
+});
+
+describe("environmentName", () => {
+  it("defaults to <project>-<stack>-<component name>, from the args, not from the Pulumi runtime", () => {
+    expect(resolve({}).environmentName).toBe("edge-mlops-prod-prod");
+    expect(resolve({ project: "platform", stack: "eu" }, "airflow").environmentName).toBe("platform-eu-airflow");
+    expect(resolve({ environmentName: "edge-mlops-prod" }).environmentName).toBe("edge-mlops-prod");
+  });
+
+  it("refuses a default MWAA would refuse, and says to set environmentName", () => {
+    expect(() => resolve({ stack: "prod.eu" })).toThrow(
+      "AirflowEnvironment: environmentName: the default 'edge-mlops-prod.eu-prod' (<project>-<stack>-<component name>) is not an MWAA name (a letter, then up to 79 letters, digits, '-' or '_'); set environmentName",
+    );
+    expect(() => resolve({}, "x".repeat(70))).toThrow(`AirflowEnvironment: environmentName: the default 'edge-mlops-prod-${"x".repeat(70)}'`);
+    expect(resolve({ stack: "prod.eu", environmentName: "edge-mlops-prod-eu" }).environmentName).toBe("edge-mlops-prod-eu");
   });
 });
 
@@ -98,10 +117,25 @@ describe("environmentSubnets (privateSubnetIds known only at deployment time)", 
   it("uses the first two subnets, one per availability zone in the network's order", () => {
     expect(environmentSubnets(["subnet-a", "subnet-b", "subnet-c"])).toEqual(["subnet-a", "subnet-b"]);
   });
+
   it("rejects fewer than two different subnets, naming privateSubnetIds", () => {
-    expect(() => environmentSubnets(["subnet-a"])).toThrow('AirflowEnvironment: privateSubnetIds must hold at least 2 different private subnets in different availability zones, got ["subnet-a"]');
-    expect(() => environmentSubnets([])).toThrow(/privateSubnetIds .* got \[\]/);
-    expect(() => environmentSubnets(["subnet-a", "subnet-a"])).toThrow(/privateSubnetIds must hold at least 2 different/);
+    const problem = "AirflowEnvironment: privateSubnetIds: must hold at least 2 different private subnets in different availability zones, got";
+    expect(() => environmentSubnets(["subnet-a"])).toThrow(`${problem} ["subnet-a"]`);
+    expect(() => environmentSubnets([])).toThrow(`${problem} []`);
+    expect(() => environmentSubnets(["subnet-a", "subnet-a"])).toThrow(`${problem} ["subnet-a","subnet-a"]`);
+  });
+
+  it("inside apply, turns the ArgError into a ResourceError with the same words", () => {
+    const resource = new pulumi.ComponentResource("test:index:Holder", "holder", {}, {});
+    let error: unknown;
+    try {
+      checkResolved(resource, () => environmentSubnets(["subnet-a"]));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(pulumi.ResourceError);
+    expect((error as Error).message).toBe('AirflowEnvironment: privateSubnetIds: must hold at least 2 different private subnets in different availability zones, got ["subnet-a"]');
+    expect(checkResolved(resource, () => environmentSubnets(["subnet-a", "subnet-b"]))).toEqual(["subnet-a", "subnet-b"]);
   });
 });
 
@@ -116,7 +150,7 @@ describe("dagBucketPrefix", () => {
   });
 });
 
-describe("collectAirflowSources", () => {
+describe("source folder", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "airflow-sources-"));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const write = (rel: string, content: string) => {
@@ -140,16 +174,21 @@ describe("collectAirflowSources", () => {
     expect(s.requirements).toEqual({ key: "requirements.txt", path: path.join(tmp, "requirements.txt"), sha256: sha("apache-airflow-providers-amazon\n") });
     expect(s.startupScript?.key).toBe("startup.sh");
     expect(s.plugins).toBeUndefined();
+    expect(resolve({ sourceDir: tmp }).sources).toStrictEqual(s);
   });
 
-  it("reads the repository's airflow/ folder by default", () => {
-    const s = collectAirflowSources(DEFAULT_SOURCE_DIR);
+  it("reads the repository's airflow/ folder by default, relative to the project directory", () => {
+    const s = resolve({}).sources;
     expect(s.dags.map((f) => f.key)).toContain("dags/continuous_training.py");
-    expect(s.dags.every((f) => f.key.startsWith("dags/") && !f.key.endsWith(".pyc") && !f.key.includes("__pycache__"))).toBe(true);
-    expect(s.requirements?.key).toBe("requirements.txt");
+    expect(s.dags.every((f) => f.path.startsWith(path.resolve("airflow", "dags")) && !f.key.endsWith(".pyc") && !f.key.includes("__pycache__"))).toBe(true);
+    expect(s.requirements?.path).toBe(path.resolve("airflow", "requirements.txt"));
   });
 
-  it("rejects a missing source folder, naming the arg", () => {
-    expect(() => collectAirflowSources(path.join(tmp, "nope"))).toThrow(/sourceDir '.*nope' is not a folder/);
+  it("rejects a missing folder, or a dags that is a file, naming sourceDir", () => {
+    const missing = path.join(tmp, "nope");
+    expect(() => resolve({ sourceDir: missing })).toThrow(`AirflowEnvironment: sourceDir: must be a folder laid out like airflow/ (dags/, requirements.txt), got '${missing}' (${missing})`);
+    const flat = fs.mkdtempSync(path.join(tmp, "flat-"));
+    fs.writeFileSync(path.join(flat, "dags"), "not a folder");
+    expect(() => collectAirflowSources(flat)).toThrow(`AirflowEnvironment: sourceDir: must hold dags/ as a folder, got a file at '${path.join(flat, "dags")}'`);
   });
 });
