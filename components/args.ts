@@ -14,7 +14,7 @@
 //   the constructor; a problem that only shows once an Output resolves is a `pulumi.ResourceError` (`resourceError`).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isSemver, IOT_NAME_MAX_LENGTH, IOT_NAME_PATTERN } from "../contracts/iot-names";
+import { describeValue, isSemver, IOT_NAME_MAX_LENGTH, IOT_NAME_PATTERN } from "../contracts/iot-names";
 import { LOG_RETENTION_DAYS, isLogRetentionDays } from "../contracts/log-retention";
 import { arnPattern, S3_PREFIX } from "../contracts/patterns";
 
@@ -79,8 +79,12 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
       const allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
       return value === undefined ? `is required; must be ${allowed}` : `must be ${allowed}, got ${JSON.stringify(value)}`;
     }
+    case "invalid_format":
+      // A pattern or format (regex, email, URL) refused the value: say which value. Rules (`refine`) word their own
+      // message and name the value where it helps.
+      return value === undefined ? issue.message : `${issue.message}, got ${typeof value === "string" ? describeValue(value) : String(value)}`;
     default:
-      return value === undefined || typeof value === "object" ? issue.message : `${issue.message}, got ${JSON.stringify(value)}`;
+      return issue.message;
   }
 }
 
