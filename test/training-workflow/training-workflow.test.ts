@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/definition";
+import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/asl";
 import { jobPrefix } from "../../contracts/training-run";
 import {
   ABALONE_FEATURES,
