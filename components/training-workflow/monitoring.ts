@@ -5,10 +5,15 @@
 // All of these count events, not levels: a training run happens a few times a week, so a failure rarely repeats in
 // consecutive periods. One breaching period among the evaluation window raises the alarm (datapointsToAlarm 1), and
 // the alarm returns to OK only after a whole window without one, so a single failure is reported once, not flapping.
-import type * as pulumi from "@pulumi/pulumi";
-import type { AlarmSpec } from "../observability/alarms";
+//
+// `buildMonitoring` creates the alarms (only when the stack gives `monitoring`) and the widgets, whose alarm-status
+// panel lists the alarms' ARNs.
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import type { AlarmThresholds } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
+import type { WorkflowContext } from "./context";
 
 export const STATES_NAMESPACE = "AWS/States";
 export const LAMBDA_NAMESPACE = "AWS/Lambda";
@@ -122,4 +127,33 @@ export function trainingWidgets(r: TrainingMetricRefs, t: AlarmThresholds | unde
   ];
   if (alarmArns.length > 0) widgets.push(alarmStatusWidget(`Alarms of training workflow ${r.stateMachineName}`, alarmArns));
   return widgets;
+}
+
+// ---- the builder --------------------------------------------------------------------------------------------------
+
+export interface TrainingMonitoring {
+  /** Execution and Lambda alarms; empty without `monitoring`. */
+  readonly alarms: aws.cloudwatch.MetricAlarm[];
+  readonly widgets: pulumi.Output<Widget[]>;
+}
+
+/** The workflow's alarms (when the stack gives `monitoring`) and its dashboard widgets. */
+export function buildMonitoring(
+  ctx: WorkflowContext,
+  stateMachineArn: pulumi.Output<string>,
+  functionNames: Readonly<Record<WorkflowLambda, pulumi.Output<string>>>,
+  lambdaTimeoutSeconds: number,
+): TrainingMonitoring {
+  const { name, parent, settings: s } = ctx;
+  const monitoring = s.monitoring;
+  const refs: TrainingMetricRefs<pulumi.Output<string>> = { stateMachineName: s.stateMachineName, stateMachineArn, functionNames };
+  const alarms = monitoring
+    ? Object.entries(trainingAlarmSpecs(refs, monitoring.thresholds)).map(([suffix, spec]) => createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent }))
+    : [];
+  const widgets = pulumi
+    .all([stateMachineArn, pulumi.all(functionNames), pulumi.all(alarms.map((a) => a.arn))])
+    .apply(([arn, names, alarmArns]) =>
+      trainingWidgets({ stateMachineName: s.stateMachineName, stateMachineArn: arn, functionNames: names as Record<WorkflowLambda, string> }, monitoring?.thresholds, lambdaTimeoutSeconds, alarmArns),
+    );
+  return { alarms, widgets };
 }

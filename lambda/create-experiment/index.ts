@@ -1,15 +1,15 @@
 /**
  * First step of the training workflow: names the run for lineage.
  *
- * Event (from Step Functions):
+ * Event (from Step Functions): CreateExperimentEvent of contracts/training-payloads.ts,
  *   { executionName, executionStartTime?, executionArn?, pipelineName?, dataPrefix? }
  * `pipelineName` falls back to the PIPELINE_NAME environment variable.
  *
  * Makes sure the SageMaker experiment `<pipelineName>` exists and creates the trial of this
  * execution in it (both idempotent: an existing experiment or trial of the same name is fine, so a
- * retried invocation succeeds), then returns
+ * retried invocation succeeds), then returns ExperimentNames
  *   { experimentName, trialName, jobPrefix }
- * where every job of the run is named `<jobPrefix>-<suffix>` (see ../shared/names.ts).
+ * where every job of the run is named `<jobPrefix>-<suffix>` (see contracts/training-run.ts).
  */
 import {
   CreateExperimentCommand,
@@ -18,20 +18,19 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import * as z from "zod/mini";
+import { STATES_EXECUTION_ARN } from "../../contracts/patterns";
+import type { CreateExperimentEvent, ExperimentNames } from "../../contracts/training-payloads";
 import { jobPrefix, PIPELINE_NAME } from "../../contracts/training-run";
 import { parseEnv, parseEvent, InvalidEvent, S3_URI } from "../shared/validation";
 
 const sagemaker = new SageMakerClient({});
 
-const Event = z.object({
-  /** `$$.Execution.Name`: 1-80 characters. */
+/** The contract's event, checked: the handler reads only what the state machine sends. */
+const Event: z.ZodMiniType<CreateExperimentEvent> = z.object({
   executionName: z.string().check(z.minLength(1), z.maxLength(80)),
-  /** `$$.Execution.StartTime` (ISO-8601); makes job names unique when an execution name is reused. */
   executionStartTime: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:?\d{2})$/))),
-  /** `$$.Execution.Id`: recorded as the trial's GeneratedBy. */
-  executionArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^\s]+$/))),
+  executionArn: z.optional(z.string().check(z.regex(STATES_EXECUTION_ARN))),
   pipelineName: z.optional(z.string().check(z.regex(PIPELINE_NAME))),
-  /** Where the run reads its data; recorded as a tag of the trial. */
   dataPrefix: z.optional(z.string().check(z.regex(S3_URI))),
 });
 
@@ -39,11 +38,7 @@ const Env = z.object({
   PIPELINE_NAME: z.optional(z.string().check(z.regex(PIPELINE_NAME))),
 });
 
-export interface ExperimentNames {
-  readonly experimentName: string;
-  readonly trialName: string;
-  readonly jobPrefix: string;
-}
+export type { ExperimentNames };
 
 /** SageMaker answers a duplicate name with ResourceInUse or with a ValidationException saying so. */
 function alreadyExists(err: unknown): boolean {

@@ -1,13 +1,13 @@
 /**
  * Decides whether a newly trained model is registered.
  *
- * Event (from Step Functions):
+ * Event (from Step Functions): EvaluateResultsEvent of contracts/training-payloads.ts,
  *   { evaluation: { rmse }, modelPackageGroupName, qualityThresholdRmse? }
  * `qualityThresholdRmse` falls back to the QUALITY_THRESHOLD_RMSE environment variable.
  *
  * The baseline is the best (lowest RMSE) Approved model package of the group; a package's RMSE is
  * read from its CustomerMetadataProperties.rmse, which register-model writes. Packages without a
- * readable RMSE (registered by other means) do not count. Reads only; returns
+ * readable RMSE (registered by other means) do not count. Reads only; returns a Decision
  *   { rmse, thresholdRmse, baselineRmse, baselineModelPackageArn, passesThreshold, improves, register, reason }
  * where register = passesThreshold && improves, passesThreshold = rmse <= threshold and
  * improves = there is no baseline or rmse < baselineRmse.
@@ -19,6 +19,7 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import * as z from "zod/mini";
+import type { Decision, EvaluateResultsEvent } from "../../contracts/training-payloads";
 import { InvalidEvent, nonNegative, parseEnv, parseEvent, positiveDecimal, SAGEMAKER_NAME } from "../shared/validation";
 
 const sagemaker = new SageMakerClient({});
@@ -26,7 +27,8 @@ const sagemaker = new SageMakerClient({});
 /** DescribeModelPackage calls in flight at once while looking for the baseline. */
 const DESCRIBE_CONCURRENCY = 5;
 
-const Event = z.object({
+/** The contract's event, checked: the handler reads only what the state machine sends. */
+const Event: z.ZodMiniType<EvaluateResultsEvent> = z.object({
   evaluation: z.object({ rmse: nonNegative() }),
   modelPackageGroupName: z.string().check(z.maxLength(63), z.regex(SAGEMAKER_NAME)),
   qualityThresholdRmse: z.optional(z.number().check(z.gt(0))),
@@ -41,16 +43,7 @@ export interface Baseline {
   readonly modelPackageArn: string;
 }
 
-export interface Decision {
-  readonly rmse: number;
-  readonly thresholdRmse: number;
-  readonly baselineRmse: number | null;
-  readonly baselineModelPackageArn: string | null;
-  readonly passesThreshold: boolean;
-  readonly improves: boolean;
-  readonly register: boolean;
-  readonly reason: string;
-}
+export type { Decision };
 
 async function approvedPackages(groupName: string): Promise<ModelPackageSummary[]> {
   const packages: ModelPackageSummary[] = [];

@@ -62,6 +62,7 @@ export interface ResourceArgs {
   "aws:s3/bucketVersioning:BucketVersioning": aws.s3.BucketVersioningArgs;
   "aws:sagemaker/featureGroup:FeatureGroup": aws.sagemaker.FeatureGroupArgs;
   "aws:sagemaker/modelPackageGroup:ModelPackageGroup": aws.sagemaker.ModelPackageGroupArgs;
+  "aws:scheduler/schedule:Schedule": aws.scheduler.ScheduleArgs;
   "aws:sfn/stateMachine:StateMachine": aws.sfn.StateMachineArgs;
   "aws:sns/topic:Topic": aws.sns.TopicArgs;
   "aws:sns/topicPolicy:TopicPolicy": aws.sns.TopicPolicyArgs;
@@ -128,6 +129,7 @@ const TABLE: Record<ResourceType, true> = {
   "aws:s3/bucketVersioning:BucketVersioning": true,
   "aws:sagemaker/featureGroup:FeatureGroup": true,
   "aws:sagemaker/modelPackageGroup:ModelPackageGroup": true,
+  "aws:scheduler/schedule:Schedule": true,
   "aws:sfn/stateMachine:StateMachine": true,
   "aws:sns/topic:Topic": true,
   "aws:sns/topicPolicy:TopicPolicy": true,

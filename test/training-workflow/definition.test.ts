@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
-  buildTrainingDefinition,
-  JOB_TIMEOUT_MARGIN_SECONDS,
   listTaskStates,
   MAX_RETRY_ATTEMPTS,
   type StateMachineDefinition,
   type TaskState,
   tasksWithoutRetryOrCatch,
-  type TrainingDefinitionArgs,
-  trainingDefinitionArgProblems,
-} from "../../components/training-workflow/definition";
+} from "../../components/training-workflow/asl";
+import { buildTrainingDefinition } from "../../components/training-workflow/definition";
+import { type TrainingDefinitionArgs, trainingDefinitionArgProblems } from "../../components/training-workflow/definition-args";
+import { JOB_TIMEOUT_MARGIN_SECONDS } from "../../components/training-workflow/definition-tasks";
+import { ArgError } from "../../components/args";
 import { jobPrefix, MAX_JOB_NAME_LENGTH } from "../../contracts/training-run";
+import { evaluate, simulate, type Json } from "./simulate";
+import { ACCOUNT, EXAMPLE_DEFINITION_ARGS, SKLEARN } from "./support";
 
 interface AslResult {
   isValid: boolean;
@@ -22,26 +24,7 @@ interface AslResult {
 const aslValidator = require("asl-validator") as (definition: unknown) => AslResult;
 const validate = (definition: unknown) => aslValidator(JSON.parse(JSON.stringify(definition)));
 
-const ACCOUNT = "123456789012";
-const SKLEARN = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3";
-const ARGS: TrainingDefinitionArgs = {
-  createExperimentFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:edge-mlops-dev-create-experiment`,
-  evaluateResultsFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:edge-mlops-dev-evaluate-results`,
-  registerModelFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:edge-mlops-dev-register-model`,
-  sagemakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/edge-mlops-dev-sagemaker`,
-  processingImageUri: SKLEARN,
-  trainingImageUri: SKLEARN,
-  inferenceImageUri: `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-dev-forecast:3f2a9c1d7e6b`,
-  dataS3Uri: `s3://edge-mlops-dev-data/feature-store/${ACCOUNT}/sagemaker/eu-west-1/offline-store/abalone-1700000000/data`,
-  outputS3Uri: "s3://edge-mlops-dev-data/training/",
-  codeS3Uri: "s3://edge-mlops-dev-data/code/training/",
-  jobNamePrefix: "edge-mlops-dev",
-  modelPackageGroupName: "edge-mlops-dev-abalone",
-  qualityThresholdRmse: 2.5,
-  preprocessing: { instanceType: "ml.m5.large", maxRuntimeSeconds: 1800 },
-  training: { instanceType: "ml.m5.xlarge", instanceCount: 1, volumeSizeGb: 20, maxRuntimeSeconds: 3600 },
-  evaluation: { instanceType: "ml.t3.medium", maxRuntimeSeconds: 900 },
-};
+const ARGS = EXAMPLE_DEFINITION_ARGS;
 
 const TASKS = ["CreateExperiment", "Preprocess", "Train", "Evaluate", "ReadEvaluation", "EvaluateResults", "RegisterModel"];
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -50,67 +33,6 @@ function task(definition: StateMachineDefinition, name: string): TaskState {
   const state = definition.States[name];
   if (state.Type !== "Task") throw new Error(`${name} is not a Task`);
   return state;
-}
-
-// --- a small JSONPath interpreter for the happy path (dotted paths and the intrinsics used) ------
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function at(doc: Json, path: string): Json {
-  const [, ...keys] = path.split(".");
-  let value: Json = doc;
-  for (const key of keys) {
-    if (value === null || typeof value !== "object" || Array.isArray(value) || !(key in value)) {
-      throw new Error(`path ${path} does not resolve`);
-    }
-    value = value[key];
-  }
-  return value;
-}
-
-function evaluate(expression: string, input: Json, context: Json): Json {
-  const ref = (p: string): Json => (p.startsWith("$$.") ? at(context, p.slice(1)) : at(input, p));
-  const format = /^States\.Format\('([^']*)', (.+)\)$/.exec(expression);
-  if (format) {
-    const values = format[2].split(", ").map(ref);
-    let i = 0;
-    return format[1].replace(/\{\}/g, () => String(values[i++]));
-  }
-  const toJson = /^States\.StringToJson\((.+)\)$/.exec(expression);
-  if (toJson) return JSON.parse(ref(toJson[1]) as string) as Json;
-  return ref(expression);
-}
-
-function resolve(template: Json, input: Json, context: Json): Json {
-  if (Array.isArray(template)) return template.map((t) => resolve(t, input, context));
-  if (template === null || typeof template !== "object") return template;
-  const out: { [k: string]: Json } = {};
-  for (const [key, value] of Object.entries(template)) {
-    if (key.endsWith(".$")) out[key.slice(0, -2)] = evaluate(value as string, input, context);
-    else out[key] = resolve(value, input, context);
-  }
-  return out;
-}
-
-/** Runs the definition with canned task results; returns each task's resolved Parameters and the end. */
-function run(definition: StateMachineDefinition, results: Record<string, Json>, context: Json) {
-  const doc = JSON.parse(JSON.stringify(definition)) as { StartAt: string; States: Record<string, Record<string, Json>> };
-  const parameters: Record<string, Json> = {};
-  let name = doc.StartAt;
-  let data: Json = {};
-  for (;;) {
-    const state = doc.States[name];
-    if (state.Type === "Succeed" || state.Type === "Fail") return { end: name, parameters, output: data };
-    if (state.Type === "Choice") {
-      const choices = state.Choices as { Variable: string; BooleanEquals: boolean; Next: string }[];
-      name = choices.find((c) => at(data, c.Variable) === c.BooleanEquals)?.Next ?? (state.Default as string);
-      continue;
-    }
-    parameters[name] = resolve(state.Parameters, data, context);
-    const selected = resolve(state.ResultSelector, results[name], context);
-    data = { ...(data as object), [(state.ResultPath as string).slice(2)]: selected };
-    name = state.Next as string;
-  }
 }
 
 describe("buildTrainingDefinition", () => {
@@ -221,7 +143,7 @@ describe("buildTrainingDefinition", () => {
     expect(new Set([...longest, ...other]).size).toBe(6);
   });
 
-  it("wires each state's inputs to the outputs of earlier states (happy path, simulated)", () => {
+  it("wires each state's inputs to the outputs of earlier states (happy path, simulated)", async () => {
     const prefix = "edge-mlops-dev-run-7-0123456789";
     const modelTar = `s3://edge-mlops-dev-data/training/${prefix}/model/${prefix}-train/output/model.tar.gz`;
     const report = { regression_metrics: { rmse: { value: 1.93 }, mae: { value: 1.4 } }, model_version: "78f050bdef83", test_rows: 209 };
@@ -236,7 +158,7 @@ describe("buildTrainingDefinition", () => {
       RegisterModel: { Payload: { modelPackageArn: "arn:pkg/3", approvalStatus: "Approved", modelVersion: "78f050bdef83" } },
     };
     const context = { Execution: { Name: "run-7", StartTime: "2025-03-01T00:00:00Z", Id: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:sm:run-7` } };
-    const { end, parameters, output } = run(definition, results, context);
+    const { end, parameters, output } = await simulate(definition, (state) => results[state], context);
 
     expect(end).toBe("Registered");
     expect(parameters.CreateExperiment).toEqual({
@@ -336,7 +258,8 @@ describe("buildTrainingDefinition", () => {
     });
     expect((output as { registration: Json }).registration).toEqual({ modelPackageArn: "arn:pkg/3", approvalStatus: "Approved" });
 
-    const declined = run(definition, { ...results, EvaluateResults: { Payload: { ...decision, register: false, reason: "worse" } } }, context);
+    const declinedResults: Record<string, Json> = { ...results, EvaluateResults: { Payload: { ...decision, register: false, reason: "worse" } } };
+    const declined = await simulate(definition, (state) => declinedResults[state], context);
     expect(declined.end).toBe("NotRegistered");
     expect(declined.parameters.RegisterModel).toBeUndefined();
     expect((declined.output as { decision: { reason: string } }).decision.reason).toBe("worse");
@@ -394,28 +317,31 @@ describe("argument validation", () => {
       hyperparameters: { learningRate: 2 },
     };
     expect(() => buildTrainingDefinition(bad)).toThrow(
-      "invalid training workflow arguments: " +
+      new ArgError(
+        "TrainingDefinition",
+        "args",
         [
-          'args.registerModelFunctionArn: "edge-mlops-dev-register-model" is not a Lambda function ARN',
-          `args.outputS3Uri: "s3://edge-mlops-dev-data/it's" is not an s3://bucket/prefix URI (letters, digits and _ . / = + @ - only)`,
-          `args.jobNamePrefix: "${"p".repeat(33)}" must be 1-32 letters, digits and hyphens, starting and ending with a letter or digit`,
-          "args.qualityThresholdRmse: 0 must be a finite number > 0",
-          'args.training.instanceType: "m5.large" is not a SageMaker instance type (ml.<family>.<size>)',
-          "args.training.maxRuntimeSeconds: 0 must be an integer from 1 to 2419200",
-          "args.hyperparameters.learningRate: 2 must be a number in (0, 1]",
+          'registerModelFunctionArn: "edge-mlops-dev-register-model" is not a Lambda function ARN',
+          `outputS3Uri: "s3://edge-mlops-dev-data/it's" is not an s3://bucket/prefix URI (letters, digits and _ . / = + @ - only)`,
+          `jobNamePrefix: "${"p".repeat(33)}" must be 1-32 letters, digits and hyphens, starting and ending with a letter or digit`,
+          "qualityThresholdRmse: 0 must be a finite number > 0",
+          'training.instanceType: "m5.large" is not a SageMaker instance type (ml.<family>.<size>)',
+          "training.maxRuntimeSeconds: 0 must be an integer from 1 to 2419200",
+          "hyperparameters.learningRate: 2 must be a number in (0, 1]",
         ].join("; "),
+      ),
     );
   });
 
   it.each([
-    [{ sagemakerRoleArn: "arn:aws:iam::123:role/x" }, /args\.sagemakerRoleArn: .* is not an IAM role ARN/],
-    [{ processingImageUri: "python:3.11" }, /args\.processingImageUri: "python:3\.11" is not an ECR image reference/],
-    [{ modelPackageGroupName: "a_b" }, /args\.modelPackageGroupName: "a_b" must be 1-63/],
-    [{ preprocessing: { instanceType: "ml.m5.large", maxRuntimeSeconds: 604801 } }, /args\.preprocessing\.maxRuntimeSeconds: 604801 must be an integer from 1 to 604800/],
-    [{ evaluation: { instanceType: "ml.m5.large", maxRuntimeSeconds: 60, instanceCount: 1.5 } }, /args\.evaluation\.instanceCount: 1\.5 must be an integer from 1 to 100/],
-    [{ kmsKeyArn: "alias/aws/s3" }, /args\.kmsKeyArn: "alias\/aws\/s3" is not a KMS key or alias ARN/],
-    [{ hyperparameters: { nEstimators: 0, maxDepth: 33 } }, /args\.hyperparameters\.nEstimators: 0 .*; args\.hyperparameters\.maxDepth: 33 must be an integer from 1 to 32/],
-    [{ lambdaTaskTimeoutSeconds: 0 }, /args\.lambdaTaskTimeoutSeconds: 0 must be an integer from 1 to 3600/],
+    [{ sagemakerRoleArn: "arn:aws:iam::123:role/x" }, /sagemakerRoleArn: .* is not an IAM role ARN/],
+    [{ processingImageUri: "python:3.11" }, /processingImageUri: "python:3\.11" is not an ECR image reference/],
+    [{ modelPackageGroupName: "a_b" }, /modelPackageGroupName: "a_b" must be 1-63/],
+    [{ preprocessing: { instanceType: "ml.m5.large", maxRuntimeSeconds: 604801 } }, /preprocessing\.maxRuntimeSeconds: 604801 must be an integer from 1 to 604800/],
+    [{ evaluation: { instanceType: "ml.m5.large", maxRuntimeSeconds: 60, instanceCount: 1.5 } }, /evaluation\.instanceCount: 1\.5 must be an integer from 1 to 100/],
+    [{ kmsKeyArn: "alias/aws/s3" }, /kmsKeyArn: "alias\/aws\/s3" is not a KMS key or alias ARN/],
+    [{ hyperparameters: { nEstimators: 0, maxDepth: 33 } }, /hyperparameters\.nEstimators: 0 .*; hyperparameters\.maxDepth: 33 must be an integer from 1 to 32/],
+    [{ lambdaTaskTimeoutSeconds: 0 }, /lambdaTaskTimeoutSeconds: 0 must be an integer from 1 to 3600/],
   ])("rejects %j", (override, message) => {
     expect(() => buildTrainingDefinition({ ...ARGS, ...override } as TrainingDefinitionArgs)).toThrow(message);
   });

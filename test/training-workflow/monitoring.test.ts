@@ -9,9 +9,10 @@ import {
   type TrainingWorkflowArgs,
 } from "../../components/training-workflow";
 import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { inputsOf } from "../support/resources";
 
-const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-const FN = "aws:lambda/function:Function";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm" as const;
+const FN = "aws:lambda/function:Function" as const;
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:edge-mlops-prod-alarms";
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-prod-forecast@sha256:${"c".repeat(64)}`;
 /** Thresholds unlike the config defaults, so every value seen below comes from these args. */
@@ -26,7 +27,7 @@ const THRESHOLDS: AlarmThresholds = {
   airflowQueuedTasks: 40,
   driftStdDevs: 3,
 };
-const base = (stack: string): TrainingWorkflowArgs => ({ stack, region: "eu-west-1", inferenceImageUri: IMAGE });
+const base = (stack: string): TrainingWorkflowArgs => ({ stack, region: "eu-west-1", inferenceImageUri: IMAGE, protect: false });
 
 let plan: Plan;
 let widgets: { watched: Widget[]; plain: Widget[] };
@@ -73,7 +74,7 @@ describe("TrainingWorkflow alarms", () => {
       ],
     };
     for (const [name, [metricName, description]] of Object.entries(expected)) {
-      expect(one(plan, ALARM, name).inputs).toEqual({
+      expect(inputsOf(plan, ALARM, name)).toEqual({
         alarmDescription: description,
         namespace: "AWS/States",
         metricName,
@@ -89,7 +90,7 @@ describe("TrainingWorkflow alarms", () => {
 
   it("alarm when a Lambda has more errors in a period than thresholds.lambdaErrors tolerates", () => {
     const r = refs();
-    expect(one(plan, ALARM, "watched-alarm-evaluate-results-errors").inputs).toEqual({
+    expect(inputsOf(plan, ALARM, "watched-alarm-evaluate-results-errors")).toEqual({
       alarmDescription:
         "More than 3 errors in 900 s from the evaluate-results Lambda of edge-mlops-prod-training, which decides whether a trained model is registered. See its log group.",
       namespace: "AWS/Lambda",
@@ -102,7 +103,7 @@ describe("TrainingWorkflow alarms", () => {
       ...actions,
     });
     for (const [key, fn] of [["create-experiment", r.createExperiment], ["register-model", r.registerModel]] as const) {
-      expect(one(plan, ALARM, `watched-alarm-${key}-errors`).inputs).toMatchObject({
+      expect(inputsOf(plan, ALARM, `watched-alarm-${key}-errors`)).toMatchObject({
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: fn },
@@ -118,7 +119,7 @@ describe("TrainingWorkflow alarms", () => {
   it("alarm on any throttle of each Lambda", () => {
     const r = refs();
     for (const [key, fn] of [["create-experiment", r.createExperiment], ["evaluate-results", r.evaluateResults], ["register-model", r.registerModel]] as const) {
-      expect(one(plan, ALARM, `watched-alarm-${key}-throttles`).inputs).toEqual({
+      expect(inputsOf(plan, ALARM, `watched-alarm-${key}-throttles`)).toEqual({
         alarmDescription: `The ${key} Lambda of edge-mlops-prod-training was throttled: its reserved concurrency is too small for the runs in flight.`,
         namespace: "AWS/Lambda",
         metricName: "Throttles",

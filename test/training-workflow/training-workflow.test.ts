@@ -3,17 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/definition";
+import type { PolicyStatement } from "../../components/iam";
+import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/asl";
 import { jobPrefix } from "../../contracts/training-run";
-import {
-  ABALONE_FEATURES,
-  resolveTrainingWorkflowArgs,
-  TRAINING_DIR,
-  TrainingWorkflow,
-  WILDCARD_RESOURCE_ACTIONS,
-  type TrainingWorkflowArgs,
-} from "../../components/training-workflow";
-import { one, ofType, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
+import { ABALONE_FEATURES, TRAINING_DIR, TrainingWorkflow, WILDCARD_RESOURCE_ACTIONS } from "../../components/training-workflow";
+import { ofType, one, planProgram, recordAliases, type Plan } from "../support/offline";
+import { allInputsOf, inputsOf, policyDocument, type ResourceType } from "../support/resources";
+import { definitionOf, parameterOf } from "./support";
 
 interface AslResult {
   isValid: boolean;
@@ -49,86 +45,23 @@ const T = {
   stateMachine: "aws:sfn/stateMachine:StateMachine",
   schedule: "aws:scheduler/schedule:Schedule",
   parameter: "aws:ssm/parameter:Parameter",
-} as const;
-
-// ---- pure validation ------------------------------------------------------------------------------------------------
-
-const BASE: TrainingWorkflowArgs = { stack: "dev", region: REGION, inferenceImageUri: DEV_IMAGE };
-
-describe("resolveTrainingWorkflowArgs", () => {
-  it("applies secure, documented defaults", () => {
-    expect(resolveTrainingWorkflowArgs(BASE)).toEqual({
-      stack: "dev",
-      region: REGION,
-      pipelineName: "edge-mlops-dev",
-      bucketPrefix: "edge-mlops-dev-data-",
-      featureGroupName: "edge-mlops-dev-abalone",
-      modelPackageGroupName: "edge-mlops-dev-abalone",
-      stateMachineName: "edge-mlops-dev-training",
-      dataBucket: { existingBucketName: undefined, noncurrentVersionDays: 30 },
-      onlineStore: false,
-      processingInstanceType: "ml.m5.large",
-      trainingInstanceType: "ml.m5.large",
-      maxRuntimeSeconds: 3600,
-      sklearnVersion: "1.2-1",
-      qualityThresholdRmse: 2.5,
-      modelApproval: "PendingManualApproval",
-      schedule: { enabled: false, expression: "rate(7 days)" },
-      lambdaReservedConcurrency: 2,
-      logRetentionDays: 30,
-      includeExecutionData: false,
-      kmsKeyArn: undefined,
-      protect: false,
-    });
-  });
-
-  it("lowercases the stack into the default pipeline name and keeps bucket prefixes within S3's 37 characters", () => {
-    expect(resolveTrainingWorkflowArgs({ ...BASE, stack: "Staging" }).pipelineName).toBe("edge-mlops-staging");
-    const long = resolveTrainingWorkflowArgs({ ...BASE, pipelineName: "a".repeat(30) + "-b" });
-    expect(long.bucketPrefix).toBe(`${"a".repeat(30)}-data-`);
-    expect(long.bucketPrefix.length).toBeLessThanOrEqual(37);
-    expect(resolveTrainingWorkflowArgs({ ...BASE, pipelineName: "x".repeat(32) }).bucketPrefix).toHaveLength(37);
-  });
-
-  it.each<[Partial<TrainingWorkflowArgs>, RegExp]>([
-    [{ stack: "dev/eu" }, /^TrainingWorkflow: stack 'dev\/eu' must be/],
-    [{ region: "Europe" }, /region 'Europe' is not an AWS region name/],
-    [{ pipelineName: "Edge-MLOps" }, /pipelineName 'Edge-MLOps' must be 1-32 lowercase/],
-    [{ pipelineName: "x".repeat(33) }, /pipelineName 'x{33}' must be 1-32/],
-    [{ stack: "my_stack" }, /pipelineName 'edge-mlops-my_stack' \(the default, edge-mlops-<stack>\)/],
-    [{ dataBucket: { existingBucketName: "Bad_Bucket" } }, /dataBucket.existingBucketName 'Bad_Bucket' is not a valid S3 bucket name/],
-    [{ dataBucket: { noncurrentVersionDays: 0 } }, /dataBucket.noncurrentVersionDays must be an integer from 1 to 3650, got 0/],
-    [{ processingInstanceType: "m5.large" }, /processingInstanceType 'm5.large'/],
-    [{ trainingInstanceType: "ml.m5" }, /trainingInstanceType 'ml.m5'/],
-    [{ maxRuntimeSeconds: 30 }, /maxRuntimeSeconds must be an integer from 60 to 432000, got 30/],
-    [{ sklearnVersion: "0.23-1" as "1.2-1" }, /sklearnVersion '0.23-1' must be one of 1.0-1, 1.2-1/],
-    [{ qualityThresholdRmse: 0 }, /qualityThresholdRmse must be a number in \(0, 100\], got 0/],
-    [{ qualityThresholdRmse: Number.NaN }, /qualityThresholdRmse/],
-    [{ modelApproval: "Rejected" as "Approved" }, /modelApproval 'Rejected' must be Approved or PendingManualApproval/],
-    [{ schedule: { enabled: true, expression: "every day" } }, /schedule.expression 'every day' must be rate/],
-    [{ lambdaReservedConcurrency: 0 }, /lambdaReservedConcurrency must be an integer from 1 to 1000, got 0/],
-    [{ logRetentionDays: 10 }, /logRetentionDays 10 is not a CloudWatch Logs retention value/],
-    [{ kmsKeyArn: "alias/data" }, /kmsKeyArn 'alias\/data' must be a KMS key ARN/],
-  ])("rejects %j, naming the arg", (patch, message) => {
-    expect(() => resolveTrainingWorkflowArgs({ ...BASE, ...patch })).toThrow(message);
-  });
-});
+} as const satisfies Record<string, ResourceType | "edge-mlops:training:TrainingWorkflow" | "edge-mlops:storage:SecureBucket" | "edge-mlops:lambda:Function">;
 
 // ---- the component under mocks --------------------------------------------------------------------------------------
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-const policyOf = (plan: Plan, name: string): Statement[] => parseJson(one(plan, T.rolePolicy, name).inputs.policy).Statement;
+const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === "string" ? [v] : v);
+const policyOf = (plan: Plan, name: string): readonly PolicyStatement[] => policyDocument(inputsOf(plan, T.rolePolicy, name).policy).Statement;
+/** The statements of a role's trust policy. */
+const trustOf = (name: string) => policyDocument(inputsOf(plan, T.role, name).assumeRolePolicy).Statement;
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
 let plan: Plan;
-let outputs: Record<string, any>;
+/** A string the program below returns. */
+function output(key: "devOfflineStoreUri" | "devBucketArn" | "devStateMachineName" | "prodOfflineStoreUri" | "sharedBucketArn" | "sharedBucketName"): string {
+  const value = plan.outputs[key];
+  if (typeof value !== "string") throw new Error(`output ${key} is ${JSON.stringify(value)}, not a string`);
+  return value;
+}
 let aliases: ReturnType<typeof recordAliases>;
 
 beforeAll(async () => {
@@ -171,7 +104,8 @@ beforeAll(async () => {
       stack: "staging",
       region: REGION,
       inferenceImageUri: PROD_IMAGE,
-      dataBucket: { existingBucketName: "acme-ml-data" },
+      protect: false,
+      dataBucket: { existing: { bucketName: "acme-ml-data" } },
     });
     return {
       devOfflineStoreUri: dev.offlineStoreUri,
@@ -182,7 +116,6 @@ beforeAll(async () => {
       sharedBucketName: shared.dataBucketName,
     };
   });
-  outputs = plan.outputs;
 }, 120_000);
 
 const bucketName = (instance: string) => String(one(plan, T.bucket, `${instance}-data-bucket`).id);
@@ -190,11 +123,10 @@ const arnOf = (type: string, name: string) => String(one(plan, type, name).arn);
 
 describe("data bucket", () => {
   it("creates a versioned, TLS-only, private bucket named after the pipeline", () => {
-    const bucket = one(plan, T.bucket, "dev-data-bucket");
-    expect(bucket.inputs).toEqual({ bucketPrefix: "edge-mlops-dev-data-" });
+    expect(inputsOf(plan, T.bucket, "dev-data-bucket")).toEqual({ bucketPrefix: "edge-mlops-dev-data-" });
     expect(bucketName("dev")).toMatch(/^edge-mlops-dev-data-[0-9a-f]{8}$/);
-    expect(one(plan, T.versioning, "dev-data-versioning").inputs).toEqual({ bucket: bucketName("dev"), versioningConfiguration: { status: "Enabled" } });
-    expect(one(plan, T.publicAccess, "dev-data-public-access").inputs).toEqual({
+    expect(inputsOf(plan, T.versioning, "dev-data-versioning")).toEqual({ bucket: bucketName("dev"), versioningConfiguration: { status: "Enabled" } });
+    expect(inputsOf(plan, T.publicAccess, "dev-data-public-access")).toEqual({
       bucket: bucketName("dev"),
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -202,22 +134,21 @@ describe("data bucket", () => {
       restrictPublicBuckets: true,
     });
     const arn = `arn:aws:s3:::${bucketName("dev")}`;
-    expect(outputs.devBucketArn).toBe(arn);
-    expect(parseJson(one(plan, T.bucketPolicy, "dev-data-policy").inputs.policy).Statement).toEqual([
+    expect(output("devBucketArn")).toBe(arn);
+    expect(policyDocument(inputsOf(plan, T.bucketPolicy, "dev-data-policy").policy).Statement).toEqual([
       { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
     ]);
   });
 
   it("encrypts with SSE-S3 by default and with the given KMS key in prod", () => {
-    expect(one(plan, T.encryption, "dev-data-encryption").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
-    expect(one(plan, T.encryption, "prod-data-encryption").inputs.rules).toEqual([
+    expect(inputsOf(plan, T.encryption, "dev-data-encryption").rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    expect(inputsOf(plan, T.encryption, "prod-data-encryption").rules).toEqual([
       { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KMS }, bucketKeyEnabled: true },
     ]);
   });
 
   it("expires noncurrent versions after the configured days, once versioning is on", () => {
-    const dev = one(plan, T.lifecycle, "dev-data-lifecycle");
-    expect(dev.inputs.rules).toEqual([
+    expect(inputsOf(plan, T.lifecycle, "dev-data-lifecycle").rules).toEqual([
       {
         id: "expire-noncurrent-versions",
         status: "Enabled",
@@ -226,24 +157,24 @@ describe("data bucket", () => {
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
     ]);
-    expect(dev.dependsOn).toEqual([one(plan, T.versioning, "dev-data-versioning").urn]);
-    expect((one(plan, T.lifecycle, "prod-data-lifecycle").inputs.rules as any)[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: 30 });
+    expect(one(plan, T.lifecycle, "dev-data-lifecycle").dependsOn).toEqual([one(plan, T.versioning, "dev-data-versioning").urn]);
+    expect(inputsOf(plan, T.lifecycle, "prod-data-lifecycle").rules?.[0].noncurrentVersionExpiration).toEqual({ noncurrentDays: 30 });
   });
 
   it("uses an existing bucket by name without creating any bucket resource", () => {
     for (const type of [T.bucket, T.versioning, T.encryption, T.publicAccess, T.bucketPolicy, T.lifecycle, T.dataBucket]) {
       expect(ofType(plan, type, "shared")).toEqual([]);
     }
-    expect(outputs.sharedBucketName).toBe("acme-ml-data");
-    expect(outputs.sharedBucketArn).toBe("arn:aws:s3:::acme-ml-data");
-    expect(ofType(plan, T.object, "shared-code-").map((o) => o.inputs.bucket)).toEqual(Array(4).fill("acme-ml-data"));
+    expect(output("sharedBucketName")).toBe("acme-ml-data");
+    expect(output("sharedBucketArn")).toBe("arn:aws:s3:::acme-ml-data");
+    expect(allInputsOf(plan, T.object, "shared-code-").map((o) => o.bucket)).toEqual(Array(4).fill("acme-ml-data"));
   });
 
   it("uploads the four job scripts under code/training/, hashed so that an edited script is uploaded again", () => {
     const objects = ofType(plan, T.object, "dev-code-");
     expect(objects.map((o) => o.name)).toEqual(["dev-code-preprocess", "dev-code-train", "dev-code-evaluate", "dev-code-model-format"]);
     for (const [object, file] of objects.map((o, i) => [o, ["preprocess.py", "train.py", "evaluate.py", "model_format.py"][i]] as const)) {
-      expect(object.inputs).toEqual({
+      expect(inputsOf(plan, T.object, object.name)).toEqual({
         bucket: bucketName("dev"),
         key: `code/training/${file}`,
         source: { asset: "file", path: path.relative(process.cwd(), path.join(TRAINING_DIR, file)) },
@@ -252,20 +183,20 @@ describe("data bucket", () => {
       });
       // Uploaded only after the bucket's encryption and TLS policy exist.
       expect(object.dependsOn).toEqual(
-        ["versioning", "encryption", "public-access", "policy", "lifecycle"].map((n) => one(plan, typeOf(n), `dev-data-${n}`).urn),
+        (["versioning", "encryption", "public-access", "policy", "lifecycle"] as const).map((n) => one(plan, typeOf(n), `dev-data-${n}`).urn),
       );
     }
   });
 });
 
-function typeOf(settingName: string): string {
-  return ({ versioning: T.versioning, encryption: T.encryption, "public-access": T.publicAccess, policy: T.bucketPolicy, lifecycle: T.lifecycle } as Record<string, string>)[settingName];
+function typeOf(settingName: "versioning" | "encryption" | "public-access" | "policy" | "lifecycle"): ResourceType {
+  return { versioning: T.versioning, encryption: T.encryption, "public-access": T.publicAccess, policy: T.bucketPolicy, lifecycle: T.lifecycle }[settingName];
 }
 
 describe("feature group", () => {
   it("holds the abalone features with the DAG's record identifier and event time, offline store in the data bucket", () => {
     const fg = one(plan, T.featureGroup, "dev-features");
-    expect(fg.inputs).toEqual({
+    expect(inputsOf(plan, T.featureGroup, "dev-features")).toEqual({
       featureGroupName: "edge-mlops-dev-abalone",
       description: "Abalone measurements and rings, ingested by the continuous-training DAG",
       recordIdentifierFeatureName: "record_id",
@@ -292,24 +223,23 @@ describe("feature group", () => {
   });
 
   it("turns the online store on (encrypted with the key) and protects the group in prod", () => {
-    const fg = one(plan, T.featureGroup, "prod-features");
-    expect(fg.inputs.onlineStoreConfig).toEqual({ enableOnlineStore: true, securityConfig: { kmsKeyId: KMS } });
-    expect(fg.inputs.offlineStoreConfig).toEqual({
+    const fg = inputsOf(plan, T.featureGroup, "prod-features");
+    expect(fg.onlineStoreConfig).toEqual({ enableOnlineStore: true, securityConfig: { kmsKeyId: KMS } });
+    expect(fg.offlineStoreConfig).toEqual({
       s3StorageConfig: { s3Uri: `s3://${bucketName("prod")}/feature-store/`, kmsKeyId: KMS },
       disableGlueTableCreation: false,
     });
-    expect(fg.options.protect).toBe(true);
+    expect(one(plan, T.featureGroup, "prod-features").options.protect).toBe(true);
   });
 
   it("exposes the offline store location SageMaker resolved", () => {
-    expect(outputs.devOfflineStoreUri).toMatch(
+    expect(output("devOfflineStoreUri")).toMatch(
       new RegExp(`^s3://${bucketName("dev")}/feature-store/${ACCOUNT}/sagemaker/${REGION}/offline-store/edge-mlops-dev-abalone-\\d{10}/data$`),
     );
   });
 
   it("lets the feature store write only the offline store prefix and its Glue table", () => {
-    const trust = parseJson(one(plan, T.role, "dev-feature-store-role").inputs.assumeRolePolicy);
-    expect(trust.Statement).toEqual([
+    expect(trustOf("dev-feature-store-role")).toEqual([
       { Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
     ]);
     const arn = `arn:aws:s3:::${bucketName("dev")}`;
@@ -336,106 +266,110 @@ describe("feature group", () => {
 
 describe("model package group and SSM parameters", () => {
   it("creates the model package group, protected only when asked", () => {
-    const dev = one(plan, T.modelPackageGroup, "dev-models");
-    expect(dev.inputs).toEqual({ modelPackageGroupName: "edge-mlops-dev-abalone", modelPackageGroupDescription: "Abalone rings regressors trained by the training workflow" });
-    expect(dev.options.protect).toBe(false);
+    expect(inputsOf(plan, T.modelPackageGroup, "dev-models")).toEqual({
+      modelPackageGroupName: "edge-mlops-dev-abalone",
+      modelPackageGroupDescription: "Abalone rings regressors trained by the training workflow",
+    });
+    expect(one(plan, T.modelPackageGroup, "dev-models").options.protect).toBe(false);
     expect(one(plan, T.modelPackageGroup, "prod-models").options.protect).toBe(true);
   });
 
   it("publishes five String parameters under /edge-mlops/<stack>/", () => {
-    const params = ofType(plan, T.parameter, "dev-param-");
-    expect(Object.fromEntries(params.map((p) => [p.inputs.name, p.inputs.insecureValue]))).toEqual({
+    const params = allInputsOf(plan, T.parameter, "dev-param-");
+    expect(Object.fromEntries(params.map((p) => [p.name, p.insecureValue]))).toEqual({
       "/edge-mlops/dev/data-bucket": bucketName("dev"),
       "/edge-mlops/dev/feature-group": "edge-mlops-dev-abalone",
       "/edge-mlops/dev/model-package-group": "edge-mlops-dev-abalone",
       "/edge-mlops/dev/state-machine-arn": `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:edge-mlops-dev-training`,
       "/edge-mlops/dev/monitoring-baseline-uri": `s3://${bucketName("dev")}/monitoring/baseline/`,
     });
-    expect(params.map((p) => p.inputs.type)).toEqual(Array(5).fill("String"));
-    expect(params.every((p) => p.inputs.value === undefined)).toBe(true);
-    const shared = ofType(plan, T.parameter, "shared-param-");
-    expect(shared.map((p) => p.inputs.name)).toEqual([
+    expect(params.map((p) => p.type)).toEqual(Array(5).fill("String"));
+    expect(params.every((p) => p.value === undefined)).toBe(true);
+    const shared = allInputsOf(plan, T.parameter, "shared-param-");
+    expect(shared.map((p) => p.name)).toEqual([
       "/edge-mlops/staging/data-bucket",
       "/edge-mlops/staging/feature-group",
       "/edge-mlops/staging/model-package-group",
       "/edge-mlops/staging/state-machine-arn",
       "/edge-mlops/staging/monitoring-baseline-uri",
     ]);
-    expect(shared[0].inputs.insecureValue).toBe("acme-ml-data");
+    expect(shared[0].insecureValue).toBe("acme-ml-data");
   });
 });
 
 describe("state machine", () => {
-  const definitionOf = (name: string) => parseJson(one(plan, T.stateMachine, name).inputs.definition);
-
   it("is a STANDARD machine named after the pipeline, logging to a log group with retention, traced", () => {
-    const sm = one(plan, T.stateMachine, "dev-state-machine");
-    const logGroup = one(plan, T.logGroup, "dev-sfn-logs");
-    expect(logGroup.inputs).toEqual({ namePrefix: "/aws/vendedlogs/states/edge-mlops-dev-training-", retentionInDays: 7 });
-    expect(sm.inputs).toMatchObject({
+    expect(inputsOf(plan, T.logGroup, "dev-sfn-logs")).toEqual({ namePrefix: "/aws/vendedlogs/states/edge-mlops-dev-training-", retentionInDays: 7 });
+    expect(inputsOf(plan, T.stateMachine, "dev-state-machine")).toMatchObject({
       name: "edge-mlops-dev-training",
       type: "STANDARD",
       roleArn: arnOf(T.role, "dev-sfn-role"),
       loggingConfiguration: { level: "ALL", includeExecutionData: true, logDestination: `${arnOf(T.logGroup, "dev-sfn-logs")}:*` },
       tracingConfiguration: { enabled: true },
     });
-    expect(outputs.devStateMachineName).toBe("edge-mlops-dev-training");
-    expect(one(plan, T.stateMachine, "prod-state-machine").inputs.loggingConfiguration).toMatchObject({ level: "ALL", includeExecutionData: false });
-    expect(one(plan, T.logGroup, "prod-sfn-logs").inputs.retentionInDays).toBe(365);
+    expect(output("devStateMachineName")).toBe("edge-mlops-dev-training");
+    expect(inputsOf(plan, T.logGroup, "prod-sfn-logs").retentionInDays).toBe(365);
     // Created after the role may deliver logs and after the scripts are uploaded.
+    const sm = one(plan, T.stateMachine, "dev-state-machine");
     expect(sm.dependsOn).toEqual(expect.arrayContaining([one(plan, T.rolePolicy, "dev-sfn-policy").urn, ...ofType(plan, T.object, "dev-code-").map((o) => o.urn)]));
   });
 
+  it("logs execution data only where the stack asks for it (dev), not by default (shared) nor in prod", () => {
+    const logged = (name: string) => inputsOf(plan, T.stateMachine, name).loggingConfiguration?.includeExecutionData;
+    expect([logged("dev-state-machine"), logged("prod-state-machine"), logged("shared-state-machine")]).toEqual([true, false, false]);
+  });
+
   it.each(["dev-state-machine", "prod-state-machine", "shared-state-machine"])("%s passes asl-validator and every Task has Retry and Catch", (name) => {
-    const definition = definitionOf(name);
-    expect(aslValidator(definitionOf(name)).errors).toEqual([]);
-    expect(aslValidator(definitionOf(name)).isValid).toBe(true);
-    expect(tasksWithoutRetryOrCatch(definition)).toEqual([]);
+    expect(aslValidator(definitionOf(plan, name)).errors).toEqual([]);
+    expect(aslValidator(definitionOf(plan, name)).isValid).toBe(true);
+    expect(tasksWithoutRetryOrCatch(definitionOf(plan, name))).toEqual([]);
   });
 
   it("invokes the planned functions and runs the jobs with the planned role, the region's image and the offline store", () => {
-    const S = definitionOf("dev-state-machine").States;
-    expect(S.CreateExperiment.Parameters.FunctionName).toBe(arnOf(T.fn, "dev-create-experiment-fn"));
-    expect(S.EvaluateResults.Parameters.FunctionName).toBe(arnOf(T.fn, "dev-evaluate-results-fn"));
-    expect(S.RegisterModel.Parameters.FunctionName).toBe(arnOf(T.fn, "dev-register-model-fn"));
-    expect(S.CreateExperiment.Parameters.FunctionName).toMatch(/^arn:aws:lambda:eu-west-1:123456789012:function:dev-create-experiment-fn-[0-9a-f]{7}$/);
+    const d = definitionOf(plan, "dev-state-machine");
+    const parameter = (state: string, ...path: string[]) => parameterOf(d, state, ...path);
+    expect(parameter("CreateExperiment", "FunctionName")).toBe(arnOf(T.fn, "dev-create-experiment-fn"));
+    expect(parameter("EvaluateResults", "FunctionName")).toBe(arnOf(T.fn, "dev-evaluate-results-fn"));
+    expect(parameter("RegisterModel", "FunctionName")).toBe(arnOf(T.fn, "dev-register-model-fn"));
+    expect(parameter("CreateExperiment", "FunctionName")).toMatch(/^arn:aws:lambda:eu-west-1:123456789012:function:dev-create-experiment-fn-[0-9a-f]{7}$/);
 
     const image = `${SKLEARN_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3`;
     const role = arnOf(T.role, "dev-sagemaker-role");
     for (const job of ["Preprocess", "Evaluate"]) {
-      expect(S[job].Parameters.AppSpecification.ImageUri).toBe(image);
-      expect(S[job].Parameters.RoleArn).toBe(role);
-      expect(S[job].Parameters.ProcessingResources.ClusterConfig).toEqual({ InstanceCount: 1, InstanceType: "ml.t3.medium", VolumeSizeInGB: 30 });
-      expect(S[job].Parameters.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 1800 });
+      expect(parameter(job, "AppSpecification", "ImageUri")).toBe(image);
+      expect(parameter(job, "RoleArn")).toBe(role);
+      expect(parameter(job, "ProcessingResources", "ClusterConfig")).toEqual({ InstanceCount: 1, InstanceType: "ml.t3.medium", VolumeSizeInGB: 30 });
+      expect(parameter(job, "StoppingCondition")).toEqual({ MaxRuntimeInSeconds: 1800 });
     }
-    expect(S.Train.Parameters.AlgorithmSpecification.TrainingImage).toBe(image);
-    expect(S.Train.Parameters.RoleArn).toBe(role);
-    expect(S.Train.Parameters.ResourceConfig).toEqual({ InstanceCount: 1, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 });
+    expect(parameter("Train", "AlgorithmSpecification", "TrainingImage")).toBe(image);
+    expect(parameter("Train", "RoleArn")).toBe(role);
+    expect(parameter("Train", "ResourceConfig")).toEqual({ InstanceCount: 1, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 });
 
-    const inputs = Object.fromEntries(S.Preprocess.Parameters.ProcessingInputs.map((i: any) => [i.InputName, i.S3Input.S3Uri]));
-    expect(inputs).toEqual({ data: outputs.devOfflineStoreUri, code: `s3://${bucketName("dev")}/code/training/` });
-    expect(S.Train.Parameters.OutputDataConfig["S3OutputPath.$"]).toBe(`States.Format('s3://${bucketName("dev")}/training/{}/model', $.experiment.jobPrefix)`);
-    expect(S.ReadEvaluation.Parameters.Bucket).toBe(bucketName("dev"));
-    expect(S.CreateExperiment.Parameters.Payload.pipelineName).toBe("edge-mlops-dev");
-    expect(S.EvaluateResults.Parameters.Payload).toMatchObject({ modelPackageGroupName: "edge-mlops-dev-abalone", qualityThresholdRmse: 3 });
-    expect(S.RegisterModel.Parameters.Payload).toMatchObject({ modelPackageGroupName: "edge-mlops-dev-abalone", imageUri: DEV_IMAGE });
+    expect([0, 1].map((i) => [parameter("Preprocess", "ProcessingInputs", String(i), "InputName"), parameter("Preprocess", "ProcessingInputs", String(i), "S3Input", "S3Uri")])).toEqual([
+      ["data", output("devOfflineStoreUri")],
+      ["code", `s3://${bucketName("dev")}/code/training/`],
+    ]);
+    expect(parameter("Train", "OutputDataConfig", "S3OutputPath.$")).toBe(`States.Format('s3://${bucketName("dev")}/training/{}/model', $.experiment.jobPrefix)`);
+    expect(parameter("ReadEvaluation", "Bucket")).toBe(bucketName("dev"));
+    expect(parameter("CreateExperiment", "Payload", "pipelineName")).toBe("edge-mlops-dev");
+    expect(parameter("EvaluateResults", "Payload")).toMatchObject({ modelPackageGroupName: "edge-mlops-dev-abalone", qualityThresholdRmse: 3 });
+    expect(parameter("RegisterModel", "Payload")).toMatchObject({ modelPackageGroupName: "edge-mlops-dev-abalone", imageUri: DEV_IMAGE });
   });
 
   it("uses the prod settings: the 1.0-1 image, defaults for jobs, the KMS key on volumes and outputs", () => {
-    const S = definitionOf("prod-state-machine").States;
-    expect(S.Preprocess.Parameters.AppSpecification.ImageUri).toBe(`${SKLEARN_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.0-1-cpu-py3`);
-    expect(S.Preprocess.Parameters.ProcessingResources.ClusterConfig).toEqual({ InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 30, VolumeKmsKeyId: KMS });
-    expect(S.Train.Parameters.OutputDataConfig.KmsKeyId).toBe(KMS);
-    expect(S.Train.Parameters.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 3600 });
-    expect(S.EvaluateResults.Parameters.Payload.qualityThresholdRmse).toBe(2.3);
-    expect(S.RegisterModel.Parameters.Payload.imageUri).toBe(PROD_IMAGE);
-    expect(S.Preprocess.Parameters.ProcessingInputs[0].S3Input.S3Uri).toBe(outputs.prodOfflineStoreUri);
+    const d = definitionOf(plan, "prod-state-machine");
+    const parameter = (state: string, ...path: string[]) => parameterOf(d, state, ...path);
+    expect(parameter("Preprocess", "AppSpecification", "ImageUri")).toBe(`${SKLEARN_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/sagemaker-scikit-learn:1.0-1-cpu-py3`);
+    expect(parameter("Preprocess", "ProcessingResources", "ClusterConfig")).toEqual({ InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 30, VolumeKmsKeyId: KMS });
+    expect(parameter("Train", "OutputDataConfig", "KmsKeyId")).toBe(KMS);
+    expect(parameter("Train", "StoppingCondition")).toEqual({ MaxRuntimeInSeconds: 3600 });
+    expect(parameter("EvaluateResults", "Payload", "qualityThresholdRmse")).toBe(2.3);
+    expect(parameter("RegisterModel", "Payload", "imageUri")).toBe(PROD_IMAGE);
+    expect(parameter("Preprocess", "ProcessingInputs", "0", "S3Input", "S3Uri")).toBe(output("prodOfflineStoreUri"));
   });
 });
 
 describe("IAM", () => {
-  const trustOf = (name: string) => parseJson(one(plan, T.role, name).inputs.assumeRolePolicy).Statement;
-
   it("trusts each service only on behalf of this account", () => {
     for (const [role, service] of [
       ["dev-sagemaker-role", "sagemaker.amazonaws.com"],
@@ -493,12 +427,15 @@ describe("IAM", () => {
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
     ]);
     // The names a run uses fall under the policy's patterns: jobs are `<jobPrefix>-<suffix>`, where create-experiment
-    // makes jobPrefix from the pipeline name (lambda/shared/names.ts), and evaluation.json lies under the run's folder.
-    const S = parseJson(one(plan, T.stateMachine, "dev-state-machine").inputs.definition).States;
-    expect(S.Preprocess.Parameters["ProcessingJobName.$"]).toBe("States.Format('{}-prep', $.experiment.jobPrefix)");
-    expect(S.Train.Parameters["TrainingJobName.$"]).toBe("States.Format('{}-train', $.experiment.jobPrefix)");
-    expect(S.ReadEvaluation.Parameters["Key.$"]).toBe("States.Format('training/{}/evaluation/evaluation.json', $.experiment.jobPrefix)");
-    const prefix = jobPrefix(S.CreateExperiment.Parameters.Payload.pipelineName, "nightly-2024-06-01", "2024-06-01T02:00:00Z");
+    // makes jobPrefix from the pipeline name (contracts/training-run.ts), and evaluation.json lies under the run's folder.
+    const d = definitionOf(plan, "dev-state-machine");
+    const parameter = (state: string, ...path: string[]) => parameterOf(d, state, ...path);
+    expect(parameter("Preprocess", "ProcessingJobName.$")).toBe("States.Format('{}-prep', $.experiment.jobPrefix)");
+    expect(parameter("Train", "TrainingJobName.$")).toBe("States.Format('{}-train', $.experiment.jobPrefix)");
+    expect(parameter("ReadEvaluation", "Key.$")).toBe("States.Format('training/{}/evaluation/evaluation.json', $.experiment.jobPrefix)");
+    const pipelineName = parameter("CreateExperiment", "Payload", "pipelineName");
+    expect(pipelineName).toBe("edge-mlops-dev");
+    const prefix = jobPrefix(String(pipelineName), "nightly-2024-06-01", "2024-06-01T02:00:00Z");
     const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
     const arnOfJob = (kind: string, job: string) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:${kind}/${job}`;
     expect(matches(processing, arnOfJob("processing-job", `${prefix}-prep`))).toBe(true);
@@ -578,7 +515,7 @@ describe("IAM", () => {
     const documents = ofType(plan, T.rolePolicy).filter((p) => /^(dev|prod|shared)-/.test(p.name));
     expect(documents.length).toBe(3 * 6 + 1); // 3 functions + feature store + SageMaker + state machine, per instance; dev's schedule
     for (const doc of documents) {
-      for (const st of parseJson(doc.inputs.policy).Statement as Statement[]) {
+      for (const st of policyDocument(inputsOf(plan, T.rolePolicy, doc.name).policy).Statement) {
         expect(st.Effect).toBe("Allow");
         for (const action of list(st.Action)) expect(action, `${doc.name}: ${action}`).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
         if (list(st.Resource).includes("*")) {
@@ -588,7 +525,7 @@ describe("IAM", () => {
       }
     }
     const roles = ofType(plan, T.role).filter((r) => /^(dev|prod|shared)-/.test(r.name));
-    expect(roles.every((r) => r.inputs.managedPolicyArns === undefined)).toBe(true);
+    expect(roles.map((r) => inputsOf(plan, T.role, r.name).managedPolicyArns).filter((arns) => arns !== undefined)).toEqual([]);
     expect(plan.resources.filter((r) => r.type.startsWith("aws:iam/rolePolicyAttachment"))).toEqual([]);
   });
 });
@@ -600,24 +537,23 @@ describe("Lambdas", () => {
       ["evaluate-results", undefined],
       ["register-model", { variables: { MODEL_APPROVAL_STATUS: "Approved" } }],
     ] as const) {
-      const f = one(plan, T.fn, `dev-${fn}-fn`);
-      expect(f.inputs).toMatchObject({ reservedConcurrentExecutions: 1, timeout: 60, tracingConfig: { mode: "Active" }, runtime: "nodejs22.x" });
-      expect(f.inputs.environment).toEqual(env);
-      expect(one(plan, T.logGroup, `dev-${fn}-logs`).inputs.retentionInDays).toBe(7);
+      const f = inputsOf(plan, T.fn, `dev-${fn}-fn`);
+      expect(f).toMatchObject({ reservedConcurrentExecutions: 1, timeout: 60, tracingConfig: { mode: "Active" }, runtime: "nodejs22.x" });
+      expect(f.environment).toEqual(env);
+      expect(inputsOf(plan, T.logGroup, `dev-${fn}-logs`).retentionInDays).toBe(7);
       expect(one(plan, T.lambda, `dev-${fn}`).parent).toBe(one(plan, T.workflow, "dev").urn);
     }
-    const prod = one(plan, T.fn, "prod-register-model-fn").inputs;
+    const prod = inputsOf(plan, T.fn, "prod-register-model-fn");
     expect(prod.environment).toEqual({ variables: { MODEL_APPROVAL_STATUS: "PendingManualApproval" } });
     expect(prod.reservedConcurrentExecutions).toBe(5);
-    expect(one(plan, T.logGroup, "prod-register-model-logs").inputs.retentionInDays).toBe(365);
+    expect(inputsOf(plan, T.logGroup, "prod-register-model-logs").retentionInDays).toBe(365);
   });
 });
 
 describe("schedule", () => {
   it("starts the state machine on the dev schedule through a role allowed only that", () => {
-    const schedule = one(plan, T.schedule, "dev-schedule");
     const stateMachineArn = arnOf(T.stateMachine, "dev-state-machine");
-    expect(schedule.inputs).toEqual({
+    expect(inputsOf(plan, T.schedule, "dev-schedule")).toEqual({
       description: "Starts the training workflow edge-mlops-dev-training",
       scheduleExpression: "rate(1 day)",
       flexibleTimeWindow: { mode: "OFF" },
@@ -664,7 +600,7 @@ describe("protection and structure", () => {
     const dataBucket = one(plan, T.dataBucket, "dev-data");
     expect(dataBucket.parent).toBe(workflow.urn);
     const lambdaComponents = new Set(ofType(plan, T.lambda, "dev-").map((l) => l.urn));
-    for (const r of resourcesOf("dev") as PlannedResource[]) {
+    for (const r of resourcesOf("dev")) {
       if (r.name.startsWith("dev-data-")) expect(r.parent, r.name).toBe(dataBucket.urn);
       else if (/^dev-(create-experiment|evaluate-results|register-model)-/.test(r.name)) expect(lambdaComponents.has(String(r.parent)), r.name).toBe(true);
       else expect(r.parent, r.name).toBe(workflow.urn);
