@@ -87,7 +87,11 @@ function inspectPython(python) {
     );
   }
   if (probe.status !== 0) {
-    const missing = /No module named '?(\w+)/.exec(probe.stderr)?.[1] ?? "venv";
+    const missing = /No module named '?(\w+)/.exec(probe.stderr)?.[1];
+    if (missing === undefined) {
+      const said = probe.stderr.split("\n").find((l) => l.trim() !== "") ?? "no output";
+      throw new PythonEnvError(`${python} could not be run (exit ${probe.status}: ${said.trim()}): install Python 3 with its venv module, or set PYTHON to an interpreter`, probe.stderr);
+    }
     throw new PythonEnvError(
       `${python} has no ${missing} module, which creating a virtual environment needs: install it (Debian/Ubuntu: apt-get install python3-venv)`,
       probe.stderr,
@@ -103,10 +107,19 @@ function run(cmd, args, log) {
   return r;
 }
 
-/** pip's most telling line: its first ERROR line, else its last non-empty line. */
+/** pip's notes that never say what failed. */
+const PIP_NOISE = /^(WARNING: |ERROR: Ignored the following versions|ERROR: ResolutionImpossible)/;
+
+/** pip's output without its notes, as lines. */
+function pipLines(output) {
+  return output.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() !== "" && !PIP_NOISE.test(l));
+}
+
+/** pip's most telling line: its last ERROR line that says what failed, else its last line; at most 300 characters. */
 function pipReason(output) {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
-  return (lines.find((l) => l.startsWith("ERROR:")) ?? lines.at(-1) ?? "no output").replace(/^ERROR:\s*/, "");
+  const lines = pipLines(output);
+  const line = lines.findLast((l) => l.startsWith("ERROR:")) ?? lines.at(-1) ?? "no output";
+  return line.replace(/^ERROR:\s*/, "").slice(0, 300);
 }
 
 /**
@@ -166,7 +179,7 @@ export function ensureVenv(name, opts = {}) {
   if (pip.status !== 0) {
     throw new PythonEnvError(
       `pip could not install ${relative(requirements)} into ${relative(dir)}: ${pipReason(`${pip.stdout}\n${pip.stderr}`)} (PyPI must be reachable; full log: ${relative(logFile)})`,
-      pip.stderr.split("\n").slice(-20).join("\n"),
+      pipLines(pip.stderr).slice(-20).join("\n"),
     );
   }
   fs.writeFileSync(stampFile, `${digest}\n`);
