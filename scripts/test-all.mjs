@@ -1,18 +1,27 @@
 #!/usr/bin/env node
-// `npm test`: every suite — vitest (TypeScript) and pytest (Python job scripts and DAG, under /usr/bin/python3 with
-// Debian's packages) — then one closing line `N passed, N failed[, N skipped]` summed from the runners' own
-// reports (vitest's JSON reporter, pytest's JUnit XML). Exits non-zero if any test failed or a runner broke.
+// `npm test`: every suite — vitest (TypeScript, including the Lambda handlers against moto's server from .venv/moto)
+// and pytest (training/ in .venv/training, airflow/ in .venv/airflow) — then one closing line
+// `N passed, N failed[, N skipped]` summed from the runners' own reports (vitest's JSON reporter, pytest's JUnit XML).
+// The Python environments are made or checked first (scripts/python-env.mjs): a missing interpreter or a failed pip
+// install stops here with one line saying what is missing. Exits non-zero if any test failed or a runner broke.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ensureVenvsOrExit, venvPython } from "./python-env.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const reports = path.join(root, ".reports");
 fs.mkdirSync(reports, { recursive: true });
-const python = process.env.PYTHON ?? "/usr/bin/python3";
+
+/** pytest suites: the environment each runs in and the folder it collects. */
+const PYTEST_SUITES = [
+  { venv: "training", tests: "test/python/training" },
+  { venv: "airflow", tests: "test/python/airflow" },
+];
+ensureVenvsOrExit([...new Set([...PYTEST_SUITES.map((s) => s.venv), "moto"])]);
 
 function run(cmd, args) {
-  process.stdout.write(`\n$ ${[cmd, ...args].join(" ")}\n`);
+  process.stdout.write(`\n$ ${[path.relative(root, cmd) || cmd, ...args].join(" ")}\n`);
   return spawnSync(cmd, args, { cwd: root, stdio: "inherit" }).status;
 }
 
@@ -28,19 +37,30 @@ if (fs.existsSync(vitestJson)) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
-  // A suite that fails to load has no tests in the counts: count it as a failure.
-  const loadFailures = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // A file that fails to load, or whose beforeAll fails (its tests then count as skipped), has no failed test in the
+  // counts: count the file as a failure.
+  const loadFailures = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
   totals.failed += loadFailures;
   if (vitestCode !== 0 && r.numFailedTests + loadFailures === 0) broken = true;
 } else {
   broken = true;
 }
 
-// pytest
-const junit = path.join(reports, "pytest.xml");
-fs.rmSync(junit, { force: true });
-const pytestCode = run(python, ["-m", "pytest", "-q", `--junitxml=${junit}`]);
-if (fs.existsSync(junit)) {
+// pytest, one run per environment
+for (const suite of PYTEST_SUITES) {
+  const junit = path.join(reports, `pytest-${suite.venv}.xml`);
+  fs.rmSync(junit, { force: true });
+  const code = run(venvPython(suite.venv), ["-m", "pytest", "-q", `--junitxml=${junit}`, suite.tests]);
+  // 5 = no tests collected: a suite folder without tests is a broken set-up, not a pass.
+  if (code === 5) {
+    process.stdout.write(`pytest collected no tests in ${suite.tests}\n`);
+    broken = true;
+    continue;
+  }
+  if (!fs.existsSync(junit)) {
+    broken = true;
+    continue;
+  }
   const xml = fs.readFileSync(junit, "utf8");
   for (const m of xml.matchAll(/<testsuite\b([^>]*)>/g)) {
     const attr = (name) => Number((m[1].match(new RegExp(`\\b${name}="(\\d+)"`)) ?? [])[1] ?? 0);
@@ -49,10 +69,8 @@ if (fs.existsSync(junit)) {
     totals.skipped += attr("skipped");
     totals.passed += attr("tests") - failed - attr("skipped");
   }
-  // 5 = no tests collected; anything else non-zero without failures means pytest itself broke.
-  if (pytestCode !== 0 && pytestCode !== 1 && pytestCode !== 5) broken = true;
-} else {
-  broken = true;
+  // 1 = some tests failed (counted above); anything else non-zero means pytest itself broke.
+  if (code !== 0 && code !== 1) broken = true;
 }
 
 if (broken) process.stdout.write("\na test runner failed to run or to write its report\n");

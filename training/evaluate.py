@@ -3,7 +3,7 @@
 Runs as the entry point of a SageMaker processing job in the prebuilt scikit-learn container and
 locally:
 
-    /usr/bin/python3 training/evaluate.py [--model-dir DIR] [--test-dir DIR] [--output-dir DIR]
+    .venv/training/bin/python training/evaluate.py [--model-dir DIR] [--test-dir DIR] [--output-dir DIR]
 
 Defaults are the processing job's paths: the training job's artifact under
 /opt/ml/processing/model (SageMaker delivers it as `model.tar.gz`; a plain `model.json` there is

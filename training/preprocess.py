@@ -3,7 +3,7 @@
 Runs as the entry point of a SageMaker processing job in the prebuilt scikit-learn container and
 locally:
 
-    /usr/bin/python3 training/preprocess.py [--input-dir DIR] [--train-dir DIR]
+    .venv/training/bin/python training/preprocess.py [--input-dir DIR] [--train-dir DIR]
         [--validation-dir DIR] [--test-dir DIR] [--seed N]
         [--record-id-column NAME] [--event-time-column NAME]
 

@@ -2,7 +2,7 @@
 
 Runs locally:
 
-    /usr/bin/python3 training/train.py --train data.csv --output-dir out/ [--validation val.csv]
+    .venv/training/bin/python training/train.py --train data.csv --output-dir out/ [--validation val.csv]
         [--n-estimators 100] [--max-depth 3] [--learning-rate 0.1] [--random-state 0]
         [--model-version V] [--output-data-dir metrics/] [--fixture-output f.json --fixture-rows 200]
 
