@@ -79,12 +79,12 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
       const allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
       return value === undefined ? `is required; must be ${allowed}` : `must be ${allowed}, got ${JSON.stringify(value)}`;
     }
-    case "invalid_format":
-      // A pattern or format (regex, email, URL) refused the value: say which value. Rules (`refine`) word their own
-      // message and name the value where it helps.
-      return value === undefined ? issue.message : `${issue.message}, got ${typeof value === "string" ? describeValue(value) : String(value)}`;
-    default:
-      return issue.message;
+    default: {
+      // Say which value was refused, unless the message already does ("'g1' is used twice", "…, got 65").
+      if (value === undefined || typeof value === "object" || /\bgot\b/.test(issue.message)) return issue.message;
+      if (typeof value === "string" && (issue.message.includes(`'${value}'`) || issue.message.includes(`"${value}"`))) return issue.message;
+      return `${issue.message}, got ${typeof value === "string" ? describeValue(value) : String(value)}`;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: every suite — vitest (TypeScript, including the Lambda handlers against moto's server from .venv/moto)
+// `npm test`: every suite — vitest (TypeScript, including the Lambda handlers against moto's server from .venv/moto and
+// the plan exports checked by Checkov and cfn-lint from .venv/tools)
 // and pytest (training/ in .venv/training, airflow/ in .venv/airflow) — then one closing line
 // `N passed, N failed[, N skipped]` summed from the runners' own reports (vitest's JSON reporter, pytest's JUnit XML).
 // The Python environments are made or checked first (scripts/python-env.mjs): a missing interpreter or a failed pip
@@ -18,7 +19,8 @@ const PYTEST_SUITES = [
   { venv: "training", tests: "test/python/training" },
   { venv: "airflow", tests: "test/python/airflow" },
 ];
-ensureVenvsOrExit([...new Set([...PYTEST_SUITES.map((s) => s.venv), "moto"])]);
+// moto: the AWS API emulator the Lambda suites run against; tools: Checkov and cfn-lint for the plan exports.
+ensureVenvsOrExit([...new Set([...PYTEST_SUITES.map((s) => s.venv), "moto", "tools"])]);
 
 function run(cmd, args) {
   process.stdout.write(`\n$ ${[path.relative(root, cmd) || cmd, ...args].join(" ")}\n`);

@@ -6,6 +6,9 @@ import { ArgError, firstIssue, resolveArgs } from "../../components/args";
 import { airflowSettings, classDefaults, type AirflowSettingsInput } from "../../components/airflow-environment/args";
 import { AIRFLOW_LOG_LEVELS, classLimits, MWAA_AIRFLOW_VERSIONS, MWAA_ENVIRONMENT_CLASSES } from "../../components/airflow-environment/mwaa";
 
+/** The message, optionally followed by the value refused (`, got …`), as components/args.ts words it. */
+const said = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(, got .+)?$`);
+
 const parse = (input: AirflowSettingsInput) => resolveArgs("AirflowEnvironment", airflowSettings, input);
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0b7f1c2e-1111-4222-8333-444455556666";
 const MICRO = "(one combined worker and scheduler, no autoscaling)";
@@ -100,7 +103,7 @@ describe("ranges, each at min-1, min, max and max+1", () => {
     const rule = "must start with a letter and hold 1-80 letters, digits, '-' or '_' (MWAA's rule)";
     expect(parse({ environmentName: "a" }).environmentName).toBe("a");
     expect(parse({ environmentName: `a${"_-9".repeat(26)}b` }).environmentName).toHaveLength(80);
-    expect(() => parse({ environmentName: `a${"x".repeat(80)}` })).toThrow(`AirflowEnvironment: environmentName: ${rule}, got "a${"x".repeat(80)}"`);
+    expect(() => parse({ environmentName: `a${"x".repeat(80)}` })).toThrow(said(`AirflowEnvironment: environmentName: ${rule}`));
     expect(() => parse({ environmentName: "" })).toThrow(`AirflowEnvironment: environmentName: ${rule}`);
     expect(() => parse({ environmentName: "1-airflow" })).toThrow(`AirflowEnvironment: environmentName: ${rule}, got "1-airflow"`);
     expect(() => parse({ environmentName: "edge.mlops" })).toThrow(`AirflowEnvironment: environmentName: ${rule}, got "edge.mlops"`);
@@ -129,7 +132,7 @@ describe("cross-field rules", () => {
   it("neither data prefix contains the other: archived files would be ingested again", () => {
     const problem = "must not contain or lie inside newDataPrefix ('data/'): archived files would be ingested again";
     expect(() => parse({ newDataPrefix: "data/", archivePrefix: "data/archive/" })).toThrow(`AirflowEnvironment: archivePrefix: ${problem}, got "data/archive/"`);
-    expect(() => parse({ newDataPrefix: "data/", archivePrefix: "data/" })).toThrow(`AirflowEnvironment: archivePrefix: ${problem}, got "data/"`);
+    expect(() => parse({ newDataPrefix: "data/", archivePrefix: "data/" })).toThrow(said(`AirflowEnvironment: archivePrefix: ${problem}`));
     expect(() => parse({ newDataPrefix: "data/incoming/", archivePrefix: "data/" })).toThrow(
       "AirflowEnvironment: archivePrefix: must not contain or lie inside newDataPrefix ('data/incoming/'): archived files would be ingested again",
     );

@@ -5,6 +5,9 @@ import { parseStackSettings } from "../../components/config";
 import { resolveArgs } from "../../components/args";
 import { edgeFleetSettings, hasAtMostDecimals, IOT_JOB_COUNT_MAX, type EdgeFleetSettingsInput } from "../../components/edge-fleet/args";
 
+/** The message, optionally followed by the value refused (`, got …`), as components/args.ts words it. */
+const said = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(, got .+)?$`);
+
 /** The one-line ArgError for `input`, or "ok". */
 function verdict(input: EdgeFleetSettingsInput): string {
   try {
@@ -44,36 +47,36 @@ describe("edgeFleetSettings ranges", () => {
 
   it("takes at most 100 child groups and 1000 devices", () => {
     expect(verdict({ childGroups: Array.from({ length: 100 }, (_, i) => group(i)) })).toBe("ok");
-    expect(verdict({ childGroups: Array.from({ length: 101 }, (_, i) => group(i)) })).toBe("EdgeFleet: childGroups: must be <= 100");
+    expect(verdict({ childGroups: Array.from({ length: 101 }, (_, i) => group(i)) })).toBe("EdgeFleet: childGroups: must have at most 100 items, got 101");
     expect(verdict({ devices: Array.from({ length: 1000 }, (_, i) => device(i)) })).toBe("ok");
-    expect(verdict({ devices: Array.from({ length: 1001 }, (_, i) => device(i)) })).toBe("EdgeFleet: devices: must be <= 1000");
+    expect(verdict({ devices: Array.from({ length: 1001 }, (_, i) => device(i)) })).toBe("EdgeFleet: devices: must have at most 1000 items, got 1001");
   });
 
   it("takes thing group descriptions of up to 2028 characters", () => {
     expect(verdict({ childGroups: [{ ...group(1), description: "x".repeat(2028) }] })).toBe("ok");
-    expect(verdict({ childGroups: [{ ...group(1), description: "x".repeat(2029) }] })).toBe("EdgeFleet: childGroups[0].description: must be <= 2028");
+    expect(verdict({ childGroups: [{ ...group(1), description: "x".repeat(2029) }] })).toBe("EdgeFleet: childGroups[0].description: must be at most 2028 characters long, got 2029");
   });
 
   it("takes CloudWatch Logs retention values only, and a non-empty CSR directory", () => {
     expect(verdict({ logRetentionDays: 7 })).toBe("ok");
     expect(verdict({ logRetentionDays: 8 })).toMatch(/^EdgeFleet: logRetentionDays: must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14,/);
-    expect(verdict({ csrBaseDir: "" })).toBe("EdgeFleet: csrBaseDir: must not be empty");
-    expect(verdict({ devices: [{ name: "d1", csrFile: "" }] })).toBe("EdgeFleet: devices[0].csrFile: must not be empty");
+    expect(verdict({ csrBaseDir: "" })).toBe('EdgeFleet: csrBaseDir: must not be empty, got ""');
+    expect(verdict({ devices: [{ name: "d1", csrFile: "" }] })).toBe('EdgeFleet: devices[0].csrFile: must not be empty, got ""');
   });
 
   it("takes IoT names of 1 to 128 characters of [a-zA-Z0-9:_-]", () => {
     const rule = "must be 1-128 characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)";
     expect(verdict({ childGroups: [{ name: "g".repeat(128), kind: "site" }] })).toBe("ok");
-    expect(verdict({ childGroups: [{ name: "g".repeat(129), kind: "site" }] })).toBe(`EdgeFleet: childGroups[0].name: ${rule}`);
-    expect(verdict({ childGroups: [{ name: "", kind: "site" }] })).toBe(`EdgeFleet: childGroups[0].name: ${rule}`);
-    expect(verdict({ devices: [{ name: "hub 1", csrFile: "hub.csr.pem" }] })).toBe(`EdgeFleet: devices[0].name: ${rule}`);
+    expect(verdict({ childGroups: [{ name: "g".repeat(129), kind: "site" }] })).toMatch(said(`EdgeFleet: childGroups[0].name: ${rule}`));
+    expect(verdict({ childGroups: [{ name: "", kind: "site" }] })).toMatch(said(`EdgeFleet: childGroups[0].name: ${rule}`));
+    expect(verdict({ devices: [{ name: "hub 1", csrFile: "hub.csr.pem" }] })).toMatch(said(`EdgeFleet: devices[0].name: ${rule}`));
   });
 
   it("takes provisioning template names of 1 to 36 characters of [0-9A-Za-z_-]", () => {
     const rule = "must be 1-36 characters of 0-9, A-Z, a-z, '_' or '-'";
     expect(verdict({ provisioning: { templateName: "t".repeat(36) } })).toBe("ok");
-    expect(verdict({ provisioning: { templateName: "t".repeat(37) } })).toBe(`EdgeFleet: provisioning.templateName: ${rule}`);
-    expect(verdict({ provisioning: { templateName: "" } })).toBe(`EdgeFleet: provisioning.templateName: ${rule}`);
+    expect(verdict({ provisioning: { templateName: "t".repeat(37) } })).toMatch(said(`EdgeFleet: provisioning.templateName: ${rule}`));
+    expect(verdict({ provisioning: { templateName: "" } })).toMatch(said(`EdgeFleet: provisioning.templateName: ${rule}`));
   });
 
   it("takes component versions that are semantic versions of at most 64 characters (Greengrass' rule, which EdgeFleet had and the schema lacked)", () => {
@@ -84,7 +87,7 @@ describe("edgeFleetSettings ranges", () => {
       "EdgeFleet: components.composeVersion: component version must be at most 64 characters long (Greengrass limit), got 65",
     );
     expect(verdict({ components: { inferenceVersion: "1.0" } })).toMatch(/^EdgeFleet: components\.inferenceVersion: component version "1\.0" is not a semantic version/);
-    expect(verdict({ greengrass: { nucleusVersion: "latest" } })).toBe("EdgeFleet: greengrass.nucleusVersion: must be a semantic version such as 1.2.3");
+    expect(verdict({ greengrass: { nucleusVersion: "latest" } })).toBe('EdgeFleet: greengrass.nucleusVersion: must be a semantic version such as 1.2.3, got "latest"');
   });
 });
 
@@ -99,9 +102,9 @@ describe("edgeFleetSettings drift decisions", () => {
 
   it("refuses an empty serial number pattern, as EdgeFleet did (the hook would admit no device)", () => {
     expect(verdict({ provisioning: { serialNumberPattern: "" } })).toBe(
-      "EdgeFleet: provisioning.serialNumberPattern: must not be empty (an empty pattern admits no device)",
+      'EdgeFleet: provisioning.serialNumberPattern: must not be empty (an empty pattern admits no device), got ""',
     );
-    expect(verdict({ provisioning: { serialNumberPattern: "([A-Z" } })).toBe("EdgeFleet: provisioning.serialNumberPattern: must be a valid regular expression");
+    expect(verdict({ provisioning: { serialNumberPattern: "([A-Z" } })).toBe('EdgeFleet: provisioning.serialNumberPattern: must be a valid regular expression, got "([A-Z"');
   });
 
   it("keeps `enabled` out of the fleet's settings: the stack config has it and index.ts decides whether to build a fleet", () => {
@@ -142,7 +145,7 @@ describe("edgeFleetSettings cross-field rules", () => {
     ["a ':' in a root group that names the template", { rootGroupName: "site:north" }, "EdgeFleet: rootGroupName: must not contain ':' when provisioning is on without provisioning.templateName (template names allow 0-9, A-Z, a-z, '_' and '-')"],
     ["a root group too long for the role alias", { rootGroupName: "g".repeat(114), provisioning: { enabled: false } }, "EdgeFleet: rootGroupName: must be at most 113 characters (the role alias <rootGroupName>-token-exchange allows 128)"],
   ])("rejects %s", (_, input, message) => {
-    expect(verdict(input)).toBe(message);
+    expect(verdict(input)).toMatch(said(message));
   });
 
   it.each<[string, EdgeFleetSettingsInput]>([

@@ -272,7 +272,7 @@ describe("EdgeFleet monitoring args", () => {
       enableJobExecutionEvents: true,
     });
     expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, evaluationPeriods: 101 } } })).toThrow(
-      "EdgeFleet: monitoring.thresholds.evaluationPeriods must be an integer from 1 to 100, got 101",
+      "EdgeFleet: monitoring.thresholds.evaluationPeriods: must be <= 100, got 101",
     );
     expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: "alias/aws/sns", thresholds: THRESHOLDS } })).toThrow(
       'EdgeFleet: monitoring.alarmTopicKmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/aws/sns"',

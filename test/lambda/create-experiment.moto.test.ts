@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ExperimentNames } from "../../lambda/create-experiment/index";
-import { jobPrefix } from "../../lambda/shared/names";
+import { jobPrefix } from "../../contracts/training-run";
 import { clientConfig, motoServerForFile } from "../support/moto";
 
 const PIPELINE = "edge-mlops-test";

@@ -166,10 +166,10 @@ describe("resolveTrainingWorkflowArgs with monitoring", () => {
       thresholds: THRESHOLDS,
     });
     expect(() => resolveTrainingWorkflowArgs({ ...base("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, lambdaErrors: -1 } } })).toThrow(
-      "TrainingWorkflow: monitoring.thresholds.lambdaErrors must be a non-negative integer, got -1",
+      "TrainingWorkflow: monitoring.thresholds.lambdaErrors: must be >= 0, got -1",
     );
     expect(() => resolveTrainingWorkflowArgs({ ...base("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, evaluationPeriods: 0 } } })).toThrow(
-      "TrainingWorkflow: monitoring.thresholds.evaluationPeriods must be an integer from 1 to 100, got 0",
+      "TrainingWorkflow: monitoring.thresholds.evaluationPeriods: must be >= 1, got 0",
     );
   });
 });
