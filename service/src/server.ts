@@ -91,6 +91,7 @@ function pathOf(url: string): string {
 
 /** Undefined for application/json in UTF-8 (charset absent or utf-8), else the 415 to answer. */
 function contentTypeProblem(header: string | undefined): ClientError | undefined {
+  if (header === "application/json") return undefined;
   if (header) {
     const [type, ...params] = header.split(";");
     const utf8 = params.every((p) => {
@@ -272,12 +273,16 @@ export class InferenceService {
     this.active.add(res);
     reply.header("x-request-id", request.id).header("cache-control", "no-store");
     if (this.draining) reply.header("connection", "close");
-    res.on("close", () => this.end(request, reply));
+    // 'finish': the answer is handed to the OS (so lines keep the order of the answers); 'close'
+    // without 'finish': the client left first. `end` acts on whichever comes first.
+    const end = () => this.end(request, reply);
+    res.on("finish", end);
+    res.on("close", end);
   }
 
   /** The response is sent or its connection closed: log line, EMF line, drain bookkeeping. */
   private end(request: FastifyRequest, reply: FastifyReply): void {
-    this.active.delete(reply.raw);
+    if (!this.active.delete(reply.raw)) return;
     const sent = reply.raw.writableFinished;
     const status = sent ? reply.statusCode : 499;
     const fields: Record<string, unknown> = {
@@ -289,9 +294,10 @@ export class InferenceService {
     };
     const error = sent ? request.failure : "client closed the connection before the response";
     if (error !== null) fields.error = error;
-    request.log[status >= 500 ? "error" : "info"](fields, "request");
     const forecast = request.forecast;
-    if (forecast && sent && this.loaded) this.log.write(this.loaded.metrics.line(this.now(), forecast.predictions, forecast.numberMeans));
+    const emf = forecast && sent && this.loaded ? this.loaded.metrics.line(this.now(), forecast.predictions, forecast.numberMeans) : "";
+    // The EMF line follows the request's log line in the same write.
+    this.log.logWithLines(emf, () => request.log[status >= 500 ? "error" : "info"](fields, "request"));
     if (this.active.size === 0) this.whenIdle?.();
   }
 
