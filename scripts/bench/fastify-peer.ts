@@ -1,16 +1,16 @@
 /**
  * The plain fastify peer of the inference service, for `npm run bench:service`: the same model,
  * feature encoding and predictor, with the least code fastify needs to serve POST /forecast —
- * fastify's own JSON body parser, its ajv body validation against the request schema generated
- * from the model, fast-json-stringify for the answer, and fastify's logger (pino, its default
- * request lines) at info like the service, or off with PEER_LOGGER=off. No request ids of its own,
- * no EMF metrics, no drain. Settings: PORT, HOST, MODEL_PATH (the model file), PEER_LOGGER.
+ * fastify's own JSON body parser, its ajv body validation and its fast-json-stringify answer, from
+ * the request and response schemas generated from the model, and fastify's logger (pino, its
+ * default request lines) at info like the service, or off with PEER_LOGGER=off. No request ids of
+ * its own, no EMF metrics, no drain. Settings: PORT, HOST, MODEL_PATH (the model file), PEER_LOGGER.
  */
 import { readFileSync } from "node:fs";
 import Fastify from "fastify";
 import { parseModel } from "../../service/src/model";
 import { Predictor } from "../../service/src/predictor";
-import { FORECAST_RESPONSE_SCHEMA, forecastRequestSchema } from "../../service/src/schemas";
+import { forecastRequestSchema, forecastResponseSchema } from "../../service/src/schemas";
 import { RequestValidator, type ForecastBody } from "../../service/src/validate";
 
 const path = process.env.MODEL_PATH ?? "";
@@ -19,7 +19,7 @@ const encoder = new RequestValidator(model);
 const predictor = new Predictor(model);
 
 const app = Fastify({ logger: process.env.PEER_LOGGER === "off" ? false : { level: "info" } });
-app.post("/forecast", { schema: { body: forecastRequestSchema(model), response: { 200: FORECAST_RESPONSE_SCHEMA } } }, (request, reply) => {
+app.post("/forecast", { schema: { body: forecastRequestSchema(model), response: { 200: forecastResponseSchema(model) } } }, (request, reply) => {
   const input = encoder.encode(request.body as ForecastBody);
   return reply.send({ predictions: predictor.predict(input.rows, input.count), model_version: model.model_version });
 });

@@ -5,7 +5,8 @@
  * (model.json `input_fields`, whose format service/model/model.schema.json documents): every field
  * is required and no other is allowed, a number field is a finite JSON number at or above its
  * `minimum`, a category field one of its `categories`. ajv compiles it once per model (validate.ts).
- * The response and error schemas are fixed; fastify compiles them with fast-json-stringify.
+ * The 200 answer's schema is generated from the model too (its version is a constant there);
+ * fast-json-stringify compiles it and the fixed error schema into the functions that write answers.
  */
 import type { SchemaObject } from "ajv";
 import type { ObjectSchema } from "fast-json-stringify";
@@ -46,15 +47,17 @@ export function forecastRequestSchema(model: Pick<ModelFile, "input_fields">): S
   };
 }
 
-/** POST /forecast 200: one prediction per instance, in request order, and the model's version. */
-export const FORECAST_RESPONSE_SCHEMA: ObjectSchema = {
-  type: "object",
-  required: ["predictions", "model_version"],
-  properties: {
-    predictions: { type: "array", items: { type: "number" } },
-    model_version: { type: "string" },
-  },
-};
+/** JSON Schema of a POST /forecast 200 body for `model`: one prediction per instance, in request order, and the model's version. */
+export function forecastResponseSchema(model: Pick<ModelFile, "model_version" | "target">): SchemaObject {
+  return {
+    type: "object",
+    required: ["predictions", "model_version"],
+    properties: {
+      predictions: { description: `predicted ${model.target}, one per instance`, type: "array", maxItems: MAX_INSTANCES, items: { type: "number" } },
+      model_version: { type: "string", const: model.model_version },
+    },
+  };
+}
 
 /** Every 4xx and 5xx body: a one-line message and the offending field (`instances[3].height`) or null. */
 export const ERROR_RESPONSE_SCHEMA: ObjectSchema = {

@@ -5,11 +5,11 @@
  *   GET  /health    200 once a model is loaded; 503 before that and while draining
  *   GET  /model     the model's metadata (everything in model.json but the trees)
  *
- * Bodies are checked by ajv against the JSON Schema generated from the loaded model (fastify's
- * body validator for /forecast runs the model's compiled check, since the model arrives after the
- * routes are built); answers are written by fast-json-stringify. Every client mistake, whoever
- * finds it (the HTTP parser, fastify's router and body reader, the JSON parser, ajv), is a 4xx
- * JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
+ * Bodies are checked by ajv against the JSON Schema generated from the loaded model, and answers
+ * written by fast-json-stringify from the answer schema generated from it (fastify's validator and
+ * serializer for /forecast run the model's compiled functions, since the model arrives after the
+ * routes are built). Every client mistake, whoever finds it (the HTTP parser, fastify's router and
+ * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
  * header, and writes one JSON log line through fastify's logger (pino) with that id and, for a
@@ -31,7 +31,7 @@ import { ForecastMetrics } from "./emf";
 import type { Logger } from "./log";
 import { modelMetadata, type ModelFile } from "./model";
 import { Predictor } from "./predictor";
-import { ERROR_RESPONSE_SCHEMA, FORECAST_RESPONSE_SCHEMA } from "./schemas";
+import { ERROR_RESPONSE_SCHEMA, forecastResponseSchema } from "./schemas";
 import { ClientError, RequestValidator, type ForecastBody } from "./validate";
 
 /** Largest accepted request body; larger bodies get 413 without being read to the end. */
@@ -74,6 +74,8 @@ interface LoadedModel {
   readonly predictor: Predictor;
   readonly validator: RequestValidator;
   readonly metrics: ForecastMetrics;
+  /** fast-json-stringify's writer of the 200 answer, from the schema generated for the model. */
+  readonly answer: (body: { predictions: number[]; model_version: string }) => string;
   readonly metadata: string;
 }
 
@@ -173,13 +175,17 @@ export class InferenceService {
         if (problem) return void this.fail(request, reply, problem);
         done();
       },
-      // The schema generated from the loaded model (RequestValidator.schema) is compiled at
-      // setModel; fastify's body validation runs it through this route's validatorCompiler.
-      schema: { body: { type: "object", description: "generated from the loaded model's input fields" }, response: { 200: FORECAST_RESPONSE_SCHEMA } },
+      // Both schemas are generated from the loaded model and compiled at setModel (ajv for the
+      // body, fast-json-stringify for the answer); fastify runs them through this route's compilers.
+      schema: {
+        body: { type: "object", description: "generated from the loaded model's input fields" },
+        response: { 200: { type: "object", description: "generated from the loaded model" } },
+      },
       validatorCompiler: () => (body: unknown) => {
         const problem = this.loaded!.validator.problem(body);
         return problem ? { error: problem } : true;
       },
+      serializerCompiler: () => (answer: unknown) => this.loaded!.answer(answer as { predictions: number[]; model_version: string }),
       handler: (request, reply) => {
         const loaded = this.loaded!;
         const input = loaded.validator.encode(request.body as ForecastBody);
@@ -225,6 +231,8 @@ export class InferenceService {
       predictor: new Predictor(model),
       validator,
       metrics: new ForecastMetrics(model.model_version, validator.numberFields),
+      // fast-json-stringify writes a `const` as given; its typings know neither const nor maxItems.
+      answer: fastJson(forecastResponseSchema(model) as Parameters<typeof fastJson>[0]),
       metadata: JSON.stringify(modelMetadata(model)),
     };
   }
