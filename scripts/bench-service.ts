@@ -1,55 +1,103 @@
 /**
- * Benchmark of the inference service: `npm run bench:service [-- --duration 10 --connections 10 --tool wrk|autocannon]`.
+ * Benchmark of the inference service beside a plain fastify peer and a bare node:http ceiling:
+ * `npm run bench:service [-- --duration 5 --rounds 3 --connections 10 --tool wrk|autocannon --peer-logger info|off]`.
  *
- * Builds the bundle, starts it on 127.0.0.1 at a free port with the shipped model (pinned to CPU 0
- * with taskset when the machine has two or more CPUs, the load generator then runs on CPU 1),
- * checks one 100-instance answer against the scikit-learn fixture, then drives POST /forecast with
- * 1-instance and 100-instance bodies and prints requests/s, p50/p99 latency and the server's peak
- * RSS (VmHWM). The load generator is wrk when /usr/bin/wrk exists (microsecond latencies), else
- * autocannon (millisecond latencies). The server's log and EMF lines go to /dev/null.
- * Target: >= 10,000 single-instance requests/s with p99 < 5 ms on one core.
+ * One run bundles the service (service/build.mjs), the peer (scripts/bench/fastify-peer.ts: same
+ * model, encoding and predictor, fastify's defaults, its logger at info like the service unless
+ * `--peer-logger off`) and the ceiling (scripts/bench/ceiling.ts: reads the body, answers a
+ * constant JSON document) with esbuild, starts all three on 127.0.0.1 at free ports with their
+ * stdout on /dev/null, pinned to CPU 0 with taskset when the machine has two or more CPUs (the
+ * load generator then runs on CPU 1), and checks that the service and the peer answer the
+ * scikit-learn fixture. Then, in each round, for 1 and for 100 instances per request, the three
+ * servers take turns under POST /forecast for `--duration` seconds (the first round starts each
+ * with a 2 s warm-up). Per window it records requests/s, p50 and p99 latency, failed requests, the
+ * server process's CPU time per request (utime + stime of /proc/<pid>/stat, every thread of the
+ * process, over the window, divided by the requests completed in it), that CPU time in % of one
+ * core, and the time its main thread was runnable but not running (/proc/<pid>/schedstat: other
+ * work on its CPU). One table prints the medians side by side, then the ratios the targets need,
+ * each the median of the per-round ratios (the servers of a round run back to back, so a slow
+ * drift of the machine's load hits both sides of a ratio alike):
+ *
+ *   service CPU ms/request <= peer's, at 1 and at 100 instances per request
+ *   service requests/s at 1 instance >= 70 % of the ceiling's
+ *
+ * A server whose CPU % plus wait % stays under 90 was idle part of the time: the load generator
+ * set the pace, so its requests/s is a lower bound (marked *). The load generator is wrk when
+ * /usr/bin/wrk exists (microsecond latencies), else autocannon in this process (millisecond
+ * latencies; its own CPU use is printed). Every server is stopped at the end, also when a step
+ * fails; the whole run takes about 6 × rounds × duration + 15 seconds.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { build } from "esbuild";
 
 interface Options {
   durationS: number;
   connections: number;
   tool: "wrk" | "autocannon";
+  peerLogger: "info" | "off";
+  rounds: number;
 }
 
 interface Measured {
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   failed: number;
+  /** CPU time of the load generator's process in % of one core (autocannon only). */
+  generatorCpu?: number;
+}
+
+interface Server {
+  readonly name: string;
+  readonly url: string;
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+}
+
+interface Sample {
+  round: number;
+  server: Server;
+  instances: number;
+  m: Measured;
+  cpuMsPerRequest: number;
+  /** CPU time of the server process (all threads) over the window, in % of one core. */
+  cpuPercent: number;
+  /** Time its main thread was runnable but not running, in % of the window. */
+  waitPercent: number;
 }
 
 const ROOT = resolve(__dirname, "..");
-const BUNDLE = join(ROOT, "service", "dist", "server.js");
+const MODEL = join(ROOT, "service", "model", "model.json");
 const FIXTURE = join(ROOT, "service", "model", "fixtures", "predictions.json");
 const WRK = "/usr/bin/wrk";
 const TASKSET = "/usr/bin/taskset";
+const WARM_UP_S = 2;
+/** Below this CPU use a server was not what limited the run. */
+const SATURATED_PERCENT = 90;
 
 class BenchError extends Error {}
 
-/** Aborts the run; the server child is still stopped by main's finally block. */
+/** Aborts the run; the servers are still stopped by main's finally block. */
 function fail(message: string): never {
   throw new BenchError(message);
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { durationS: 10, connections: 10, tool: existsSync(WRK) ? "wrk" : "autocannon" };
+  const options: Options = { durationS: 5, connections: 10, tool: existsSync(WRK) ? "wrk" : "autocannon", peerLogger: "info", rounds: 3 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) fail(`${flag} needs a value`);
-    if (flag === "--duration" && /^\d+$/.test(value) && +value >= 1 && +value <= 300) options.durationS = +value;
-    else if (flag === "--connections" && /^\d+$/.test(value) && +value >= 1 && +value <= 1000) options.connections = +value;
+    if (flag === "--duration" && /^\d+$/.test(value) && +value >= 1 && +value <= 60) options.durationS = +value;
+    else if (flag === "--rounds" && /^\d+$/.test(value) && +value >= 1 && +value <= 5) options.rounds = +value;
+    else if (flag === "--connections" && /^\d+$/.test(value) && +value >= 1 && +value <= 256) options.connections = +value;
     else if (flag === "--tool" && (value === "wrk" || value === "autocannon")) options.tool = value;
-    else fail(`bad option ${flag} ${value}; use --duration 1-300, --connections 1-1000, --tool wrk|autocannon`);
+    else if (flag === "--peer-logger" && (value === "info" || value === "off")) options.peerLogger = value;
+    else fail(`bad option ${flag} ${value}; use --duration 1-60, --rounds 1-5, --connections 1-256, --tool wrk|autocannon, --peer-logger info|off`);
   }
   if (options.tool === "wrk" && !existsSync(WRK)) fail(`${WRK} not found; use --tool autocannon`);
   return options;
@@ -66,21 +114,72 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(url: string, server: { exitCode: number | null }): Promise<void> {
+/** Ticks per second of /proc/<pid>/stat's utime and stime. */
+function clockTicks(): number {
+  const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+  const ticks = Number(out.stdout?.trim());
+  return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+}
+
+/** utime + stime of a process (all its threads), in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Time the process's main thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat), in ms. */
+function runQueueWaitMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+}
+
+function peakRssMiB(pid: number): string {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return kb ? (Number(kb) / 1024).toFixed(1) : "?";
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", minify: true, logLevel: "warning" });
+}
+
+async function waitHealthy(server: Server): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) fail(`server exited with ${server.exitCode} before becoming healthy`);
+    if (server.proc.exitCode !== null) fail(`${server.name} exited with ${server.proc.exitCode} before becoming healthy`);
     try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
+      if ((await fetch(`${server.url}/health`)).status === 200) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  fail("server not healthy after 15 s");
+  fail(`${server.name} not healthy after 15 s`);
 }
 
-async function runWrk(url: string, body: string, durationS: number, connections: number, pin: boolean): Promise<Measured> {
+async function start(name: string, file: string, env: Record<string, string>, pin: boolean): Promise<Server> {
+  const port = await freePort();
+  const command = pin ? [TASKSET, "-c", "0", process.execPath, file] : [process.execPath, file];
+  const proc = spawn(command[0]!, command.slice(1), {
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const exited = new Promise<number | null>((done) => proc.once("exit", (code) => done(code)));
+  return { name, url: `http://127.0.0.1:${port}`, proc, exited };
+}
+
+async function stop(server: Server): Promise<string> {
+  if (server.proc.exitCode !== null) return `exited earlier with ${server.proc.exitCode}`;
+  server.proc.kill("SIGTERM");
+  const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000).unref());
+  const code = await Promise.race([server.exited, timeout]);
+  if (code === "timeout") {
+    server.proc.kill("SIGKILL");
+    return "killed after 15 s";
+  }
+  return `exit code ${code}`;
+}
+
+function runWrk(url: string, body: string, durationS: number, connections: number, pin: boolean): Measured {
   const dir = mkdtempSync(join(tmpdir(), "bench-service-"));
   const script = join(dir, "post.lua");
   writeFileSync(
@@ -98,21 +197,16 @@ async function runWrk(url: string, body: string, durationS: number, connections:
     ].join("\n"),
   );
   const args = ["-t1", `-c${connections}`, `-d${durationS}s`, "-s", script, `${url}/forecast`];
-  const run = spawnSync(pin ? TASKSET : WRK, pin ? ["-c", "1", WRK, ...args] : args, { encoding: "utf8" });
+  const run = spawnSync(pin ? TASKSET : WRK, pin ? ["-c", "1", WRK, ...args] : args, { encoding: "utf8", timeout: (durationS + 30) * 1000 });
   rmSync(dir, { recursive: true, force: true });
-  const line = run.stdout.split("\n").find((l) => l.startsWith('{"requests"'));
+  const line = run.stdout?.split("\n").find((l) => l.startsWith('{"requests"'));
   if (run.status !== 0 || !line) fail(`wrk failed: ${run.stderr || run.stdout}`);
   const r = JSON.parse(line) as { requests: number; duration_us: number; failed: number; p50_us: number; p99_us: number };
-  return {
-    requestsPerSecond: r.requests / (r.duration_us / 1e6),
-    p50Ms: r.p50_us / 1000,
-    p99Ms: r.p99_us / 1000,
-    failed: r.failed,
-  };
+  return { requests: r.requests, requestsPerSecond: r.requests / (r.duration_us / 1e6), p50Ms: r.p50_us / 1000, p99Ms: r.p99_us / 1000, failed: r.failed };
 }
 
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { total: number; average: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -123,78 +217,135 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 async function runAutocannon(url: string, body: string, durationS: number, connections: number): Promise<Measured> {
   // autocannon ships no type declarations; the result fields used are listed in AutocannonResult.
   const autocannon = require("autocannon") as Autocannon;
-  const r = await autocannon({
-    url: `${url}/forecast`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    connections,
-    duration: durationS,
-  });
-  return { requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, failed: r.non2xx + r.errors + r.timeouts };
+  const before = process.cpuUsage();
+  const started = performance.now();
+  const r = await autocannon({ url: `${url}/forecast`, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: durationS });
+  const used = process.cpuUsage(before);
+  return {
+    requests: r.requests.total,
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    failed: r.non2xx + r.errors + r.timeouts,
+    generatorCpu: ((used.user + used.system) / 1000 / (performance.now() - started)) * 100,
+  };
 }
 
-function memory(pid: number): { hwm: string; rss: string } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-  return { hwm: (kb("VmHWM") / 1024).toFixed(1), rss: (kb("VmRSS") / 1024).toFixed(1) };
+async function checkAnswers(servers: Server[], body: string, expected: number[]): Promise<void> {
+  for (const server of servers) {
+    const reply = await fetch(`${server.url}/forecast`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const got = ((await reply.json()) as { predictions?: number[] }).predictions ?? [];
+    const worst = got.length === expected.length ? Math.max(...got.map((p, i) => Math.abs(p - expected[i]!))) : Infinity;
+    if (!(worst < 1e-6)) fail(`${server.name}: predictions differ from the scikit-learn fixture (worst difference ${worst})`);
+  }
+}
+
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** One row per server and body size: the median over the rounds (failed: the sum). */
+function printTable(samples: Sample[], servers: Server[], options: Options): void {
+  // autocannon records latencies in whole milliseconds; wrk in microseconds.
+  const digits = options.tool === "wrk" ? 3 : 0;
+  const load = options.tool === "autocannon" ? "  load CPU %" : "";
+  console.log(`instances  ${"server".padEnd(30)}  requests/s  p50 ms  p99 ms  failed  CPU ms/request (range)    CPU %  wait %${load}`);
+  let idle = false;
+  for (const n of [1, 100]) {
+    for (const server of servers) {
+      const own = samples.filter((x) => x.server === server && x.instances === n);
+      const mid = (f: (x: Sample) => number) => median(own.map(f));
+      const cpu = own.map((x) => x.cpuMsPerRequest);
+      const busy = mid((x) => x.cpuPercent + x.waitPercent);
+      idle ||= busy < SATURATED_PERCENT;
+      const range = `(${Math.min(...cpu).toFixed(4)}-${Math.max(...cpu).toFixed(4)})`;
+      const generator = own[0]!.m.generatorCpu === undefined ? "" : mid((x) => x.m.generatorCpu!).toFixed(0).padStart(12);
+      console.log(
+        `${String(n).padStart(9)}  ${server.name.padEnd(30)}  ${mid((x) => x.m.requestsPerSecond).toFixed(0).padStart(10)}  ` +
+          `${mid((x) => x.m.p50Ms).toFixed(digits).padStart(6)}  ${mid((x) => x.m.p99Ms).toFixed(digits).padStart(6)}  ` +
+          `${String(own.reduce((a, x) => a + x.m.failed, 0)).padStart(6)}  ${median(cpu).toFixed(4).padStart(7)} ${range.padEnd(15)}  ` +
+          `${mid((x) => x.cpuPercent).toFixed(0).padStart(5)}  ${mid((x) => x.waitPercent).toFixed(0).padStart(5)}${busy < SATURATED_PERCENT ? "*" : " "}${generator}`,
+      );
+    }
+  }
+  console.log("CPU %: the server's CPU time over the window; wait %: its main thread runnable but not running (other work on its CPU)");
+  if (idle) console.log(`* CPU % + wait % under ${SATURATED_PERCENT}: the server sat idle part of the time (the load generator set the pace)`);
+}
+
+/** The target ratios, each the median of the per-round ratios (the servers of one round ran minutes apart at most). */
+function printRatios(samples: Sample[], servers: Server[], rounds: number): void {
+  const per = (metric: (x: Sample) => number, a: number, b: number, n: number) => {
+    const ratios: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const at = (server: number) => samples.find((x) => x.round === round && x.server === servers[server] && x.instances === n)!;
+      ratios.push(metric(at(a)) / metric(at(b)));
+    }
+    return { mid: median(ratios), text: rounds > 1 ? `(rounds ${ratios.map((r) => r.toFixed(2)).join(", ")})` : "" };
+  };
+  const cpu = (x: Sample) => x.cpuMsPerRequest;
+  const rps = (x: Sample) => x.m.requestsPerSecond;
+  const rows: Array<[string, { mid: number; text: string }, string, (r: number) => boolean]> = [
+    ["CPU ms/request, service / peer, 1 instance", per(cpu, 0, 1, 1), "<= 1.00", (r) => r <= 1],
+    ["CPU ms/request, service / peer, 100 instances", per(cpu, 0, 1, 100), "<= 1.00", (r) => r <= 1],
+    ["requests/s, service / bare node:http, 1 instance", per(rps, 0, 2, 1), ">= 0.70", (r) => r >= 0.7],
+  ];
+  console.log("targets (median of the rounds)");
+  for (const [label, ratio, target, met] of rows) {
+    console.log(`  ${label.padEnd(50)} ${ratio.mid.toFixed(2).padStart(5)}  target ${target}  ${(met(ratio.mid) ? "met" : "NOT met").padEnd(7)} ${ratio.text}`);
+  }
+  console.log(`  ${"requests/s, service / peer, 1 | 100 instances".padEnd(50)} ${per(rps, 0, 1, 1).mid.toFixed(2).padStart(5)} | ${per(rps, 0, 1, 100).mid.toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const build = spawnSync(process.execPath, [join(ROOT, "service", "build.mjs")], { stdio: "inherit" });
-  if (build.status !== 0) fail("bundle build failed");
-
-  const fixture = JSON.parse(readFileSync(FIXTURE, "utf8")) as { instances: object[]; predictions: number[] };
-  const bodies = [1, 100].map((n) => ({ n, body: JSON.stringify({ instances: fixture.instances.slice(0, n) }) }));
-  const pin = existsSync(TASKSET) && availableParallelism() >= 2;
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const command = pin ? [TASKSET, "-c", "0", process.execPath, BUNDLE] : [process.execPath, BUNDLE];
-  const server = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", MODEL_URI: "" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const exited = new Promise<number | null>((done) => server.once("exit", (code) => done(code)));
+  const work = mkdtempSync(join(tmpdir(), "bench-service-bundles-"));
+  const servers: Server[] = [];
   try {
-    await waitHealthy(url, server);
-    const check = (await (
-      await fetch(`${url}/forecast`, { method: "POST", headers: { "content-type": "application/json" }, body: bodies[1]!.body })
-    ).json()) as { predictions: number[] };
-    const worst = Math.max(...check.predictions.map((p, i) => Math.abs(p - fixture.predictions[i]!)));
-    if (!(worst < 1e-6)) fail(`predictions differ from the scikit-learn fixture by ${worst}`);
+    const ours = join(work, "service", "dist", "server.js");
+    const service = spawnSync(process.execPath, [join(ROOT, "service", "build.mjs"), "--outfile", ours], { stdio: "inherit" });
+    if (service.status !== 0) fail("service bundle build failed");
+    await bundle(join(__dirname, "bench", "fastify-peer.ts"), join(work, "peer.js"));
+    await bundle(join(__dirname, "bench", "ceiling.ts"), join(work, "ceiling.js"));
+
+    const fixture = JSON.parse(readFileSync(FIXTURE, "utf8")) as { instances: object[]; predictions: number[] };
+    const bodies = [1, 100].map((n) => ({ n, body: JSON.stringify({ instances: fixture.instances.slice(0, n) }) }));
+    const pin = existsSync(TASKSET) && availableParallelism() >= 2;
+    servers.push(await start("service (ours)", ours, { MODEL_URI: MODEL }, pin));
+    servers.push(await start(`fastify peer (logger ${options.peerLogger})`, join(work, "peer.js"), { MODEL_PATH: MODEL, PEER_LOGGER: options.peerLogger }, pin));
+    servers.push(await start("bare node:http (ceiling)", join(work, "ceiling.js"), {}, pin));
+    for (const server of servers) await waitHealthy(server);
+    await checkAnswers(servers.slice(0, 2), bodies[1]!.body, fixture.predictions.slice(0, 100));
     if (pin && options.tool === "autocannon") spawnSync(TASKSET, ["-pc", "1", String(process.pid)], { stdio: "ignore" });
 
+    const ticks = clockTicks();
     console.log(
-      `server pid ${server.pid}${pin ? " on CPU 0" : ""}; load: ${options.tool}${pin ? " on CPU 1" : ""}, ` +
-        `${options.connections} connections, ${options.durationS} s per scenario after a 2 s warm-up`,
+      `servers${pin ? " on CPU 0" : ""}; load: ${options.tool}${pin ? " on CPU 1" : ""}, ${options.connections} connections; loopback; ` +
+        `${options.rounds} round(s) of ${options.durationS} s runs, servers taking turns, after a ${WARM_UP_S} s warm-up each; CPU from /proc/<pid>/stat at ${ticks} ticks/s`,
     );
-    // autocannon records latencies in whole milliseconds; wrk in microseconds.
-    const digits = options.tool === "wrk" ? 3 : 0;
-    console.log("instances/request   requests/s   p50 ms   p99 ms   failed");
-    const results: Measured[] = [];
-    for (const { n, body } of bodies) {
-      const drive = (seconds: number) =>
-        options.tool === "wrk"
-          ? runWrk(url, body, seconds, options.connections, pin)
-          : runAutocannon(url, body, seconds, options.connections);
-      await drive(2);
-      const m = await drive(options.durationS);
-      results.push(m);
-      console.log(
-        `${String(n).padStart(17)}   ${m.requestsPerSecond.toFixed(0).padStart(10)}   ${m.p50Ms.toFixed(digits).padStart(6)}   ` +
-          `${m.p99Ms.toFixed(digits).padStart(6)}   ${String(m.failed).padStart(6)}`,
-      );
+    const samples: Sample[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const { n, body } of bodies) {
+        for (const server of servers) {
+          const drive = (seconds: number) =>
+            options.tool === "wrk" ? Promise.resolve(runWrk(server.url, body, seconds, options.connections, pin)) : runAutocannon(server.url, body, seconds, options.connections);
+          if (round === 1) await drive(WARM_UP_S);
+          const pid = server.proc.pid!;
+          const [cpuBefore, waitBefore, wallBefore] = [cpuTicks(pid), runQueueWaitMs(pid), performance.now()];
+          const m = await drive(options.durationS);
+          const wallMs = performance.now() - wallBefore;
+          const cpuMs = ((cpuTicks(pid) - cpuBefore) * 1000) / ticks;
+          samples.push({ round, server, instances: n, m, cpuMsPerRequest: cpuMs / Math.max(m.requests, 1), cpuPercent: (cpuMs / wallMs) * 100, waitPercent: ((runQueueWaitMs(pid) - waitBefore) / wallMs) * 100 });
+        }
+      }
     }
-    const mem = memory(server.pid!);
-    console.log(`server memory: peak RSS (VmHWM) ${mem.hwm} MiB, RSS now ${mem.rss} MiB`);
-    const single = results[0]!;
-    const met = single.requestsPerSecond >= 10_000 && single.p99Ms < 5 && single.failed === 0;
-    console.log(`target (1 instance: >= 10000 req/s, p99 < 5 ms, no failures): ${met ? "met" : "NOT met"}`);
+    printTable(samples, servers, options);
+    printRatios(samples, servers, options.rounds);
+    console.log(`server memory, peak RSS (VmHWM): ${servers.map((s) => `${s.name} ${peakRssMiB(s.proc.pid!)} MiB`).join(", ")}`);
   } finally {
-    server.kill("SIGTERM");
-    const code = await exited;
-    console.log(`server stopped with exit code ${code}`);
+    for (const server of servers) console.log(`${server.name} stopped: ${await stop(server)}`);
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

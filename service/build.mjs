@@ -1,6 +1,9 @@
-// Bundles the inference service (entry service/src/main.ts, with @aws-sdk/client-s3 and zod) into one
-// minified CommonJS file for Node 20+: service/dist/server.js, or the path given as `--outfile <path>`.
-// The bundle finds the shipped model at <bundle dir>/../model/model.json.
+// Bundles the inference service (entry service/src/main.ts, with fastify, pino, ajv, fast-json-stringify,
+// @aws-sdk/client-s3 and zod) into one minified CommonJS file for Node 20+: service/dist/server.js, or the
+// path given as `--outfile <path>`. Nothing is left outside the bundle: the service logs to a pino
+// destination on stdout in its own thread (no pino transport, so no worker thread file to ship), and
+// fastify's inject helper is never called at run time. The bundle finds the shipped model at
+// <bundle dir>/../model/model.json.
 import { build } from "esbuild";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,44 +1,85 @@
 /**
- * JSON log lines on stdout, one object per line, for CloudWatch Logs (awslogs driver on ECS,
- * the Greengrass log manager on devices).
+ * JSON log lines on stdout, one object per line, for CloudWatch Logs (awslogs driver on ECS, the
+ * Greengrass log manager on devices). The lines are written by pino, the logger fastify is built
+ * around: the service hands `Logger.pino` to fastify, so the framework's own lines, the per-request
+ * line and the start-up lines share one format:
+ *
+ *   {"level":"info","time":"2024-05-01T12:00:00.000Z",...fields,"msg":"request"}
+ *
+ * `level` is the level's name, `time` an ISO-8601 UTC timestamp; pino's pid and hostname are left
+ * out (CloudWatch records the stream and the task). Metric lines (EMF) are not log records: they go
+ * through `write` to the same sink, unwrapped, so they stay in order with the log lines.
  */
+import pino, { type Logger as PinoLogger } from "pino";
 
 export const LEVELS = ["debug", "info", "warn", "error"] as const;
 export type Level = (typeof LEVELS)[number];
 
-/** Where log and metric lines go; the default writes to stdout. */
+/** Where log and metric lines go (each call gets whole lines, newline included). */
 export type Sink = (text: string) => void;
 
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
+/**
+ * Standard output through pino's asynchronous destination (sonic-boom on fd 1): lines written while
+ * a write(2) is under way are gathered into the next one, so a busy service makes far fewer system
+ * calls than it writes lines. Order is kept; pino flushes what is left synchronously when the
+ * process exits (process.exit included), so only a SIGKILL can lose the last lines.
+ */
 export const stdoutSink: Sink = (text) => {
-  process.stdout.write(text);
+  stdout ??= pino.destination({ dest: 1, sync: false, minLength: 0 });
+  stdout.write(text);
 };
 
+let lastMs = NaN;
+let lastTime = "";
+
+/** pino's `time` member as ISO-8601 UTC, formatted once per millisecond however many lines share it. */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
 export class Logger {
-  private readonly threshold: number;
+  /** The pino logger fastify logs through (`loggerInstance`). */
+  readonly pino: PinoLogger;
+  private trailer = "";
 
   constructor(
     readonly level: Level = "info",
     private readonly sink: Sink = stdoutSink,
   ) {
-    this.threshold = LEVELS.indexOf(level);
-  }
-
-  enabled(level: Level): boolean {
-    return LEVELS.indexOf(level) >= this.threshold;
-  }
-
-  /** The line for a record (with a trailing newline), or "" when the level is below the threshold. */
-  format(level: Level, msg: string, fields: Record<string, unknown> = {}): string {
-    if (!this.enabled(level)) return "";
-    return JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }) + "\n";
+    const stream = {
+      write: (line: string) => {
+        const trailer = this.trailer;
+        if (trailer) this.trailer = "";
+        sink(trailer ? line + trailer : line);
+      },
+    };
+    this.pino = pino({ level, base: null, timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } }, stream);
   }
 
   log(level: Level, msg: string, fields?: Record<string, unknown>): void {
-    const line = this.format(level, msg, fields);
-    if (line) this.sink(line);
+    this.pino[level](fields ?? {}, msg);
   }
 
-  /** Writes preformatted lines in one call (a request's log line together with its metric line). */
+  /**
+   * Runs `log` (which writes at most one record through this logger or a child of it) and writes
+   * `lines` (preformatted lines, such as EMF documents) right after that record, in the same sink
+   * call; when the record's level is filtered out, `lines` are written alone.
+   */
+  logWithLines(lines: string, log: () => void): void {
+    this.trailer = lines;
+    log();
+    if (this.trailer) this.write(this.trailer);
+    this.trailer = "";
+  }
+
+  /** Writes preformatted lines (EMF metric documents) to the log's sink. */
   write(text: string): void {
     if (text) this.sink(text);
   }

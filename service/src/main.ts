@@ -1,8 +1,9 @@
 /**
  * Entry point of the inference service (bundled to service/dist/server.js; /app/dist/server.js in
  * the image). Starts listening at once (/health answers 503 until the model is loaded), loads the
- * model from MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: stop accepting, finish
- * in-flight requests, exit 0 — or exit 1 after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
+ * model from MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: /health answers 503
+ * while in-flight requests finish, then the listener closes and the process exits 0 — or exits 1
+ * after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
  * A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
  */
 import { readConfig } from "./config";

@@ -1,33 +1,65 @@
 /**
- * The inference HTTP service on node:http.
+ * The inference HTTP service on fastify 5.
  *
  *   POST /forecast  {"instances": [{...}, ...]} (1-1000) -> {"predictions": [...], "model_version": "..."}
  *   GET  /health    200 once a model is loaded; 503 before that and while draining
  *   GET  /model     the model's metadata (everything in model.json but the trees)
  *
- * Every client mistake is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null};
- * an unexpected failure is a 500 JSON body and the server keeps serving. Each request writes one
- * JSON log line (and, for a successful forecast, one EMF metrics line) and echoes its request id in
- * the x-request-id header.
+ * Bodies are checked by ajv against the JSON Schema generated from the loaded model, and answers
+ * written by fast-json-stringify from the answer schema generated from it (fastify's validator and
+ * serializer for /forecast run the model's compiled functions, since the model arrives after the
+ * routes are built). Every client mistake, whoever finds it (the HTTP parser, fastify's router and
+ * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
+ * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
+ * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
+ * header, and writes one JSON log line through fastify's logger (pino) with that id and, for a
+ * successful forecast, one EMF metrics line after it.
+ *
+ * Draining (`shutdown`): the listener stays open and /health answers 503 {"status":"draining"}, so
+ * a load balancer's health check sees the service leave instead of a refused connection; every
+ * answer closes its connection; once no request is in flight the listener closes. Connections
+ * still open after the timeout are cut.
  */
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { STATUS_CODES, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { isUtf8 } from "node:buffer";
-import { forecastMetrics } from "./emf";
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
+import fastJson from "fast-json-stringify";
+import { ForecastMetrics } from "./emf";
 import type { Logger } from "./log";
 import { modelMetadata, type ModelFile } from "./model";
 import { Predictor } from "./predictor";
-import { ClientError, RequestValidator } from "./validate";
+import { ERROR_RESPONSE_SCHEMA, forecastResponseSchema } from "./schemas";
+import { ClientError, RequestValidator, type ForecastBody } from "./validate";
 
 /** Largest accepted request body; larger bodies get 413 without being read to the end. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longer than the ALB's default 60 s idle timeout, so the load balancer closes idle connections first. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Longest time to receive one whole request. */
+const REQUEST_TIMEOUT_MS = 70_000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_TYPE = "application/json; charset=utf-8";
+/** Allowed methods per route, for 405 answers and their Allow header. */
+const ROUTES: Readonly<Record<string, string>> = { "/forecast": "POST", "/health": "GET, HEAD", "/model": "GET, HEAD" };
+const ROUTE_LIST = "routes: POST /forecast, GET /health, GET /model";
+const HEALTH = { ok: '{"status":"ok"}', loading: '{"status":"loading"}', draining: '{"status":"draining"}' };
+const INTERNAL_ERROR = '{"error":"internal error","field":null}';
+const errorBody = fastJson(ERROR_RESPONSE_SCHEMA);
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Instances of a valid forecast body (0 otherwise), for the request's log line. */
+    instances: number;
+    /** A successful forecast, for the EMF line written once the answer is sent. */
+    forecast: { predictions: number[]; numberMeans: Float64Array } | null;
+    /** Why the request failed (the message; the stack for a 500), for its log line. */
+    failure: string | null;
+  }
+}
 
 export interface ServiceOptions {
   readonly log: Logger;
@@ -41,37 +73,59 @@ interface LoadedModel {
   readonly version: string;
   readonly predictor: Predictor;
   readonly validator: RequestValidator;
+  readonly metrics: ForecastMetrics;
+  /** fast-json-stringify's writer of the 200 answer, from the schema generated for the model. */
+  readonly answer: (body: { predictions: number[]; model_version: string }) => string;
   readonly metadata: string;
 }
 
-interface Exchange {
-  readonly id: string;
-  readonly started: number;
-  readonly method: string;
-  readonly path: string;
-  instances: number;
-  logged: boolean;
-}
+/** What fastify hands its error handler: its own errors carry a code and a status. */
+type FrameworkError = Error & { code?: string; statusCode?: number };
 
 function requestId(header: string | string[] | undefined): string {
   return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-function isJsonContentType(header: string | undefined): boolean {
-  if (!header) return false;
-  const [type, ...params] = header.split(";");
-  if (type!.trim().toLowerCase() !== "application/json") return false;
-  return params.every((p) => {
-    const [key, value] = p.split("=").map((s) => s.trim().toLowerCase());
-    return key !== "charset" || value === "utf-8" || value === '"utf-8"';
-  });
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return (query === -1 ? url : url.slice(0, query)).slice(0, 256);
+}
+
+/** Undefined for application/json in UTF-8 (charset absent or utf-8), else the 415 to answer. */
+function contentTypeProblem(header: string | undefined): ClientError | undefined {
+  if (header === "application/json") return undefined;
+  if (header) {
+    const [type, ...params] = header.split(";");
+    const utf8 = params.every((p) => {
+      const [key, value] = p.split("=").map((s) => s.trim().toLowerCase());
+      return key !== "charset" || value === "utf-8" || value === '"utf-8"';
+    });
+    if (type!.trim().toLowerCase() === "application/json" && utf8) return undefined;
+  }
+  const got = header ? `got ${JSON.stringify(header.slice(0, 100))}` : "none given";
+  return new ClientError(415, `content-type must be application/json (utf-8), ${got}`);
+}
+
+/** The JSON body parser: UTF-8 text holding one JSON value. */
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new ClientError(400, "request body is empty; expected a JSON object");
+  if (!isUtf8(body)) throw new ClientError(400, "request body is not valid UTF-8");
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new ClientError(400, `request body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+  }
 }
 
 export class InferenceService {
-  readonly server: Server;
+  readonly app;
   private loaded: LoadedModel | undefined;
   private draining = false;
+  /** Responses of the requests in flight. */
+  private readonly active = new Set<ServerResponse>();
   private closing: Promise<boolean> | undefined;
+  private closed: Promise<void> | undefined;
+  private whenIdle: (() => void) | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
@@ -80,16 +134,89 @@ export class InferenceService {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-    this.server = createServer(
-      { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: KEEP_ALIVE_TIMEOUT_MS + 1_000, requestTimeout: 70_000 },
-      (req, res) => this.handle(req, res),
-    );
-    this.server.on("clientError", (err, socket) => this.clientError(err, socket));
+    const app = Fastify({
+      loggerInstance: options.log.pino,
+      // One line per request, written by `end`; pino labels the request id request_id.
+      logController: new LogController({ requestIdLogLabel: "request_id", disableRequestLogging: true }),
+      genReqId: (req) => requestId(req.headers["x-request-id"]),
+      bodyLimit: this.maxBodyBytes,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      http: { headersTimeout: KEEP_ALIVE_TIMEOUT_MS + 1_000 },
+      // Draining is this class's job: fastify would answer its own 503 body once closing.
+      return503OnClosing: false,
+      clientErrorHandler: (err, socket) => this.malformed(err, socket),
+      frameworkErrors: (err, request, reply) => {
+        // fastify builds this request outside the routes, without the decorations below.
+        Object.assign(request, { instances: 0, forecast: null, failure: null });
+        this.begin(request, reply);
+        this.fail(request, reply, new ClientError(400, `malformed request URL: ${err.message}`));
+      },
+    });
+    this.app = app;
+    app.decorateRequest("instances", 0);
+    app.decorateRequest("forecast", null);
+    app.decorateRequest("failure", null);
+    app.addHook("onRequest", (request, reply, done) => {
+      this.begin(request, reply);
+      // Answered here, before any body is read: an unknown route is 404, a known one 405.
+      if (request.is404) return void this.notFound(request, reply);
+      done();
+    });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => done(null, parseJson(body as Buffer)));
+    app.setErrorHandler((error, request, reply) => this.failed(error as FrameworkError, request, reply));
+
+    app.route({
+      method: "POST",
+      url: "/forecast",
+      onRequest: (request, reply, done) => {
+        const problem = this.loaded ? contentTypeProblem(request.headers["content-type"]) : new ClientError(503, "model not loaded yet");
+        if (problem) return void this.fail(request, reply, problem);
+        done();
+      },
+      // Both schemas are generated from the loaded model and compiled at setModel (ajv for the
+      // body, fast-json-stringify for the answer); fastify runs them through this route's compilers.
+      schema: {
+        body: { type: "object", description: "generated from the loaded model's input fields" },
+        response: { 200: { type: "object", description: "generated from the loaded model" } },
+      },
+      validatorCompiler: () => (body: unknown) => {
+        const problem = this.loaded!.validator.problem(body);
+        return problem ? { error: problem } : true;
+      },
+      serializerCompiler: () => (answer: unknown) => this.loaded!.answer(answer as { predictions: number[]; model_version: string }),
+      handler: (request, reply) => {
+        const loaded = this.loaded!;
+        const input = loaded.validator.encode(request.body as ForecastBody);
+        const predictions = loaded.predictor.predict(input.rows, input.count);
+        request.instances = input.count;
+        request.forecast = { predictions, numberMeans: input.numberMeans };
+        return reply.send({ predictions, model_version: loaded.version });
+      },
+    });
+    app.get("/health", (_request, reply) => {
+      const status = this.ready ? "ok" : this.draining ? "draining" : "loading";
+      return reply.code(status === "ok" ? 200 : 503).type(JSON_TYPE).send(HEALTH[status]);
+    });
+    app.get("/model", (request, reply) => {
+      if (!this.loaded) return this.fail(request, reply, new ClientError(503, "model not loaded yet"));
+      return reply.type(JSON_TYPE).send(this.loaded.metadata);
+    });
+  }
+
+  get server(): Server {
+    return this.app.server;
   }
 
   /** True once a model is loaded and until draining starts. */
   get ready(): boolean {
     return this.loaded !== undefined && !this.draining;
+  }
+
+  /** Requests received and not yet answered (or abandoned by their client). */
+  get inFlight(): number {
+    return this.active.size;
   }
 
   get modelVersion(): string | undefined {
@@ -98,203 +225,130 @@ export class InferenceService {
 
   /** Makes `model` (already validated by parseModel/loadModel) the one served. */
   setModel(model: ModelFile): void {
+    const validator = new RequestValidator(model);
     this.loaded = {
       version: model.model_version,
       predictor: new Predictor(model),
-      validator: new RequestValidator(model),
+      validator,
+      metrics: new ForecastMetrics(model.model_version, validator.numberFields),
+      // fast-json-stringify writes a `const` as given; its typings know neither const nor maxItems.
+      answer: fastJson(forecastResponseSchema(model) as Parameters<typeof fastJson>[0]),
       metadata: JSON.stringify(modelMetadata(model)),
     };
   }
 
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    await this.app.listen({ port, host });
+    return this.app.server.address() as AddressInfo;
   }
 
   /**
-   * Stops accepting connections, turns /health to 503, lets in-flight requests finish (their
-   * responses close the connection) and resolves true once every connection is closed, or false
-   * after `timeoutMs` when the remaining connections are cut.
+   * Drains: /health turns 503, every answer from now on closes its connection, idle connections are
+   * closed, and once no request is in flight the listener closes. Resolves true when all is closed,
+   * or false after `timeoutMs`, when the remaining connections are cut.
    */
   shutdown(timeoutMs: number): Promise<boolean> {
     if (this.closing) return this.closing;
     this.draining = true;
+    for (const res of this.active) if (!res.headersSent) res.setHeader("connection", "close");
     this.closing = new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.server.closeAllConnections();
+        void this.close();
+        this.app.server.closeAllConnections();
         resolve(false);
       }, timeoutMs);
-      this.server.close(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      this.server.closeIdleConnections();
+      this.whenIdle = () => {
+        this.whenIdle = undefined;
+        void this.close().then(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      };
+      this.app.server.closeIdleConnections();
+      if (this.active.size === 0) this.whenIdle();
     });
     return this.closing;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? "/";
-    const query = url.indexOf("?");
-    const ex: Exchange = {
-      id: requestId(req.headers["x-request-id"]),
-      started: performance.now(),
-      method: req.method ?? "",
-      path: (query === -1 ? url : url.slice(0, query)).slice(0, 256),
-      instances: 0,
-      logged: false,
-    };
-    try {
-      switch (ex.path) {
-        case "/forecast":
-          if (req.method !== "POST") return this.methodNotAllowed(res, ex, "POST");
-          return this.forecast(req, res, ex);
-        case "/health":
-          if (req.method !== "GET" && req.method !== "HEAD") return this.methodNotAllowed(res, ex, "GET, HEAD");
-          if (this.ready) return this.send(res, ex, 200, '{"status":"ok"}');
-          return this.send(res, ex, 503, JSON.stringify({ status: this.draining ? "draining" : "loading" }));
-        case "/model":
-          if (req.method !== "GET" && req.method !== "HEAD") return this.methodNotAllowed(res, ex, "GET, HEAD");
-          if (!this.loaded) return this.fail(res, ex, new ClientError(503, "model not loaded yet"));
-          return this.send(res, ex, 200, this.loaded.metadata);
-        default:
-          return this.fail(res, ex, new ClientError(404, `no route for ${ex.path}; routes: POST /forecast, GET /health, GET /model`));
-      }
-    } catch (err) {
-      this.internalError(res, ex, err);
-    }
+  private close(): Promise<void> {
+    this.closed ??= this.app.close();
+    return this.closed;
   }
 
-  private forecast(req: IncomingMessage, res: ServerResponse, ex: Exchange): void {
-    const loaded = this.loaded;
-    if (!loaded) return this.fail(res, ex, new ClientError(503, "model not loaded yet"));
-    if (!isJsonContentType(req.headers["content-type"])) {
-      const got = req.headers["content-type"] ? `got ${JSON.stringify(req.headers["content-type"].slice(0, 100))}` : "none given";
-      return this.fail(res, ex, new ClientError(415, `content-type must be application/json (utf-8), ${got}`));
-    }
-    const limit = this.maxBodyBytes;
-    const declared = Number(req.headers["content-length"]);
-    if (declared > limit) return this.fail(res, ex, new ClientError(413, `request body exceeds ${limit} bytes`), true);
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let finished = false;
-    req.on("data", (chunk: Buffer) => {
-      if (finished) return;
-      size += chunk.length;
-      if (size > limit) {
-        finished = true;
-        chunks.length = 0;
-        this.fail(res, ex, new ClientError(413, `request body exceeds ${limit} bytes`), true);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (finished) return;
-      finished = true;
-      try {
-        this.respondForecast(res, ex, loaded, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      } catch (err) {
-        this.internalError(res, ex, err);
-      }
-    });
-    req.on("error", () => {
-      finished = true;
-    });
-    req.on("close", () => {
-      if (!ex.logged && !res.writableEnded) this.logExchange(ex, 499, "client closed the connection before the response");
-    });
+  /** Start of every routed request: id and cache headers, in-flight tracking, the log line at the end. */
+  private begin(request: FastifyRequest, reply: FastifyReply): void {
+    const res = reply.raw;
+    this.active.add(res);
+    reply.header("x-request-id", request.id).header("cache-control", "no-store");
+    if (this.draining) reply.header("connection", "close");
+    // 'finish': the answer is handed to the OS (so lines keep the order of the answers); 'close'
+    // without 'finish': the client left first. `end` acts on whichever comes first.
+    const end = () => this.end(request, reply);
+    res.on("finish", end);
+    res.on("close", end);
   }
 
-  private respondForecast(res: ServerResponse, ex: Exchange, loaded: LoadedModel, body: Buffer): void {
-    if (body.length === 0) return this.fail(res, ex, new ClientError(400, "request body is empty; expected a JSON object"));
-    if (!isUtf8(body)) return this.fail(res, ex, new ClientError(400, "request body is not valid UTF-8"));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString("utf8"));
-    } catch (err) {
-      return this.fail(res, ex, new ClientError(400, `request body is not valid JSON: ${(err as Error).message.slice(0, 200)}`));
-    }
-    let input;
-    try {
-      input = loaded.validator.validate(parsed);
-    } catch (err) {
-      if (err instanceof ClientError) return this.fail(res, ex, err);
-      throw err;
-    }
-    ex.instances = input.count;
-    const predictions = loaded.predictor.predict(input.rows, input.count);
-    const emf = forecastMetrics({
-      modelVersion: loaded.version,
-      timestamp: this.now(),
-      predictions,
-      numberFields: loaded.validator.numberFields,
-      numberMeans: input.numberMeans,
-    });
-    this.send(res, ex, 200, JSON.stringify({ predictions, model_version: loaded.version }), false, JSON.stringify(emf) + "\n");
-  }
-
-  private methodNotAllowed(res: ServerResponse, ex: Exchange, allow: string): void {
-    res.setHeader("allow", allow);
-    this.fail(res, ex, new ClientError(405, `method ${ex.method} not allowed on ${ex.path}; allowed: ${allow}`));
-  }
-
-  private fail(res: ServerResponse, ex: Exchange, err: ClientError, close = false): void {
-    this.send(res, ex, err.status, JSON.stringify({ error: err.message, field: err.field }), close, "", err.message);
-  }
-
-  private internalError(res: ServerResponse, ex: Exchange, err: unknown): void {
-    const detail = err instanceof Error ? err.stack ?? err.message : String(err);
-    if (res.headersSent) {
-      this.log.log("error", "internal error after the response started", { request_id: ex.id, error: detail });
-      res.destroy();
-      return;
-    }
-    this.send(res, ex, 500, '{"error":"internal error","field":null}', true, "", detail);
-  }
-
-  private send(res: ServerResponse, ex: Exchange, status: number, body: string, close = false, extra = "", error?: string): void {
-    const headers: Record<string, string | number> = {
-      "content-type": JSON_TYPE,
-      "content-length": Buffer.byteLength(body),
-      "x-request-id": ex.id,
-      "cache-control": "no-store",
-    };
-    if (close || this.draining) headers.connection = "close";
-    res.writeHead(status, headers);
-    res.end(body);
-    this.logExchange(ex, status, error, extra);
-  }
-
-  private logExchange(ex: Exchange, status: number, error?: string, extra = ""): void {
-    if (ex.logged) return;
-    ex.logged = true;
+  /** The response is sent or its connection closed: log line, EMF line, drain bookkeeping. */
+  private end(request: FastifyRequest, reply: FastifyReply): void {
+    if (!this.active.delete(reply.raw)) return;
+    const sent = reply.raw.writableFinished;
+    const status = sent ? reply.statusCode : 499;
     const fields: Record<string, unknown> = {
-      request_id: ex.id,
-      method: ex.method,
-      path: ex.path,
+      method: request.method,
+      path: pathOf(request.url),
       status,
-      duration_ms: Math.round((performance.now() - ex.started) * 1000) / 1000,
-      instances: ex.instances,
+      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      instances: request.instances,
     };
-    if (error !== undefined) fields.error = error;
-    this.log.write(this.log.format(status >= 500 ? "error" : "info", "request", fields) + extra);
+    const error = sent ? request.failure : "client closed the connection before the response";
+    if (error !== null) fields.error = error;
+    const forecast = request.forecast;
+    const emf = forecast && sent && this.loaded ? this.loaded.metrics.line(this.now(), forecast.predictions, forecast.numberMeans) : "";
+    // The EMF line follows the request's log line in the same write.
+    this.log.logWithLines(emf, () => request.log[status >= 500 ? "error" : "info"](fields, "request"));
+    if (this.active.size === 0) this.whenIdle?.();
   }
 
-  /** Requests Node cannot parse never reach handle(); answer them in the same JSON shape. */
-  private clientError(err: Error & { code?: string }, socket: Duplex): void {
+  private notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = pathOf(request.url);
+    const allowed = ROUTES[path];
+    if (allowed === undefined) return this.fail(request, reply, new ClientError(404, `no route for ${path}; ${ROUTE_LIST}`));
+    reply.header("allow", allowed);
+    return this.fail(request, reply, new ClientError(405, `method ${request.method} not allowed on ${path}; allowed: ${allowed}`));
+  }
+
+  private fail(request: FastifyRequest, reply: FastifyReply, error: ClientError): FastifyReply {
+    request.failure = error.message;
+    // A body too large is not read to its end: close the connection rather than drain it.
+    if (error.status === 413) reply.header("connection", "close");
+    return reply.code(error.status).type(JSON_TYPE).send(errorBody({ error: error.message, field: error.field }));
+  }
+
+  /** fastify's error handler: what fastify, the parser or the validator threw, as the {error, field} contract. */
+  private failed(error: FrameworkError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const client = this.clientErrorOf(error);
+    if (client) return this.fail(request, reply, client);
+    request.failure = error.stack ?? error.message;
+    return reply.code(500).header("connection", "close").type(JSON_TYPE).send(INTERNAL_ERROR);
+  }
+
+  /** The client's mistake an error stands for, or undefined for a failure of the service. */
+  private clientErrorOf(error: FrameworkError): ClientError | undefined {
+    if (error instanceof ClientError) return error;
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new ClientError(413, `request body exceeds ${this.maxBodyBytes} bytes`);
+    // Any other 4xx of fastify's (such as a body stream the client aborted) keeps its status.
+    const status = error.statusCode;
+    return status !== undefined && status >= 400 && status < 500 ? new ClientError(status, `bad request: ${error.message}`) : undefined;
+  }
+
+  /** Requests the HTTP parser rejects never become requests; answer them in the same JSON shape. */
+  private malformed(err: Error & { code?: string }, socket: Duplex): void {
     if (err.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
       return;
     }
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const body = JSON.stringify({ error: `malformed HTTP request: ${STATUS_CODES[status]}`, field: null });
+    const body = errorBody({ error: `malformed HTTP request: ${STATUS_CODES[status]}`, field: null });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${JSON_TYPE}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

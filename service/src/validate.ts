@@ -1,11 +1,16 @@
 /**
- * Validation of POST /forecast bodies against the model's input fields, producing the encoded
- * feature vectors in one pass. Every rejection is a ClientError naming the offending field as a
- * path such as `instances[3].height`.
+ * Validation of POST /forecast bodies with ajv against the schema generated from the model's input
+ * fields (schemas.ts), and the encoding of a valid body into feature vectors in one pass.
+ *
+ * ajv stops at the first problem; `problem` turns that error into a ClientError naming the
+ * offending field as a path such as `instances[3].height`, with a message that says what is wrong
+ * and what is allowed. The server runs the same compiled function as fastify's body validator.
  */
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { ModelFile } from "./model";
+import { forecastRequestSchema, MAX_INSTANCES } from "./schemas";
 
-export const MAX_INSTANCES = 1000;
+export { MAX_INSTANCES };
 
 /** A request the client must fix: HTTP status, message and the offending field (null for the whole body). */
 export class ClientError extends Error {
@@ -20,6 +25,11 @@ export class ClientError extends Error {
   }
 }
 
+/** A body that passed validation. */
+export interface ForecastBody {
+  readonly instances: ReadonlyArray<Readonly<Record<string, number | string>>>;
+}
+
 export interface ForecastInput {
   /** Number of instances. */
   readonly count: number;
@@ -29,9 +39,9 @@ export interface ForecastInput {
   readonly numberMeans: Float64Array;
 }
 
-type Compiled =
-  | { kind: "number"; name: string; column: number; minimum: number; slot: number }
-  | { kind: "category"; name: string; columns: Map<string, number>; allowed: string };
+type Encoded =
+  | { kind: "number"; name: string; column: number; slot: number }
+  | { kind: "category"; name: string; columns: ReadonlyMap<string, number> };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -39,6 +49,19 @@ function keyPath(parent: string, key: string): string {
   const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
   return IDENTIFIER.test(shown) ? `${parent}${parent ? "." : ""}${shown}` : `${parent}[${JSON.stringify(shown)}]`;
 }
+
+/** ajv's instancePath (a JSON pointer such as /instances/3/height) as instances[3].height. */
+function fieldPath(pointer: string): string {
+  let out = "";
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replace(/~1/g, "/").replace(/~0/g, "~");
+    out = /^\d+$/.test(key) ? `${out}[${key}]` : keyPath(out, key);
+  }
+  return out;
+}
+
+/** A JSON Schema type as the messages name it. */
+const EXPECTED: Readonly<Record<string, string>> = { object: "an object", array: "an array", number: "a number", string: "a string" };
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
@@ -49,105 +72,97 @@ function typeName(value: unknown): string {
 export class RequestValidator {
   /** Names of the model's number fields, in input-field order. */
   readonly numberFields: readonly string[];
-  private readonly fields: readonly Compiled[];
+  /** The JSON Schema bodies are checked against (generated from the model's input fields). */
+  readonly schema: ReturnType<typeof forecastRequestSchema>;
+  /** ajv's compiled check: true for a valid body; on false, `check.errors[0]` is the first problem. */
+  readonly check: ValidateFunction<ForecastBody>;
+  private readonly fields: readonly Encoded[];
   private readonly featureCount: number;
   private readonly allowedFields: string;
 
   constructor(model: ModelFile) {
+    this.schema = forecastRequestSchema(model);
+    // verbose: errors carry the offending value, which the messages quote; messages: ajv's own
+    // English is not used. Numbers must be finite (strictNumbers, on by default).
+    this.check = new Ajv({ allErrors: false, verbose: true, messages: false }).compile<ForecastBody>(this.schema);
     const column = new Map(model.features.map((f, i) => [f, i]));
     const numbers: string[] = [];
-    this.fields = model.input_fields.map((field): Compiled => {
+    this.fields = model.input_fields.map((field): Encoded => {
       if (field.type === "number") {
         numbers.push(field.name);
-        const minimum = field.minimum ?? -Infinity;
-        return { kind: "number", name: field.name, column: column.get(field.name)!, minimum, slot: numbers.length - 1 };
+        return { kind: "number", name: field.name, column: column.get(field.name)!, slot: numbers.length - 1 };
       }
       const columns = model.encoding[field.name]!.columns;
-      return {
-        kind: "category",
-        name: field.name,
-        columns: new Map(field.categories.map((c) => [c, column.get(columns[c]!)!])),
-        allowed: field.categories.join(", "),
-      };
+      return { kind: "category", name: field.name, columns: new Map(field.categories.map((c) => [c, column.get(columns[c]!)!])) };
     });
     this.numberFields = numbers;
     this.featureCount = model.features.length;
     this.allowedFields = model.input_fields.map((f) => f.name).join(", ");
   }
 
-  /** Validates a parsed JSON body `{"instances": [...]}`; throws ClientError (400) on any problem. */
+  /** The ClientError (400) for the body's first problem, or undefined when the body is valid. */
+  problem(body: unknown): ClientError | undefined {
+    return this.check(body) ? undefined : this.describe(this.check.errors![0]!);
+  }
+
+  /** Validates a parsed JSON body and encodes it; throws ClientError (400) on any problem. */
   validate(body: unknown): ForecastInput {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new ClientError(400, `request body must be a JSON object, got ${typeName(body)}`);
-    }
-    for (const key in body) {
-      if (key !== "instances") {
-        throw new ClientError(400, `${keyPath("", key)}: unknown field; the body holds only "instances"`, keyPath("", key));
-      }
-    }
-    const instances = (body as { instances?: unknown }).instances;
-    if (instances === undefined) throw new ClientError(400, "instances: is required", "instances");
-    if (!Array.isArray(instances)) {
-      throw new ClientError(400, `instances: must be an array, got ${typeName(instances)}`, "instances");
-    }
+    const problem = this.problem(body);
+    if (problem) throw problem;
+    return this.encode(body as ForecastBody);
+  }
+
+  /** Feature vectors and number-field means of a body that passed `check`. */
+  encode(body: ForecastBody): ForecastInput {
+    const { instances } = body;
     const count = instances.length;
-    if (count < 1 || count > MAX_INSTANCES) {
-      throw new ClientError(400, `instances: must hold 1 to ${MAX_INSTANCES} instances, got ${count}`, "instances");
-    }
     const rows = new Float32Array(count * this.featureCount);
     const sums = new Float64Array(this.numberFields.length);
-    for (let i = 0; i < count; i++) this.encode(instances[i], i, rows, sums);
+    for (let i = 0; i < count; i++) {
+      const record = instances[i]!;
+      const offset = i * this.featureCount;
+      for (const field of this.fields) {
+        if (field.kind === "number") {
+          const value = record[field.name] as number;
+          rows[offset + field.column] = value;
+          sums[field.slot]! += value;
+        } else {
+          rows[offset + field.columns.get(record[field.name] as string)!] = 1;
+        }
+      }
+    }
     for (let s = 0; s < sums.length; s++) sums[s]! /= count;
     return { count, rows, numberMeans: sums };
   }
 
-  private encode(instance: unknown, index: number, rows: Float32Array, sums: Float64Array): void {
-    if (typeof instance !== "object" || instance === null || Array.isArray(instance)) {
-      const at = `instances[${index}]`;
-      throw new ClientError(400, `${at}: must be an object, got ${typeName(instance)}`, at);
-    }
-    const record = instance as Record<string, unknown>;
-    const offset = index * this.featureCount;
-    for (const field of this.fields) {
-      const value = record[field.name];
-      if (field.kind === "number") {
-        if (typeof value !== "number" || !(value >= field.minimum) || !Number.isFinite(value)) {
-          this.rejectNumber(record, index, field, value);
-        }
-        rows[offset + field.column] = value as number;
-        sums[field.slot]! += value as number;
-      } else {
-        const column = typeof value === "string" ? field.columns.get(value) : undefined;
-        if (column === undefined) this.rejectCategory(record, index, field, value);
-        rows[offset + column!] = 1;
+  private describe(error: ErrorObject): ClientError {
+    const at = fieldPath(error.instancePath);
+    const fail = (field: string | null, message: string) => new ClientError(400, `${field ?? "request body"}: ${message}`, field);
+    const { params, data } = error;
+    switch (error.keyword) {
+      case "required": {
+        return fail(keyPath(at, params.missingProperty as string), "is required");
       }
+      case "additionalProperties": {
+        const allowed = at ? `allowed: ${this.allowedFields}` : 'the body holds only "instances"';
+        return fail(keyPath(at, params.additionalProperty as string), `unknown field; ${allowed}`);
+      }
+      case "minItems":
+      case "maxItems":
+        return fail(at, `must hold 1 to ${MAX_INSTANCES} instances, got ${(data as unknown[]).length}`);
+      case "minimum":
+        return fail(at, `must be >= ${params.limit as number}, got ${data as number}`);
+      case "enum":
+        return fail(at, `must be one of ${(params.allowedValues as string[]).join(", ")}, got ${JSON.stringify(String(data).slice(0, 32))}`);
+      case "type": {
+        if (!at) return new ClientError(400, `request body must be a JSON object, got ${typeName(data)}`);
+        if (params.type === "number" && typeof data === "number") return fail(at, "must be a finite number");
+        const categories = (error.parentSchema as { enum?: string[] } | undefined)?.enum;
+        const expected = categories ? `one of ${categories.join(", ")}` : EXPECTED[params.type as string] ?? String(params.type);
+        return fail(at, `must be ${expected}, got ${typeName(data)}`);
+      }
+      default:
+        return fail(at || null, `fails the request schema's ${error.keyword} rule`);
     }
-    let keys = 0;
-    for (const _ in record) keys++;
-    if (keys !== this.fields.length) {
-      const unknown = Object.keys(record).find((k) => !this.fields.some((f) => f.name === k))!;
-      const at = keyPath(`instances[${index}]`, unknown);
-      throw new ClientError(400, `${at}: unknown field; allowed: ${this.allowedFields}`, at);
-    }
-  }
-
-  private missingOrType(record: Record<string, unknown>, name: string, at: string, expected: string, value: unknown): never {
-    if (value === undefined || !Object.prototype.hasOwnProperty.call(record, name)) {
-      throw new ClientError(400, `${at}: is required`, at);
-    }
-    throw new ClientError(400, `${at}: must be ${expected}, got ${typeName(value)}`, at);
-  }
-
-  private rejectNumber(record: Record<string, unknown>, index: number, field: { name: string; minimum: number }, value: unknown): never {
-    const at = `instances[${index}].${field.name}`;
-    if (typeof value !== "number") this.missingOrType(record, field.name, at, "a number", value);
-    if (!Number.isFinite(value)) throw new ClientError(400, `${at}: must be a finite number`, at);
-    throw new ClientError(400, `${at}: must be >= ${field.minimum}, got ${value}`, at);
-  }
-
-  private rejectCategory(record: Record<string, unknown>, index: number, field: { name: string; allowed: string }, value: unknown): never {
-    const at = `instances[${index}].${field.name}`;
-    if (typeof value !== "string") this.missingOrType(record, field.name, at, `one of ${field.allowed}`, value);
-    throw new ClientError(400, `${at}: must be one of ${field.allowed}, got ${JSON.stringify((value as string).slice(0, 32))}`, at);
   }
 }

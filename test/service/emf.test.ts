@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMF_DIMENSION, EMF_NAMESPACE, featureMetricName, forecastMetrics } from "../../service/src/emf";
+import { EMF_DIMENSION, EMF_NAMESPACE, featureMetricName, ForecastMetrics, forecastMetrics } from "../../service/src/emf";
 
 const fields = ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"];
 
@@ -56,6 +56,29 @@ describe("forecastMetrics", () => {
     for (const d of directive.Dimensions.flat()) expect(typeof doc[d]).toBe("string");
     expect(EMF_DIMENSION).toBe("ModelVersion");
     expect(featureMetricName("shell_weight")).toBe("Feature_shell_weight_Mean");
+  });
+
+  it("serialises a model's fixed parts once: each request's line adds only the timestamp and the means", () => {
+    const metrics = new ForecastMetrics("v1", ["a", "b"]);
+    const first = metrics.line(1_700_000_000_001, [2, 4], [0.5, 1]);
+    const second = metrics.line(1_700_000_000_002, [1e308, 1e308], [Number.POSITIVE_INFINITY, -0]);
+    for (const line of [first, second]) expect(line.indexOf("\n")).toBe(line.length - 1);
+    const directive = {
+      Namespace: "EdgeMlops/Inference",
+      Dimensions: [["ModelVersion"]],
+      Metrics: [
+        { Name: "RequestCount", Unit: "Count" },
+        { Name: "PredictionMean", Unit: "None" },
+        { Name: "Feature_a_Mean", Unit: "None" },
+        { Name: "Feature_b_Mean", Unit: "None" },
+      ],
+    };
+    expect(JSON.parse(first)).toEqual({
+      _aws: { Timestamp: 1_700_000_000_001, CloudWatchMetrics: [directive] },
+      ModelVersion: "v1", RequestCount: 1, PredictionMean: 3, Feature_a_Mean: 0.5, Feature_b_Mean: 1,
+    });
+    // Non-finite values are written as JSON.stringify writes them (null), never as bare Infinity.
+    expect(JSON.parse(second)).toMatchObject({ _aws: { Timestamp: 1_700_000_000_002 }, PredictionMean: null, Feature_a_Mean: null, Feature_b_Mean: 0 });
   });
 
   it("refuses inputs that cannot form a document", () => {

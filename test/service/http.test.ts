@@ -1,7 +1,8 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Predictor } from "../../service/src/predictor";
 import { MAX_BODY_BYTES } from "../../service/src/server";
-import { call, fixture, parseRaw, post, rawConnect, startService } from "./support";
+import { call, fixture, parseRaw, post, rawConnect, startService, waitFor } from "./support";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const { instances, predictions, model_version } = fixture();
@@ -57,6 +58,36 @@ describe("inference service over loopback HTTP", () => {
     expect(bad.headers["x-request-id"]).toMatch(UUID);
     const none = await call(ctx.port, "GET", "/health");
     expect(none.headers["x-request-id"]).toMatch(UUID);
+  });
+
+  it("logs each request under its id: the caller's when well-formed, else the fresh UUID it answers with", async () => {
+    ctx.lines.length = 0;
+    const replies = [
+      await call(ctx.port, "GET", "/health", undefined, { "x-request-id": "lb-7f3a.1:2_b" }),
+      await call(ctx.port, "GET", "/health", undefined, { "x-request-id": "has space" }),
+      await post(ctx.port, { instances: [good] }),
+      await call(ctx.port, "GET", "/nowhere", undefined, { "x-request-id": "not-found-1" }),
+      await call(ctx.port, "GET", "/%zz", undefined, { "x-request-id": "bad-url-1" }),
+      await post(ctx.port, "{", { "content-type": "application/json", "x-request-id": "x".repeat(129) }),
+    ];
+    const ids = replies.map((r) => r.headers["x-request-id"] as string);
+    expect(ids.filter((id) => !UUID.test(id))).toEqual(["lb-7f3a.1:2_b", "not-found-1", "bad-url-1"]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 404, 400, 400]);
+    expect(ctx.parsed().filter((l) => l.msg === "request").map((l) => l.request_id)).toEqual(ids);
+  });
+
+  it("logs through fastify's logger: pino JSON lines, request lines from the request's child logger", async () => {
+    ctx.lines.length = 0;
+    expect((ctx.service.app.log as unknown as { version: string }).version).toBe(pino.version);
+    ctx.service.app.log.warn({ probe: 1 }, "probe");
+    await call(ctx.port, "GET", "/model", undefined, { "x-request-id": "log-check" });
+    const [probe, request, ...rest] = ctx.parsed();
+    expect(rest).toEqual([]);
+    expect(probe).toEqual({ level: "warn", time: expect.any(String), probe: 1, msg: "probe" });
+    // pino's layout: level, time, the child logger's bindings (fastify binds the request id), the fields, msg.
+    expect(Object.keys(request!)).toEqual(["level", "time", "request_id", "method", "path", "status", "duration_ms", "instances", "msg"]);
+    expect(request).toMatchObject({ level: "info", request_id: "log-check", path: "/model", status: 200, msg: "request" });
   });
 
   it("writes one JSON log line per request and one EMF line per forecast", async () => {
@@ -218,6 +249,45 @@ describe("service lifecycle", () => {
     expect(JSON.parse(answer.body)).toEqual({ predictions: [predictions[0]], model_version });
     await expect(drained).resolves.toBe(true);
     await expect(call(ctx.port, "GET", "/health")).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("while draining keeps listening: /health is 503 on new connections until the request in flight is answered", async () => {
+    const ctx = await startService();
+    const body = JSON.stringify({ instances: [good] });
+    const inFlight = await rawConnect(ctx.port);
+    inFlight.socket.write(
+      `POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 20)}`,
+    );
+    await waitFor("the request in flight", () => ctx.service.inFlight === 1);
+
+    let drained: boolean | undefined;
+    const draining = ctx.service.shutdown(5_000).then((d) => (drained = d));
+    for (let i = 0; i < 3; i++) {
+      const health = await call(ctx.port, "GET", "/health");
+      expect([health.status, health.json(), health.headers.connection]).toEqual([503, { status: "draining" }, "close"]);
+    }
+    expect([drained, ctx.service.inFlight]).toEqual([undefined, 1]);
+
+    inFlight.socket.write(body.slice(20));
+    await inFlight.closed;
+    const answer = parseRaw(inFlight.received());
+    expect([answer.status, answer.headers.connection, JSON.parse(answer.body)]).toEqual([200, "close", { predictions: [predictions[0]], model_version }]);
+    await draining;
+    expect(drained).toBe(true);
+    await expect(call(ctx.port, "GET", "/health")).rejects.toThrow(/ECONNREFUSED/);
+    const answered = ctx.parsed().filter((l) => l.msg === "request").map((l) => `${l.path} ${l.status}`);
+    expect(answered).toEqual(["/health 503", "/health 503", "/health 503", "/forecast 200"]);
+  });
+
+  it("at LOG_LEVEL=warn writes no request lines but still every EMF line", async () => {
+    const ctx = await startService(undefined, undefined, "warn");
+    try {
+      expect((await call(ctx.port, "GET", "/nowhere")).status).toBe(404);
+      expect((await post(ctx.port, { instances: [good] })).status).toBe(200);
+      expect(ctx.parsed().map((l) => Object.keys(l)[0])).toEqual(["_aws"]);
+    } finally {
+      await ctx.service.shutdown(1_000);
+    }
   });
 
   it("cuts connections that outlive the shutdown timeout", async () => {

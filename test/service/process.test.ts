@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, MODEL_PATH, modelText, parseRaw, rawConnect, ROOT, waitFor } from "./support";
+import { call, fixture, MODEL_PATH, modelText, parseRaw, rawConnect, ROOT, waitFor } from "./support";
 
 interface Child {
   proc: ChildProcess;
@@ -77,7 +77,9 @@ describe("service bundle", () => {
     child.proc.kill("SIGTERM");
     await waitFor("draining", () => child.lines().some((l) => l.msg === "draining"));
     expect(child.proc.exitCode).toBeNull();
-    await expect(rawConnect(port)).rejects.toThrow(/ECONNREFUSED/);
+    // While draining the listener stays open: a health check on a new connection sees 503.
+    const health = await call(port, "GET", "/health");
+    expect([health.status, health.json(), health.headers.connection]).toEqual([503, { status: "draining" }, "close"]);
 
     conn.socket.write(body.slice(30));
     await conn.closed;
@@ -86,7 +88,8 @@ describe("service bundle", () => {
     expect(JSON.parse(reply.body)).toEqual({ predictions: predictions.slice(0, 2), model_version });
     expect(await child.exited).toBe(0);
     const msgs = child.lines().map((l) => l.msg ?? (l._aws ? "(EMF metrics)" : "?"));
-    expect(msgs.slice(-4)).toEqual(["draining", "request", "(EMF metrics)", "stopped"]);
+    expect(msgs.slice(-5)).toEqual(["draining", "request", "request", "(EMF metrics)", "stopped"]);
+    expect(child.lines().slice(-4, -2).map((l) => [l.path, l.status])).toEqual([["/health", 503], ["/forecast", 200]]);
     expect(child.lines().find((l) => l.msg === "draining")).toMatchObject({ signal: "SIGTERM", timeout_ms: 5000 });
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { Logger } from "../../service/src/log";
+import { Logger, type Level } from "../../service/src/log";
 import { parseModel, type ModelFile } from "../../service/src/model";
 import { InferenceService } from "../../service/src/server";
 
@@ -93,9 +93,9 @@ export function parseRaw(text: string): { status: number; headers: Record<string
 }
 
 /** A service on an ephemeral loopback port whose log lines are collected in `lines`. */
-export async function startService(model: ModelFile | null = shippedModel(), now = () => 1_700_000_000_000) {
+export async function startService(model: ModelFile | null = shippedModel(), now = () => 1_700_000_000_000, level: Level = "info") {
   const lines: string[] = [];
-  const log = new Logger("info", (text) => lines.push(...text.split("\n").filter(Boolean)));
+  const log = new Logger(level, (text) => lines.push(...text.split("\n").filter(Boolean)));
   const service = new InferenceService({ log, now });
   if (model) service.setModel(model);
   const { port } = await service.listen(0, "127.0.0.1");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../service/src/config";
+import { forecastResponseSchema } from "../../service/src/schemas";
 import { ClientError, MAX_INSTANCES, RequestValidator } from "../../service/src/validate";
 import { shippedModel } from "./support";
 
@@ -30,6 +31,25 @@ describe("RequestValidator", () => {
   it("accepts zero sizes and exactly the instance limit", () => {
     expect(validator.validate({ instances: [{ ...good, height: 0 }] }).count).toBe(1);
     expect(validator.validate({ instances: Array(MAX_INSTANCES).fill(good) }).count).toBe(1000);
+  });
+
+  it("checks bodies against the schema generated from the model's input fields", () => {
+    const model = shippedModel();
+    const items = validator.schema.properties.instances.items;
+    expect(items.required).toEqual(model.input_fields.map((f) => f.name));
+    expect(items.properties.sex).toMatchObject({ type: "string", enum: ["M", "F", "I"] });
+    expect(items.properties.height).toMatchObject({ type: "number", minimum: 0 });
+    expect(forecastResponseSchema(model).properties!.model_version).toEqual({ type: "string", const: model.model_version });
+
+    // Another model, another contract: one more number field, with its own minimum.
+    const aged = new RequestValidator({
+      ...model,
+      input_fields: [...model.input_fields, { name: "age", type: "number", minimum: 1 }],
+      features: [...model.features, "age"],
+    });
+    expect(aged.problem({ instances: [good] })?.message).toBe("instances[0].age: is required");
+    expect(aged.problem({ instances: [{ ...good, age: 0 }] })?.message).toBe("instances[0].age: must be >= 1, got 0");
+    expect(Array.from(aged.validate({ instances: [{ ...good, age: 3 }] }).rows).at(-1)).toBe(3);
   });
 
   const deep = (depth: number) => JSON.parse("[".repeat(depth) + "]".repeat(depth));
