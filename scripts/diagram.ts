@@ -1,93 +1,88 @@
-// `npm run diagram -- --stack <name> [--out FILE]`: the architecture of one stack as SVG, drawn from the offline
-// plan. Each component is a cluster (nested components nest), its resources are grouped by type, and an arrow
-// runs from a resource group to another component's group when an output of the first flows into an input of the
-// second (Pulumi's own dependency graph), i.e. how data and identifiers move between components.
+// `npm run diagram -- --stack <name|all> [--out FILE] [--config-file PATH] [--plan PLAN.json]`: the architecture of a
+// stack as SVG, drawn from its offline plan (or from a plan written by `npm run plan -- --json`). It shows the
+// system, not the resource list: one node per meaningful resource, named as a person would name it, grouped by
+// component, with the data flow left to right and the supporting resources counted per component. What counts as
+// meaningful and how edges are labelled is the table in scripts/diagram/catalogue.ts; the edges are Pulumi's own
+// dependency graph (scripts/diagram/system.ts). `--stack all` draws every stack that has a Pulumi.<stack>.yaml,
+// each planned in its own process (Pulumi's runtime state is per process).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { Plan, PlannedResource } from "./offline/run";
+import type { Plan } from "./offline/run";
+import { toDot } from "./diagram/dot";
+import { systemOf } from "./diagram/system";
 
-const GRID_COLUMNS = 3;
-const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-
-/** `aws:ecs/taskDefinition:TaskDefinition` → `ecs TaskDefinition`. */
-function shortType(type: string): string {
-  const [pkg, mod, name] = type.split(":");
-  return `${pkg === "aws" ? "" : `${pkg} `}${(mod ?? "").split("/")[0]} ${name ?? ""}`.replace(/\bindex\b /, "").trim();
-}
+const USAGE = "usage: npm run diagram -- --stack <name|all> [--out FILE] [--config-file PATH] [--plan PLAN.json]";
+const ROOT = path.resolve(__dirname, "..");
 
 /** Graphviz DOT of the plan: pure, so it is testable without rendering. */
 export function planToDot(plan: Plan): string {
-  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-  const isComponent = (r: PlannedResource) => r.type.startsWith("edge-mlops:");
-  const topComponent = (r: PlannedResource): PlannedResource | undefined => {
-    let cur: PlannedResource | undefined = r;
-    let top: PlannedResource | undefined;
-    while (cur) {
-      if (isComponent(cur)) top = cur;
-      cur = cur.parent ? byUrn.get(cur.parent) : undefined;
-    }
-    return top;
-  };
-  const nodeId = (r: PlannedResource) => `${r.parent ?? "root"}|${r.type}`;
-  const groups = new Map<string, { label: string; count: number; parent: string | null }>();
-  for (const r of plan.resources) {
-    if (isComponent(r) || r.type.startsWith("pulumi:providers:") || !topComponent(r)) continue;
-    const g = groups.get(nodeId(r)) ?? { label: shortType(r.type), count: 0, parent: r.parent };
-    g.count += 1;
-    groups.set(nodeId(r), g);
-  }
-  const lines = [
-    `digraph ${q(`${plan.project}-${plan.stack}`)} {`,
-    `  graph [rankdir=LR, newrank=true, nodesep=0.15, ranksep=0.3, fontname="Helvetica", fontsize=12, label=${q(`${plan.project} / ${plan.stack}`)}, labelloc=t, compound=true];`,
-    `  node [shape=box, style="rounded,filled", fillcolor="#f5f7fa", fontname="Helvetica", fontsize=10];`,
-    `  edge [color="#5b6b7f", arrowsize=0.7, constraint=false];`,
-  ];
-  const clusterIds = new Map<string, number>();
-  const emit = (component: PlannedResource, indent: string) => {
-    const id = clusterIds.size;
-    clusterIds.set(component.urn, id);
-    lines.push(`${indent}subgraph cluster_${id} {`);
-    lines.push(`${indent}  label=${q(`${component.name}: ${component.type.split(":").slice(1).join(":")}`)}; style="rounded"; color="#8aa1bd";`);
-    const own = [...groups].filter(([, g]) => g.parent === component.urn);
-    for (const [key, g] of own) lines.push(`${indent}  ${q(key)} [label=${q(g.count > 1 ? `${g.label} ×${g.count}` : g.label)}];`);
-    // Invisible edges lay a cluster's nodes out as a grid GRID_COLUMNS wide instead of one long column.
-    for (let i = 0; i + GRID_COLUMNS < own.length; i++) lines.push(`${indent}  ${q(own[i][0])} -> ${q(own[i + GRID_COLUMNS][0])} [style=invis, constraint=true];`);
-    for (const child of plan.resources) if (isComponent(child) && child.parent === component.urn) emit(child, `${indent}  `);
-    lines.push(`${indent}}`);
-  };
-  for (const r of plan.resources) if (isComponent(r) && (r.parent === null || !byUrn.has(r.parent))) emit(r, "  ");
-  const edges = new Set<string>();
-  for (const r of plan.resources) {
-    const to = topComponent(r);
-    if (!to || !groups.has(nodeId(r))) continue;
-    for (const urn of r.inputDependencies ?? []) {
-      const dep = byUrn.get(urn);
-      const from = dep && topComponent(dep);
-      if (!dep || !from || from === to || !groups.has(nodeId(dep))) continue;
-      edges.add(`  ${q(nodeId(dep))} -> ${q(nodeId(r))};`);
-    }
-  }
-  lines.push(...[...edges].sort(), "}");
-  return lines.join("\n");
+  return toDot(systemOf(plan));
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { stack: { type: "string" }, out: { type: "string" }, "config-file": { type: "string" } } });
-  if (!values.stack) throw new Error("--stack is required; usage: npm run diagram -- --stack <name> [--out FILE]");
-  const { planStack, ROOT } = await import("./offline/stack");
-  const { plan } = await planStack(values.stack, values["config-file"]);
+/**
+ * Graphviz sizes the SVG in points; without them (the viewBox stays) it takes the width of its window or of the
+ * README column and keeps its proportions, so the whole system is in view at once.
+ */
+export function fitToWidth(svg: string): string {
+  const fitted = svg.replace(/<svg width="[^"]*" height="[^"]*"/, '<svg width="100%"');
+  if (fitted === svg) throw new Error("the rendered SVG has no width and height to replace; has the renderer changed its output?");
+  return fitted;
+}
+
+/** Stacks with a stack file beside Pulumi.yaml (`Pulumi.dev.yaml` → `dev`), sorted. */
+export function stackNames(root: string): string[] {
+  return fs.readdirSync(root).flatMap((f) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(f)?.[1] ?? []).sort();
+}
+
+async function drawOne(stack: string, out: string | undefined, configFile: string | undefined, planFile: string | undefined): Promise<void> {
+  let plan: Plan;
+  if (planFile) {
+    plan = JSON.parse(fs.readFileSync(planFile, "utf8")) as Plan;
+    if (!Array.isArray(plan.resources)) throw new Error(`${planFile} is not a plan written by npm run plan -- --json (no resources list)`);
+  } else {
+    const { planStack } = await import("./offline/stack");
+    plan = (await planStack(stack, configFile)).plan;
+  }
   const { instance } = await import("@viz-js/viz");
-  const svg = (await instance()).renderString(planToDot(plan), { format: "svg", engine: "dot" });
-  const out = values.out ?? path.join(ROOT, "docs", `architecture-${values.stack}.svg`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, svg);
-  console.log(`wrote ${path.relative(process.cwd(), out)} (${svg.length} bytes)`);
+  const svg = fitToWidth((await instance()).renderString(planToDot(plan), { format: "svg", engine: "dot" }));
+  const file = out ?? path.join(ROOT, "docs", `architecture-${plan.stack}.svg`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, svg);
+  console.log(`wrote ${path.relative(process.cwd(), file)} (${svg.length} bytes)`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { stack: { type: "string" }, out: { type: "string" }, "config-file": { type: "string" }, plan: { type: "string" } },
+  });
+  const { stack, out, plan } = values;
+  const configFile = values["config-file"];
+  if (!stack && !plan) throw new UsageError(`--stack or --plan is required; ${USAGE}`);
+  if (stack !== "all") {
+    await drawOne(stack ?? "", out, configFile, plan);
+    return 0;
+  }
+  if (out || configFile || plan) throw new UsageError(`--stack all writes docs/architecture-<stack>.svg for each stack and takes no --out, --config-file or --plan; ${USAGE}`);
+  for (const name of stackNames(ROOT)) {
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, "--stack", name], { stdio: "inherit" });
+    if (r.status !== 0) return r.status ?? 1;
+  }
+  return 0;
+}
+
+class UsageError extends Error {
+  override name = "UsageError";
 }
 
 if (require.main === module) {
-  main().catch((e: Error) => {
-    console.error(e.name === "ConfigError" ? e.message : `diagram failed: ${e.message}`);
-    process.exit(e.name === "ConfigError" ? 2 : 1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      const oneLine = e.name === "ConfigError" || e.name === "UsageError";
+      console.error(oneLine ? e.message : `diagram failed: ${e.message}`);
+      process.exit(oneLine ? 2 : 1);
+    },
+  );
 }
