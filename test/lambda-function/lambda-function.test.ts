@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LambdaFunction, resolveLambdaFunctionArgs } from "../../components/lambda-function";
-import { one, parseJson, planProgram, type Plan } from "../support/offline";
+import { one, planProgram, type Plan } from "../support/offline";
+import { policyDocument } from "../support/resources";
 
 describe("resolveLambdaFunctionArgs", () => {
   it("defaults to one reserved execution, 30 s, 256 MB, 30-day logs, arm64", () => {
@@ -58,11 +59,11 @@ describe("LambdaFunction under mocks", () => {
   });
 
   it("gives the role only its logs, traces and the caller's statements", () => {
-    const trust = parseJson(one(plan, "aws:iam/role:Role", "hook-role").inputs.assumeRolePolicy);
+    const trust = policyDocument(one(plan, "aws:iam/role:Role", "hook-role").inputs.assumeRolePolicy);
     expect(trust.Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
     ]);
-    const policy = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "hook-policy").inputs.policy);
+    const policy = policyDocument(one(plan, "aws:iam/rolePolicy:RolePolicy", "hook-policy").inputs.policy);
     const logGroup = one(plan, "aws:cloudwatch/logGroup:LogGroup", "hook-logs").inputs.namePrefix as string;
     expect(policy.Statement).toEqual([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: expect.stringMatching(new RegExp(`^arn:aws:logs:eu-west-1:123456789012:log-group:${logGroup}[0-9a-f]{8}:\\*$`)) },

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Network, resolveNetworkArgs } from "../../components/network";
-import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { policyDocument } from "../support/resources";
 
 describe("resolveNetworkArgs", () => {
   it("defaults to 2 AZs, a NAT gateway per AZ and flow logs on", () => {
@@ -58,9 +59,9 @@ describe("Network under mocks", () => {
     expect(flowLog).toMatchObject({ trafficType: "REJECT", logDestinationType: "cloud-watch-logs", maxAggregationInterval: 60 });
     expect(flowLog.vpcId).toMatch(/^vpc-/);
     expect(flowLog.logDestination).toMatch(/^arn:aws:logs:eu-west-1:123456789012:log-group:\/edge-mlops\/small\/vpc-flow-logs-/);
-    const trust = parseJson(one(plan, "aws:iam/role:Role", "small-flow-logs-role").inputs.assumeRolePolicy);
+    const trust = policyDocument(one(plan, "aws:iam/role:Role", "small-flow-logs-role").inputs.assumeRolePolicy);
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-    const policy = parseJson(one(plan, "aws:iam/rolePolicy:RolePolicy", "small-flow-logs-policy").inputs.policy);
+    const policy = policyDocument(one(plan, "aws:iam/rolePolicy:RolePolicy", "small-flow-logs-policy").inputs.policy);
     expect(policy.Statement).toHaveLength(1);
     expect(policy.Statement[0].Resource).toEqual([flowLog.logDestination, `${flowLog.logDestination}:*`]);
     expect(policy.Statement[0].Action).not.toContain("logs:*");

@@ -11,7 +11,9 @@ import {
   validateDashboardBody,
   type Widget,
 } from "../../components/observability";
-import { one, ofType, parseJson, planProgram, type Plan } from "../support/offline";
+import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { policyDocument, parseDocument } from "../support/resources";
+import type { DashboardBody } from "../../components/observability/widgets";
 
 const T = {
   notifications: "edge-mlops:observability:Notifications",
@@ -61,7 +63,7 @@ describe("Notifications under mocks", () => {
   });
 
   it("lets CloudWatch and EventBridge use the key; only CloudWatch's use is scoped to the account", () => {
-    const policy = parseJson(one(plan, T.key, "prod-alarms-key").inputs.policy);
+    const policy = policyDocument(one(plan, T.key, "prod-alarms-key").inputs.policy);
     expect(policy.Statement).toEqual([
       { Sid: "AccountAdministersKeyThroughIam", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
       {
@@ -81,7 +83,7 @@ describe("Notifications under mocks", () => {
     expect(topicArn).toMatch(/^arn:aws:sns:eu-west-1:123456789012:prod-alarms-[0-9a-f]{7}$/);
     const policy = one(plan, T.topicPolicy, "prod-alarms-policy");
     expect(policy.inputs.arn).toBe(topicArn);
-    expect(parseJson(policy.inputs.policy).Statement).toEqual([
+    expect(policyDocument(policy.inputs.policy).Statement).toEqual([
       {
         Sid: "AlarmsAndRulesOfThisAccountPublish",
         Effect: "Allow",
@@ -130,7 +132,7 @@ describe("Dashboard under mocks", () => {
     const dashboard = one(plan, T.dashboard, "test-dashboard");
     expect(dashboard.inputs.dashboardName).toBe("edge-mlops-test");
     expect(dashboard.parent).toBe(one(plan, T.dashboardComponent, "test").urn);
-    const body = parseJson(dashboard.inputs.dashboardBody);
+    const body = parseDocument<DashboardBody>(dashboard.inputs.dashboardBody);
     expect(validateDashboardBody(body)).toEqual([]);
     expect({ start: body.start, periodOverride: body.periodOverride }).toEqual({ start: "-PT3H", periodOverride: "inherit" });
     expect(body.widgets.map((w: any) => [w.type, w.x, w.y, w.width, w.height])).toEqual([
@@ -151,6 +153,6 @@ describe("Dashboard under mocks", () => {
   it("takes name, time range and period behaviour from args; an empty dashboard is valid", () => {
     const named = one(plan, T.dashboard, "named-dashboard").inputs;
     expect(named.dashboardName).toBe("edge-mlops-ops");
-    expect(parseJson(named.dashboardBody)).toEqual({ start: "-P1D", periodOverride: "auto", widgets: [] });
+    expect(parseDocument<DashboardBody>(named.dashboardBody)).toEqual({ start: "-P1D", periodOverride: "auto", widgets: [] });
   });
 });

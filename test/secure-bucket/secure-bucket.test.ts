@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PolicyStatement } from "../../components/iam";
 import { resolveSecureBucketArgs, SecureBucket, type SecureBucketArgs } from "../../components/secure-bucket";
-import { one, parentAliases, parseJson, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
+import { one, parentAliases, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
+import { policyDocument } from "../support/resources";
 
 const T = {
   component: "edge-mlops:storage:SecureBucket",
@@ -186,7 +187,7 @@ describe("SecureBucket under mocks", () => {
     const arn = `arn:aws:s3:::${bucketName("minimal")}`;
     const policy = one(plan, T.policy, "minimal-policy");
     expect(policy.inputs.bucket).toBe(bucketName("minimal"));
-    expect(parseJson(policy.inputs.policy)).toEqual({
+    expect(policyDocument(policy.inputs.policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
         { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
@@ -197,7 +198,7 @@ describe("SecureBucket under mocks", () => {
 
   it("appends the caller's statements, built from the bucket's ARN, after the TLS-only deny", () => {
     const arn = `arn:aws:s3:::${bucketName("logs")}`;
-    expect(parseJson(one(plan, T.policy, "logs-policy").inputs.policy).Statement).toEqual([
+    expect(policyDocument(one(plan, T.policy, "logs-policy").inputs.policy).Statement).toEqual([
       { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
       { Sid: "LogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: `${arn}/AWSLogs/123456789012/*` },
     ]);

@@ -33,12 +33,6 @@ export function one(plan: Plan, type: string, name: string): PlannedResource {
   return found[0];
 }
 
-/** Parses a JSON policy/definition document held in an input (resolved by the plan as a string). */
-export function parseJson<T = any>(value: unknown): T {
-  if (typeof value !== "string") throw new Error(`expected a JSON string, got ${JSON.stringify(value)}`);
-  return JSON.parse(value) as T;
-}
-
 /** Aliases by resource, as `recordAliases` collects them. */
 export type AliasRecord = Map<string, pulumi.Input<pulumi.URN | pulumi.Alias>[]>;
 
