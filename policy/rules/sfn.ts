@@ -16,6 +16,14 @@ export const sfnLogging: ResourceRule = {
   description: "State machines log executions: loggingConfiguration.level is ALL, ERROR or FATAL (not OFF) with a logDestination.",
   mapsTo: { checkov: ["CKV_AWS_285"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "loggingConfiguration.level",
+      whenAbsent: "OFF: no execution history is sent to CloudWatch Logs",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html",
+    },
+  ],
   resourceTypes: STATE_MACHINE_TYPES,
   checkResource: (r) => {
     const logging = r.inputs.loggingConfiguration;
@@ -37,6 +45,14 @@ export const sfnTracing: ResourceRule = {
   description: "State machines trace executions with X-Ray (tracingConfiguration.enabled true).",
   mapsTo: { checkov: ["CKV_AWS_284"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "tracingConfiguration.enabled",
+      whenAbsent: "false: executions are not traced with X-Ray",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_TracingConfiguration.html",
+    },
+  ],
   resourceTypes: STATE_MACHINE_TYPES,
   checkResource: (r) => {
     const enabled = get(r.inputs, "tracingConfiguration", "enabled");

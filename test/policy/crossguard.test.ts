@@ -8,6 +8,7 @@ import { describeMapping, packConfig, plainProperties, policies, toPolicy } from
 import { configPath, renderConfig } from "../../policy/generate-config";
 import { RULES } from "../../policy/rules";
 import { ecrScanOnPush } from "../../policy/rules/ecr";
+import { logGroupRetention } from "../../policy/rules/logs";
 import { s3Versioning } from "../../policy/rules/s3";
 import { ENVIRONMENTS, UNKNOWN } from "../../policy/rules/types";
 
@@ -58,7 +59,7 @@ describe("policies", () => {
     const policy = toPolicy(ecrScanOnPush) as policySdk.ResourceValidationPolicy;
     const reported: string[] = [];
     const args = (type: string, props: Record<string, unknown>) =>
-      ({ type, name: "repo", urn: "urn:x", props: unknownCheckingProxy(props), opts: { protect: false } }) as unknown as policySdk.ResourceValidationArgs;
+      ({ type, name: "repo", urn: "urn:x", props: unknownCheckingProxy(props), opts: { protect: false }, getConfig: () => ({}) }) as unknown as policySdk.ResourceValidationArgs;
     const validate = policy.validateResource as policySdk.ResourceValidation;
     validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: false } }), (m) => reported.push(m));
     validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: unknownValue } }), (m) => reported.push(m));
@@ -78,13 +79,44 @@ describe("policies", () => {
       propertyDependencies: { bucket: [bucket] },
     };
     const reported: [string, string | undefined][] = [];
-    policy.validateStack({ resources: [bucket, versioning] } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
+    policy.validateStack({ resources: [bucket, versioning], getConfig: () => ({}) } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
     expect(reported).toEqual([[`bucket "b" has versioning "Suspended"; it must be "Enabled"`, "urn:b"]]);
   });
 });
 
+describe("rule settings in CrossGuard", () => {
+  const policy = toPolicy(logGroupRetention) as policySdk.ResourceValidationPolicy;
+  const check = (retentionInDays: number, config: object) => {
+    const reported: string[] = [];
+    const args = { type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", urn: "urn:x", props: unknownCheckingProxy({ retentionInDays }), opts: { protect: false }, getConfig: () => config };
+    (policy.validateResource as policySdk.ResourceValidation)(args as unknown as policySdk.ResourceValidationArgs, (m) => reported.push(m));
+    return reported;
+  };
+
+  it("declares each setting as an integer config property whose default is the prod value", () => {
+    expect(policy.configSchema).toEqual({
+      properties: { minimumRetentionDays: { type: "integer", minimum: 1, default: 365, description: "shortest retentionInDays accepted, in days" } },
+    });
+    expect(toPolicy(ecrScanOnPush).configSchema).toBeUndefined();
+  });
+
+  it("reads the setting from the pack config, and uses the prod value when the config leaves it out", () => {
+    expect(check(30, { minimumRetentionDays: 30 })).toEqual([]);
+    expect(check(30, {})).toEqual([
+      `log group "logs" has retentionInDays 30, below this tier's minimum of 365 days (log-group-retention.minimumRetentionDays): keep logs at least 365 days`,
+    ]);
+  });
+
+  it("rejects a config value the rule cannot use, naming the rule and setting", () => {
+    expect(() => check(30, { minimumRetentionDays: 0 })).toThrow(
+      "policy config: log-group-retention.minimumRetentionDays must be a whole number of at least 1 (shortest retentionInDays accepted, in days), got 0",
+    );
+    expect(() => check(30, { minimumRetentionDay: 30 })).toThrow("policy config: log-group-retention.minimumRetentionDay is not a setting of this rule (it has minimumRetentionDays)");
+  });
+});
+
 describe("policy/config.<env>.json", () => {
-  it("are exactly what the rules' severities generate (npx tsx policy/generate-config.ts)", () => {
+  it("are exactly what the rules' severities and settings generate (npx tsx policy/generate-config.ts)", () => {
     for (const env of ENVIRONMENTS) {
       expect(path.basename(configPath(env))).toBe(`config.${env}.json`);
       expect(fs.readFileSync(configPath(env), "utf8")).toBe(renderConfig(env));
@@ -97,6 +129,11 @@ describe("policy/config.<env>.json", () => {
     expect(dev["stateful-resources-protected"]).toEqual({ enforcementLevel: "advisory" });
     expect(packConfig("prod")["stateful-resources-protected"]).toEqual({ enforcementLevel: "mandatory" });
     expect(packConfig("staging")["s3-encryption"]).toEqual({ enforcementLevel: "mandatory" });
+    expect(["dev", "staging", "prod"].map((env) => packConfig(env as "dev")["log-group-retention"])).toEqual([
+      { enforcementLevel: "mandatory", minimumRetentionDays: 1 },
+      { enforcementLevel: "mandatory", minimumRetentionDays: 30 },
+      { enforcementLevel: "mandatory", minimumRetentionDays: 365 },
+    ]);
     expect(() => packConfig("qa" as "dev")).toThrow('packConfig: environment must be one of dev, staging, prod, got "qa"');
   });
 });

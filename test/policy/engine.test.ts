@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evaluatePlan } from "../../policy/engine";
 import { RULES } from "../../policy/rules";
 import { ENVIRONMENTS } from "../../policy/rules/types";
-import type { PlannedResource } from "../../scripts/offline/run";
+import type { PlannedResource } from "../../contracts/plan";
 import { planProgram, type Plan } from "../support/offline";
 
 function planned(type: string, name: string, inputs: Record<string, unknown>, over: Partial<PlannedResource> = {}): PlannedResource {
@@ -49,9 +49,9 @@ describe("rule metadata", () => {
     }
   });
 
-  it("is mandatory in prod except two advisory rules, and never stricter outside prod than in it", () => {
+  it("is mandatory in prod except one advisory rule, and never stricter outside prod than in it", () => {
     const advisoryInProd = RULES.filter((r) => r.severity.prod === "advisory").map((r) => r.name);
-    expect(advisoryInProd).toEqual(["iam-passrole-passed-to-service", "iot-role-alias-credential-duration"]);
+    expect(advisoryInProd).toEqual(["iot-role-alias-credential-duration"]);
     const relaxedOutsideProd = RULES.filter((r) => r.severity.prod === "mandatory" && r.severity.dev === "advisory").map((r) => r.name);
     expect(relaxedOutsideProd).toEqual(["alb-deletion-protection", "mwaa-private-webserver", "stateful-resources-protected"]);
     for (const r of RULES) {
@@ -87,6 +87,21 @@ describe("evaluatePlan on a synthetic plan", () => {
       ["ecr-immutable-tags", "mandatory"],
       ["stateful-resources-protected", "mandatory"],
     ]);
+  });
+
+  it("judges each tier by its policy config, or by the config the caller passes", () => {
+    const groups = [planned("aws:cloudwatch/logGroup:LogGroup", "logs", { namePrefix: "/edge-mlops/x/", retentionInDays: 30 })];
+    const retention = (env: "dev" | "staging" | "prod", config?: Parameters<typeof evaluatePlan>[2]) =>
+      evaluatePlan(groups, env, config).filter((v) => v.policy === "log-group-retention").map((v) => v.message);
+    expect(retention("staging")).toEqual([]);
+    expect(retention("prod")).toEqual([`log group "logs" has retentionInDays 30, below this tier's minimum of 365 days (log-group-retention.minimumRetentionDays): keep logs at least 365 days`]);
+    expect(retention("prod", { config: { "log-group-retention": { minimumRetentionDays: 30 } } })).toEqual([]);
+    expect(retention("dev", { config: { "log-group-retention": { minimumRetentionDays: 60 } } })).toHaveLength(1);
+    expect(retention("prod", { config: { "log-group-retention": { enforcementLevel: "disabled" } } })).toEqual([]);
+    expect(evaluatePlan(groups, "prod", { config: { "log-group-retention": { enforcementLevel: "advisory" } } }).map((v) => v.severity)).toEqual(["advisory"]);
+    expect(() => evaluatePlan(groups, "prod", { config: { "log-group-retention": { enforcementLevel: "warn" as "advisory" } } })).toThrow(
+      'policy config: log-group-retention.enforcementLevel must be one of mandatory, advisory, disabled, got "warn"',
+    );
   });
 
   it("rejects an unknown environment or a non-array, naming the argument", () => {
@@ -127,7 +142,7 @@ describe("evaluatePlan on a plan recorded from @pulumi/aws resources", () => {
       ["s3-public-access-block", "mandatory", `bucket "bad" has no BucketPublicAccessBlock`],
       ["s3-tls-only", "mandatory", `bucket "bad" has no BucketPolicy denying requests without TLS`],
       ["iam-no-wildcard-actions", "mandatory", `policy of "role-policy": Statement[0] allows action "s3:*": every s3 action`],
-      ["log-group-retention", "mandatory", `log group "logs" keeps its logs forever (retentionInDays unset): set a retention`],
+      ["log-group-retention", "mandatory", `log group "logs" keeps its logs forever (retentionInDays unset): set a retention of at least 365 days`],
       ["stateful-resources-protected", "mandatory", `Bucket "bad" holds data but is not protected: pass { protect: true }`],
     ]);
     expect(evaluatePlan(plan.resources, "dev").filter((v) => v.severity === "advisory").map((v) => v.policy)).toEqual(["stateful-resources-protected"]);
