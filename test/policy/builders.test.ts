@@ -1,16 +1,14 @@
 // The component library's own policy builders, judged by the pack: the documents they write for devices, roles,
-// buckets and the alarm topic pass the rules that judge them. A builder loosened by mistake (a shadow widened to
-// thing/*, a PassRole without its service condition, a topic without its TLS deny) fails here before any plan runs.
+// roles pass the rules that judge them. A builder loosened by mistake (a shadow widened to thing/*, a PassRole without
+// its service condition) fails here before any plan runs. The alarm topic's policy: alarm-topic.test.ts.
 import { describe, expect, it } from "vitest";
 import { claimPolicy, coreDevicePolicy } from "../../components/edge-fleet/policies";
-import { alarmTopicPolicy } from "../../components/observability";
 import { stateMachinePolicy } from "../../components/training-workflow/policies";
 import { evaluate } from "../../policy/engine";
 import { IAM_RULES } from "../../policy/rules/iam";
 import { iotPolicyLeastPrivilege } from "../../policy/rules/iot";
-import { snsTlsOnly } from "../../policy/rules/sns";
 import type { CheckedResource, Rule } from "../../policy/rules/types";
-import { ACCOUNT, REGION, ROLE_ALIAS_ARN, ROLE_ARN, SCOPE, T, TOPIC_ARN, res, rolePolicy, topicStack } from "./fixtures";
+import { ACCOUNT, REGION, ROLE_ALIAS_ARN, ROLE_ARN, SCOPE, T, res, rolePolicy } from "./fixtures";
 
 const messages = (resources: CheckedResource[], rules: readonly Rule[]) => evaluate(resources, "prod", rules).map((v) => v.message);
 const iotPolicy = (doc: unknown) => [res(T.iotPolicy, "policy", { policy: JSON.stringify(doc) })];
@@ -38,13 +36,5 @@ describe("IAM policies of the training workflow", () => {
     });
     expect(JSON.stringify(doc)).toContain("iam:PassRole");
     expect(messages([rolePolicy("state-machine-policy", JSON.stringify(doc))], IAM_RULES)).toEqual([]);
-  });
-});
-
-describe("the alarm topic's policy", () => {
-  it("denies publishing without TLS", () => {
-    const [topic] = topicStack();
-    const policy = res(T.topicPolicy, "alarms-policy", { arn: TOPIC_ARN, policy: JSON.stringify(alarmTopicPolicy(TOPIC_ARN, ACCOUNT)) });
-    expect(messages([topic, policy], [snsTlsOnly])).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 // The CrossGuard adapter: policies built from the rules, preview unknowns, and the per-environment config files.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as policySdk from "@pulumi/policy";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
 import { describeMapping, packConfig, plainProperties, policies, toPolicy } from "../../policy/crossguard";
-import { configPath, renderConfig } from "../../policy/generate-config";
+import { configPath, generateConfigs, renderConfig } from "../../policy/generate-config";
 import { RULES } from "../../policy/rules";
 import { ecrScanOnPush } from "../../policy/rules/ecr";
 import { logGroupRetention } from "../../policy/rules/logs";
@@ -121,6 +122,28 @@ describe("policy/config.<env>.json", () => {
       expect(path.basename(configPath(env))).toBe(`config.${env}.json`);
       expect(fs.readFileSync(configPath(env), "utf8")).toBe(renderConfig(env));
     }
+  });
+
+  it("are written where missing or stale, and only reported with --check", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    expect([out.length, err.length, fs.readdirSync(dir).length]).toEqual([0, 3, 0]);
+    expect(err[0]).toMatch(/config\.dev\.json does not match the rules; run npx tsx policy\/generate-config\.ts\n$/);
+    expect(generateConfigs(false, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(out.map((l) => path.basename(l.trim()))).toEqual(["config.dev.json", "config.staging.json", "config.prod.json"]);
+    expect(out[0]).toMatch(/^wrote .*config\.dev\.json\n$/);
+    for (const env of ENVIRONMENTS) expect(fs.readFileSync(configPath(env, dir), "utf8")).toBe(renderConfig(env));
+    fs.writeFileSync(configPath("staging", dir), "{}\n");
+    out.length = 0;
+    err.length = 0;
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(generateConfigs(false, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it("set every policy's level per environment: relaxed in dev and staging only where the rule says so", () => {
