@@ -86,8 +86,10 @@ describe("policies", () => {
 });
 
 describe("rule settings in CrossGuard", () => {
-  const policy = toPolicy(logGroupRetention) as policySdk.ResourceValidationPolicy;
+  // Built inside each test, so that mutation testing attributes the adapter's code to the tests that run it.
+  const logPolicy = () => toPolicy(logGroupRetention) as policySdk.ResourceValidationPolicy;
   const check = (retentionInDays: number, config: object) => {
+    const policy = logPolicy();
     const reported: string[] = [];
     const args = { type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", urn: "urn:x", props: unknownCheckingProxy({ retentionInDays }), opts: { protect: false }, getConfig: () => config };
     (policy.validateResource as policySdk.ResourceValidation)(args as unknown as policySdk.ResourceValidationArgs, (m) => reported.push(m));
@@ -95,7 +97,7 @@ describe("rule settings in CrossGuard", () => {
   };
 
   it("declares each setting as an integer config property whose default is the prod value", () => {
-    expect(policy.configSchema).toEqual({
+    expect(logPolicy().configSchema).toEqual({
       properties: { minimumRetentionDays: { type: "integer", minimum: 1, default: 365, description: "shortest retentionInDays accepted, in days" } },
     });
     expect(toPolicy(ecrScanOnPush).configSchema).toBeUndefined();
