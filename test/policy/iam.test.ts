@@ -188,6 +188,15 @@ describe("IoT", () => {
       }
     });
 
+    it("rejects another thing's named shadow, and names no exception for a long topic that only looks like one", () => {
+      expect(judge("iot:GetThingShadow", `thing/other/${thing}`)).toEqual([
+        `IoT policy "p": Statement[0] allows "iot:GetThingShadow" on "${arn(`thing/other/${thing}`)}", which names "other/${thing}", not the connecting thing itself`,
+      ]);
+      expect(judge("iot:Connect", `client/x-${thing}`)[0]).toContain(`which names "x-${thing}", not the connecting thing itself`);
+      expect(judge("iot:Publish", `topic/${"a".repeat(60)}`)).toHaveLength(1);
+      expect(judge("iot:Publish", `topic/$aws/provisioning-templates/${"b".repeat(40)}`)).toHaveLength(1);
+    });
+
     it("knows a thing name's characters: only a character thing names cannot hold may follow the variable", () => {
       expect(thingScopeProblem("client", `${thing}:x`)).toMatch(/lets ":" follow/);
       expect(thingScopeProblem("client", `${thing}?`)).toMatch(/lets "\?" follow/);
