@@ -117,6 +117,7 @@ if (config.observability.fleetAudit) {
       frequency: config.observability.auditFrequency,
       scheduledAuditName: `edge-mlops-${config.stack}`,
       logLevel: config.observability.iotLogLevel,
+      logRetentionDays: config.edgeFleet.logRetentionDays,
     },
     { providers },
   );

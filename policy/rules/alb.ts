@@ -38,6 +38,14 @@ export const albTlsPolicy: ResourceRule = {
     "-TLS13-1-3-*, -TLS-1-2-*, -FS-1-2-*); without sslPolicy the API default ELBSecurityPolicy-2016-08 still allows TLS 1.0.",
   mapsTo: { checkov: ["CKV_AWS_103"], trivy: ["AVD-AWS-0047"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "sslPolicy",
+      whenAbsent: "ELBSecurityPolicy-2016-08 for listeners created through the API, CloudFormation or a provider (the console's default differs), which allows TLS 1.0 and 1.1",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html",
+    },
+  ],
   resourceTypes: LISTENER_TYPES,
   checkResource: (r) => {
     const protocol = r.inputs.protocol;
@@ -56,6 +64,14 @@ export const albDropInvalidHeaders: ResourceRule = {
   description: "Application load balancers drop HTTP headers that are not valid (dropInvalidHeaderFields true), a defence against request smuggling.",
   mapsTo: { checkov: ["CKV_AWS_131"], trivy: ["AVD-AWS-0052"], awsFsbp: ["ELB.4"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "dropInvalidHeaderFields",
+      whenAbsent: "false (routing.http.drop_invalid_header_fields.enabled): headers that are not valid are forwarded to the targets",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes",
+    },
+  ],
   resourceTypes: LOAD_BALANCER_TYPES,
   checkResource: (r) => {
     const drop = r.inputs.dropInvalidHeaderFields;
@@ -72,6 +88,14 @@ export const albDeletionProtection: ResourceRule = {
     "cannot take the public endpoint down. Advisory outside prod, where stacks are torn down freely.",
   mapsTo: { checkov: ["CKV_AWS_150"] },
   severity: MANDATORY_IN_PROD,
+  awsDefaults: [
+    {
+      setting: "enableDeletionProtection",
+      whenAbsent: "false (deletion_protection.enabled): the load balancer can be deleted",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes",
+    },
+  ],
   resourceTypes: LOAD_BALANCER_TYPES,
   checkResource: (r) => {
     const on = r.inputs.enableDeletionProtection;
@@ -95,6 +119,7 @@ function redirectsToHttps(actions: unknown): boolean {
 
 export const albHttpsRedirect: StackRule = {
   kind: "stack",
+  subjectTypes: LISTENER_TYPES,
   name: "alb-https-redirect",
   description:
     "Where a certificate is configured, traffic is served over HTTPS: a listener with a certificate uses protocol " +

@@ -10,6 +10,14 @@ export const ecrScanOnPush: ResourceRule = {
   description: "ECR repositories scan every image for known vulnerabilities when it is pushed (imageScanningConfiguration.scanOnPush true).",
   mapsTo: { checkov: ["CKV_AWS_163"], trivy: ["AVD-AWS-0030"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "imageScanningConfiguration.scanOnPush",
+      whenAbsent: "false: images are scanned only when a scan is started by hand (unless the registry's scanning configuration says otherwise, which no preview can see)",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanningConfiguration.html",
+    },
+  ],
   resourceTypes: REPOSITORY_TYPES,
   checkResource: (r) => {
     const scan = get(r.inputs, "imageScanningConfiguration", "scanOnPush");
@@ -26,6 +34,14 @@ export const ecrImmutableTags: ResourceRule = {
     "(the *_WITH_EXCLUSION modes leave some tags mutable and do not pass).",
   mapsTo: { checkov: ["CKV_AWS_51"], trivy: ["AVD-AWS-0031"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "imageTagMutability",
+      whenAbsent: "MUTABLE: a pushed tag can be moved to another image",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html",
+    },
+  ],
   resourceTypes: REPOSITORY_TYPES,
   checkResource: (r) => {
     const mutability = r.inputs.imageTagMutability;

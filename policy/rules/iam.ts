@@ -4,7 +4,7 @@
  * Documents arrive as JSON strings (or objects); Statement may be one object or a list, Action
  * and Resource a string or a list. Deny statements grant nothing and are not judged.
  */
-import { ALWAYS_ADVISORY, ALWAYS_MANDATORY, type ResourceRule, type ResourceView } from "./types";
+import { ALWAYS_MANDATORY, type ResourceRule, type ResourceView } from "./types";
 import { actionMatches, asList, get, isObject, isUnknown, readDocument, statementsOf, str, where, type Statement } from "./util";
 
 export const ROLE_TYPE = "aws:iam/role:Role";
@@ -145,25 +145,54 @@ export const iamPassRoleScoped: ResourceRule = {
   },
 };
 
-function hasPassedToService(st: Statement): boolean {
-  const condition = st.Condition;
-  return isObject(condition) && Object.values(condition).some((keys) => isObject(keys) && Object.keys(keys).some((k) => k.toLowerCase() === "iam:passedtoservice"));
+/** Condition operators that limit iam:PassedToService to the services listed (no IfExists, no negation). */
+const PASSED_TO_SERVICE_OPERATORS = ["StringEquals", "StringLike"];
+/** A service principal such as `sagemaker.amazonaws.com` (`.amazonaws.com.cn` in China), without wildcards. */
+const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
+
+/** Why a PassRole statement's iam:PassedToService condition does not limit the receiving service, or undefined if it does. */
+export function passedToServiceProblem(st: Statement): string | undefined {
+  const condition = isObject(st.Condition) ? st.Condition : {};
+  const uses = Object.entries(condition).flatMap(([operator, keys]) =>
+    isObject(keys) ? Object.entries(keys).filter(([k]) => k.toLowerCase() === "iam:passedtoservice").map(([, v]) => ({ operator, values: asList(v) })) : [],
+  );
+  if (uses.length === 0) return "without an iam:PassedToService condition, so the role can be passed to any service that accepts it";
+  for (const { operator, values } of uses) {
+    if (!PASSED_TO_SERVICE_OPERATORS.includes(operator)) {
+      return `with iam:PassedToService under ${operator}, which does not limit the service to the ones named: use ${PASSED_TO_SERVICE_OPERATORS.join(" or ")}`;
+    }
+    const bad = values.filter((v) => typeof v !== "string" || !SERVICE_PRINCIPAL.test(v));
+    if (values.length === 0 || bad.length > 0) {
+      return `with iam:PassedToService ${JSON.stringify(values)}: name each service principal in full, e.g. "sagemaker.amazonaws.com", without wildcards`;
+    }
+  }
+  return undefined;
 }
 
 export const iamPassRolePassedToService: ResourceRule = {
   kind: "resource",
   name: "iam-passrole-passed-to-service",
-  description: "iam:PassRole statements carry an iam:PassedToService condition naming the service the role may be passed to. Advisory: the named role ARNs already bound what can be passed.",
-  mapsTo: { none: "no public scanner checks for the iam:PassedToService condition key; it is AWS's IAM guidance for PassRole" },
-  severity: ALWAYS_ADVISORY,
+  description:
+    "iam:PassRole statements carry an iam:PassedToService condition (StringEquals or StringLike) naming, in full, the " +
+    "service principals the role may be passed to, so a principal that may pass a role cannot hand it to a service the " +
+    "role was not made for.",
+  mapsTo: { none: "Checkov, Trivy and Security Hub check where iam:PassRole applies (CKV_AWS_286), not to which service; the condition key is AWS's IAM guidance for PassRole" },
+  severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "Condition[iam:PassedToService]",
+      whenAbsent: "no limit: the role may be passed to any service that accepts a role",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService",
+    },
+  ],
   resourceTypes: IAM_DOCUMENT_TYPES,
   checkResource: (r) => {
     const messages: string[] = [];
     for (const { label, statements } of statementsIn(r)) {
       statements.forEach((st, i) => {
-        if (grantsPassRole(st) && !hasPassedToService(st)) {
-          messages.push(`${label}: ${where(st, i)} grants iam:PassRole without an iam:PassedToService condition`);
-        }
+        const problem = grantsPassRole(st) ? passedToServiceProblem(st) : undefined;
+        if (problem) messages.push(`${label}: ${where(st, i)} grants iam:PassRole ${problem}`);
       });
     }
     return messages;

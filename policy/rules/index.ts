@@ -9,6 +9,7 @@ import { LOG_RULES } from "./logs";
 import { MWAA_RULES } from "./mwaa";
 import { PROTECTION_RULES } from "./protection";
 import { S3_RULES } from "./s3";
+import { SNS_RULES } from "./sns";
 import { SFN_RULES } from "./sfn";
 import type { Rule } from "./types";
 
@@ -23,6 +24,7 @@ export const RULES: readonly Rule[] = [
   ...MWAA_RULES,
   ...IOT_RULES,
   ...LOG_RULES,
+  ...SNS_RULES,
   ...PROTECTION_RULES,
 ];
 

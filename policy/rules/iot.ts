@@ -2,23 +2,118 @@
  * AWS IoT rules. Device policies and the role that devices reach through a role alias follow the
  * edge fleet's least-privilege check (`findPolicyViolations` of components/edge-fleet/policies):
  * no `iot:*`, no `*:*` or whole-service actions, no NotAction/NotResource, and no `*` resource
- * except the documented WILDCARD_RESOURCE_EXCEPTIONS.
+ * except the documented WILDCARD_RESOURCE_EXCEPTIONS. IoT policies also grant each device only its
+ * own thing, topics and client id: every thing, client, topic and topic-filter ARN is scoped by
+ * `${iot:Connection.Thing.ThingName}`, except what the fleet-provisioning claim certificate needs
+ * ({@link THING_SCOPE_EXCEPTIONS}), and no other IoT ARN has a wildcard.
  */
-import { findPolicyViolations, WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
+import { IOT_NAME_PATTERN, validateProvisioningTemplateName } from "../../contracts/iot-names";
+import { CLAIM_CLIENT_ID_PREFIX, findPolicyViolations, THING_NAME_VARIABLE, WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
 import { ALWAYS_ADVISORY, ALWAYS_MANDATORY, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
-import { asList, companionsOf, isUnknown, keysOf, ofTypes, readDocument } from "./util";
+import { asList, companionsOf, isUnknown, keysOf, ofTypes, readDocument, statementsOf, where } from "./util";
 import { ATTACHMENT_INPUTS, isAdminPolicyArn, policyDocuments, ROLE_TYPE } from "./iam";
 
 /** Credential lifetime a role alias hands out when none is set, and the most this pack accepts. */
 export const MAX_CREDENTIAL_DURATION_SECONDS = 3600;
 
+/** IoT resource types that belong to one device: its thing (shadows, job executions), client ids and MQTT topics. */
+export const DEVICE_RESOURCE_TYPES = ["thing", "client", "topic", "topicfilter"] as const;
+type DeviceResourceType = (typeof DEVICE_RESOURCE_TYPES)[number];
+
+/** A device resource an IoT policy may grant beyond the connecting thing's own, and why. */
+export interface ThingScopeException {
+  readonly resourceType: DeviceResourceType;
+  /** The resource name (after `<type>/`) as written, `<template name>` standing for a valid template name. */
+  readonly pattern: string;
+  readonly reason: string;
+}
+
+const CLAIM_REASON =
+  "fleet provisioning by claim: the device connects with the shared claim certificate, which belongs to no thing, so " +
+  "there is no thing name to scope by; AWS IoT's fleet-provisioning MQTT API answers on these reserved topics";
+const TEMPLATE = "<template name>";
+
+/**
+ * The only device resources any IoT policy may grant without the connecting thing's name: what the claim policy of
+ * components/edge-fleet/policies (`claimPolicy`) grants, client ids by its CLAIM_CLIENT_ID_PREFIX.
+ */
+export const THING_SCOPE_EXCEPTIONS: readonly ThingScopeException[] = [
+  { resourceType: "client", pattern: `${CLAIM_CLIENT_ID_PREFIX}*`, reason: CLAIM_REASON },
+  ...(["topic", "topicfilter"] as const).flatMap((resourceType) =>
+    ["$aws/certificates/create/*", "$aws/certificates/create-from-csr/*", `$aws/provisioning-templates/${TEMPLATE}/provision/*`].map((pattern) => ({
+      resourceType,
+      pattern,
+      reason: CLAIM_REASON,
+    })),
+  ),
+];
+
+/** Whether a resource name matches an exception's pattern (`<template name>` matching one valid template name). */
+function matchesException(e: ThingScopeException, resourceType: string, name: string): boolean {
+  if (e.resourceType !== resourceType) return false;
+  const at = e.pattern.indexOf(TEMPLATE);
+  if (at < 0) return name === e.pattern;
+  const head = e.pattern.slice(0, at);
+  const tail = e.pattern.slice(at + TEMPLATE.length);
+  if (!name.startsWith(head) || !name.endsWith(tail) || name.length <= head.length + tail.length) return false;
+  return validateProvisioningTemplateName(name.slice(head.length, name.length - tail.length)) === undefined;
+}
+
+/**
+ * Why a device resource name (`resourceType` thing, client, topic or topicfilter; `name` what follows `<type>/` in
+ * its ARN) reaches beyond the connecting thing's own, or undefined when it does not. The thing-name variable must
+ * stand alone: a thing or client id is exactly the thing's name (a client id may go on after a character thing names
+ * cannot hold, as in `<thing>#*`); in a topic it is a whole topic level after a literal prefix; and nothing before it
+ * is a wildcard.
+ */
+export function thingScopeProblem(resourceType: string, name: string): string | undefined {
+  const at = name.indexOf(THING_NAME_VARIABLE);
+  if (at < 0) return `does not name the connecting thing (${THING_NAME_VARIABLE})`;
+  const before = name.slice(0, at);
+  const next = name.charAt(at + THING_NAME_VARIABLE.length);
+  if (/[*?]/.test(before) || (resourceType === "topicfilter" && /[+#]/.test(before))) return `has a wildcard before ${THING_NAME_VARIABLE}`;
+  if ((resourceType === "thing" || resourceType === "client") && before !== "") return `names "${before}${THING_NAME_VARIABLE}", not the connecting thing itself`;
+  if (before !== "" && !before.endsWith("/")) return `puts ${THING_NAME_VARIABLE} inside a topic level, so it names other things' topics`;
+  if (next !== "" && (IOT_NAME_PATTERN.test(next) || next === "*" || next === "?")) {
+    return `lets "${next}" follow ${THING_NAME_VARIABLE}, so it also covers things whose names begin with the connecting thing's`;
+  }
+  return undefined;
+}
+
+const IOT_ARN = /^arn:[^:]+:iot:[^:]*:[^:]*:([a-z]+)\/(.*)$/;
+
+/** Findings for IoT resources of Allow statements that reach beyond the connecting thing's own (see {@link thingScopeProblem}). */
+export function thingScopeFindings(doc: unknown): string[] {
+  const findings: string[] = [];
+  statementsOf(doc).statements.forEach((st, i) => {
+    if (st.Effect !== "Allow") return;
+    const actions = asList(st.Action).filter((a): a is string => typeof a === "string");
+    for (const resource of asList(st.Resource)) {
+      const arn = typeof resource === "string" ? IOT_ARN.exec(resource) : null;
+      if (!arn) continue;
+      const [, resourceType, name] = arn;
+      let problem: string | undefined;
+      if ((DEVICE_RESOURCE_TYPES as readonly string[]).includes(resourceType)) {
+        if (THING_SCOPE_EXCEPTIONS.some((e) => matchesException(e, resourceType, name))) continue;
+        problem = thingScopeProblem(resourceType, name);
+      } else if (/[*?]/.test(name)) {
+        problem = `covers every ${resourceType} it matches`;
+      }
+      if (problem) findings.push(`${where(st, i)} allows ${actions.map((a) => JSON.stringify(a)).join(", ")} on "${resource}", which ${problem}`);
+    }
+  });
+  return findings;
+}
+
 export const iotPolicyLeastPrivilege: ResourceRule = {
   kind: "resource",
   name: "iot-policy-least-privilege",
   description:
-    "IoT policies grant named actions on named resources: no iot:* or other whole-service or * action, no " +
-    "NotAction/NotResource, and a \"*\" resource only for the documented exceptions (Greengrass data-plane calls, " +
-    "ecr:GetAuthorizationToken).",
+    "IoT policies grant named actions on the connecting device's own resources: no iot:* or other whole-service or * " +
+    "action, no NotAction/NotResource, a \"*\" resource only for the documented exceptions (Greengrass data-plane calls, " +
+    "ecr:GetAuthorizationToken), every thing, client, topic and topic-filter ARN scoped to " +
+    "${iot:Connection.Thing.ThingName} (the fleet-provisioning claim topics and client ids excepted), and no wildcard " +
+    "in any other IoT ARN.",
   mapsTo: { deviceDefender: ["IOT_POLICY_OVERLY_PERMISSIVE_CHECK"] },
   severity: ALWAYS_MANDATORY,
   resourceTypes: ["aws:iot/policy:Policy"],
@@ -26,7 +121,7 @@ export const iotPolicyLeastPrivilege: ResourceRule = {
     const read = readDocument(r.inputs.policy, `policy of IoT policy "${r.name}"`);
     if (isUnknown(read)) return [];
     if ("error" in read) return [read.error];
-    return findPolicyViolations(read.doc, WILDCARD_RESOURCE_EXCEPTIONS).map((f) => `IoT policy "${r.name}": ${f}`);
+    return [...findPolicyViolations(read.doc, WILDCARD_RESOURCE_EXCEPTIONS), ...thingScopeFindings(read.doc)].map((f) => `IoT policy "${r.name}": ${f}`);
   },
 };
 
@@ -38,6 +133,14 @@ export const iotRoleAliasCredentialDuration: ResourceRule = {
   description: `Role aliases hand out credentials for at most ${MAX_CREDENTIAL_DURATION_SECONDS} seconds (credentialDuration, default 3600), so a credential taken from a device soon expires. Advisory: longer sessions may suit devices on poor links.`,
   mapsTo: { none: "Device Defender audits what a role alias's role may do, not how long its credentials last" },
   severity: ALWAYS_ADVISORY,
+  awsDefaults: [
+    {
+      setting: "credentialDuration",
+      whenAbsent: "3600 seconds",
+      compliant: true,
+      source: "https://docs.aws.amazon.com/iot/latest/apireference/API_CreateRoleAlias.html",
+    },
+  ],
   resourceTypes: ROLE_ALIAS_TYPES,
   checkResource: (r) => {
     const duration = r.inputs.credentialDuration;
@@ -58,6 +161,7 @@ function roleOf(alias: CheckedResource, roles: readonly CheckedResource[]): Chec
 
 export const iotRoleAliasRolePolicies: StackRule = {
   kind: "stack",
+  subjectTypes: ROLE_ALIAS_TYPES,
   name: "iot-role-alias-role-policies",
   description:
     "The IAM role behind each IoT role alias — what any device certificate can act as — is managed by this stack and " +

@@ -11,6 +11,14 @@ export const lambdaTracing: ResourceRule = {
   description: "Lambda functions trace every invocation with X-Ray (tracingConfig.mode Active).",
   mapsTo: { checkov: ["CKV_AWS_50"], trivy: ["AVD-AWS-0066"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "tracingConfig.mode",
+      whenAbsent: "PassThrough: the function traces only requests that arrive already sampled",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/lambda/latest/api/API_TracingConfig.html",
+    },
+  ],
   resourceTypes: FUNCTION_TYPES,
   checkResource: (r) => {
     const mode = get(r.inputs, "tracingConfig", "mode");
@@ -28,6 +36,14 @@ export const lambdaReservedConcurrency: ResourceRule = {
     "operational switch, not a deployed configuration.",
   mapsTo: { checkov: ["CKV_AWS_115"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "reservedConcurrentExecutions",
+      whenAbsent: "unreserved: the function draws on, and can exhaust, the account's shared concurrency pool",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html",
+    },
+  ],
   resourceTypes: FUNCTION_TYPES,
   checkResource: (r) => {
     const reserved = r.inputs.reservedConcurrentExecutions;
@@ -39,6 +55,7 @@ export const lambdaReservedConcurrency: ResourceRule = {
 
 export const lambdaLogRetention: StackRule = {
   kind: "stack",
+  subjectTypes: FUNCTION_TYPES,
   name: "lambda-log-retention",
   description:
     "Every Lambda function logs to a log group this stack manages with a retention: the group named by " +
@@ -46,6 +63,14 @@ export const lambdaLogRetention: StackRule = {
     "outside the stack, and keeps its logs forever.",
   mapsTo: { checkov: ["CKV_AWS_66"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "loggingConfig.logGroup",
+      whenAbsent: "/aws/lambda/<function name>, which Lambda creates on first invocation, outside the stack, without a retention (logs kept forever)",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html",
+    },
+  ],
   checkStack: (resources) => {
     const groups = ofTypes(resources, LOG_GROUP_TYPES);
     // A group whose name is not known yet could be the one a function writes to.

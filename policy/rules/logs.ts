@@ -3,19 +3,43 @@ import { ALWAYS_MANDATORY, type ResourceRule } from "./types";
 import { isUnknown, str } from "./util";
 import { LOG_GROUP_TYPES } from "./lambda";
 
+/** The setting holding a tier's shortest accepted log retention. */
+export const MINIMUM_RETENTION_DAYS = "minimumRetentionDays";
+
 export const logGroupRetention: ResourceRule = {
   kind: "resource",
   name: "log-group-retention",
   description:
-    "CloudWatch log groups expire their logs: retentionInDays is set and not 0 (0 or unset keeps logs forever). " +
-    "The period is the stack's choice (dev keeps days, prod a year or more), so the one-year minimum of CKV_AWS_338 is not enforced.",
-  mapsTo: { checkov: ["CKV_AWS_66"] },
+    "CloudWatch log groups keep their logs for at least the tier's minimum (minimumRetentionDays in the policy config: " +
+    "1 day in dev, 30 in staging, 365 in prod) and no longer than a set period: retentionInDays is set and not 0 " +
+    "(0 or unset keeps logs forever).",
+  mapsTo: { checkov: ["CKV_AWS_66", "CKV_AWS_338"] },
   severity: ALWAYS_MANDATORY,
+  settings: {
+    [MINIMUM_RETENTION_DAYS]: {
+      description: "shortest retentionInDays accepted, in days",
+      minimum: 1,
+      perEnvironment: { dev: 1, staging: 30, prod: 365 },
+    },
+  },
+  awsDefaults: [
+    {
+      setting: "retentionInDays",
+      whenAbsent: "the log group never expires its events",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention",
+    },
+  ],
   resourceTypes: LOG_GROUP_TYPES,
-  checkResource: (r) => {
+  checkResource: (r, settings) => {
     const days = r.inputs.retentionInDays;
-    if (isUnknown(days) || (typeof days === "number" && days > 0)) return [];
-    return [`log group "${r.name}" keeps its logs forever (retentionInDays ${days === undefined ? "unset" : JSON.stringify(days)}): set a retention`];
+    const minimum = settings[MINIMUM_RETENTION_DAYS];
+    if (isUnknown(days)) return [];
+    if (days === undefined || days === 0) {
+      return [`log group "${r.name}" keeps its logs forever (retentionInDays ${days === undefined ? "unset" : "0"}): set a retention of at least ${minimum} days`];
+    }
+    if (typeof days === "number" && days >= minimum) return [];
+    return [`log group "${r.name}" has retentionInDays ${JSON.stringify(days)}, below this tier's minimum of ${minimum} days (log-group-retention.${MINIMUM_RETENTION_DAYS}): keep logs at least ${minimum} days`];
   },
 };
 

@@ -5,6 +5,8 @@ import { get, isUnknown } from "./util";
 const ENVIRONMENT_TYPES = ["aws:mwaa/environment:Environment"];
 /** The five Airflow log types MWAA can send to CloudWatch Logs. */
 export const MWAA_LOG_TYPES = ["dagProcessingLogs", "schedulerLogs", "taskLogs", "webserverLogs", "workerLogs"];
+/** The one log type MWAA publishes when the configuration leaves it out. */
+const DEFAULT_ON_LOG_TYPE = "taskLogs";
 
 export const mwaaPrivateWebserver: ResourceRule = {
   kind: "resource",
@@ -14,6 +16,14 @@ export const mwaaPrivateWebserver: ResourceRule = {
     "PRIVATE_ONLY, MWAA's default). Advisory outside prod, where a public UI may be used while iterating.",
   mapsTo: { checkov: ["CKV2_AWS_66"] },
   severity: MANDATORY_IN_PROD,
+  awsDefaults: [
+    {
+      setting: "webserverAccessMode",
+      whenAbsent: "PRIVATE_ONLY: the Airflow UI is reachable from the VPC only",
+      compliant: true,
+      source: "https://docs.aws.amazon.com/mwaa/latest/API/API_CreateEnvironment.html",
+    },
+  ],
   resourceTypes: ENVIRONMENT_TYPES,
   checkResource: (r) => {
     const mode = r.inputs.webserverAccessMode;
@@ -28,12 +38,27 @@ export const mwaaLogging: ResourceRule = {
   description: `MWAA environments send all five Airflow log types to CloudWatch Logs (loggingConfiguration: ${MWAA_LOG_TYPES.join(", ")} enabled).`,
   mapsTo: { checkov: ["CKV_AWS_242", "CKV_AWS_243", "CKV_AWS_244"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "loggingConfiguration.taskLogs.enabled",
+      whenAbsent: "enabled at INFO: task logs are published (MWAA's API reference states no default; the provider documents this one)",
+      compliant: true,
+      source: "https://www.pulumi.com/registry/packages/aws/api-docs/mwaa/environment/#environmentloggingconfiguration",
+    },
+    {
+      setting: "loggingConfiguration.<dagProcessingLogs|schedulerLogs|webserverLogs|workerLogs>.enabled",
+      whenAbsent: "disabled: that log type is not published",
+      compliant: false,
+      source: "https://www.pulumi.com/registry/packages/aws/api-docs/mwaa/environment/#environmentloggingconfiguration",
+    },
+  ],
   resourceTypes: ENVIRONMENT_TYPES,
   checkResource: (r) => {
     const logging = r.inputs.loggingConfiguration;
     if (isUnknown(logging)) return [];
     const off = MWAA_LOG_TYPES.filter((t) => {
-      const enabled = get(logging, t, "enabled");
+      // An absent log type (or its `enabled`) takes MWAA's default: task logs on, every other type off.
+      const enabled = get(logging, t, "enabled") ?? t === DEFAULT_ON_LOG_TYPE;
       return !isUnknown(enabled) && enabled !== true;
     });
     return off.length === 0 ? [] : [`MWAA environment "${r.name}" does not enable ${off.join(", ")}: set loggingConfiguration.<type>.enabled to true for all five`];

@@ -31,25 +31,48 @@ export const greengrassDeploymentSafety: ResourceRule = {
   name: "greengrass-deployment-safety",
   description:
     "Greengrass v2 deployments set retainOnDelete (a replaced deployment is superseded on the devices, not cancelled), " +
-    "deploymentPolicies.failureHandlingPolicy ROLLBACK, and iotJobConfiguration with an abortConfig and a " +
+    "roll a failed device back (deploymentPolicies.failureHandlingPolicy ROLLBACK, the default), and iotJobConfiguration with an abortConfig and a " +
     "jobExecutionsRolloutConfig. CrossGuard does not expose retainOnDelete, so that part is checked by the offline plan only.",
   mapsTo: { none: "Checkov and Trivy do not model Greengrass v2 deployments" },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "deploymentPolicies.failureHandlingPolicy",
+      whenAbsent: "ROLLBACK: a device whose update fails returns to its previous configuration",
+      compliant: true,
+      source: "https://docs.aws.amazon.com/greengrass/v2/APIReference/API_DeploymentPolicies.html",
+    },
+    {
+      setting: "iotJobConfiguration.abortConfig",
+      whenAbsent: "no abort criteria: a rollout that keeps failing is never stopped",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/greengrass/v2/APIReference/API_DeploymentIoTJobConfiguration.html",
+    },
+    {
+      setting: "iotJobConfiguration.jobExecutionsRolloutConfig",
+      whenAbsent: "no rate limit: every device of the target is notified as fast as AWS IoT Jobs allows",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/greengrass/v2/APIReference/API_DeploymentIoTJobConfiguration.html",
+    },
+  ],
   resourceTypes: ["aws-native:greengrassv2:Deployment"],
   checkResource: (r) => {
     const messages: string[] = [];
     const at = `deployment "${r.name}"`;
     if (r.options.retainOnDelete === false) messages.push(`${at} is not retained on delete: pass { retainOnDelete: true } so a replacement does not cancel it on the devices`);
-    const failure = get(r.inputs, "deploymentPolicies", "failureHandlingPolicy");
+    // Greengrass rolls a failed device back when failureHandlingPolicy is left out.
+    const failure = get(r.inputs, "deploymentPolicies", "failureHandlingPolicy") ?? "ROLLBACK";
     if (!isUnknown(failure) && failure !== "ROLLBACK") {
-      messages.push(`${at} has failureHandlingPolicy ${failure === undefined ? "unset" : JSON.stringify(failure)}: set deploymentPolicies.failureHandlingPolicy to "ROLLBACK"`);
+      messages.push(`${at} has failureHandlingPolicy ${JSON.stringify(failure)}: set deploymentPolicies.failureHandlingPolicy to "ROLLBACK" or leave it out (the default)`);
     }
     const job = r.inputs.iotJobConfiguration;
     if (isUnknown(job)) return messages;
     const criteria = get(job, "abortConfig", "criteriaList");
     if (!isUnknown(criteria) && asList(criteria).length === 0) messages.push(`${at} has no iotJobConfiguration.abortConfig criteria: a failing rollout would not stop`);
     const rollout = get(job, "jobExecutionsRolloutConfig");
-    if (!isUnknown(rollout) && !isObject(rollout)) messages.push(`${at} has no iotJobConfiguration.jobExecutionsRolloutConfig: every device would be notified at once`);
+    if (!isUnknown(rollout) && !(isObject(rollout) && (rollout.maximumPerMinute !== undefined || rollout.exponentialRate !== undefined))) {
+      messages.push(`${at} has no iotJobConfiguration.jobExecutionsRolloutConfig with maximumPerMinute or exponentialRate: every device would be notified at once`);
+    }
     return messages;
   },
 };

@@ -5,7 +5,7 @@
  * `serverSideEncryptionConfiguration` inputs of `aws.s3.Bucket` are accepted too.
  */
 import { ALWAYS_MANDATORY, type CheckedResource, type StackFinding, type StackRule } from "./types";
-import { asList, companionsOf, get, isObject, isUnknown, keysOf, ofTypes, readDocument, statementsOf, str } from "./util";
+import { asList, companionsOf, deniesEveryoneWithoutTls, get, isUnknown, keysOf, ofTypes, readDocument, statementsOf, str, type Statement } from "./util";
 
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const ENCRYPTION_TYPES = [
@@ -46,6 +46,7 @@ function perBucket(
 
 export const s3Encryption: StackRule = {
   kind: "stack",
+  subjectTypes: BUCKET_TYPES,
   name: "s3-encryption",
   description:
     "Every S3 bucket declares its default encryption (a BucketServerSideEncryptionConfiguration with SSE-S3 " +
@@ -54,6 +55,20 @@ export const s3Encryption: StackRule = {
     "cannot change unseen. SSE-S3 is accepted because ALB access logs can only be delivered to SSE-S3 buckets.",
   mapsTo: { checkov: ["CKV_AWS_19"], trivy: ["AVD-AWS-0088"], awsFsbp: ["S3.4"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "BucketServerSideEncryptionConfiguration",
+      whenAbsent: "SSE-S3 for buckets created since 2023-01-05, but nothing the preview shows: a bucket imported into the stack may predate it, and the key in use is invisible in diffs",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html",
+    },
+    {
+      setting: "BucketServerSideEncryptionConfiguration.rules[].applyServerSideEncryptionByDefault.sseAlgorithm",
+      whenAbsent: "required by the S3 API; a rule without it sets no default encryption",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html",
+    },
+  ],
   checkStack: (resources) =>
     perBucket(resources, ENCRYPTION_TYPES, (bucket, companions) => {
       const inline = get(bucket.inputs, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault", "sseAlgorithm");
@@ -76,12 +91,21 @@ export const s3Encryption: StackRule = {
 
 export const s3Versioning: StackRule = {
   kind: "stack",
+  subjectTypes: BUCKET_TYPES,
   name: "s3-versioning",
   description:
     "Every S3 bucket has versioning Enabled (a BucketVersioning resource), so an overwritten or deleted object " +
     "can be recovered.",
   mapsTo: { checkov: ["CKV_AWS_21"], trivy: ["AVD-AWS-0090"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "BucketVersioning",
+      whenAbsent: "unversioned: an overwritten or deleted object is gone",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+    },
+  ],
   checkStack: (resources) =>
     perBucket(resources, VERSIONING_TYPES, (bucket, companions) => {
       const inline = get(bucket.inputs, "versioning", "enabled");
@@ -97,10 +121,25 @@ export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ign
 
 export const s3PublicAccessBlock: StackRule = {
   kind: "stack",
+  subjectTypes: BUCKET_TYPES,
   name: "s3-public-access-block",
   description: "Every S3 bucket has a BucketPublicAccessBlock with all four flags true (block and ignore public ACLs, block and restrict public policies).",
   mapsTo: { checkov: ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6"], trivy: ["AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093", "AVD-AWS-0094"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "BucketPublicAccessBlock",
+      whenAbsent: "all four settings on for buckets created since April 2023, but a bucket imported into the stack may predate that and keep none; the preview cannot tell",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+    },
+    {
+      setting: "BucketPublicAccessBlock.<blockPublicAcls|blockPublicPolicy|ignorePublicAcls|restrictPublicBuckets>",
+      whenAbsent: "false: that protection is off",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html",
+    },
+  ],
   checkStack: (resources) =>
     perBucket(resources, PUBLIC_ACCESS_BLOCK_TYPES, (bucket, companions) => {
       if (companions.length === 0) return `bucket "${bucket.name}" has no BucketPublicAccessBlock`;
@@ -116,16 +155,9 @@ export const s3PublicAccessBlock: StackRule = {
 };
 
 /** Whether a Deny statement refuses every request to the bucket and its objects made without TLS. */
-function deniesInsecureTransport(st: Record<string, unknown>, bucketName: string | undefined): boolean {
-  if (st.Effect !== "Deny") return false;
-  const principal = st.Principal;
-  const everyone = principal === "*" || (isObject(principal) && asList(principal.AWS).includes("*"));
-  if (!everyone) return false;
-  const actions = asList(st.Action);
-  if (!actions.some((a) => a === "*" || a === "s3:*")) return false;
-  const condition = isObject(st.Condition) ? st.Condition : {};
-  const secure = [get(condition, "Bool", "aws:SecureTransport"), get(condition, "BoolIfExists", "aws:SecureTransport")];
-  if (!secure.some((v) => asList(v).some((x) => x === false || x === "false"))) return false;
+function deniesInsecureTransport(st: Statement, bucketName: string | undefined): boolean {
+  if (!deniesEveryoneWithoutTls(st)) return false;
+  if (!asList(st.Action).some((a) => a === "*" || a === "s3:*")) return false;
   const resources = asList(st.Resource);
   if (resources.includes("*") || bucketName === undefined) return true;
   // With the bucket's name known, the statement must cover the bucket and its objects (any partition).
@@ -136,12 +168,21 @@ function deniesInsecureTransport(st: Record<string, unknown>, bucketName: string
 
 export const s3TlsOnly: StackRule = {
   kind: "stack",
+  subjectTypes: BUCKET_TYPES,
   name: "s3-tls-only",
   description:
     "Every S3 bucket has a BucketPolicy that denies all S3 actions (s3:*) to every principal on the bucket and its " +
     "objects when aws:SecureTransport is false, so no request reaches it over plain HTTP.",
   mapsTo: { awsFsbp: ["S3.5"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "BucketPolicy",
+      whenAbsent: "no bucket policy: S3 answers requests over plain HTTP",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit",
+    },
+  ],
   checkStack: (resources) =>
     perBucket(resources, POLICY_TYPES, (bucket, companions) => {
       if (companions.length === 0) return `bucket "${bucket.name}" has no BucketPolicy denying requests without TLS`;

@@ -20,6 +20,14 @@ export const sfnLogging: ResourceRule = {
       "off on purpose; no public check looks at the log level",
   },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "loggingConfiguration.level",
+      whenAbsent: "OFF: no execution history is sent to CloudWatch Logs",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html",
+    },
+  ],
   resourceTypes: STATE_MACHINE_TYPES,
   checkResource: (r) => {
     const logging = r.inputs.loggingConfiguration;
@@ -41,6 +49,14 @@ export const sfnTracing: ResourceRule = {
   description: "State machines trace executions with X-Ray (tracingConfiguration.enabled true).",
   mapsTo: { checkov: ["CKV_AWS_284"] },
   severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "tracingConfiguration.enabled",
+      whenAbsent: "false: executions are not traced with X-Ray",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/step-functions/latest/apireference/API_TracingConfiguration.html",
+    },
+  ],
   resourceTypes: STATE_MACHINE_TYPES,
   checkResource: (r) => {
     const enabled = get(r.inputs, "tracingConfiguration", "enabled");

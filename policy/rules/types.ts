@@ -54,6 +54,37 @@ export type MapsTo =
     }
   | { readonly none: string };
 
+/**
+ * What AWS (or, for resource options, Pulumi) does when an input the rule requires is left out. A rule judges an
+ * absent input as this default: it passes exactly when `compliant` is true.
+ */
+export interface AwsDefault {
+  /** The input as a dotted path (`deploymentCircuitBreaker.rollback`), or a companion resource type's name. */
+  readonly setting: string;
+  /** What AWS does when it is absent. */
+  readonly whenAbsent: string;
+  /** Whether that behaviour satisfies the rule. */
+  readonly compliant: boolean;
+  /** The page of AWS's (or Pulumi's) documentation that states the default. */
+  readonly source: string;
+}
+
+/**
+ * A number a rule reads from the policy config (`policy/config.<tier>.json`, `--policy-pack-config`), e.g. the
+ * shortest log retention a tier accepts.
+ */
+export interface RuleSetting {
+  /** What the number means, with its unit. */
+  readonly description: string;
+  /** The smallest value the rule accepts in a config. */
+  readonly minimum: number;
+  /** The value each tier's generated config holds; CrossGuard without a config file uses the prod value. */
+  readonly perEnvironment: Readonly<Record<Environment, number>>;
+}
+
+/** Resolved setting values, by setting name. */
+export type SettingValues = Readonly<Record<string, number>>;
+
 interface RuleBase {
   /** Unique kebab-case id; the CrossGuard policy name and the offline violation's `policy`. */
   readonly name: string;
@@ -62,6 +93,10 @@ interface RuleBase {
   readonly mapsTo: MapsTo;
   /** Enforcement per environment tier. */
   readonly severity: Readonly<Record<Environment, Severity>>;
+  /** For each input the rule requires, what AWS does when it is absent. */
+  readonly awsDefaults?: readonly AwsDefault[];
+  /** Numbers the rule takes from the policy config, by name. */
+  readonly settings?: Readonly<Record<string, RuleSetting>>;
 }
 
 /** A rule that judges one resource at a time. */
@@ -70,7 +105,7 @@ export interface ResourceRule extends RuleBase {
   /** The type tokens it applies to. */
   readonly resourceTypes: readonly string[];
   /** Messages naming what is wrong; empty when the resource complies (or its values are unknown). */
-  checkResource(r: ResourceView): string[];
+  checkResource(r: ResourceView, settings: SettingValues): string[];
 }
 
 /** One finding of a stack rule: the resource at fault and what is wrong. */
@@ -82,7 +117,9 @@ export interface StackFinding {
 /** A rule that needs several resources, e.g. a bucket and its separate encryption resource. */
 export interface StackRule extends RuleBase {
   readonly kind: "stack";
-  checkStack(resources: readonly CheckedResource[]): StackFinding[];
+  /** The types of the resources it judges (and reports against); it reads others as their companions. */
+  readonly subjectTypes: readonly string[];
+  checkStack(resources: readonly CheckedResource[], settings: SettingValues): StackFinding[];
 }
 
 export type Rule = ResourceRule | StackRule;

@@ -78,6 +78,30 @@ export function where(statement: Statement, index: number): string {
   return sid ? `Statement[${index}] (Sid "${sid}")` : `Statement[${index}]`;
 }
 
+/**
+ * Whether a resource-policy statement denies every principal whenever a request does not use TLS: Effect Deny,
+ * Principal "*" (or AWS "*"), and a condition that is exactly `aws:SecureTransport` false under Bool or BoolIfExists.
+ * Any further condition key would narrow the deny, so it does not count. Actions and resources are the caller's.
+ */
+export function deniesEveryoneWithoutTls(st: Statement): boolean {
+  if (st.Effect !== "Deny") return false;
+  const principal = st.Principal;
+  const everyone = principal === "*" || (isObject(principal) && asList(principal.AWS).includes("*"));
+  if (!everyone || !isObject(st.Condition)) return false;
+  const entries = Object.entries(st.Condition);
+  return (
+    entries.length > 0 &&
+    entries.every(
+      ([operator, keys]) =>
+        (operator === "Bool" || operator === "BoolIfExists") &&
+        isObject(keys) &&
+        Object.keys(keys).length === 1 &&
+        asList(keys["aws:SecureTransport"]).length > 0 &&
+        asList(keys["aws:SecureTransport"]).every((x) => x === false || x === "false"),
+    )
+  );
+}
+
 /** Whether an IAM action pattern (with `*` and `?`, case-insensitive) matches an action. */
 export function actionMatches(pattern: string, action: string): boolean {
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");

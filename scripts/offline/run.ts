@@ -7,38 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { createMocks } from "./mocks";
 
-export const SECRET = "[secret]";
-
-export interface PlannedResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
-  readonly parent: string | null;
-  readonly custom: boolean;
-  readonly inputs: Record<string, unknown>;
-  readonly options: {
-    readonly protect: boolean;
-    readonly retainOnDelete: boolean;
-    readonly deleteBeforeReplace: boolean;
-    readonly ignoreChanges: readonly string[];
-    /** Input paths whose change replaces the resource, as the program and the provider SDK set them (`*`: all). */
-    readonly replaceOnChanges?: readonly string[];
-  };
-  readonly dependsOn: readonly string[];
-  /** Physical id the mocks gave a custom resource (null for components). Always set by runOffline. */
-  readonly id?: string | null;
-  /** ARN the mocks computed, where the resource type has one (else null). Always set by runOffline. */
-  readonly arn?: string | null;
-  /** URNs of the resources whose outputs flow into this resource's inputs. Always set by runOffline. */
-  readonly inputDependencies?: readonly string[];
-}
-
-export interface Violation {
-  readonly policy: string;
-  readonly severity: "mandatory" | "advisory";
-  readonly urn: string;
-  readonly message: string;
-}
+// The plan's shapes live in contracts/ (shared with the policy engine); re-exported for existing importers.
+import { SECRET, type PlannedResource, type Violation } from "../../contracts/plan";
+export { SECRET, type PlannedResource, type Violation };
 
 /** The JSON contract of `npm run plan -- --json FILE`. Only ever extended by adding fields. */
 export interface Plan {

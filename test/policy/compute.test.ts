@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../../policy/engine";
 import { ALB_RULES, albDropInvalidHeaders, albHttpsRedirect, albTlsPolicy, isTls12OrLater } from "../../policy/rules/alb";
 import { ecrImmutableTags } from "../../policy/rules/ecr";
-import { ECS_RULES, ecsContainerInsights } from "../../policy/rules/ecs";
+import { ECS_RULES, ecsContainerInsights, ecsDeploymentCircuitBreaker } from "../../policy/rules/ecs";
 import { lambdaLogRetention, lambdaReservedConcurrency } from "../../policy/rules/lambda";
 import { mwaaLogging as mwaaLoggingRule, mwaaPrivateWebserver } from "../../policy/rules/mwaa";
 import { SFN_RULES, sfnTaskRetryCatch, unguardedTasks } from "../../policy/rules/sfn";
@@ -37,6 +37,27 @@ describe("ECR and ECS", () => {
     expect(messages([res(T.cluster, "c", { settings: [{ name: "containerInsights", value: "enhanced" }] })], [ecsContainerInsights])).toEqual([]);
     expect(messages([res(T.cluster, "c", {})], [ecsContainerInsights])).toEqual([`cluster "c" has no containerInsights setting: add the setting containerInsights = "enabled"`]);
     expect(messages([res(T.cluster, "c", { settings: [{ name: "containerInsights", value: UNKNOWN }] })], [ecsContainerInsights])).toEqual([]);
+  });
+});
+
+describe("ECS deployment circuit breaker", () => {
+  const service = (inputs: Record<string, unknown>) => res(T.service, "svc", inputs);
+
+  it("reports a missing breaker and a missing rollback separately, each naming what to set", () => {
+    expect(messages([service({})], [ecsDeploymentCircuitBreaker])).toEqual([
+      `service "svc" has no deployment circuit breaker (deploymentCircuitBreaker.enable unset, so off): a failing deployment would keep launching tasks; set enable: true`,
+      `service "svc" does not roll back a failed deployment (deploymentCircuitBreaker.rollback unset, so off): set rollback: true`,
+    ]);
+    expect(messages([service({ deploymentCircuitBreaker: { enable: false, rollback: true } })], [ecsDeploymentCircuitBreaker])).toEqual([
+      `service "svc" has no deployment circuit breaker (deploymentCircuitBreaker.enable false): a failing deployment would keep launching tasks; set enable: true`,
+    ]);
+  });
+
+  it("leaves CODE_DEPLOY and EXTERNAL deployments to their controller, and skips unknown values", () => {
+    for (const type of ["CODE_DEPLOY", "EXTERNAL"]) expect(messages([service({ deploymentController: { type } })], [ecsDeploymentCircuitBreaker])).toEqual([]);
+    expect(messages([service({ deploymentController: { type: UNKNOWN } })], [ecsDeploymentCircuitBreaker])).toEqual([]);
+    expect(messages([service({ deploymentCircuitBreaker: UNKNOWN })], [ecsDeploymentCircuitBreaker])).toEqual([]);
+    expect(messages([service({ deploymentCircuitBreaker: { enable: UNKNOWN, rollback: UNKNOWN } })], [ecsDeploymentCircuitBreaker])).toEqual([]);
   });
 });
 
@@ -178,10 +199,11 @@ describe("Step Functions", () => {
 });
 
 describe("MWAA", () => {
-  it("the default web server access mode is private; missing logging lists all five types", () => {
+  it("the default web server access mode is private; missing logging lists the four types MWAA leaves off", () => {
     expect(messages([res(T.mwaa, "a", { loggingConfiguration: mwaaLogging() })], [mwaaPrivateWebserver, mwaaLoggingRule])).toEqual([]);
+    // Left out, task logs are MWAA's one log type on by default; the other four are off.
     expect(messages([res(T.mwaa, "a", {})], [mwaaLoggingRule])).toEqual([
-      `MWAA environment "a" does not enable dagProcessingLogs, schedulerLogs, taskLogs, webserverLogs, workerLogs: set loggingConfiguration.<type>.enabled to true for all five`,
+      `MWAA environment "a" does not enable dagProcessingLogs, schedulerLogs, webserverLogs, workerLogs: set loggingConfiguration.<type>.enabled to true for all five`,
     ]);
     expect(messages([res(T.mwaa, "a", { webserverAccessMode: UNKNOWN, loggingConfiguration: mwaaLogging({ taskLogs: { enabled: UNKNOWN } }) })], [mwaaPrivateWebserver, mwaaLoggingRule])).toEqual([]);
   });

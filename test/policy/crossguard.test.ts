@@ -1,13 +1,15 @@
 // The CrossGuard adapter: policies built from the rules, preview unknowns, and the per-environment config files.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as policySdk from "@pulumi/policy";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
 import { describeMapping, packConfig, plainProperties, policies, toPolicy } from "../../policy/crossguard";
-import { configPath, renderConfig } from "../../policy/generate-config";
+import { configPath, generateConfigs, renderConfig } from "../../policy/generate-config";
 import { RULES } from "../../policy/rules";
 import { ecrScanOnPush } from "../../policy/rules/ecr";
+import { logGroupRetention } from "../../policy/rules/logs";
 import { s3Versioning } from "../../policy/rules/s3";
 import { ENVIRONMENTS, UNKNOWN } from "../../policy/rules/types";
 
@@ -58,7 +60,7 @@ describe("policies", () => {
     const policy = toPolicy(ecrScanOnPush) as policySdk.ResourceValidationPolicy;
     const reported: string[] = [];
     const args = (type: string, props: Record<string, unknown>) =>
-      ({ type, name: "repo", urn: "urn:x", props: unknownCheckingProxy(props), opts: { protect: false } }) as unknown as policySdk.ResourceValidationArgs;
+      ({ type, name: "repo", urn: "urn:x", props: unknownCheckingProxy(props), opts: { protect: false }, getConfig: () => ({}) }) as unknown as policySdk.ResourceValidationArgs;
     const validate = policy.validateResource as policySdk.ResourceValidation;
     validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: false } }), (m) => reported.push(m));
     validate(args("aws:ecr/repository:Repository", { imageScanningConfiguration: { scanOnPush: unknownValue } }), (m) => reported.push(m));
@@ -78,17 +80,72 @@ describe("policies", () => {
       propertyDependencies: { bucket: [bucket] },
     };
     const reported: [string, string | undefined][] = [];
-    policy.validateStack({ resources: [bucket, versioning] } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
+    policy.validateStack({ resources: [bucket, versioning], getConfig: () => ({}) } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
     expect(reported).toEqual([[`bucket "b" has versioning "Suspended"; it must be "Enabled"`, "urn:b"]]);
   });
 });
 
+describe("rule settings in CrossGuard", () => {
+  // Built inside each test, so that mutation testing attributes the adapter's code to the tests that run it.
+  const logPolicy = () => toPolicy(logGroupRetention) as policySdk.ResourceValidationPolicy;
+  const check = (retentionInDays: number, config: object) => {
+    const policy = logPolicy();
+    const reported: string[] = [];
+    const args = { type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", urn: "urn:x", props: unknownCheckingProxy({ retentionInDays }), opts: { protect: false }, getConfig: () => config };
+    (policy.validateResource as policySdk.ResourceValidation)(args as unknown as policySdk.ResourceValidationArgs, (m) => reported.push(m));
+    return reported;
+  };
+
+  it("declares each setting as an integer config property whose default is the prod value", () => {
+    expect(logPolicy().configSchema).toEqual({
+      properties: { minimumRetentionDays: { type: "integer", minimum: 1, default: 365, description: "shortest retentionInDays accepted, in days" } },
+    });
+    expect(toPolicy(ecrScanOnPush).configSchema).toBeUndefined();
+  });
+
+  it("reads the setting from the pack config, and uses the prod value when the config leaves it out", () => {
+    expect(check(30, { minimumRetentionDays: 30 })).toEqual([]);
+    expect(check(30, {})).toEqual([
+      `log group "logs" has retentionInDays 30, below this tier's minimum of 365 days (log-group-retention.minimumRetentionDays): keep logs at least 365 days`,
+    ]);
+  });
+
+  it("rejects a config value the rule cannot use, naming the rule and setting", () => {
+    expect(() => check(30, { minimumRetentionDays: 0 })).toThrow(
+      "policy config: log-group-retention.minimumRetentionDays must be a whole number of at least 1 (shortest retentionInDays accepted, in days), got 0",
+    );
+    expect(() => check(30, { minimumRetentionDay: 30 })).toThrow("policy config: log-group-retention.minimumRetentionDay is not a setting of this rule (it has minimumRetentionDays)");
+  });
+});
+
 describe("policy/config.<env>.json", () => {
-  it("are exactly what the rules' severities generate (npx tsx policy/generate-config.ts)", () => {
+  it("are exactly what the rules' severities and settings generate (npx tsx policy/generate-config.ts)", () => {
     for (const env of ENVIRONMENTS) {
       expect(path.basename(configPath(env))).toBe(`config.${env}.json`);
       expect(fs.readFileSync(configPath(env), "utf8")).toBe(renderConfig(env));
     }
+  });
+
+  it("are written where missing or stale, and only reported with --check", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    expect([out.length, err.length, fs.readdirSync(dir).length]).toEqual([0, 3, 0]);
+    expect(err[0]).toMatch(/config\.dev\.json does not match the rules; run npx tsx policy\/generate-config\.ts\n$/);
+    expect(generateConfigs(false, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(out.map((l) => path.basename(l.trim()))).toEqual(["config.dev.json", "config.staging.json", "config.prod.json"]);
+    expect(out[0]).toMatch(/^wrote .*config\.dev\.json\n$/);
+    for (const env of ENVIRONMENTS) expect(fs.readFileSync(configPath(env, dir), "utf8")).toBe(renderConfig(env));
+    fs.writeFileSync(configPath("staging", dir), "{}\n");
+    out.length = 0;
+    err.length = 0;
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(generateConfigs(false, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it("set every policy's level per environment: relaxed in dev and staging only where the rule says so", () => {
@@ -97,6 +154,11 @@ describe("policy/config.<env>.json", () => {
     expect(dev["stateful-resources-protected"]).toEqual({ enforcementLevel: "advisory" });
     expect(packConfig("prod")["stateful-resources-protected"]).toEqual({ enforcementLevel: "mandatory" });
     expect(packConfig("staging")["s3-encryption"]).toEqual({ enforcementLevel: "mandatory" });
+    expect(["dev", "staging", "prod"].map((env) => packConfig(env as "dev")["log-group-retention"])).toEqual([
+      { enforcementLevel: "mandatory", minimumRetentionDays: 1 },
+      { enforcementLevel: "mandatory", minimumRetentionDays: 30 },
+      { enforcementLevel: "mandatory", minimumRetentionDays: 365 },
+    ]);
     expect(() => packConfig("qa" as "dev")).toThrow('packConfig: environment must be one of dev, staging, prod, got "qa"');
   });
 });

@@ -10,8 +10,17 @@ const messages = (resources: CheckedResource[], rules: readonly Rule[]) => evalu
 
 describe("log-group-retention", () => {
   it("treats 0 as never expiring and skips an unknown retention", () => {
-    expect(messages([res(T.logGroup, "g", { retentionInDays: 0 })], [logGroupRetention])).toEqual([`log group "g" keeps its logs forever (retentionInDays 0): set a retention`]);
+    expect(messages([res(T.logGroup, "g", { retentionInDays: 0 })], [logGroupRetention])).toEqual([`log group "g" keeps its logs forever (retentionInDays 0): set a retention of at least 365 days`]);
     expect(messages([res(T.logGroup, "g", { retentionInDays: UNKNOWN })], [logGroupRetention])).toEqual([]);
+  });
+
+  it("asks each tier for its own minimum: 1 day in dev, 30 in staging, 365 in prod, the minimum itself included", () => {
+    const group = (retentionInDays: unknown) => [res(T.logGroup, "g", { retentionInDays })];
+    const fails = (env: "dev" | "staging" | "prod", days: unknown) => evaluate(group(days), env, [logGroupRetention]).length > 0;
+    expect([fails("dev", 1), fails("staging", 14), fails("staging", 30), fails("prod", 180), fails("prod", 365), fails("prod", 3653)]).toEqual([false, true, false, true, false, false]);
+    expect(messages(group("365"), [logGroupRetention])).toEqual([
+      `log group "g" has retentionInDays "365", below this tier's minimum of 365 days (log-group-retention.minimumRetentionDays): keep logs at least 365 days`,
+    ]);
   });
 });
 
@@ -56,12 +65,14 @@ describe("stateful-resources-protected", () => {
 describe("greengrass-deployment-safety", () => {
   const deployment = (inputs: Record<string, unknown>, retainOnDelete?: boolean) => res(T.deployment, "d", inputs, { options: { protect: false, retainOnDelete } });
 
-  it("reports every missing safeguard", () => {
+  it("reports every missing safeguard; a left-out failureHandlingPolicy is Greengrass's default ROLLBACK", () => {
     expect(messages([deployment({ targetArn: "arn:aws:iot:eu-west-1:123456789012:thinggroup/g" }, false)], [greengrassDeploymentSafety])).toEqual([
       `deployment "d" is not retained on delete: pass { retainOnDelete: true } so a replacement does not cancel it on the devices`,
-      `deployment "d" has failureHandlingPolicy unset: set deploymentPolicies.failureHandlingPolicy to "ROLLBACK"`,
       `deployment "d" has no iotJobConfiguration.abortConfig criteria: a failing rollout would not stop`,
-      `deployment "d" has no iotJobConfiguration.jobExecutionsRolloutConfig: every device would be notified at once`,
+      `deployment "d" has no iotJobConfiguration.jobExecutionsRolloutConfig with maximumPerMinute or exponentialRate: every device would be notified at once`,
+    ]);
+    expect(messages([deployment(deploymentInputs({ deploymentPolicies: { failureHandlingPolicy: "DO_NOTHING" } }), true)], [greengrassDeploymentSafety])).toEqual([
+      `deployment "d" has failureHandlingPolicy "DO_NOTHING": set deploymentPolicies.failureHandlingPolicy to "ROLLBACK" or leave it out (the default)`,
     ]);
   });
 

@@ -1,12 +1,9 @@
-// evaluatePlan over offline plans: a synthetic one, and one the plan engine records from real @pulumi/aws resources.
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+// evaluatePlan over offline plans (synthetic ones here; one recorded from @pulumi/aws resources in recorded-plan.test.ts).
+import { describe, expect, it } from "vitest";
 import { evaluatePlan } from "../../policy/engine";
 import { RULES } from "../../policy/rules";
 import { ENVIRONMENTS } from "../../policy/rules/types";
-import type { PlannedResource } from "../../scripts/offline/run";
-import { planProgram, type Plan } from "../support/offline";
+import type { PlannedResource } from "../../contracts/plan";
 
 function planned(type: string, name: string, inputs: Record<string, unknown>, over: Partial<PlannedResource> = {}): PlannedResource {
   return {
@@ -49,9 +46,9 @@ describe("rule metadata", () => {
     }
   });
 
-  it("is mandatory in prod except two advisory rules, and never stricter outside prod than in it", () => {
+  it("is mandatory in prod except one advisory rule, and never stricter outside prod than in it", () => {
     const advisoryInProd = RULES.filter((r) => r.severity.prod === "advisory").map((r) => r.name);
-    expect(advisoryInProd).toEqual(["iam-passrole-passed-to-service", "iot-role-alias-credential-duration"]);
+    expect(advisoryInProd).toEqual(["iot-role-alias-credential-duration"]);
     const relaxedOutsideProd = RULES.filter((r) => r.severity.prod === "mandatory" && r.severity.dev === "advisory").map((r) => r.name);
     expect(relaxedOutsideProd).toEqual(["alb-deletion-protection", "mwaa-private-webserver", "stateful-resources-protected"]);
     for (const r of RULES) {
@@ -89,47 +86,23 @@ describe("evaluatePlan on a synthetic plan", () => {
     ]);
   });
 
+  it("judges each tier by its policy config, or by the config the caller passes", () => {
+    const groups = [planned("aws:cloudwatch/logGroup:LogGroup", "logs", { namePrefix: "/edge-mlops/x/", retentionInDays: 30 })];
+    const retention = (env: "dev" | "staging" | "prod", config?: Parameters<typeof evaluatePlan>[2]) =>
+      evaluatePlan(groups, env, config).filter((v) => v.policy === "log-group-retention").map((v) => v.message);
+    expect(retention("staging")).toEqual([]);
+    expect(retention("prod")).toEqual([`log group "logs" has retentionInDays 30, below this tier's minimum of 365 days (log-group-retention.minimumRetentionDays): keep logs at least 365 days`]);
+    expect(retention("prod", { config: { "log-group-retention": { minimumRetentionDays: 30 } } })).toEqual([]);
+    expect(retention("dev", { config: { "log-group-retention": { minimumRetentionDays: 60 } } })).toHaveLength(1);
+    expect(retention("prod", { config: { "log-group-retention": { enforcementLevel: "disabled" } } })).toEqual([]);
+    expect(evaluatePlan(groups, "prod", { config: { "log-group-retention": { enforcementLevel: "advisory" } } }).map((v) => v.severity)).toEqual(["advisory"]);
+    expect(() => evaluatePlan(groups, "prod", { config: { "log-group-retention": { enforcementLevel: "warn" as "advisory" } } })).toThrow(
+      'policy config: log-group-retention.enforcementLevel must be one of mandatory, advisory, disabled, got "warn"',
+    );
+  });
+
   it("rejects an unknown environment or a non-array, naming the argument", () => {
     expect(() => evaluatePlan(resources, "qa" as "dev")).toThrow('evaluatePlan: environment must be one of dev, staging, prod, got "qa"');
     expect(() => evaluatePlan({} as PlannedResource[], "dev")).toThrow("evaluatePlan: resources must be the plan's resources array");
-  });
-});
-
-describe("evaluatePlan on a plan recorded from @pulumi/aws resources", () => {
-  let plan: Plan;
-  beforeAll(async () => {
-    plan = await planProgram(() => {
-      const good = new aws.s3.Bucket("good", { forceDestroy: false }, { protect: true });
-      new aws.s3.BucketServerSideEncryptionConfiguration("good-encryption", { bucket: good.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] });
-      new aws.s3.BucketVersioning("good-versioning", { bucket: good.id, versioningConfiguration: { status: "Enabled" } });
-      new aws.s3.BucketPublicAccessBlock("good-pab", { bucket: good.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-      new aws.s3.BucketPolicy("good-policy", {
-        bucket: good.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [good.arn, pulumi.interpolate`${good.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
-        }),
-      });
-      const bad = new aws.s3.Bucket("bad", { bucketPrefix: "bad-" });
-      new aws.s3.BucketVersioning("bad-versioning", { bucket: bad.id, versioningConfiguration: { status: "Suspended" } });
-      new aws.cloudwatch.LogGroup("logs", { namePrefix: "/edge-mlops/test/" });
-      const role = new aws.iam.Role("role", { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
-      new aws.iam.RolePolicy("role-policy", { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: good.arn }] }) });
-      return {};
-    });
-  });
-
-  it("pairs companions by the ids the plan recorded and reports exactly the gaps", () => {
-    const found = evaluatePlan(plan.resources, "prod").map((v) => [v.policy, v.severity, v.message]);
-    expect(found).toEqual([
-      ["s3-encryption", "mandatory", `bucket "bad" has no BucketServerSideEncryptionConfiguration: declare SSE-S3 (AES256) or SSE-KMS explicitly`],
-      ["s3-versioning", "mandatory", `bucket "bad" has versioning "Suspended"; it must be "Enabled"`],
-      ["s3-public-access-block", "mandatory", `bucket "bad" has no BucketPublicAccessBlock`],
-      ["s3-tls-only", "mandatory", `bucket "bad" has no BucketPolicy denying requests without TLS`],
-      ["iam-no-wildcard-actions", "mandatory", `policy of "role-policy": Statement[0] allows action "s3:*": every s3 action`],
-      ["log-group-retention", "mandatory", `log group "logs" keeps its logs forever (retentionInDays unset): set a retention`],
-      ["stateful-resources-protected", "mandatory", `Bucket "bad" holds data but is not protected: pass { protect: true }`],
-    ]);
-    expect(evaluatePlan(plan.resources, "dev").filter((v) => v.severity === "advisory").map((v) => v.policy)).toEqual(["stateful-resources-protected"]);
   });
 });

@@ -1,4 +1,5 @@
-// Synthetic resources for the policy tests, and one failing and one passing case per rule.
+// Synthetic resources for the policy tests: one failing and one passing case per rule, and for every setting a rule
+// requires, three cases — the setting left out (judged as AWS's default), set wrong, and set right.
 import { coreDevicePolicy, tokenExchangeRolePolicy } from "../../components/edge-fleet/policies";
 import { tlsOnlyBucketPolicy } from "../../components/iam";
 import type { CheckedResource } from "../../policy/rules/types";
@@ -46,6 +47,8 @@ export const T = {
   featureGroup: "aws:sagemaker/featureGroup:FeatureGroup",
   modelPackageGroup: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
   deployment: "aws-native:greengrassv2:Deployment",
+  topic: "aws:sns/topic:Topic",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
 } as const;
 
 // ---- S3 ----------------------------------------------------------------------------------------------------------
@@ -96,7 +99,7 @@ export const TG_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetg
 export const CERT_ARN = `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`;
 
 /** The application load balancer the listeners belong to (ARN `LB_ARN`). */
-export function loadBalancer(): CheckedResource {
+export function applicationLoadBalancer(): CheckedResource {
   return res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true }, { id: LB_ARN, arn: LB_ARN });
 }
 
@@ -170,6 +173,23 @@ export function roleAliasStack(policy: string): CheckedResource[] {
     res(T.role, "token-exchange", { assumeRolePolicy: "{}" }, { id: "token-exchange-1a2b3c4", arn: TOKEN_ROLE_ARN }),
     rolePolicy("token-exchange-policy", policy, "token-exchange-1a2b3c4"),
   ];
+}
+
+// ---- SNS ----------------------------------------------------------------------------------------------------------
+
+export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alarms-1a2b3c4`;
+
+/** The TLS-only deny of a topic policy, as the observability component writes it. */
+export function denyPublishWithoutTls(topicArn = TOPIC_ARN): Record<string, unknown> {
+  return { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": "false" } } };
+}
+
+export const allowAlarmsToPublish = { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: TOPIC_ARN };
+
+/** A topic (id and ARN are its ARN, as for aws.sns.Topic) and, when given, a TopicPolicy with these statements. */
+export function topicStack(...statements: Record<string, unknown>[]): CheckedResource[] {
+  const topic = res(T.topic, "alarms", { kmsMasterKeyId: "alias/alarms" }, { id: TOPIC_ARN, arn: TOPIC_ARN });
+  return statements.length === 0 ? [topic] : [topic, res(T.topicPolicy, "alarms-policy", { arn: TOPIC_ARN, policy: doc(...statements) })];
 }
 
 // ---- Greengrass ---------------------------------------------------------------------------------------------------
@@ -261,15 +281,20 @@ export const CASES: Record<string, RuleCase> = {
     fires: `cluster "cluster" has containerInsights "disabled"`,
     good: [res(T.cluster, "cluster", { settings: [{ name: "containerInsights", value: "enabled" }] })],
   },
+  "ecs-deployment-circuit-breaker": {
+    bad: [res(T.service, "service", { launchType: "FARGATE", deploymentCircuitBreaker: { enable: true, rollback: false } })],
+    fires: `service "service" does not roll back a failed deployment (deploymentCircuitBreaker.rollback false)`,
+    good: [res(T.service, "service", { launchType: "FARGATE", deploymentCircuitBreaker: { enable: true, rollback: true } })],
+  },
   "alb-https-redirect": {
     bad: [
-      loadBalancer(),
+      applicationLoadBalancer(),
       listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
       listener("http", { port: 80, protocol: "HTTP", defaultActions: forward }),
     ],
     fires: `listener "http" serves plain HTTP on a load balancer with HTTPS listener "https"`,
     good: [
-      loadBalancer(),
+      applicationLoadBalancer(),
       listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
       listener("http", { port: 80, protocol: "HTTP", defaultActions: redirectToHttps }),
     ],
@@ -367,12 +392,17 @@ export const CASES: Record<string, RuleCase> = {
   "log-group-retention": {
     bad: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/" })],
     fires: `log group "logs" keeps its logs forever (retentionInDays unset)`,
-    good: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/", retentionInDays: 7 })],
+    good: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/", retentionInDays: 365 })],
   },
   "ssm-secure-string-for-secrets": {
     bad: [res(T.parameter, "db-password", { name: "/edge-mlops/test/db-password", type: "String", value: "x" })],
     fires: `parameter "db-password" looks like a secret ("/edge-mlops/test/db-password") but has type "String"`,
     good: [res(T.parameter, "db-password", { name: "/edge-mlops/test/db-password", type: "SecureString", value: "x" })],
+  },
+  "sns-tls-only": {
+    bad: topicStack(allowAlarmsToPublish),
+    fires: `topic "alarms" accepts publishes without TLS: policy of "alarms-policy" has no Deny of sns:Publish`,
+    good: topicStack(allowAlarmsToPublish, denyPublishWithoutTls()),
   },
   "stateful-resources-protected": {
     bad: [res(T.featureGroup, "features", { featureGroupName: "abalone" })],
@@ -415,5 +445,249 @@ export const CHECKOV_BAD: Record<string, Record<string, CheckedResource[]>> = {
   "mwaa-logging": {
     CKV_AWS_242: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging({ schedulerLogs: { enabled: false } }) })],
     CKV_AWS_244: [res(T.mwaa, "airflow", { webserverAccessMode: "PRIVATE_ONLY", loggingConfiguration: mwaaLogging({ webserverLogs: { enabled: false } }) })],
+  },
+};
+
+// ---- settings left out, set wrong, set right ---------------------------------------------------------------------
+
+/** Three cases for one setting a rule requires (see `awsDefaults` of the rule). */
+export interface AbsentCase {
+  /** The setting left out: fails exactly when AWS's default does not comply. */
+  readonly omitted: CheckedResource[];
+  /** The setting given a value the rule rejects. */
+  readonly wrong: CheckedResource[];
+  /** The setting given a value the rule accepts. */
+  readonly passing: CheckedResource[];
+}
+
+const pabFlags = (flags: Record<string, unknown>) => res(T.pab, "data-public-access", { bucket: BUCKET_ID, ...flags });
+const sseRules = (rules: unknown) => res(T.sse, "data-encryption", { bucket: BUCKET_ID, rules });
+const repo = (inputs: Record<string, unknown>) => res(T.repository, "repo", inputs);
+const service = (inputs: Record<string, unknown>) => res(T.service, "service", { launchType: "FARGATE", ...inputs });
+const loadBalancer = (inputs: Record<string, unknown>) => res(T.loadBalancer, "lb", { loadBalancerType: "application", ...inputs });
+const https = (inputs: Record<string, unknown>) => listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, defaultActions: forward, ...inputs });
+const fn = (inputs: Record<string, unknown>) => res(T.fn, "fn", inputs);
+const passRole = (extra: Record<string, unknown>) => [rolePolicy("policy", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN, ...extra }))];
+const fnLogs = (name: string, retentionInDays?: number) => res(T.logGroup, "fn-logs", { name, retentionInDays });
+const mwaa = (inputs: Record<string, unknown>) => res(T.mwaa, "airflow", inputs);
+const deployment = (inputs: Record<string, unknown>) => res(T.deployment, "deployment", inputs, { options: { protect: false, retainOnDelete: true } });
+const { iotJobConfiguration: job } = deploymentInputs() as { iotJobConfiguration: Record<string, unknown> };
+const taskDefinitionWith = (overrides: Record<string, unknown>) => [taskDefinition([container(overrides)])];
+
+export const ABSENT_CASES: Record<string, Record<string, AbsentCase>> = {
+  "s3-encryption": {
+    BucketServerSideEncryptionConfiguration: { omitted: [dataBucket, versioning, pab, bucketPolicyOk], wrong: [dataBucket, sseRules([])], passing: compliantBucket() },
+    "BucketServerSideEncryptionConfiguration.rules[].applyServerSideEncryptionByDefault.sseAlgorithm": {
+      omitted: [dataBucket, sseRules([{ bucketKeyEnabled: true }])],
+      wrong: [dataBucket, sseRules([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "SSE-C" } }])],
+      passing: [dataBucket, sseRules([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }])],
+    },
+  },
+  "s3-versioning": {
+    BucketVersioning: {
+      omitted: [dataBucket, sse],
+      wrong: [dataBucket, res(T.versioning, "data-versioning", { bucket: BUCKET_ID, versioningConfiguration: { status: "Suspended" } })],
+      passing: [dataBucket, versioning],
+    },
+  },
+  "s3-public-access-block": {
+    BucketPublicAccessBlock: {
+      omitted: [dataBucket, sse],
+      wrong: [dataBucket, pabFlags({ blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false })],
+      passing: [dataBucket, pab],
+    },
+    "BucketPublicAccessBlock.<blockPublicAcls|blockPublicPolicy|ignorePublicAcls|restrictPublicBuckets>": {
+      omitted: [dataBucket, pabFlags({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true })],
+      wrong: [dataBucket, pabFlags({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: false })],
+      passing: [dataBucket, pabFlags({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true })],
+    },
+  },
+  "s3-tls-only": {
+    BucketPolicy: {
+      omitted: [dataBucket, sse],
+      wrong: [dataBucket, res(T.bucketPolicy, "data-policy", { bucket: BUCKET_ID, policy: doc({ Effect: "Deny", Principal: "*", Action: "s3:DeleteBucket", Resource: BUCKET_ARN }) })],
+      passing: [dataBucket, bucketPolicyOk],
+    },
+  },
+  "ecr-scan-on-push": {
+    "imageScanningConfiguration.scanOnPush": {
+      omitted: [repo({ imageTagMutability: "IMMUTABLE" })],
+      wrong: [repo({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: false } })],
+      passing: [repo({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } })],
+    },
+  },
+  "ecr-immutable-tags": {
+    imageTagMutability: {
+      omitted: [repo({})],
+      wrong: [repo({ imageTagMutability: "MUTABLE" })],
+      passing: [repo({ imageTagMutability: "IMMUTABLE" })],
+    },
+  },
+  "ecs-read-only-root-filesystem": {
+    "containerDefinitions[].readonlyRootFilesystem": {
+      omitted: taskDefinitionWith({ readonlyRootFilesystem: undefined }),
+      wrong: taskDefinitionWith({ readonlyRootFilesystem: false }),
+      passing: taskDefinitionWith({ readonlyRootFilesystem: true }),
+    },
+  },
+  "ecs-not-privileged": {
+    "containerDefinitions[].privileged": {
+      omitted: taskDefinitionWith({ privileged: undefined }),
+      wrong: taskDefinitionWith({ privileged: true }),
+      passing: taskDefinitionWith({ privileged: false }),
+    },
+  },
+  "ecs-container-logging": {
+    "containerDefinitions[].logConfiguration": {
+      omitted: taskDefinitionWith({ logConfiguration: undefined }),
+      wrong: taskDefinitionWith({ logConfiguration: { options: { "awslogs-group": "/edge-mlops/test/inference" } } }),
+      passing: taskDefinitionWith({}),
+    },
+  },
+  "ecs-service-no-public-ip": {
+    "networkConfiguration.assignPublicIp": {
+      omitted: [service({ networkConfiguration: { subnets: ["subnet-1"] } })],
+      wrong: [service({ networkConfiguration: { subnets: ["subnet-1"], assignPublicIp: true } })],
+      passing: [service({ networkConfiguration: { subnets: ["subnet-1"], assignPublicIp: false } })],
+    },
+  },
+  "ecs-container-insights": {
+    "settings[containerInsights]": {
+      omitted: [res(T.cluster, "cluster", {})],
+      wrong: [res(T.cluster, "cluster", { settings: [{ name: "containerInsights", value: "disabled" }] })],
+      passing: [res(T.cluster, "cluster", { settings: [{ name: "containerInsights", value: "enhanced" }] })],
+    },
+  },
+  "ecs-deployment-circuit-breaker": {
+    "deploymentCircuitBreaker.enable": {
+      omitted: [service({ deploymentCircuitBreaker: { rollback: true } })],
+      wrong: [service({ deploymentCircuitBreaker: { enable: false, rollback: true } })],
+      passing: [service({ deploymentCircuitBreaker: { enable: true, rollback: true } })],
+    },
+    "deploymentCircuitBreaker.rollback": {
+      omitted: [service({ deploymentCircuitBreaker: { enable: true } })],
+      wrong: [service({ deploymentCircuitBreaker: { enable: true, rollback: false } })],
+      passing: [service({ deploymentController: { type: "ECS" }, deploymentCircuitBreaker: { enable: true, rollback: true } })],
+    },
+  },
+  "alb-tls-policy": {
+    sslPolicy: {
+      omitted: [https({})],
+      wrong: [https({ sslPolicy: "ELBSecurityPolicy-2016-08" })],
+      passing: [https({ sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" })],
+    },
+  },
+  "alb-drop-invalid-headers": {
+    dropInvalidHeaderFields: {
+      omitted: [loadBalancer({ enableDeletionProtection: true })],
+      wrong: [loadBalancer({ enableDeletionProtection: true, dropInvalidHeaderFields: false })],
+      passing: [loadBalancer({ enableDeletionProtection: true, dropInvalidHeaderFields: true })],
+    },
+  },
+  "alb-deletion-protection": {
+    enableDeletionProtection: {
+      omitted: [loadBalancer({ dropInvalidHeaderFields: true })],
+      wrong: [loadBalancer({ dropInvalidHeaderFields: true, enableDeletionProtection: false })],
+      passing: [loadBalancer({ dropInvalidHeaderFields: true, enableDeletionProtection: true })],
+    },
+  },
+  "iam-passrole-passed-to-service": {
+    "Condition[iam:PassedToService]": {
+      omitted: passRole({}),
+      wrong: passRole({ Condition: { StringNotEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } }),
+      passing: passRole({ Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } }),
+    },
+  },
+  "lambda-tracing": {
+    "tracingConfig.mode": {
+      omitted: [fn({ reservedConcurrentExecutions: 1 })],
+      wrong: [fn({ reservedConcurrentExecutions: 1, tracingConfig: { mode: "PassThrough" } })],
+      passing: [fn({ reservedConcurrentExecutions: 1, tracingConfig: { mode: "Active" } })],
+    },
+  },
+  "lambda-reserved-concurrency": {
+    reservedConcurrentExecutions: {
+      omitted: [fn({ tracingConfig: { mode: "Active" } })],
+      wrong: [fn({ tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: -1 })],
+      passing: [fn({ tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 5 })],
+    },
+  },
+  "lambda-log-retention": {
+    "loggingConfig.logGroup": {
+      omitted: [fn({ name: "register-model" }), fnLogs("/edge-mlops/lambda/register-model", 30)],
+      wrong: [fn({ name: "register-model", loggingConfig: { logGroup: "/edge-mlops/lambda/elsewhere" } }), fnLogs("/edge-mlops/lambda/register-model", 30)],
+      passing: [fn({ name: "register-model", loggingConfig: { logGroup: "/edge-mlops/lambda/register-model" } }), fnLogs("/edge-mlops/lambda/register-model", 30)],
+    },
+  },
+  "sfn-logging": {
+    "loggingConfiguration.level": {
+      omitted: [machine({ StartAt: "A", States: { A: task() } }, { loggingConfiguration: undefined })],
+      wrong: [machine({ StartAt: "A", States: { A: task() } }, { loggingConfiguration: { level: "OFF" } })],
+      passing: [machine({ StartAt: "A", States: { A: task() } })],
+    },
+  },
+  "sfn-tracing": {
+    "tracingConfiguration.enabled": {
+      omitted: [machine({ StartAt: "A", States: { A: task() } }, { tracingConfiguration: undefined })],
+      wrong: [machine({ StartAt: "A", States: { A: task() } }, { tracingConfiguration: { enabled: false } })],
+      passing: [machine({ StartAt: "A", States: { A: task() } })],
+    },
+  },
+  "mwaa-private-webserver": {
+    webserverAccessMode: {
+      omitted: [mwaa({ loggingConfiguration: mwaaLogging() })],
+      wrong: [mwaa({ loggingConfiguration: mwaaLogging(), webserverAccessMode: "PUBLIC_ONLY" })],
+      passing: [mwaa({ loggingConfiguration: mwaaLogging(), webserverAccessMode: "PRIVATE_ONLY" })],
+    },
+  },
+  "mwaa-logging": {
+    "loggingConfiguration.taskLogs.enabled": {
+      omitted: [mwaa({ loggingConfiguration: mwaaLogging({ taskLogs: undefined }) })],
+      wrong: [mwaa({ loggingConfiguration: mwaaLogging({ taskLogs: { enabled: false, logLevel: "INFO" } }) })],
+      passing: [mwaa({ loggingConfiguration: mwaaLogging() })],
+    },
+    "loggingConfiguration.<dagProcessingLogs|schedulerLogs|webserverLogs|workerLogs>.enabled": {
+      omitted: [mwaa({ loggingConfiguration: mwaaLogging({ workerLogs: { logLevel: "WARNING" } }) })],
+      wrong: [mwaa({ loggingConfiguration: mwaaLogging({ workerLogs: { enabled: false, logLevel: "WARNING" } }) })],
+      passing: [mwaa({ loggingConfiguration: mwaaLogging() })],
+    },
+  },
+  "iot-role-alias-credential-duration": {
+    credentialDuration: {
+      omitted: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN })],
+      wrong: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN, credentialDuration: 43200 })],
+      passing: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN, credentialDuration: 3600 })],
+    },
+  },
+  "log-group-retention": {
+    retentionInDays: {
+      omitted: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/prod/" })],
+      wrong: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/prod/", retentionInDays: 14 })],
+      passing: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/prod/", retentionInDays: 400 })],
+    },
+  },
+  "sns-tls-only": {
+    "TopicPolicy (or the topic's policy)": {
+      omitted: topicStack(),
+      wrong: topicStack(allowAlarmsToPublish, { ...denyPublishWithoutTls(), Action: "sns:Subscribe" }),
+      passing: topicStack(allowAlarmsToPublish, denyPublishWithoutTls()),
+    },
+  },
+  "greengrass-deployment-safety": {
+    "deploymentPolicies.failureHandlingPolicy": {
+      omitted: [deployment(deploymentInputs({ deploymentPolicies: { componentUpdatePolicy: { action: "NOTIFY_COMPONENTS", timeoutInSeconds: 60 } } }))],
+      wrong: [deployment(deploymentInputs({ deploymentPolicies: { failureHandlingPolicy: "DO_NOTHING" } }))],
+      passing: [deployment(deploymentInputs())],
+    },
+    "iotJobConfiguration.abortConfig": {
+      omitted: [deployment(deploymentInputs({ iotJobConfiguration: { jobExecutionsRolloutConfig: job.jobExecutionsRolloutConfig } }))],
+      wrong: [deployment(deploymentInputs({ iotJobConfiguration: { ...job, abortConfig: { criteriaList: [] } } }))],
+      passing: [deployment(deploymentInputs())],
+    },
+    "iotJobConfiguration.jobExecutionsRolloutConfig": {
+      omitted: [deployment(deploymentInputs({ iotJobConfiguration: { abortConfig: job.abortConfig } }))],
+      wrong: [deployment(deploymentInputs({ iotJobConfiguration: { ...job, jobExecutionsRolloutConfig: {} } }))],
+      passing: [deployment(deploymentInputs({ iotJobConfiguration: { ...job, jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 2, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 10 } } } } }))],
+    },
   },
 };

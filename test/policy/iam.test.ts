@@ -1,9 +1,10 @@
-// IAM and IoT rules: statement shapes, wildcard forms, PassRole scoping and the role behind an IoT role alias.
+// IAM and IoT rules: statement shapes, wildcard forms, PassRole scoping and its service condition, IoT resources scoped
+// to the connecting thing, and the role behind an IoT role alias.
 import { describe, expect, it } from "vitest";
-import { WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
+import { CLAIM_CLIENT_ID_PREFIX, THING_NAME_VARIABLE, WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
 import { evaluate } from "../../policy/engine";
 import { IAM_RULES, iamNoAdminManagedPolicies, iamNoWildcardActions, iamPassRolePassedToService, iamPassRoleScoped, isAdminPolicyArn } from "../../policy/rules/iam";
-import { iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies } from "../../policy/rules/iot";
+import { iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies, THING_SCOPE_EXCEPTIONS, thingScopeProblem } from "../../policy/rules/iot";
 import { UNKNOWN, type CheckedResource, type Rule } from "../../policy/rules/types";
 import { ACCOUNT, REGION, ROLE_ARN, T, TOKEN_ROLE_ARN, doc, res, roleAliasStack, rolePolicy, tokenExchangePolicyJson } from "./fixtures";
 
@@ -84,11 +85,32 @@ describe("iam:PassRole", () => {
     expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped, iamPassRolePassedToService])).toEqual([]);
   });
 
-  it("reports the missing iam:PassedToService condition as advisory in every environment", () => {
+  it("reports a missing iam:PassedToService condition as mandatory in every environment", () => {
     const bad = [rolePolicy("p", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN }))];
     for (const env of ["dev", "staging", "prod"] as const) {
-      expect(evaluate(bad, env, [iamPassRolePassedToService]).map((v) => v.severity)).toEqual(["advisory"]);
+      expect(evaluate(bad, env, [iamPassRolePassedToService]).map((v) => v.severity)).toEqual(["mandatory"]);
     }
+    expect(messages(bad, [iamPassRolePassedToService])).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole without an iam:PassedToService condition, so the role can be passed to any service that accepts it`,
+    ]);
+  });
+
+  it("accepts iam:PassedToService only under StringEquals or StringLike, naming whole service principals", () => {
+    const withCondition = (Condition: unknown) => messages([rolePolicy("p", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN, Condition }))], [iamPassRolePassedToService]);
+    expect(withCondition({ StringEquals: { "iam:PassedToService": ["sagemaker.amazonaws.com", "states.amazonaws.com"] } })).toEqual([]);
+    expect(withCondition({ StringLike: { "IAM:PassedToService": "ecs-tasks.amazonaws.com" } })).toEqual([]);
+    expect(withCondition({ StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com.cn" } })).toEqual([]);
+    expect(withCondition({ StringNotEquals: { "iam:PassedToService": "ec2.amazonaws.com" } })).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole with iam:PassedToService under StringNotEquals, which does not limit the service to the ones named: use StringEquals or StringLike`,
+    ]);
+    expect(withCondition({ StringEqualsIfExists: { "iam:PassedToService": "sagemaker.amazonaws.com" } })).toHaveLength(1);
+    expect(withCondition({ StringLike: { "iam:PassedToService": "*.amazonaws.com" } })).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole with iam:PassedToService ["*.amazonaws.com"]: name each service principal in full, e.g. "sagemaker.amazonaws.com", without wildcards`,
+    ]);
+    expect(withCondition({ StringEquals: { "iam:PassedToService": [] } })).toHaveLength(1);
+    expect(withCondition({ StringEquals: { "aws:SourceAccount": "123456789012" } })).toHaveLength(1);
+    // Statements that grant no PassRole, and Deny statements, need no condition.
+    expect(messages([rolePolicy("p", doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, { Effect: "Deny", Action: "iam:PassRole", Resource: "*" }))], [iamPassRolePassedToService])).toEqual([]);
   });
 });
 
@@ -102,6 +124,87 @@ describe("IoT", () => {
       `IoT policy "p": Statement[0] allows "iot:Publish" on resource "*", which is not a documented wildcard exception`,
     ]);
     expect(messages([res(T.iotPolicy, "p", { policy: UNKNOWN })], [iotPolicyLeastPrivilege])).toEqual([]);
+  });
+
+  describe("device resources are the connecting thing's own", () => {
+    const arn = (resource: string) => `arn:aws:iot:${REGION}:${ACCOUNT}:${resource}`;
+    const thing = THING_NAME_VARIABLE;
+    const judge = (action: string, ...resources: string[]) =>
+      messages([res(T.iotPolicy, "p", { policy: doc({ Effect: "Allow", Action: [action], Resource: resources.map(arn) }) })], [iotPolicyLeastPrivilege]);
+
+    it("accepts the connecting thing's shadow, job executions, client ids and topics", () => {
+      expect(judge("iot:GetThingShadow", `thing/${thing}`, `thing/${thing}/config`)).toEqual([]);
+      expect(judge("iot:Connect", `client/${thing}`, `client/${thing}#*`)).toEqual([]);
+      expect(judge("iot:Publish", `topic/edge-mlops/${thing}/*`, `topic/$aws/things/${thing}/jobs/*`, `topic/${thing}`)).toEqual([]);
+      expect(judge("iot:Subscribe", `topicfilter/$aws/things/${thing}/shadow/#`, `topicfilter/${thing}/+/x`)).toEqual([]);
+      expect(judge("iot:AssumeRoleWithCertificate", "rolealias/edge-mlops-prod-token-exchange")).toEqual([]);
+    });
+
+    it("rejects every thing, topic, topic filter or client id wider than the connecting thing's", () => {
+      expect(judge("iot:GetThingShadow", "thing/*")).toEqual([
+        `IoT policy "p": Statement[0] allows "iot:GetThingShadow" on "${arn("thing/*")}", which does not name the connecting thing (${thing})`,
+      ]);
+      expect(judge("iot:UpdateThingShadow", `thing/${thing}*`)).toEqual([
+        `IoT policy "p": Statement[0] allows "iot:UpdateThingShadow" on "${arn(`thing/${thing}*`)}", which lets "*" follow ${thing}, so it also covers things whose names begin with the connecting thing's`,
+      ]);
+      for (const [action, resource] of [
+        ["iot:Connect", "client/*"],
+        ["iot:Connect", `client/${thing}-*`],
+        ["iot:Connect", `client/x-${thing}`],
+        ["iot:Publish", "topic/edge-mlops/*"],
+        ["iot:Publish", `topic/$aws/things/other-${thing}/shadow/update`],
+        ["iot:Publish", `topic/*/${thing}/data`],
+        ["iot:Publish", `topic/edge-mlops/${thing}_b/data`],
+        ["iot:Subscribe", `topicfilter/+/${thing}/data`],
+        ["iot:Subscribe", "topicfilter/$aws/things/+/shadow/#"],
+        ["iot:DescribeJobExecution", "thing/?"],
+        ["iot:DescribeJob", "job/*"],
+        ["iot:AssumeRoleWithCertificate", "rolealias/*"],
+      ]) {
+        expect(judge(action, resource), resource).toHaveLength(1);
+      }
+    });
+
+    it("lets only the claim certificate's fleet-provisioning client ids and topics go unscoped", () => {
+      expect(THING_SCOPE_EXCEPTIONS.map((e) => `${e.resourceType}/${e.pattern}`)).toEqual([
+        `client/${CLAIM_CLIENT_ID_PREFIX}*`,
+        "topic/$aws/certificates/create/*",
+        "topic/$aws/certificates/create-from-csr/*",
+        "topic/$aws/provisioning-templates/<template name>/provision/*",
+        "topicfilter/$aws/certificates/create/*",
+        "topicfilter/$aws/certificates/create-from-csr/*",
+        "topicfilter/$aws/provisioning-templates/<template name>/provision/*",
+      ]);
+      expect(judge("iot:Connect", `client/${CLAIM_CLIENT_ID_PREFIX}*`)).toEqual([]);
+      expect(judge("iot:Publish", "topic/$aws/provisioning-templates/edge-mlops-prod-fleet/provision/*", "topic/$aws/certificates/create-from-csr/*")).toEqual([]);
+      for (const resource of [
+        "topic/$aws/provisioning-templates/*/provision/*",
+        "topic/$aws/provisioning-templates//provision/*",
+        "topic/$aws/provisioning-templates/fleet/provision/json",
+        "topic/$aws/certificates/*",
+        `client/${CLAIM_CLIENT_ID_PREFIX}x*`,
+      ]) {
+        expect(judge("iot:Publish", resource), resource).toHaveLength(1);
+      }
+    });
+
+    it("rejects another thing's named shadow, and names no exception for a long topic that only looks like one", () => {
+      expect(judge("iot:GetThingShadow", `thing/other/${thing}`)).toEqual([
+        `IoT policy "p": Statement[0] allows "iot:GetThingShadow" on "${arn(`thing/other/${thing}`)}", which names "other/${thing}", not the connecting thing itself`,
+      ]);
+      expect(judge("iot:Connect", `client/x-${thing}`)[0]).toContain(`which names "x-${thing}", not the connecting thing itself`);
+      expect(judge("iot:Publish", `topic/${"a".repeat(60)}`)).toHaveLength(1);
+      expect(judge("iot:Publish", `topic/$aws/provisioning-templates/${"b".repeat(40)}`)).toHaveLength(1);
+    });
+
+    it("knows a thing name's characters: only a character thing names cannot hold may follow the variable", () => {
+      expect(thingScopeProblem("client", `${thing}:x`)).toMatch(/lets ":" follow/);
+      expect(thingScopeProblem("client", `${thing}?`)).toMatch(/lets "\?" follow/);
+      expect(thingScopeProblem("topic", `a/${thing}`)).toBeUndefined();
+      expect(thingScopeProblem("topic", `a${thing}`)).toMatch(/inside a topic level/);
+      expect(thingScopeProblem("topic", `+/${thing}`)).toBeUndefined();
+      expect(thingScopeProblem("topicfilter", `#/${thing}`)).toMatch(/wildcard before/);
+    });
   });
 
   it("credential duration: unset means the one-hour default and passes", () => {

@@ -45,9 +45,10 @@ async function analyze(type: string, name: string, props: Record<string, unknown
 async function configure(environment: "dev" | "staging" | "prod") {
   const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", `config.${environment}.json`), "utf8")) as Record<string, { enforcementLevel: string }>;
   const req = new analyzer.ConfigureAnalyzerRequest();
-  for (const [policy, { enforcementLevel }] of Object.entries(config)) {
+  // As the CLI sends --policy-pack-config: the level apart, every other key of an entry is a config property.
+  for (const [policy, { enforcementLevel, ...properties }] of Object.entries(config)) {
     const level = enforcementLevel === "mandatory" ? MANDATORY : ADVISORY;
-    req.getPolicyconfigMap().set(policy, new analyzer.PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript({})));
+    req.getPolicyconfigMap().set(policy, new analyzer.PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript(properties as never)));
   }
   await unary<Empty>((cb) => client.configure(req, cb));
 }
@@ -109,6 +110,16 @@ describe("the policy pack served by Pulumi's policy-pack host", () => {
     expect(await analyze(T.loadBalancer, "lb", lb)).toEqual([{ policy: "alb-deletion-protection", level: ADVISORY, message: expect.any(String) }]);
     await configure("prod");
     expect(await analyze(T.loadBalancer, "lb", lb)).toEqual([{ policy: "alb-deletion-protection", level: MANDATORY, message: expect.any(String) }]);
+  });
+
+  it("takes each rule's settings from the same file: a 30-day log group passes staging and fails prod", async () => {
+    const logs = { namePrefix: "/edge-mlops/x/", retentionInDays: 30 };
+    await configure("staging");
+    expect(await analyze(T.logGroup, "logs", logs)).toEqual([]);
+    await configure("prod");
+    expect(await analyze(T.logGroup, "logs", logs)).toEqual([
+      { policy: "log-group-retention", level: MANDATORY, message: expect.stringContaining(`below this tier's minimum of 365 days`) },
+    ]);
   });
 
   it("checks the stack: a bucket is paired with its companions, a bare bucket is reported against its URN", async () => {

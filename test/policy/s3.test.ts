@@ -1,9 +1,11 @@
-// S3 stack rules: pairing buckets with their separate encryption, versioning, public access block and policy resources.
+// S3 stack rules (pairing buckets with their separate encryption, versioning, public access block and policy resources)
+// and the SNS topic's TLS-only policy, judged by the same deny.
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../policy/engine";
 import { S3_RULES, s3Encryption, s3PublicAccessBlock, s3TlsOnly, s3Versioning } from "../../policy/rules/s3";
+import { snsTlsOnly } from "../../policy/rules/sns";
 import { UNKNOWN } from "../../policy/rules/types";
-import { BUCKET_ID, T, bucket, compliantBucket, doc, res, tlsOnlyPolicy } from "./fixtures";
+import { BUCKET_ID, T, TOPIC_ARN, allowAlarmsToPublish, bucket, compliantBucket, denyPublishWithoutTls, doc, res, tlsOnlyPolicy, topicStack } from "./fixtures";
 
 const messages = (resources: Parameters<typeof evaluate>[0], rules = S3_RULES) => evaluate(resources, "prod", rules).map((v) => v.message);
 
@@ -81,6 +83,11 @@ describe("S3 rules", () => {
         deny({ Action: ["s3:GetObject"] }),
         deny({ Condition: { Bool: { "aws:SecureTransport": "true" } } }),
         deny({ Effect: "Allow" }),
+        // A further condition narrows the deny to some requests only.
+        deny({ Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:PrincipalAccount": "123456789012" } } }),
+        deny({ Condition: { Bool: { "aws:SecureTransport": "false", "aws:ViaAWSService": "false" } } }),
+        deny({ Condition: { Bool: { "aws:SecureTransport": [] } } }),
+        deny({ Condition: {} }),
       ]) {
         expect(withPolicy(broken)).toHaveLength(1);
       }
@@ -112,5 +119,47 @@ describe("S3 rules", () => {
       const suspended = res(T.versioning, "new-versioning", { bucket: UNKNOWN, versioningConfiguration: { status: "Suspended" } }, { propertyDependencies: { bucket: [newBucket.urn] } });
       expect(messages([newBucket, suspended], [s3Versioning])).toEqual([`bucket "new" has versioning "Suspended"; it must be "Enabled"`]);
     });
+  });
+});
+
+describe("sns-tls-only", () => {
+  const topicMessages = (resources: Parameters<typeof evaluate>[0]) => evaluate(resources, "prod", [snsTlsOnly]).map((v) => v.message);
+
+  it("reports a topic without any policy, and one whose policy has no TLS deny", () => {
+    expect(topicMessages(topicStack())).toEqual([
+      `topic "alarms" has no topic policy, so SNS accepts publishes over plain HTTP: add a TopicPolicy that denies sns:Publish to Principal "*" when aws:SecureTransport is "false"`,
+    ]);
+    expect(topicMessages(topicStack(allowAlarmsToPublish))).toEqual([
+      `topic "alarms" accepts publishes without TLS: policy of "alarms-policy" has no Deny of sns:Publish for Principal "*" on the topic when aws:SecureTransport is "false"`,
+    ]);
+  });
+
+  it("accepts the deny as sns:* or *, on the topic or on \"*\", in a TopicPolicy or in the topic's own policy input", () => {
+    for (const over of [{ Action: "sns:*" }, { Action: ["*"] }, { Resource: "*" }, { Resource: [TOPIC_ARN] }, { Principal: { AWS: "*" } }]) {
+      expect(topicMessages(topicStack({ ...denyPublishWithoutTls(), ...over }))).toEqual([]);
+    }
+    const [topic] = topicStack();
+    const inline = { ...topic, inputs: { ...topic.inputs, policy: doc(denyPublishWithoutTls()) } };
+    expect(topicMessages([inline])).toEqual([]);
+  });
+
+  it("rejects a deny of another topic, another action, some principals, or with a narrowing condition", () => {
+    for (const over of [
+      { Resource: `${TOPIC_ARN}-other` },
+      { Action: "sns:Subscribe" },
+      { Principal: { AWS: "arn:aws:iam::123456789012:root" } },
+      { Condition: { Bool: { "aws:SecureTransport": "false" }, StringEquals: { "aws:SourceAccount": "123456789012" } } },
+    ]) {
+      expect(topicMessages(topicStack({ ...denyPublishWithoutTls(), ...over })), JSON.stringify(over)).toHaveLength(1);
+    }
+  });
+
+  it("reports a policy that is not JSON; skips unknown policies and topics whose policy cannot be paired yet", () => {
+    const [topic] = topicStack();
+    expect(topicMessages([topic, res(T.topicPolicy, "p", { arn: TOPIC_ARN, policy: "{" })])[0]).toMatch(/^topic "alarms" accepts publishes without TLS: policy of "p" is not valid JSON/);
+    expect(topicMessages([topic, res(T.topicPolicy, "p", { arn: TOPIC_ARN, policy: UNKNOWN })])).toEqual([]);
+    expect(topicMessages([topic, res(T.topicPolicy, "p", { arn: UNKNOWN, policy: doc(allowAlarmsToPublish) })])).toEqual([]);
+    const viaDeps = res(T.topicPolicy, "p", { arn: UNKNOWN, policy: doc(allowAlarmsToPublish) }, { propertyDependencies: { arn: [topic.urn] } });
+    expect(topicMessages([topic, viaDeps])).toHaveLength(1);
   });
 });

@@ -1,0 +1,92 @@
+// Mutation testing of the policy pack and the IAM / IoT policy builders: runs StrykerJS (stryker.config.mjs; the
+// vitest suites of vitest.mutation.config.mts), then prints the mutation score per folder and every surviving or
+// uncovered mutant with its place and change. It prints figures and asserts nothing; not part of `npm test`.
+//
+//   npm run bench:mutation                 # run Stryker, then report
+//   npm run bench:mutation -- --report-only # report the last run (.reports/mutation/mutation.json)
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const REPORT = path.join(ROOT, ".reports/mutation/mutation.json");
+
+/** The parts of Stryker's JSON report (mutation-testing-report-schema) read here. */
+interface MutationReport {
+  readonly files: Record<string, { readonly source: string; readonly mutants: readonly Mutant[] }>;
+}
+interface Mutant {
+  readonly mutatorName: string;
+  readonly replacement?: string;
+  readonly status: "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored" | "Pending";
+  readonly location: { readonly start: { readonly line: number; readonly column: number }; readonly end: { readonly line: number; readonly column: number } };
+}
+
+/** Detected (killed or timed out) and undetected (survived or not covered) counts; other statuses do not count. */
+export interface Tally {
+  detected: number;
+  undetected: number;
+}
+
+/** Stryker's mutation score: detected / (detected + undetected), in percent; NaN when nothing counted. */
+export function score(t: Tally): number {
+  return (100 * t.detected) / (t.detected + t.undetected);
+}
+
+/** Tallies per folder (the file's directory) and per top-level folder, keyed `policy/rules` and `policy/**`. */
+export function tallyByFolder(report: MutationReport): Map<string, Tally> {
+  const tallies = new Map<string, Tally>();
+  const add = (key: string, m: Mutant) => {
+    const t = tallies.get(key) ?? { detected: 0, undetected: 0 };
+    if (m.status === "Killed" || m.status === "Timeout") t.detected++;
+    else if (m.status === "Survived" || m.status === "NoCoverage") t.undetected++;
+    tallies.set(key, t);
+  };
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    const dir = path.posix.dirname(file.split(path.sep).join("/"));
+    for (const m of mutants) {
+      add(dir, m);
+      add(`${dir.split("/")[0]}/**`, m);
+    }
+  }
+  return tallies;
+}
+
+/** One line per undetected mutant: `file:line:col  Mutator  (status)  original -> replacement`. */
+export function survivors(report: MutationReport): string[] {
+  const lines: string[] = [];
+  for (const [file, { source, mutants }] of Object.entries(report.files)) {
+    const text = source.split("\n");
+    for (const m of mutants) {
+      if (m.status !== "Survived" && m.status !== "NoCoverage") continue;
+      const { start, end } = m.location;
+      const original = start.line === end.line ? text[start.line - 1].slice(start.column - 1, end.column - 1) : `${text[start.line - 1].slice(start.column - 1)}…`;
+      const clip = (s: string) => (s.length > 70 ? `${s.slice(0, 67)}...` : s).replace(/\s+/g, " ");
+      lines.push(`${file}:${start.line}:${start.column}  ${m.mutatorName}${m.status === "NoCoverage" ? " (no coverage)" : ""}  ${clip(original)} -> ${clip(m.replacement ?? "")}`);
+    }
+  }
+  return lines;
+}
+
+function main(argv: string[]): number {
+  if (!argv.includes("--report-only")) {
+    const started = Date.now();
+    const run = spawnSync(path.join(ROOT, "node_modules/.bin/stryker"), ["run"], { cwd: ROOT, stdio: "inherit" });
+    process.stdout.write(`\nStryker exited ${run.status} after ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
+    if (run.status !== 0) return run.status ?? 1;
+  }
+  if (!fs.existsSync(REPORT)) {
+    process.stderr.write(`bench:mutation: no report at ${path.relative(ROOT, REPORT)}; run without --report-only first\n`);
+    return 1;
+  }
+  const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as MutationReport;
+  process.stdout.write("\nMutation score per folder (killed or timed out / all that count):\n");
+  for (const [folder, t] of [...tallyByFolder(report)].sort(([a], [b]) => a.localeCompare(b))) {
+    process.stdout.write(`  ${folder.padEnd(24)} ${score(t).toFixed(1).padStart(5)}%  (${t.detected} of ${t.detected + t.undetected})\n`);
+  }
+  const left = survivors(report);
+  process.stdout.write(`\nSurviving and uncovered mutants: ${left.length}\n${left.map((l) => `  ${l}`).join("\n")}\n`);
+  return 0;
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));
