@@ -1,7 +1,5 @@
 // edge-mlops: reads and validates the stack config once, composes the platform's components and exports what
 // users need. Config errors stop the program here, before any resource is registered.
-import * as aws from "@pulumi/aws";
-import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config";
 import { AirflowEnvironment } from "./components/airflow-environment";
@@ -11,13 +9,17 @@ import { InferenceService } from "./components/inference-service";
 import { Network } from "./components/network";
 import { Dashboard, Notifications } from "./components/observability";
 import { TrainingWorkflow } from "./components/training-workflow";
+import type * as aws from "@pulumi/aws";
+import type * as awsNative from "@pulumi/aws-native";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import { Provider as NativeProvider } from "@pulumi/aws-native/provider";
 
 const config = loadStackConfig();
 
 /** Stack-wide tags, applied to every AWS resource through the providers' default tags. */
 const tags = { ...config.tags, project: config.project, stack: config.stack, "managed-by": "pulumi" };
-const awsProvider = new aws.Provider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
-const nativeProvider = new awsNative.Provider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
+const awsProvider = new AwsProvider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
+const nativeProvider = new NativeProvider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
 const providers = [awsProvider, nativeProvider];
 
 // One alarm topic per stack; every component's alarms and event rules notify it.

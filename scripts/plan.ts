@@ -160,7 +160,12 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-if (require.main === module) {
+/** Runs the plan command line and exits with its code (also the entry of the compiled plan, scripts/program.js). */
+export function cli(argv: string[]): void {
   process.on("unhandledRejection", fail);
-  main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+  main(argv).then((code) => process.exit(code), fail);
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2));
 }

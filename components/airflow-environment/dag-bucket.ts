@@ -6,11 +6,11 @@
 //
 // The bucket and its uploads exist whether or not the environment does: they cost a few cents a month, CI can keep
 // syncing DAGs, and the protected bucket survives switching the environment off and on.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../secure-bucket";
 import type { AirflowEnvironmentSettings } from "./resolve";
 import type { SourceFile } from "./sources";
+import * as s3 from "@pulumi/aws/s3";
 
 /**
  * `bucketPrefix` of the DAG bucket: `airflow-` (MWAA requires it) plus the component name, lowercased, limited to
@@ -29,10 +29,10 @@ export interface ObjectVersions {
 }
 
 export interface DagBucket {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: s3.Bucket;
   readonly bucketName: pulumi.Output<string>;
   /** Every uploaded object: DAG files first, then requirements.txt, plugins.zip and startup.sh when present. */
-  readonly objects: aws.s3.BucketObjectv2[];
+  readonly objects: s3.BucketObjectv2[];
   readonly objectVersions: ObjectVersions;
 }
 
@@ -47,7 +47,7 @@ export function dagBucket(parent: pulumi.Resource, name: string, s: Pick<Airflow
     { parent },
   );
   const upload = (file: SourceFile) =>
-    new aws.s3.BucketObjectv2(
+    new s3.BucketObjectv2(
       `${name}-${file.key}`,
       { bucket: dags.bucketName, key: file.key, source: new pulumi.asset.FileAsset(file.path), sourceHash: file.sha256 },
       // Objects written before versioning is on would have the version "null", which MWAA cannot pin.

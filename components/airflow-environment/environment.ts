@@ -7,13 +7,17 @@
 // DAG settings reach the DAG as Airflow configuration options of the section `edge_mlops` (DAG_SETTINGS): MWAA exports
 // each option `edge_mlops.<key>` to its containers as the environment variable `AIRFLOW__EDGE_MLOPS__<KEY>`, and the
 // DAG reads them with `conf.get("edge_mlops", "<key>")` when a task runs.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DagBucket } from "./dag-bucket";
 import type { AirflowLogLevel } from "./mwaa";
 import { executionRolePolicy, executionTrustPolicy } from "./policy";
 import { checkResolved, environmentSubnets, type AirflowEnvironmentSettings, type EnvironmentWiring } from "./resolve";
 import { DAG_FOLDER, SUPPORT_FILES } from "./sources";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import * as mwaa from "@pulumi/aws/mwaa";
 
 /** The section of the Airflow configuration options that carries the DAG's settings. */
 export const DAG_SETTINGS_SECTION = "edge_mlops";
@@ -27,9 +31,9 @@ export const DAG_SETTINGS = {
 } as const;
 
 export interface MwaaEnvironment {
-  readonly securityGroup: aws.ec2.SecurityGroup;
-  readonly executionRole: aws.iam.Role;
-  readonly environment: aws.mwaa.Environment;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly executionRole: iam.Role;
+  readonly environment: mwaa.Environment;
   /** The environment's Airflow configuration options: `core.default_task_retries` and the DAG_SETTINGS. */
   readonly configurationOptions: pulumi.Output<Record<string, string>>;
 }
@@ -40,7 +44,7 @@ export interface MwaaEnvironment {
  * upload (it reads the DAGs as it starts).
  */
 export function mwaaEnvironment(parent: pulumi.Resource, name: string, s: AirflowEnvironmentSettings, w: EnvironmentWiring, dags: DagBucket): MwaaEnvironment {
-  const securityGroup = new aws.ec2.SecurityGroup(
+  const securityGroup = new ec2.SecurityGroup(
     `${name}-sg`,
     {
       vpcId: w.vpcId,
@@ -65,7 +69,7 @@ export function mwaaEnvironment(parent: pulumi.Resource, name: string, s: Airflo
   });
   const log = (level: AirflowLogLevel) => ({ enabled: true, logLevel: level });
   const versions = dags.objectVersions;
-  const environment = new aws.mwaa.Environment(
+  const environment = new mwaa.Environment(
     `${name}-environment`,
     {
       name: s.environmentName,
@@ -103,13 +107,13 @@ export function mwaaEnvironment(parent: pulumi.Resource, name: string, s: Airflo
 
 /** The execution role, trusted by MWAA, and its inline policy, built from plain strings once the ARNs resolve. */
 function executionRole(parent: pulumi.Resource, name: string, s: AirflowEnvironmentSettings, w: EnvironmentWiring, dagBucketArn: pulumi.Output<string>) {
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-execution-role`,
     { description: `Execution role of the MWAA environment ${s.environmentName}`, assumeRolePolicy: JSON.stringify(executionTrustPolicy()) },
     { parent },
   );
-  const partition = aws.getPartitionOutput({}, { parent }).partition;
-  const accountId = aws.getCallerIdentityOutput({}, { parent }).accountId;
+  const partition = getPartitionOutput({}, { parent }).partition;
+  const accountId = getCallerIdentityOutput({}, { parent }).accountId;
   const document = pulumi
     .all([partition, accountId, dagBucketArn, w.dataBucketArn, w.dataKmsKeyArn, w.stateMachineArn, w.featureGroupArn])
     .apply(([partition, accountId, dagBucketArn, dataBucketArn, dataKmsKeyArn, stateMachineArn, featureGroupArn]) =>
@@ -132,6 +136,6 @@ function executionRole(parent: pulumi.Resource, name: string, s: AirflowEnvironm
         ),
       ),
     );
-  const policy = new aws.iam.RolePolicy(`${name}-execution-policy`, { role: role.id, policy: document }, { parent });
+  const policy = new iam.RolePolicy(`${name}-execution-policy`, { role: role.id, policy: document }, { parent });
   return { role, policy };
 }

@@ -8,14 +8,19 @@
 // have their own). IoT writes its logs to the log group `AWSIotLogsV2`; the component creates it with a retention
 // unless `createLogGroup` is false (an account whose IoT logging was on before already has it: import it, or pass
 // false and IoT's logging role may create it).
-import * as aws from "@pulumi/aws";
-import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_KEY_ARN } from "../../contracts/patterns";
 import { PROJECT } from "../../contracts/project";
 import { argError, resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
 import { AUDIT_CHECK_PROPERTIES, auditDays, fleetAuditSettings, type AuditCheckName, type FleetAuditSettingsInput } from "./audit-args";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getRegionOutput } from "@pulumi/aws/getRegion";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import * as awsIam from "@pulumi/aws/iam";
+import * as awsIot from "@pulumi/aws/iot";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as nativeIot from "@pulumi/aws-native/iot";
 
 export {
   AUDIT_CHECK_PROPERTIES,
@@ -101,14 +106,14 @@ export function iotLoggingPolicy(logGroupArn: string, createLogGroup: boolean): 
 }
 
 export class FleetAudit extends pulumi.ComponentResource {
-  public readonly auditRole: aws.iam.Role;
-  public readonly notificationRole: aws.iam.Role;
-  public readonly loggingRole: aws.iam.Role;
-  public readonly accountAuditConfiguration: awsNative.iot.AccountAuditConfiguration;
-  public readonly scheduledAudit: awsNative.iot.ScheduledAudit;
-  public readonly loggingOptions: aws.iot.LoggingOptions;
+  public readonly auditRole: awsIam.Role;
+  public readonly notificationRole: awsIam.Role;
+  public readonly loggingRole: awsIam.Role;
+  public readonly accountAuditConfiguration: nativeIot.AccountAuditConfiguration;
+  public readonly scheduledAudit: nativeIot.ScheduledAudit;
+  public readonly loggingOptions: awsIot.LoggingOptions;
   /** The IoT log group, when the component creates it. */
-  public readonly logGroup?: aws.cloudwatch.LogGroup;
+  public readonly logGroup?: cloudwatch.LogGroup;
   /** Checks enabled and audited. */
   public readonly checks: readonly AuditCheckName[];
 
@@ -116,21 +121,21 @@ export class FleetAudit extends pulumi.ComponentResource {
     const s = resolveFleetAuditArgs(name, args);
     super("edge-mlops:edge:FleetAudit", name, {}, opts);
     const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = getPartitionOutput({}, parent).partition;
+    const region = getRegionOutput({}, parent).region;
+    const accountId = getCallerIdentityOutput({}, parent).accountId;
     const trust = accountId.apply((a) => JSON.stringify(iotServiceTrustPolicy(a)));
     this.checks = s.checks;
 
     // ---- audit ------------------------------------------------------------------------------------------------------
-    this.auditRole = new aws.iam.Role(`${name}-audit-role`, { description: "Device Defender reads the IoT configuration it audits", assumeRolePolicy: trust }, parent);
-    const auditPolicy = new aws.iam.RolePolicyAttachment(
+    this.auditRole = new awsIam.Role(`${name}-audit-role`, { description: "Device Defender reads the IoT configuration it audits", assumeRolePolicy: trust }, parent);
+    const auditPolicy = new awsIam.RolePolicyAttachment(
       `${name}-audit-policy`,
       { role: this.auditRole.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${AUDIT_MANAGED_POLICY}` },
       parent,
     );
-    this.notificationRole = new aws.iam.Role(`${name}-notify-role`, { description: "Device Defender publishes audit findings to the alarm topic", assumeRolePolicy: trust }, parent);
-    const notifyPolicy = new aws.iam.RolePolicy(
+    this.notificationRole = new awsIam.Role(`${name}-notify-role`, { description: "Device Defender publishes audit findings to the alarm topic", assumeRolePolicy: trust }, parent);
+    const notifyPolicy = new awsIam.RolePolicy(
       `${name}-notify-policy`,
       {
         role: this.notificationRole.id,
@@ -140,7 +145,7 @@ export class FleetAudit extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.accountAuditConfiguration = new awsNative.iot.AccountAuditConfiguration(
+    this.accountAuditConfiguration = new nativeIot.AccountAuditConfiguration(
       `${name}-audit-configuration`,
       {
         accountId,
@@ -151,7 +156,7 @@ export class FleetAudit extends pulumi.ComponentResource {
       // Device Defender checks that it can assume the roles with their permissions in place.
       { parent: this, dependsOn: [auditPolicy, notifyPolicy] },
     );
-    this.scheduledAudit = new awsNative.iot.ScheduledAudit(
+    this.scheduledAudit = new nativeIot.ScheduledAudit(
       `${name}-scheduled-audit`,
       {
         scheduledAuditName: s.scheduledAuditName,
@@ -168,18 +173,18 @@ export class FleetAudit extends pulumi.ComponentResource {
     const logGroupArn = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${IOT_LOG_GROUP}`;
     const loggingDependsOn: pulumi.Resource[] = [];
     if (s.createLogGroup) {
-      this.logGroup = new aws.cloudwatch.LogGroup(`${name}-iot-logs`, { name: IOT_LOG_GROUP, retentionInDays: s.logRetentionDays }, parent);
+      this.logGroup = new cloudwatch.LogGroup(`${name}-iot-logs`, { name: IOT_LOG_GROUP, retentionInDays: s.logRetentionDays }, parent);
       loggingDependsOn.push(this.logGroup);
     }
-    this.loggingRole = new aws.iam.Role(`${name}-logging-role`, { description: "AWS IoT writes its logs to CloudWatch Logs", assumeRolePolicy: trust }, parent);
+    this.loggingRole = new awsIam.Role(`${name}-logging-role`, { description: "AWS IoT writes its logs to CloudWatch Logs", assumeRolePolicy: trust }, parent);
     loggingDependsOn.push(
-      new aws.iam.RolePolicy(
+      new awsIam.RolePolicy(
         `${name}-logging-policy`,
         { role: this.loggingRole.id, policy: logGroupArn.apply((arn) => JSON.stringify(iotLoggingPolicy(arn, s.createLogGroup))) },
         parent,
       ),
     );
-    this.loggingOptions = new aws.iot.LoggingOptions(
+    this.loggingOptions = new awsIot.LoggingOptions(
       `${name}-logging`,
       { defaultLogLevel: s.logLevel, disableAllLogs: s.logLevel === "DISABLED", roleArn: this.loggingRole.arn },
       { parent: this, dependsOn: loggingDependsOn },

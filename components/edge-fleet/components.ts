@@ -6,8 +6,6 @@
 // changed compose file, image digest or model URI needs a new component version. The version is part of the compose
 // file's key, so bumping it writes a new object instead of changing the one devices already verified.
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
-import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../contracts/iot-names";
 import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
@@ -16,6 +14,8 @@ import { SecureBucket } from "../secure-bucket";
 import type { FleetContext } from "./context";
 import { COMPOSE_APP_COMPONENT_NAME, COMPOSE_FILE_NAME, composeAppRecipe, HUB_IMAGES, inferenceRecipe, serializeRecipe } from "./recipes";
 import { REPOSITORY_ROOT } from "./resolve";
+import * as awsS3 from "@pulumi/aws/s3";
+import * as greengrassv2 from "@pulumi/aws-native/greengrassv2";
 
 /** The hub app's compose file, uploaded as the compose component's artifact. */
 export const COMPOSE_FILE = path.join(REPOSITORY_ROOT, "edge", "compose", COMPOSE_FILE_NAME);
@@ -57,15 +57,15 @@ export function modelObjectArn(modelUri: string | undefined, partition: string):
 }
 
 export interface ArtifactBucket {
-  readonly bucket: aws.s3.Bucket;
+  readonly bucket: awsS3.Bucket;
   /** The compose file, at `artifacts/<component>/<composeVersion>/docker-compose.yaml`. */
-  readonly composeObject: aws.s3.BucketObjectv2;
+  readonly composeObject: awsS3.BucketObjectv2;
 }
 
 /** `<name>-artifacts` (a SecureBucket, protected with the stack) and `<name>-compose-artifact`. */
 export function buildArtifactBucket({ fleet, name, settings: s, parent }: FleetContext): ArtifactBucket {
   const artifacts = new SecureBucket(`${name}-artifacts`, { forceDestroy: false, protect: s.protect, formerParent: fleet }, parent);
-  const composeObject = new aws.s3.BucketObjectv2(
+  const composeObject = new awsS3.BucketObjectv2(
     `${name}-compose-artifact`,
     {
       bucket: artifacts.bucket.id,
@@ -79,8 +79,8 @@ export function buildArtifactBucket({ fleet, name, settings: s, parent }: FleetC
 }
 
 export interface FleetComponents {
-  readonly hub: awsNative.greengrassv2.ComponentVersion;
-  readonly inference: awsNative.greengrassv2.ComponentVersion;
+  readonly hub: greengrassv2.ComponentVersion;
+  readonly inference: greengrassv2.ComponentVersion;
 }
 
 /** What the inference component runs: the image other components built and the repositories devices may pull from. */
@@ -92,9 +92,9 @@ export interface InferenceSource {
 }
 
 /** `<name>-hub-component` and `<name>-inference-component`. */
-export function buildComponents(ctx: FleetContext, composeObject: aws.s3.BucketObjectv2, source: InferenceSource): FleetComponents {
+export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketObjectv2, source: InferenceSource): FleetComponents {
   const { name, settings: s, scope, build, parent } = ctx;
-  const hub = new awsNative.greengrassv2.ComponentVersion(
+  const hub = new greengrassv2.ComponentVersion(
     `${name}-hub-component`,
     {
       inlineRecipe: pulumi.all([composeObject.bucket, composeObject.key]).apply(([b, k]) =>
@@ -105,7 +105,7 @@ export function buildComponents(ctx: FleetContext, composeObject: aws.s3.BucketO
     },
     parent,
   );
-  const inference = new awsNative.greengrassv2.ComponentVersion(
+  const inference = new greengrassv2.ComponentVersion(
     `${name}-inference-component`,
     {
       inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns, source.modelUri]).apply(([sc, image, repos, model]) =>

@@ -2,11 +2,13 @@
 // keeps the URN it had when the constructor built it inline), the fleet's name for child names, its resolved
 // settings, the account and region documents are written for, and `build`, which turns a document builder's error
 // inside an `apply` into a ResourceError of the fleet.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgError, resourceError } from "../args";
 import type { AccountScope } from "./policies";
 import type { ResolvedEdgeFleet } from "./resolve";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getRegionOutput } from "@pulumi/aws/getRegion";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 
 export interface FleetContext {
   /** The EdgeFleet: parent of every child. */
@@ -25,7 +27,7 @@ export interface FleetContext {
 export function fleetContext(fleet: pulumi.ComponentResource, name: string, settings: ResolvedEdgeFleet): FleetContext {
   const parent = { parent: fleet };
   const scope = pulumi
-    .all([aws.getPartitionOutput({}, parent).partition, aws.getRegionOutput({}, parent).region, aws.getCallerIdentityOutput({}, parent).accountId])
+    .all([getPartitionOutput({}, parent).partition, getRegionOutput({}, parent).region, getCallerIdentityOutput({}, parent).accountId])
     .apply(([partition, region, accountId]) => ({ partition, region, accountId }));
   const build = <T>(fn: () => T): T => {
     try {

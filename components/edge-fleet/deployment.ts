@@ -7,12 +7,12 @@
  * minimum number of devices ran it, a device that does not finish in time counts as failed, and a
  * device whose update fails rolls back to its previous components.
  */
-import * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeFleetSettings } from "./args";
 import type { FleetComponents } from "./components";
 import type { FleetContext } from "./context";
 import { DOCKER_APPLICATION_MANAGER, TOKEN_EXCHANGE_SERVICE } from "./recipes";
+import * as nativeGreengrassv2 from "@pulumi/aws-native/greengrassv2";
 
 /** The Greengrass nucleus, pinned by the deployment like the other public components. */
 export const NUCLEUS = "aws.greengrass.Nucleus";
@@ -142,9 +142,9 @@ export function buildDeployment(
   targetArn: pulumi.Input<string>,
   components: FleetComponents,
   dependsOn: pulumi.Resource[],
-): awsNative.greengrassv2.Deployment {
+): nativeGreengrassv2.Deployment {
   const { hub, inference } = components;
-  return new awsNative.greengrassv2.Deployment(
+  return new nativeGreengrassv2.Deployment(
     `${name}-deployment`,
     {
       targetArn,

@@ -3,20 +3,21 @@
 // alias, by presenting their certificate to the credentials provider. The core device policy, attached to every
 // device certificate (static or provisioned), lets a device use its own thing's topics and shadows and assume that
 // one role alias. Documents come from ./policies.ts.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ARTIFACT_PREFIX, modelObjectArn } from "./components";
 import type { FleetContext } from "./context";
 import { coreDevicePolicy, GREENGRASS_LOG_GROUP_ROOT, tokenExchangeRolePolicy, tokenExchangeTrustPolicy } from "./policies";
+import * as iam from "@pulumi/aws/iam";
+import * as iot from "@pulumi/aws/iot";
 
 export interface DeviceAccess {
   /** Role core devices assume through the role alias (token exchange service). */
-  readonly tokenExchangeRole: aws.iam.Role;
+  readonly tokenExchangeRole: iam.Role;
   /** The role's permissions: the deployment waits for it, since devices fetch artifacts with it. */
-  readonly tokenExchangePolicy: aws.iam.RolePolicy;
-  readonly roleAlias: aws.iot.RoleAlias;
+  readonly tokenExchangePolicy: iam.RolePolicy;
+  readonly roleAlias: iot.RoleAlias;
   /** IoT policy of every core device's certificate. */
-  readonly corePolicy: aws.iot.Policy;
+  readonly corePolicy: iot.Policy;
 }
 
 /** What the token exchange role may read: the artifact bucket, the ECR repositories and the model. */
@@ -29,8 +30,8 @@ export interface DeviceReads {
 
 /** `<name>-token-exchange-role`, `<name>-token-exchange-policy`, `<name>-role-alias` and `<name>-core-policy`. */
 export function buildDeviceAccess({ name, settings: s, scope, build, parent }: FleetContext, reads: DeviceReads): DeviceAccess {
-  const tokenExchangeRole = new aws.iam.Role(`${name}-token-exchange-role`, { assumeRolePolicy: JSON.stringify(tokenExchangeTrustPolicy()) }, parent);
-  const tokenExchangePolicy = new aws.iam.RolePolicy(
+  const tokenExchangeRole = new iam.Role(`${name}-token-exchange-role`, { assumeRolePolicy: JSON.stringify(tokenExchangeTrustPolicy()) }, parent);
+  const tokenExchangePolicy = new iam.RolePolicy(
     `${name}-token-exchange-policy`,
     {
       role: tokenExchangeRole.id,
@@ -52,12 +53,12 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
     },
     parent,
   );
-  const roleAlias = new aws.iot.RoleAlias(
+  const roleAlias = new iot.RoleAlias(
     `${name}-role-alias`,
     { alias: s.roleAliasName, roleArn: tokenExchangeRole.arn, credentialDuration: s.credentialDurationSeconds },
     parent,
   );
-  const corePolicy = new aws.iot.Policy(
+  const corePolicy = new iot.Policy(
     `${name}-core-policy`,
     {
       policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, roleAliasArn })))),

@@ -4,11 +4,13 @@
 // that owns the account's IoT settings, the account's JOB_EXECUTION events are switched on. What each event looks like
 // and why the rules match what they match is in ./monitoring.ts; this module registers the resources and the fleet's
 // dashboard widgets.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createAlarm } from "../observability/alarms";
 import type { Widget } from "../observability/widgets";
 import type { FleetContext } from "./context";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as awsIot from "@pulumi/aws/iot";
+import * as iam from "@pulumi/aws/iam";
 import {
   deploymentFailureMessage,
   deploymentFailurePattern,
@@ -24,13 +26,13 @@ import {
 
 export interface FleetEvents {
   /** EventBridge rules forwarding fleet events to the alarm topic (deployment failures); empty without `monitoring`. */
-  readonly eventRules: aws.cloudwatch.EventRule[];
+  readonly eventRules: cloudwatch.EventRule[];
   /** IoT topic rules forwarding fleet events to the alarm topic (failing job executions); empty without `monitoring`. */
-  readonly topicRules: aws.iot.TopicRule[];
+  readonly topicRules: awsIot.TopicRule[];
   /** Alarms on the delivery of fleet events; empty without `monitoring`. */
-  readonly alarms: aws.cloudwatch.MetricAlarm[];
+  readonly alarms: cloudwatch.MetricAlarm[];
   /** The account's IoT event configuration, when `monitoring.enableJobExecutionEvents` turns JOB_EXECUTION events on. */
-  readonly iotEventConfigurations?: aws.iot.EventConfigurations;
+  readonly iotEventConfigurations?: awsIot.EventConfigurations;
 }
 
 /**
@@ -42,7 +44,7 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
   if (!m) return { eventRules: [], topicRules: [], alarms: [] };
   const root = s.rootGroupName;
   // Greengrass deployment failures: EventBridge rule on the default bus → the topic, as a readable line.
-  const deploymentRule = new aws.cloudwatch.EventRule(
+  const deploymentRule = new cloudwatch.EventRule(
     `${name}-deployment-failed`,
     {
       description: `Greengrass deployment to ${root} failed or was rejected on a core device`,
@@ -50,13 +52,13 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
     },
     parent,
   );
-  new aws.cloudwatch.EventTarget(`${name}-deployment-failed-target`, { rule: deploymentRule.name, arn: m.alarmTopicArn, inputTransformer: deploymentFailureMessage(root) }, parent);
+  new cloudwatch.EventTarget(`${name}-deployment-failed-target`, { rule: deploymentRule.name, arn: m.alarmTopicArn, inputTransformer: deploymentFailureMessage(root) }, parent);
 
   // Failing IoT job executions: topic rule on the reserved job execution topics → the topic, through a role that may
   // only publish there.
   const ruleName = jobFailureRuleName(root);
   const ruleArn = scope.apply((sc) => `arn:${sc.partition}:iot:${sc.region}:${sc.accountId}:rule/${ruleName}`);
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-job-events-role`,
     {
       description: `IoT rule ${ruleName} publishes failing job executions to the alarm topic`,
@@ -64,7 +66,7 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
     },
     parent,
   );
-  const rolePolicy = new aws.iam.RolePolicy(
+  const rolePolicy = new iam.RolePolicy(
     `${name}-job-events-policy`,
     {
       role: role.id,
@@ -74,7 +76,7 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
     },
     parent,
   );
-  const topicRule = new aws.iot.TopicRule(
+  const topicRule = new awsIot.TopicRule(
     `${name}-job-failures`,
     {
       name: ruleName,
@@ -93,7 +95,7 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
   );
   // Account-wide: deleting the resource leaves the setting as it is (the provider only forgets it).
   const iotEventConfigurations = m.enableJobExecutionEvents
-    ? new aws.iot.EventConfigurations(`${name}-iot-event-configurations`, { eventConfigurations: jobExecutionEventConfigurations() }, parent)
+    ? new awsIot.EventConfigurations(`${name}-iot-event-configurations`, { eventConfigurations: jobExecutionEventConfigurations() }, parent)
     : undefined;
   return { eventRules: [deploymentRule], topicRules: [topicRule], alarms, ...(iotEventConfigurations ? { iotEventConfigurations } : {}) };
 }

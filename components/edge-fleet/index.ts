@@ -9,7 +9,6 @@
 // provisioning.ts, deployment.ts and events.ts (fleet events to the alarm topic, dashboard widgets). Every child is
 // registered with the fleet as its parent and the name it always had, so no URN changes. Settings: ./args.ts;
 // args and their resolution: ./resolve.ts.
-import * as aws from "@pulumi/aws";
 import type * as awsNative from "@pulumi/aws-native";
 import * as pulumi from "@pulumi/pulumi";
 import type { LambdaFunction } from "../lambda-function";
@@ -24,6 +23,10 @@ import { buildThingGroups } from "./groups";
 import { buildFleetProvisioning } from "./provisioning";
 import { resolveEdgeFleetArgs, type EdgeFleetArgs } from "./resolve";
 import { buildStaticDevices, type StaticDevice } from "./static-device";
+import * as iot from "@pulumi/aws/iot";
+import * as s3 from "@pulumi/aws/s3";
+import * as iam from "@pulumi/aws/iam";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 
 export { edgeFleetSettings, type EdgeFleetSettings, type EdgeFleetSettingsInput } from "./args";
 export { ARTIFACT_PREFIX, COMPOSE_FILE, INFERENCE_PORT, inferenceImageUri, modelObjectArn } from "./components";
@@ -56,29 +59,29 @@ export { StaticDevice } from "./static-device";
 
 export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The stack's root thing group: every device joins it, the deployment targets it. */
-  public readonly thingGroup: aws.iot.ThingGroup;
+  public readonly thingGroup: iot.ThingGroup;
   public readonly thingGroupArn: pulumi.Output<string>;
   /** Child thing groups by name. */
-  public readonly childGroups: Readonly<Record<string, aws.iot.ThingGroup>>;
+  public readonly childGroups: Readonly<Record<string, iot.ThingGroup>>;
   /** Bucket of the Greengrass component artifacts (under `artifacts/`). */
-  public readonly artifactBucket: aws.s3.Bucket;
+  public readonly artifactBucket: s3.Bucket;
   /** Role core devices assume through the role alias (token exchange service). */
-  public readonly tokenExchangeRole: aws.iam.Role;
-  public readonly roleAlias: aws.iot.RoleAlias;
+  public readonly tokenExchangeRole: iam.Role;
+  public readonly roleAlias: iot.RoleAlias;
   /** IoT policy of every core device's certificate. */
-  public readonly corePolicy: aws.iot.Policy;
+  public readonly corePolicy: iot.Policy;
   /** Static prototype devices by thing name. */
   public readonly devices: Readonly<Record<string, StaticDevice>>;
   /** Private keys generated into state, by thing name (secret); only when some device's key was generated. */
   public readonly generatedPrivateKeys?: pulumi.Output<Record<string, string>>;
-  public readonly provisioningTemplate?: aws.iot.ProvisioningTemplate;
+  public readonly provisioningTemplate?: iot.ProvisioningTemplate;
   public readonly provisioningTemplateName?: pulumi.Output<string>;
   public readonly provisioningHook?: LambdaFunction;
   /** Policy of the claim certificate; attach it to a claim certificate made outside the stack. */
-  public readonly claimPolicy?: aws.iot.Policy;
+  public readonly claimPolicy?: iot.Policy;
   public readonly claimPolicyName?: pulumi.Output<string>;
   /** The claim certificate, when made from `claimCsrFile` or generated. */
-  public readonly claimCertificate?: aws.iot.Certificate;
+  public readonly claimCertificate?: iot.Certificate;
   /** The generated claim private key (secret), only when generated into state. */
   public readonly claimPrivateKey?: pulumi.Output<string>;
   /** The Greengrass components: the docker-compose hub app and the inference service. */
@@ -90,13 +93,13 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The account's credential provider endpoint devices exchange their certificate at. */
   public readonly credentialEndpoint: pulumi.Output<string>;
   /** EventBridge rules forwarding fleet events to the alarm topic (deployment failures); empty without `monitoring`. */
-  public readonly eventRules: aws.cloudwatch.EventRule[];
+  public readonly eventRules: cloudwatch.EventRule[];
   /** IoT topic rules forwarding fleet events to the alarm topic (failing job executions); empty without `monitoring`. */
-  public readonly topicRules: aws.iot.TopicRule[];
+  public readonly topicRules: iot.TopicRule[];
   /** The account's IoT event configuration, when `monitoring.enableJobExecutionEvents` turns JOB_EXECUTION events on. */
-  public readonly iotEventConfigurations?: aws.iot.EventConfigurations;
+  public readonly iotEventConfigurations?: iot.EventConfigurations;
   /** Alarms on the delivery of fleet events; empty without `monitoring`. */
-  public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  public readonly alarms: cloudwatch.MetricAlarm[];
   /** The fleet's dashboard widgets: where its events go, device connections, fleet failure events, alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
 
@@ -148,8 +151,8 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.iotEventConfigurations = events.iotEventConfigurations;
     this.widgets = fleetWidgets(ctx, this.deploymentId, events);
 
-    this.iotDataEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
-    this.credentialEndpoint = aws.iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, ctx.parent).endpointAddress;
+    this.iotDataEndpoint = iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
+    this.credentialEndpoint = iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, ctx.parent).endpointAddress;
 
     this.registerOutputs({
       thingGroupArn: this.thingGroupArn,

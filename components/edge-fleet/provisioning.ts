@@ -22,13 +22,15 @@
  * `edge-mlops-claim-<serial number>` (the Greengrass fleet provisioning plugin's `deviceId`):
  * the claim policy admits no other client id.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { LambdaFunction } from "../lambda-function";
 import type { FleetContext } from "./context";
 import { claimPolicy, provisioningTrustPolicy } from "./policies";
 import { describeValue, validateThingGroupName } from "../../contracts/iot-names";
+import * as awsIot from "@pulumi/aws/iot";
+import * as awsIam from "@pulumi/aws/iam";
+import * as awsLambda from "@pulumi/aws/lambda";
 
 /** Template parameters the device sends (and the certificate id AWS IoT fills in). */
 export const TEMPLATE_PARAMETERS = ["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"] as const;
@@ -109,12 +111,12 @@ export const HOOK_PAYLOAD_VERSION = "2020-04-01";
 export const HOOK_TIMEOUT_SECONDS = 5;
 
 export interface FleetProvisioning {
-  readonly template: aws.iot.ProvisioningTemplate;
+  readonly template: awsIot.ProvisioningTemplate;
   readonly hook: LambdaFunction;
   /** Policy of the claim certificate; attach it to a claim certificate made outside the stack. */
-  readonly claimPolicy: aws.iot.Policy;
+  readonly claimPolicy: awsIot.Policy;
   /** The claim certificate, when made from `claimCsrFile` or generated. */
-  readonly claimCertificate?: aws.iot.Certificate;
+  readonly claimCertificate?: awsIot.Certificate;
   /** The generated claim private key (secret), only when generated into state. */
   readonly claimPrivateKey?: pulumi.Output<string>;
 }
@@ -123,12 +125,12 @@ export interface FleetProvisioning {
  * `<name>-provisioning-{role,registration,hook,hook-invoke,template}`, `<name>-claim-policy` and, with a claim CSR or a
  * generated claim key, `<name>-claim-{key,csr,cert,policy-attachment}`. Undefined when provisioning is off.
  */
-export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.ThingGroup, corePolicy: aws.iot.Policy): FleetProvisioning | undefined {
+export function buildFleetProvisioning(ctx: FleetContext, thingGroup: awsIot.ThingGroup, corePolicy: awsIot.Policy): FleetProvisioning | undefined {
   const { fleet, name, settings: s, scope, build, parent } = ctx;
   const p = s.provisioning;
   if (!p.enabled) return undefined;
-  const role = new aws.iam.Role(`${name}-provisioning-role`, { assumeRolePolicy: JSON.stringify(provisioningTrustPolicy()) }, parent);
-  const registration = new aws.iam.RolePolicyAttachment(
+  const role = new awsIam.Role(`${name}-provisioning-role`, { assumeRolePolicy: JSON.stringify(provisioningTrustPolicy()) }, parent);
+  const registration = new awsIam.RolePolicyAttachment(
     `${name}-provisioning-registration`,
     { role: role.name, policyArn: scope.apply((sc) => `arn:${sc.partition}:iam::aws:policy/service-role/AWSIoTThingsRegistration`) },
     parent,
@@ -158,7 +160,7 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.Th
     parent,
   );
   // The template's ARN is known from its name, so the permission exists before the template can call the hook.
-  const invoke = new aws.lambda.Permission(
+  const invoke = new awsLambda.Permission(
     `${name}-provisioning-hook-invoke`,
     {
       action: "lambda:InvokeFunction",
@@ -169,7 +171,7 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.Th
     },
     parent,
   );
-  const template = new aws.iot.ProvisioningTemplate(
+  const template = new awsIot.ProvisioningTemplate(
     `${name}-provisioning-template`,
     {
       name: p.templateName,
@@ -185,7 +187,7 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.Th
     { parent: fleet, dependsOn: [invoke, registration] },
   );
 
-  const policy = new aws.iot.Policy(
+  const policy = new awsIot.Policy(
     `${name}-claim-policy`,
     { policy: scope.apply((sc) => JSON.stringify(build(() => claimPolicy({ ...sc, templateName: p.templateName, useCsr: p.devicesUseCsr })))) },
     parent,
@@ -201,7 +203,7 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: aws.iot.Th
     csr = new tls.CertRequest(`${name}-claim-csr`, { privateKeyPem: claimPrivateKey, subject: { commonName: `${p.templateName}-claim` } }, parent).certRequestPem;
   }
   if (csr === undefined) return { template, hook, claimPolicy: policy };
-  const claimCertificate = new aws.iot.Certificate(`${name}-claim-cert`, { active: true, csr }, parent);
-  new aws.iot.PolicyAttachment(`${name}-claim-policy-attachment`, { policy: policy.name, target: claimCertificate.arn }, parent);
+  const claimCertificate = new awsIot.Certificate(`${name}-claim-cert`, { active: true, csr }, parent);
+  new awsIot.PolicyAttachment(`${name}-claim-policy-attachment`, { policy: policy.name, target: claimCertificate.arn }, parent);
   return { template, hook, claimPolicy: policy, claimCertificate, ...(claimPrivateKey ? { claimPrivateKey } : {}) };
 }

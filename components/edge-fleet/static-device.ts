@@ -4,13 +4,13 @@
  * memberships; and the fleet's set of them. Production devices do not use this: they join
  * through fleet provisioning.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { validateThingName } from "../../contracts/iot-names";
 import { argError } from "../args";
 import type { FleetContext } from "./context";
 import type { ThingGroups } from "./groups";
+import * as awsIot from "@pulumi/aws/iot";
 
 /** X.509's upper bound for a common name; a generated CSR's CN is the thing name. */
 export const MAX_COMMON_NAME_LENGTH = 64;
@@ -33,8 +33,8 @@ export interface StaticDeviceArgs {
 }
 
 export class StaticDevice extends pulumi.ComponentResource {
-  public readonly thing: aws.iot.Thing;
-  public readonly certificate: aws.iot.Certificate;
+  public readonly thing: awsIot.Thing;
+  public readonly certificate: awsIot.Certificate;
   /** The generated private key (secret), only when the key was generated into state. */
   public readonly privateKeyPem?: pulumi.Output<string>;
   /** PEM certificate AWS IoT issued for the device. */
@@ -53,7 +53,7 @@ export class StaticDevice extends pulumi.ComponentResource {
     super("edge-mlops:edge:StaticDevice", name, {}, opts);
     const parent = { parent: this };
 
-    this.thing = new aws.iot.Thing(`${name}-thing`, { name: args.thingName }, parent);
+    this.thing = new awsIot.Thing(`${name}-thing`, { name: args.thingName }, parent);
 
     let csr: pulumi.Input<string>;
     if (args.key === "generate") {
@@ -67,19 +67,19 @@ export class StaticDevice extends pulumi.ComponentResource {
     } else {
       csr = args.key.csrPem;
     }
-    this.certificate = new aws.iot.Certificate(`${name}-cert`, { active: true, csr }, parent);
+    this.certificate = new awsIot.Certificate(`${name}-cert`, { active: true, csr }, parent);
     this.certificatePem = this.certificate.certificatePem;
 
     // Exclusive: the certificate can only ever belong to this thing, so the core policy's
     // ${iot:Connection.Thing.ThingName} resolves to it whatever client id the device uses.
-    new aws.iot.ThingPrincipalAttachment(
+    new awsIot.ThingPrincipalAttachment(
       `${name}-principal`,
       { thing: this.thing.name, principal: this.certificate.arn, thingPrincipalType: "EXCLUSIVE_THING" },
       parent,
     );
-    new aws.iot.PolicyAttachment(`${name}-policy`, { policy: args.policyName, target: this.certificate.arn }, parent);
+    new awsIot.PolicyAttachment(`${name}-policy`, { policy: args.policyName, target: this.certificate.arn }, parent);
     for (const group of args.thingGroups) {
-      new aws.iot.ThingGroupMembership(
+      new awsIot.ThingGroupMembership(
         `${name}-in-${group.label}`,
         { thingName: this.thing.name, thingGroupName: group.name },
         parent,

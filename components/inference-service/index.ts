@@ -8,7 +8,6 @@
 // monitoring.ts (alarms) and dashboard.ts (widgets). Settings and their rules live in args.ts, the wiring and its
 // rules in resolve.ts, AWS facts in fargate.ts and elb-security-policies.ts. Every child is registered with the
 // component as its parent, under the name it has always had.
-import * as aws from "@pulumi/aws";
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Monitored } from "../observability/contract";
@@ -22,6 +21,16 @@ import { resolveInferenceServiceArgs, type InferenceServiceArgs } from "./resolv
 import { autoscaling } from "./scaling";
 import { fargateService, securityGroups } from "./service";
 import { inferenceTask } from "./task-definition";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import * as ecr from "@pulumi/aws/ecr";
+import * as awsEcs from "@pulumi/aws/ecs";
+import * as awsLb from "@pulumi/aws/lb";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as s3 from "@pulumi/aws/s3";
+import * as appautoscaling from "@pulumi/aws/appautoscaling";
 
 export { inferenceSettings, type InferenceSettings, type InferenceSettingsInput } from "./args";
 export { inferenceWidgets } from "./dashboard";
@@ -34,27 +43,27 @@ export { resolveInferenceServiceArgs, type InferenceServiceArgs, type InferenceS
 export { CONTAINER_NAME, containerDefinitions } from "./task-definition";
 
 export class InferenceService extends pulumi.ComponentResource implements Monitored {
-  public readonly repository: aws.ecr.Repository;
+  public readonly repository: ecr.Repository;
   public readonly repositoryUrl: pulumi.Output<string>;
   /** The image built from service/, when the component builds it. */
   public readonly image?: docker.Image;
   /** The image the tasks run, pinned by digest (`<repository>@sha256:<hex>`). */
   public readonly imageRef: pulumi.Output<string>;
-  public readonly cluster: aws.ecs.Cluster;
-  public readonly taskDefinition: aws.ecs.TaskDefinition;
-  public readonly service: aws.ecs.Service;
-  public readonly loadBalancer: aws.lb.LoadBalancer;
-  public readonly targetGroup: aws.lb.TargetGroup;
-  public readonly listeners: { readonly http: aws.lb.Listener; readonly https?: aws.lb.Listener };
+  public readonly cluster: awsEcs.Cluster;
+  public readonly taskDefinition: awsEcs.TaskDefinition;
+  public readonly service: awsEcs.Service;
+  public readonly loadBalancer: awsLb.LoadBalancer;
+  public readonly targetGroup: awsLb.TargetGroup;
+  public readonly listeners: { readonly http: awsLb.Listener; readonly https?: awsLb.Listener };
   /** `http://<dns>`, or `https://<dns>` when a certificate is set (point a DNS name covered by it at the load balancer). */
   public readonly serviceUrl: pulumi.Output<string>;
-  public readonly logGroup: aws.cloudwatch.LogGroup;
-  public readonly taskRole: aws.iam.Role;
-  public readonly executionRole: aws.iam.Role;
-  public readonly securityGroups: { readonly loadBalancer: aws.ec2.SecurityGroup; readonly tasks: aws.ec2.SecurityGroup };
+  public readonly logGroup: cloudwatch.LogGroup;
+  public readonly taskRole: iam.Role;
+  public readonly executionRole: iam.Role;
+  public readonly securityGroups: { readonly loadBalancer: ec2.SecurityGroup; readonly tasks: ec2.SecurityGroup };
   /** The access-log bucket, when access logs are on. */
-  public readonly accessLogBucket?: aws.s3.Bucket;
-  public readonly scalingTarget: aws.appautoscaling.Target;
+  public readonly accessLogBucket?: s3.Bucket;
+  public readonly scalingTarget: appautoscaling.Target;
   /** CloudWatch dimensions for alarms: `LoadBalancer` (AWS/ApplicationELB). */
   public readonly loadBalancerArnSuffix: pulumi.Output<string>;
   /** CloudWatch dimensions for alarms: `TargetGroup` (AWS/ApplicationELB). */
@@ -64,7 +73,7 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
   /** CloudWatch dimensions for alarms: `ServiceName` (AWS/ECS, ECS/ContainerInsights). */
   public readonly serviceName: pulumi.Output<string>;
   /** The service's alarms (see `inferenceAlarmSpecs` and `driftAlarmSpecs`); empty without `monitoring`. */
-  public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  public readonly alarms: cloudwatch.MetricAlarm[];
   /** The service's dashboard widgets: traffic, latency, tasks, CPU and memory, drift and alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
   /** The drift bands the alarms watch, when `monitoring` is set. */
@@ -74,8 +83,8 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
     // Impossible args fail here, before anything is registered.
     const s = resolveInferenceServiceArgs(args);
     super("edge-mlops:inference:InferenceService", name, {}, opts);
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = getPartitionOutput({}, { parent: this }).partition;
+    const account = getCallerIdentityOutput({}, { parent: this }).accountId;
 
     const built = repositoryAndImage(this, name, s, partition);
     this.repository = built.repository;

@@ -6,18 +6,21 @@
 // listeners forward every request to the one target group by their default action; there are no listener rules. With
 // a certificate, HTTPS on 443 uses a TLS 1.2+ security policy (elb-security-policies.ts) and HTTP on 80 answers with a
 // 301 redirect to it; without one, HTTP on 80 forwards.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../secure-bucket";
 import { elbLogDeliveryStatements } from "./policies";
 import type { InferenceServiceSettings } from "./resolve";
+import * as awsLb from "@pulumi/aws/lb";
+import * as s3 from "@pulumi/aws/s3";
+import * as ec2 from "@pulumi/aws/ec2";
+import type * as aws from "@pulumi/aws";
 
 export interface InferenceLoadBalancer {
-  readonly loadBalancer: aws.lb.LoadBalancer;
-  readonly targetGroup: aws.lb.TargetGroup;
-  readonly listeners: { readonly http: aws.lb.Listener; readonly https?: aws.lb.Listener };
+  readonly loadBalancer: awsLb.LoadBalancer;
+  readonly targetGroup: awsLb.TargetGroup;
+  readonly listeners: { readonly http: awsLb.Listener; readonly https?: awsLb.Listener };
   /** The access-log bucket, when access logs are on. */
-  readonly accessLogBucket?: aws.s3.Bucket;
+  readonly accessLogBucket?: s3.Bucket;
 }
 
 /**
@@ -31,14 +34,14 @@ export function loadBalancer(
   refs: {
     vpcId: pulumi.Input<string>;
     subnets: pulumi.Input<pulumi.Input<string>[]>;
-    securityGroup: aws.ec2.SecurityGroup;
+    securityGroup: ec2.SecurityGroup;
     partition: pulumi.Input<string>;
     account: pulumi.Input<string>;
   },
 ): InferenceLoadBalancer {
   const opts = { parent };
   const settings = s.loadBalancer;
-  let accessLogBucket: aws.s3.Bucket | undefined;
+  let accessLogBucket: s3.Bucket | undefined;
   let accessLogs: aws.types.input.lb.LoadBalancerAccessLogs | undefined;
   const dependsOn: pulumi.Resource[] = [];
   if (settings.accessLogs) {
@@ -64,7 +67,7 @@ export function loadBalancer(
     dependsOn.push(logs.policy);
     accessLogs = { bucket: logs.bucketName, enabled: true };
   }
-  const lb = new aws.lb.LoadBalancer(
+  const lb = new awsLb.LoadBalancer(
     `${name}-lb`,
     {
       loadBalancerType: "application",
@@ -78,7 +81,7 @@ export function loadBalancer(
     },
     { parent, dependsOn },
   );
-  const targetGroup = new aws.lb.TargetGroup(
+  const targetGroup = new awsLb.TargetGroup(
     `${name}-tg`,
     {
       vpcId: refs.vpcId,
@@ -92,7 +95,7 @@ export function loadBalancer(
   );
   const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
   const https = settings.certificateArn !== undefined;
-  const http = new aws.lb.Listener(
+  const http = new awsLb.Listener(
     `${name}-http`,
     {
       loadBalancerArn: lb.arn,
@@ -105,7 +108,7 @@ export function loadBalancer(
   const listeners = https
     ? {
         http,
-        https: new aws.lb.Listener(
+        https: new awsLb.Listener(
           `${name}-https`,
           { loadBalancerArn: lb.arn, port: 443, protocol: "HTTPS", certificateArn: settings.certificateArn, sslPolicy: settings.sslPolicy, defaultActions: forward },
           opts,

@@ -3,14 +3,14 @@
 // tags the image by the content of its build inputs and pushes it with a short-lived ECR token; the tasks then run it
 // by digest. With `image.existing` nothing is built and that image runs; if it lives in another ECR repository, the
 // execution role may pull from that one too.
-import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ecrLifecyclePolicy } from "./policies";
 import type { InferenceServiceSettings } from "./resolve";
+import * as awsEcr from "@pulumi/aws/ecr";
 
 export interface InferenceImage {
-  readonly repository: aws.ecr.Repository;
+  readonly repository: awsEcr.Repository;
   /** The image built from service/, when the component builds it. */
   readonly image?: docker.Image;
   /** The image the tasks run, pinned by digest (`<repository>@sha256:<hex>`). */
@@ -26,7 +26,7 @@ export function repositoryAndImage(
   s: Pick<InferenceServiceSettings, "kmsKeyArn" | "keepImages" | "protect" | "image" | "platform">,
   partition: pulumi.Input<string>,
 ): InferenceImage {
-  const repository = new aws.ecr.Repository(
+  const repository = new awsEcr.Repository(
     `${name}-repo`,
     {
       imageTagMutability: "IMMUTABLE",
@@ -37,7 +37,7 @@ export function repositoryAndImage(
     // Unset rather than false when not protected, so that a caller's `protect` on the component still reaches it.
     s.protect ? { parent, protect: true } : { parent },
   );
-  new aws.ecr.LifecyclePolicy(`${name}-repo-lifecycle`, { repository: repository.name, policy: JSON.stringify(ecrLifecyclePolicy(s.keepImages)) }, { parent });
+  new awsEcr.LifecyclePolicy(`${name}-repo-lifecycle`, { repository: repository.name, policy: JSON.stringify(ecrLifecyclePolicy(s.keepImages)) }, { parent });
 
   const built = s.image;
   if (built.kind === "existing") {
@@ -48,7 +48,7 @@ export function repositoryAndImage(
     });
     return { repository, imageRef: pulumi.output(built.ref), pullRepositoryArns };
   }
-  const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent });
+  const token = awsEcr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent });
   const image = new docker.Image(
     `${name}-image`,
     {

@@ -1,9 +1,10 @@
 // Autoscaling of the inference service: Application Auto Scaling owns the service's desired count between minCount and
 // maxCount, by two target-tracking policies, average CPU and ALB requests per task. Either may scale out; the count
 // goes in only when both allow it. Out after a minute, in after five, so that a burst does not flap the task count.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InferenceServiceSettings } from "./resolve";
+import * as appautoscaling from "@pulumi/aws/appautoscaling";
+import type * as aws from "@pulumi/aws";
 
 const SCALE_OUT_COOLDOWN_SECONDS = 60;
 const SCALE_IN_COOLDOWN_SECONDS = 300;
@@ -14,9 +15,9 @@ export function autoscaling(
   name: string,
   s: Pick<InferenceServiceSettings, "minCount" | "maxCount" | "cpuTargetPercent" | "requestsPerTarget">,
   refs: { clusterName: pulumi.Input<string>; serviceName: pulumi.Input<string>; loadBalancerArnSuffix: pulumi.Input<string>; targetGroupArnSuffix: pulumi.Input<string> },
-): aws.appautoscaling.Target {
+): appautoscaling.Target {
   const opts = { parent };
-  const target = new aws.appautoscaling.Target(
+  const target = new appautoscaling.Target(
     `${name}-scaling`,
     {
       serviceNamespace: "ecs",
@@ -39,8 +40,8 @@ export function autoscaling(
       scaleInCooldown: SCALE_IN_COOLDOWN_SECONDS,
     },
   });
-  new aws.appautoscaling.Policy(`${name}-scale-cpu`, tracking({ predefinedMetricType: "ECSServiceAverageCPUUtilization" }, s.cpuTargetPercent), opts);
-  new aws.appautoscaling.Policy(
+  new appautoscaling.Policy(`${name}-scale-cpu`, tracking({ predefinedMetricType: "ECSServiceAverageCPUUtilization" }, s.cpuTargetPercent), opts);
+  new appautoscaling.Policy(
     `${name}-scale-requests`,
     tracking(
       { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: pulumi.interpolate`${refs.loadBalancerArnSuffix}/${refs.targetGroupArnSuffix}` },

@@ -7,14 +7,17 @@
 // not filter. The load balancer's group admits port 80 (and 443 with a certificate) from
 // `loadBalancer.ingressCidrBlocks` and may send only to the tasks' group on the container port. Every rule is its own
 // resource (no inline rules), so a change to one never rewrites the others.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InferenceServiceSettings } from "./resolve";
 import { CONTAINER_NAME } from "./task-definition";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as vpc from "@pulumi/aws/vpc";
+import * as ecs from "@pulumi/aws/ecs";
+import * as awsLb from "@pulumi/aws/lb";
 
 export interface InferenceSecurityGroups {
-  readonly loadBalancer: aws.ec2.SecurityGroup;
-  readonly tasks: aws.ec2.SecurityGroup;
+  readonly loadBalancer: ec2.SecurityGroup;
+  readonly tasks: ec2.SecurityGroup;
 }
 
 /** Registers `<name>-lb-sg`, `<name>-tasks-sg` and their rules under `parent`. */
@@ -25,12 +28,12 @@ export function securityGroups(
   vpcId: pulumi.Input<string>,
 ): InferenceSecurityGroups {
   const opts = { parent };
-  const lb = new aws.ec2.SecurityGroup(
+  const lb = new ec2.SecurityGroup(
     `${name}-lb-sg`,
     { vpcId, description: "Inference load balancer: listeners in, container port to the tasks out", revokeRulesOnDelete: true },
     opts,
   );
-  const tasks = new aws.ec2.SecurityGroup(
+  const tasks = new ec2.SecurityGroup(
     `${name}-tasks-sg`,
     { vpcId, description: "Inference tasks: container port from the load balancer only, HTTPS out", revokeRulesOnDelete: true },
     opts,
@@ -38,24 +41,24 @@ export function securityGroups(
   const port = { ipProtocol: "tcp", fromPort: s.containerPort, toPort: s.containerPort };
   for (const listener of s.loadBalancer.certificateArn !== undefined ? [80, 443] : [80]) {
     s.loadBalancer.ingressCidrBlocks.forEach((cidr, i) => {
-      new aws.vpc.SecurityGroupIngressRule(
+      new vpc.SecurityGroupIngressRule(
         `${name}-lb-in-${listener}-${i}`,
         { securityGroupId: lb.id, ipProtocol: "tcp", fromPort: listener, toPort: listener, cidrIpv4: cidr, description: `listener ${listener}` },
         opts,
       );
     });
   }
-  new aws.vpc.SecurityGroupEgressRule(
+  new vpc.SecurityGroupEgressRule(
     `${name}-lb-out-tasks`,
     { securityGroupId: lb.id, ...port, referencedSecurityGroupId: tasks.id, description: "requests and health checks to the tasks" },
     opts,
   );
-  new aws.vpc.SecurityGroupIngressRule(
+  new vpc.SecurityGroupIngressRule(
     `${name}-tasks-in-lb`,
     { securityGroupId: tasks.id, ...port, referencedSecurityGroupId: lb.id, description: "container port from the load balancer only" },
     opts,
   );
-  new aws.vpc.SecurityGroupEgressRule(
+  new vpc.SecurityGroupEgressRule(
     `${name}-tasks-out-https`,
     { securityGroupId: tasks.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS to ECR, S3 and CloudWatch Logs" },
     opts,
@@ -64,8 +67,8 @@ export function securityGroups(
 }
 
 export interface FargateService {
-  readonly cluster: aws.ecs.Cluster;
-  readonly service: aws.ecs.Service;
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.Service;
 }
 
 /**
@@ -78,15 +81,15 @@ export function fargateService(
   name: string,
   s: Pick<InferenceServiceSettings, "containerInsights" | "desiredCount" | "minHealthyPercent" | "maxPercent" | "healthCheckGracePeriodSeconds" | "containerPort">,
   refs: {
-    taskDefinition: aws.ecs.TaskDefinition;
-    targetGroup: aws.lb.TargetGroup;
-    tasksSecurityGroup: aws.ec2.SecurityGroup;
+    taskDefinition: ecs.TaskDefinition;
+    targetGroup: awsLb.TargetGroup;
+    tasksSecurityGroup: ec2.SecurityGroup;
     subnets: pulumi.Input<pulumi.Input<string>[]>;
     dependsOn: pulumi.Resource[];
   },
 ): FargateService {
-  const cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: s.containerInsights }] }, { parent });
-  const service = new aws.ecs.Service(
+  const cluster = new ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: s.containerInsights }] }, { parent });
+  const service = new ecs.Service(
     `${name}-service`,
     {
       cluster: cluster.arn,

@@ -3,10 +3,12 @@
 // agent pull the image and write the log group, nothing else; the task role may read the one model object the service
 // loads (no policy at all without `modelUri`). Both roles trust ECS tasks only; the task role only those of this
 // account (the confused-deputy guard).
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ecsTasksTrustPolicy, executionRolePolicy, taskRolePolicy } from "./policies";
 import type { InferenceServiceSettings } from "./resolve";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as ecs from "@pulumi/aws/ecs";
 
 /** Name of the one container of the task. */
 export const CONTAINER_NAME = "inference";
@@ -40,12 +42,12 @@ export function containerDefinitions(s: ContainerSettings, refs: { image: string
 }
 
 export interface InferenceTask {
-  readonly logGroup: aws.cloudwatch.LogGroup;
-  readonly executionRole: aws.iam.Role;
+  readonly logGroup: cloudwatch.LogGroup;
+  readonly executionRole: iam.Role;
   /** The execution role's policy: the service waits for it, so that the agent can pull before tasks start. */
-  readonly executionPolicy: aws.iam.RolePolicy;
-  readonly taskRole: aws.iam.Role;
-  readonly taskDefinition: aws.ecs.TaskDefinition;
+  readonly executionPolicy: iam.RolePolicy;
+  readonly taskRole: iam.Role;
+  readonly taskDefinition: ecs.TaskDefinition;
 }
 
 /**
@@ -59,10 +61,10 @@ export function inferenceTask(
   refs: { imageRef: pulumi.Input<string>; pullRepositoryArns: pulumi.Input<string[]>; partition: pulumi.Input<string>; account: pulumi.Input<string> },
 ): InferenceTask {
   const opts = { parent };
-  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { namePrefix: `/edge-mlops/${name}/inference-`, retentionInDays: s.logRetentionDays }, opts);
+  const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { namePrefix: `/edge-mlops/${name}/inference-`, retentionInDays: s.logRetentionDays }, opts);
 
-  const executionRole = new aws.iam.Role(`${name}-execution-role`, { assumeRolePolicy: JSON.stringify(ecsTasksTrustPolicy()) }, opts);
-  const executionPolicy = new aws.iam.RolePolicy(
+  const executionRole = new iam.Role(`${name}-execution-role`, { assumeRolePolicy: JSON.stringify(ecsTasksTrustPolicy()) }, opts);
+  const executionPolicy = new iam.RolePolicy(
     `${name}-execution-policy`,
     {
       role: executionRole.id,
@@ -73,7 +75,7 @@ export function inferenceTask(
     opts,
   );
 
-  const taskRole = new aws.iam.Role(
+  const taskRole = new iam.Role(
     `${name}-task-role`,
     {
       assumeRolePolicy: pulumi
@@ -84,10 +86,10 @@ export function inferenceTask(
   );
   const model = s.model;
   if (model) {
-    new aws.iam.RolePolicy(`${name}-task-policy`, { role: taskRole.id, policy: pulumi.output(refs.partition).apply((p) => JSON.stringify(taskRolePolicy(p, model))) }, opts);
+    new iam.RolePolicy(`${name}-task-policy`, { role: taskRole.id, policy: pulumi.output(refs.partition).apply((p) => JSON.stringify(taskRolePolicy(p, model))) }, opts);
   }
 
-  const taskDefinition = new aws.ecs.TaskDefinition(
+  const taskDefinition = new ecs.TaskDefinition(
     `${name}-task`,
     {
       family: `${name}-inference`,

@@ -1,12 +1,15 @@
 // A Lambda function from `lambda/<folder>/index.ts`, secure by default: bundled by esbuild (no closure
 // serialisation), its own least-privilege role, JSON logs to a log group with retention, X-Ray tracing and reserved
 // concurrency. Callers add the statements their handler needs and grant invoke permissions themselves.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyStatement } from "../iam";
 import { bundleLambda } from "../lambda-bundle";
 import { lambdaFunctionSettings, type LambdaFunctionSettingsInput } from "./args";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import * as awsLambda from "@pulumi/aws/lambda";
+import * as iam from "@pulumi/aws/iam";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 
 export { lambdaFunctionSettings, type LambdaFunctionSettingsInput } from "./args";
 
@@ -23,9 +26,9 @@ export function resolveLambdaFunctionArgs(args: LambdaFunctionArgs) {
 }
 
 export class LambdaFunction extends pulumi.ComponentResource {
-  public readonly function: aws.lambda.Function;
-  public readonly role: aws.iam.Role;
-  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly function: awsLambda.Function;
+  public readonly role: iam.Role;
+  public readonly logGroup: cloudwatch.LogGroup;
   /** Size in bytes of the deployed bundle. */
   public readonly bundleBytes: number;
 
@@ -35,20 +38,20 @@ export class LambdaFunction extends pulumi.ComponentResource {
     const bundle = bundleLambda(settings.folder);
     this.bundleBytes = bundle.bytes;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
+    this.logGroup = new cloudwatch.LogGroup(
       `${name}-logs`,
       { namePrefix: `/edge-mlops/lambda/${name}-`, retentionInDays: settings.logRetentionDays },
       { parent: this },
     );
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.role = new aws.iam.Role(
+    const account = getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.role = new iam.Role(
       `${name}-role`,
       {
         assumeRolePolicy: account.apply((a) => JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com", sourceAccountCondition(a)))),
       },
       { parent: this },
     );
-    const policy = new aws.iam.RolePolicy(
+    const policy = new iam.RolePolicy(
       `${name}-policy`,
       {
         role: this.role.id,
@@ -64,11 +67,11 @@ export class LambdaFunction extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.function = new aws.lambda.Function(
+    this.function = new awsLambda.Function(
       `${name}-fn`,
       {
         description: settings.description,
-        runtime: aws.lambda.Runtime.NodeJS22dX,
+        runtime: awsLambda.Runtime.NodeJS22dX,
         architectures: [settings.architecture],
         handler: "index.handler",
         code: bundle.archive,

@@ -1,11 +1,13 @@
 // The shared VPC: public and private subnets across 2 or 3 AZs, NAT per stack, an S3 gateway endpoint so data and
 // model traffic stays off the NAT gateways, and VPC flow logs to a log group with retention.
-import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument } from "../iam";
 import { networkSettings, type NetworkSettingsInput } from "./args";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as awsxEc2 from "@pulumi/awsx/ec2";
 
 export { networkSettings, type NetworkSettings, type NetworkSettingsInput } from "./args";
 
@@ -20,7 +22,7 @@ export function resolveNetworkArgs(args: NetworkArgs) {
   const prefix = Number(settings.cidrBlock.split("/")[1]);
   return {
     ...settings,
-    natStrategy: settings.natGateways === "single" ? awsx.ec2.NatGatewayStrategy.Single : awsx.ec2.NatGatewayStrategy.OnePerAz,
+    natStrategy: settings.natGateways === "single" ? awsxEc2.NatGatewayStrategy.Single : awsxEc2.NatGatewayStrategy.OnePerAz,
     // Private subnets get 4x the addresses of public ones (tasks and MWAA workers live there; public holds the
     // ALB and NAT gateways). A /20 VPC still gets /25 public subnets, above the ALB's /27 minimum.
     privateCidrMask: prefix + 3,
@@ -29,18 +31,18 @@ export function resolveNetworkArgs(args: NetworkArgs) {
 }
 
 export class Network extends pulumi.ComponentResource {
-  public readonly vpc: awsx.ec2.Vpc;
+  public readonly vpc: awsxEc2.Vpc;
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   /** The flow log group, when flow logs are on. */
-  public readonly flowLogGroup?: aws.cloudwatch.LogGroup;
+  public readonly flowLogGroup?: cloudwatch.LogGroup;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("edge-mlops:network:Network", name, {}, opts);
     const settings = resolveNetworkArgs(args);
 
-    this.vpc = new awsx.ec2.Vpc(
+    this.vpc = new awsxEc2.Vpc(
       `${name}-vpc`,
       {
         cidrBlock: settings.cidrBlock,
@@ -48,13 +50,13 @@ export class Network extends pulumi.ComponentResource {
         enableDnsHostnames: true,
         enableDnsSupport: true,
         natGateways: { strategy: settings.natStrategy },
-        subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+        subnetStrategy: awsxEc2.SubnetAllocationStrategy.Auto,
         subnetSpecs: [
-          { type: awsx.ec2.SubnetType.Private, cidrMask: settings.privateCidrMask },
-          { type: awsx.ec2.SubnetType.Public, cidrMask: settings.publicCidrMask },
+          { type: awsxEc2.SubnetType.Private, cidrMask: settings.privateCidrMask },
+          { type: awsxEc2.SubnetType.Public, cidrMask: settings.publicCidrMask },
         ],
         // A gateway endpoint is free and keeps S3 traffic (data, models, DAGs, image layers) off the NAT gateways.
-        vpcEndpointStrategy: awsx.ec2.VpcEndpointStrategy.Auto,
+        vpcEndpointStrategy: awsxEc2.VpcEndpointStrategy.Auto,
         vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: "Gateway" }],
         tags: { Name: name },
       },
@@ -65,17 +67,17 @@ export class Network extends pulumi.ComponentResource {
     this.publicSubnetIds = this.vpc.publicSubnetIds;
 
     if (settings.flowLogs.enabled) {
-      this.flowLogGroup = new aws.cloudwatch.LogGroup(
+      this.flowLogGroup = new cloudwatch.LogGroup(
         `${name}-flow-logs`,
         { namePrefix: `/edge-mlops/${name}/vpc-flow-logs-`, retentionInDays: settings.flowLogs.retentionDays },
         { parent: this },
       );
-      const role = new aws.iam.Role(
+      const role = new iam.Role(
         `${name}-flow-logs-role`,
         { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")) },
         { parent: this },
       );
-      new aws.iam.RolePolicy(
+      new iam.RolePolicy(
         `${name}-flow-logs-policy`,
         {
           role: role.id,
@@ -89,7 +91,7 @@ export class Network extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.ec2.FlowLog(
+      new ec2.FlowLog(
         `${name}-flow-log`,
         {
           vpcId: this.vpcId,

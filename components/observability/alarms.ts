@@ -1,9 +1,9 @@
 // One way to make a CloudWatch alarm: a typed spec (a single metric, or metric math over several) checked before
-// anything is registered, turned into an `aws.cloudwatch.MetricAlarm` that notifies the stack's topic on ALARM and
+// anything is registered, turned into an `cloudwatch.MetricAlarm` that notifies the stack's topic on ALARM and
 // again on OK, so a recovery is reported as well as the incident.
-import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { isAlarmPeriod } from "./contract";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 
 export type ComparisonOperator = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
 /** How periods without data count: chosen per alarm (a missing heartbeat is bad news, missing traffic is not). */
@@ -95,7 +95,7 @@ export function validateAlarmSpec(name: string, spec: AlarmSpec): void {
  * Creates a MetricAlarm from a spec, notifying `topicArn` on ALARM and on OK (no action on INSUFFICIENT_DATA: how
  * missing data counts is the spec's `treatMissingData`). Throws before registering anything when the spec is wrong.
  */
-export function createAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+export function createAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): cloudwatch.MetricAlarm {
   validateAlarmSpec(name, spec);
   const source =
     "queries" in spec && spec.queries !== undefined
@@ -126,7 +126,7 @@ export function createAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Inpu
             : { extendedStatistic: (spec as SingleMetricSource).extendedStatistic }),
           period: spec.periodSeconds,
         };
-  return new aws.cloudwatch.MetricAlarm(
+  return new cloudwatch.MetricAlarm(
     name,
     {
       alarmDescription: spec.description,

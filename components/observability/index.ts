@@ -8,12 +8,16 @@
 // an error). The topic is therefore encrypted with a customer-managed key whose policy lets those two services use
 // it, or with a key the caller brings and whose policy already does.
 import { createHash } from "node:crypto";
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "../args";
 import { POLICY_VERSION, type PolicyDocument } from "../iam";
 import { dashboardSettings, notificationSettings, type DashboardSettingsInput, type NotificationSettingsInput } from "./args";
 import { dashboardBody, type Widget } from "./widgets";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import * as sns from "@pulumi/aws/sns";
+import * as awsKms from "@pulumi/aws/kms";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 
 export * from "./contract";
 export * from "./widgets";
@@ -93,24 +97,24 @@ export function alarmTopicPolicy(topicArn: string, accountId: string): PolicyDoc
 
 /** The stack's alarm topic and its subscribers. */
 export class Notifications extends pulumi.ComponentResource {
-  public readonly topic: aws.sns.Topic;
+  public readonly topic: sns.Topic;
   /** Give this to every component's `monitoring.alarmTopicArn` and to event rule targets. */
   public readonly topicArn: pulumi.Output<string>;
   /** The key the component created, when no `kmsKeyArn` was given. */
-  public readonly kmsKey?: aws.kms.Key;
+  public readonly kmsKey?: awsKms.Key;
   /** The key encrypting the topic; whoever publishes needs kms:GenerateDataKey* and kms:Decrypt on it. */
   public readonly kmsKeyArn: pulumi.Output<string>;
-  public readonly subscriptions: aws.sns.TopicSubscription[];
+  public readonly subscriptions: sns.TopicSubscription[];
 
   constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
     const s = resolveNotificationsArgs(args);
     super("edge-mlops:observability:Notifications", name, {}, opts);
     const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const partition = getPartitionOutput({}, parent).partition;
+    const accountId = getCallerIdentityOutput({}, parent).accountId;
 
     if (s.kmsKeyArn === undefined) {
-      this.kmsKey = new aws.kms.Key(
+      this.kmsKey = new awsKms.Key(
         `${name}-alarms-key`,
         {
           description: `Encrypts the alarm topic of ${name}; usable by CloudWatch alarms and EventBridge rules`,
@@ -125,13 +129,13 @@ export class Notifications extends pulumi.ComponentResource {
       this.kmsKeyArn = pulumi.output(s.kmsKeyArn);
     }
 
-    this.topic = new aws.sns.Topic(
+    this.topic = new sns.Topic(
       `${name}-alarms`,
       { displayName: s.displayName ?? `edge-mlops ${name} alarms`, kmsMasterKeyId: this.kmsKeyArn },
       parent,
     );
     this.topicArn = this.topic.arn;
-    new aws.sns.TopicPolicy(
+    new sns.TopicPolicy(
       `${name}-alarms-policy`,
       { arn: this.topic.arn, policy: pulumi.all([this.topic.arn, accountId]).apply(([arn, a]) => JSON.stringify(alarmTopicPolicy(arn, a))) },
       parent,
@@ -140,11 +144,11 @@ export class Notifications extends pulumi.ComponentResource {
     this.subscriptions = [
       ...s.emails.map(
         (email) =>
-          new aws.sns.TopicSubscription(`${name}-email-${subscriptionSuffix(email)}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent),
+          new sns.TopicSubscription(`${name}-email-${subscriptionSuffix(email)}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent),
       ),
       ...s.httpsEndpoints.map(
         (url) =>
-          new aws.sns.TopicSubscription(
+          new sns.TopicSubscription(
             `${name}-https-${subscriptionSuffix(url)}`,
             { topic: this.topic.arn, protocol: "https", endpoint: url, endpointAutoConfirms: false },
             parent,
@@ -172,7 +176,7 @@ export function resolveDashboardArgs(args: DashboardArgs, defaultName: string) {
 
 /** One CloudWatch dashboard per stack; its body is laid out from the contributed sections when they resolve. */
 export class Dashboard extends pulumi.ComponentResource {
-  public readonly dashboard: aws.cloudwatch.Dashboard;
+  public readonly dashboard: cloudwatch.Dashboard;
   public readonly dashboardName: string;
   /** The body as sent to CloudWatch (JSON). */
   public readonly body: pulumi.Output<string>;
@@ -190,7 +194,7 @@ export class Dashboard extends pulumi.ComponentResource {
         throw new pulumi.ResourceError(`Dashboard: ${(e as Error).message}`, this);
       }
     });
-    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: s.dashboardName, dashboardBody: this.body }, { parent: this });
+    this.dashboard = new cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: s.dashboardName, dashboardBody: this.body }, { parent: this });
     this.url = `https://${s.region}.console.aws.amazon.com/cloudwatch/home?region=${s.region}#dashboards/dashboard/${s.dashboardName}`;
     this.registerOutputs({ dashboardName: this.dashboardName, url: this.url });
   }

@@ -5,11 +5,11 @@
 // Only the bucket holds data: `protect` applies to it alone; its settings can be replaced without losing anything.
 // Writers of objects depend on `versioning` and `encryption` (or on all of `settings`) so that no object is written
 // unversioned or unencrypted; whoever needs the policy in place (a load balancer checks it may write) depends on `policy`.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "../args";
 import { POLICY_VERSION, denyInsecureTransport, type PolicyStatement } from "../iam";
 import { ABORT_INCOMPLETE_UPLOAD_DAYS, secureBucketSettings, type SecureBucketSettingsInput } from "./args";
+import * as s3 from "@pulumi/aws/s3";
 export { ABORT_INCOMPLETE_UPLOAD_DAYS, secureBucketSettings, type SecureBucketSettingsInput } from "./args";
 
 export interface SecureBucketArgs extends SecureBucketSettingsInput {
@@ -47,15 +47,15 @@ export function resolveSecureBucketArgs(args: SecureBucketArgs) {
 }
 
 export class SecureBucket extends pulumi.ComponentResource {
-  public readonly bucket: aws.s3.Bucket;
+  public readonly bucket: s3.Bucket;
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
-  public readonly versioning: aws.s3.BucketVersioning;
-  public readonly encryption: aws.s3.BucketServerSideEncryptionConfiguration;
-  public readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
-  public readonly policy: aws.s3.BucketPolicy;
+  public readonly versioning: s3.BucketVersioning;
+  public readonly encryption: s3.BucketServerSideEncryptionConfiguration;
+  public readonly publicAccessBlock: s3.BucketPublicAccessBlock;
+  public readonly policy: s3.BucketPolicy;
   /** The lifecycle rule, when `noncurrentVersionDays` or `expirationDays` is set. */
-  public readonly lifecycle?: aws.s3.BucketLifecycleConfiguration;
+  public readonly lifecycle?: s3.BucketLifecycleConfiguration;
   /** The bucket's settings (versioning, encryption, public access block, policy, lifecycle): depend on these before writing. */
   public readonly settings: pulumi.Resource[];
 
@@ -66,7 +66,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     const child = (formerName: string): pulumi.CustomResourceOptions =>
       former ? { parent: this, aliases: [{ name: formerName, parent: former }] } : { parent: this };
 
-    this.bucket = new aws.s3.Bucket(
+    this.bucket = new s3.Bucket(
       `${name}-bucket`,
       { bucketPrefix: s.bucketPrefix, forceDestroy: s.forceDestroy },
       { ...child(name), protect: s.protect },
@@ -75,12 +75,12 @@ export class SecureBucket extends pulumi.ComponentResource {
     this.bucketArn = this.bucket.arn;
     const bucket = this.bucket.bucket;
 
-    this.versioning = new aws.s3.BucketVersioning(
+    this.versioning = new s3.BucketVersioning(
       `${name}-versioning`,
       { bucket, versioningConfiguration: { status: "Enabled" } },
       child(`${name}-versioning`),
     );
-    this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    this.encryption = new s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket,
@@ -92,13 +92,13 @@ export class SecureBucket extends pulumi.ComponentResource {
       },
       child(`${name}-encryption`),
     );
-    this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    this.publicAccessBlock = new s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       child(`${name}-public-access`),
     );
     const extraStatements = args.extraStatements;
-    this.policy = new aws.s3.BucketPolicy(
+    this.policy = new s3.BucketPolicy(
       `${name}-policy`,
       {
         bucket,
@@ -113,7 +113,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     const rule = s.lifecycle;
     if (rule) {
-      this.lifecycle = new aws.s3.BucketLifecycleConfiguration(
+      this.lifecycle = new s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
         {
           bucket,

@@ -1,11 +1,12 @@
 // What every builder of a TrainingWorkflow shares: the component (parent of every child), its name (the start of
 // every child's name), its resolved settings, and the stack's partition and account, looked up once. Children built
 // by these builders keep the parent and names they had when the constructor built them inline, so URNs do not change.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy, sourceAccountCondition } from "../iam";
 import type { ResolvedTrainingWorkflowArgs } from "./args";
 import type { Scope } from "./policies";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 
 export interface WorkflowContext {
   /** The TrainingWorkflow: parent of every child. */
@@ -21,8 +22,8 @@ export interface WorkflowContext {
 }
 
 export function workflowContext(parent: pulumi.ComponentResource, name: string, settings: ResolvedTrainingWorkflowArgs): WorkflowContext {
-  const partition = aws.getPartitionOutput({}, { parent }).partition;
-  const accountId = aws.getCallerIdentityOutput({}, { parent }).accountId;
+  const partition = getPartitionOutput({}, { parent }).partition;
+  const accountId = getCallerIdentityOutput({}, { parent }).accountId;
   return {
     parent,
     name,

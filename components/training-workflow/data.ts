@@ -1,9 +1,9 @@
 // The workflow's stateful stores: the data bucket (a new SecureBucket, or an existing bucket adopted by name) and the
 // model package group. Both are protected when the stack says so; an adopted bucket is not managed here at all.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../secure-bucket";
 import type { WorkflowContext } from "./context";
+import * as sagemaker from "@pulumi/aws/sagemaker";
 
 export interface DataBucket {
   /** The created bucket; undefined with `dataBucket.existing`. */
@@ -32,8 +32,8 @@ export function buildDataBucket(ctx: WorkflowContext): DataBucket {
 }
 
 /** The model registry: the package group register-model adds versions to. */
-export function buildModelPackageGroup(ctx: WorkflowContext): aws.sagemaker.ModelPackageGroup {
-  return new aws.sagemaker.ModelPackageGroup(
+export function buildModelPackageGroup(ctx: WorkflowContext): sagemaker.ModelPackageGroup {
+  return new sagemaker.ModelPackageGroup(
     `${ctx.name}-models`,
     { modelPackageGroupName: ctx.settings.modelPackageGroupName, modelPackageGroupDescription: "Abalone rings regressors trained by the training workflow" },
     { parent: ctx.parent, protect: ctx.settings.protect },

@@ -1,12 +1,13 @@
 // The abalone feature group: its feature definitions (shared with the Airflow DAG's `airflow/dags/feature_ingest.py`),
 // the role SageMaker Feature Store writes the offline store with, and the offline store in the data bucket's
 // `feature-store/` prefix (encrypted with the stack's key when one is given), plus an online store when asked.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
 import type { WorkflowContext } from "./context";
 import type { DataBucket } from "./data";
 import { FEATURE_STORE_GLUE_DATABASE, PREFIXES, s3KeyStatement, scopedArn, type Scope } from "./policies";
+import * as sagemaker from "@pulumi/aws/sagemaker";
+import * as iam from "@pulumi/aws/iam";
 
 /** The abalone features, shared with the Airflow DAG's `airflow/dags/feature_ingest.py`. */
 export const RECORD_IDENTIFIER_FEATURE = "record_id";
@@ -23,7 +24,7 @@ export const ABALONE_FEATURES: readonly { readonly featureName: string; readonly
 ];
 
 export interface FeatureStore {
-  readonly featureGroup: aws.sagemaker.FeatureGroup;
+  readonly featureGroup: sagemaker.FeatureGroup;
   /**
    * Where the offline store writes its files, as SageMaker resolved it
    * (`s3://<bucket>/feature-store/<account>/sagemaker/<region>/offline-store/<group>-<created>/data`).
@@ -34,12 +35,12 @@ export interface FeatureStore {
 export function buildFeatureStore(ctx: WorkflowContext, data: DataBucket): FeatureStore {
   const { name, parent, settings: s } = ctx;
   const kmsKeyArn = s.kmsKeyArn;
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-feature-store-role`,
     { description: `SageMaker Feature Store: offline store of ${s.featureGroupName}`, assumeRolePolicy: ctx.trustedBy("sagemaker.amazonaws.com") },
     { parent },
   );
-  const rolePolicy = new aws.iam.RolePolicy(
+  const rolePolicy = new iam.RolePolicy(
     `${name}-feature-store-policy`,
     {
       role: role.id,
@@ -48,7 +49,7 @@ export function buildFeatureStore(ctx: WorkflowContext, data: DataBucket): Featu
     { parent },
   );
   const configured = pulumi.interpolate`s3://${data.bucketName}/${PREFIXES.featureStore}`;
-  const featureGroup = new aws.sagemaker.FeatureGroup(
+  const featureGroup = new sagemaker.FeatureGroup(
     `${name}-features`,
     {
       featureGroupName: s.featureGroupName,

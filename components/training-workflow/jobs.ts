@@ -4,12 +4,14 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
 import type { WorkflowContext } from "./context";
 import type { DataBucket } from "./data";
 import { grantJobVolumes, PREFIXES, scopedArn, SKLEARN_REPOSITORY, type Scope } from "./policies";
+import * as s3 from "@pulumi/aws/s3";
+import * as iam from "@pulumi/aws/iam";
+import * as awsSagemaker from "@pulumi/aws/sagemaker";
 
 /** The repository's `training/` folder. */
 export const TRAINING_DIR = path.resolve(__dirname, "..", "..", "training");
@@ -17,11 +19,11 @@ export const TRAINING_DIR = path.resolve(__dirname, "..", "..", "training");
 export const TRAINING_SCRIPTS = ["preprocess.py", "train.py", "evaluate.py", "model_format.py"] as const;
 
 /** The job scripts, each written once the created bucket's encryption and policy are in place. */
-export function uploadScripts(ctx: WorkflowContext, data: DataBucket): aws.s3.BucketObjectv2[] {
+export function uploadScripts(ctx: WorkflowContext, data: DataBucket): s3.BucketObjectv2[] {
   return TRAINING_SCRIPTS.map((file) => {
     const filePath = path.join(TRAINING_DIR, file);
     const sha256 = createHash("sha256").update(fs.readFileSync(filePath)).digest("hex");
-    return new aws.s3.BucketObjectv2(
+    return new s3.BucketObjectv2(
       `${ctx.name}-code-${file.replace(/\.py$/, "").replace(/_/g, "-")}`,
       { bucket: data.bucketName, key: `${PREFIXES.code}${file}`, source: new pulumi.asset.FileAsset(filePath), sourceHash: sha256, contentType: "text/x-python" },
       { parent: ctx.parent, dependsOn: data.settings },
@@ -33,19 +35,19 @@ export interface JobRuntime {
   /** The prebuilt scikit-learn image of the stack's region (its registry path). */
   readonly imageUri: pulumi.Output<string>;
   /** Execution role of the processing and training jobs. */
-  readonly role: aws.iam.Role;
-  readonly rolePolicy: aws.iam.RolePolicy;
+  readonly role: iam.Role;
+  readonly rolePolicy: iam.RolePolicy;
 }
 
 export function buildJobRuntime(ctx: WorkflowContext, data: DataBucket): JobRuntime {
   const { name, parent, settings: s } = ctx;
-  const image = aws.sagemaker.getPrebuiltEcrImageOutput({ repositoryName: SKLEARN_REPOSITORY, imageTag: `${s.sklearnVersion}-cpu-py3` }, { parent });
-  const role = new aws.iam.Role(
+  const image = awsSagemaker.getPrebuiltEcrImageOutput({ repositoryName: SKLEARN_REPOSITORY, imageTag: `${s.sklearnVersion}-cpu-py3` }, { parent });
+  const role = new iam.Role(
     `${name}-sagemaker-role`,
     { description: `Processing and training jobs of ${s.pipelineName}`, assumeRolePolicy: ctx.trustedBy("sagemaker.amazonaws.com") },
     { parent },
   );
-  const rolePolicy = new aws.iam.RolePolicy(
+  const rolePolicy = new iam.RolePolicy(
     `${name}-sagemaker-policy`,
     {
       role: role.id,

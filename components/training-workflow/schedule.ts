@@ -1,25 +1,26 @@
 // The optional scheduled trigger: an EventBridge Scheduler schedule that starts the state machine, through a role
 // allowed only that. Off by default (the Airflow DAG starts runs); `schedule.enabled` turns it on.
-import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { POLICY_VERSION, type PolicyDocument } from "../iam";
 import type { WorkflowContext } from "./context";
+import * as scheduler from "@pulumi/aws/scheduler";
+import * as iam from "@pulumi/aws/iam";
 
 /** The schedule, or undefined when `schedule.enabled` is false. */
-export function buildSchedule(ctx: WorkflowContext, stateMachineArn: pulumi.Output<string>): aws.scheduler.Schedule | undefined {
+export function buildSchedule(ctx: WorkflowContext, stateMachineArn: pulumi.Output<string>): scheduler.Schedule | undefined {
   const { name, parent, settings: s } = ctx;
   if (!s.schedule.enabled) return undefined;
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-schedule-role`,
     { description: `Starts ${s.stateMachineName} on a schedule`, assumeRolePolicy: ctx.trustedBy("scheduler.amazonaws.com") },
     { parent },
   );
-  const rolePolicy = new aws.iam.RolePolicy(
+  const rolePolicy = new iam.RolePolicy(
     `${name}-schedule-policy`,
     { role: role.id, policy: stateMachineArn.apply((arn) => JSON.stringify(schedulerPolicy(arn))) },
     { parent },
   );
-  return new aws.scheduler.Schedule(
+  return new scheduler.Schedule(
     `${name}-schedule`,
     {
       description: `Starts the training workflow ${s.stateMachineName}`,

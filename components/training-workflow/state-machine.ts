@@ -2,7 +2,6 @@
 // retention (execution data only when the stack asks for it), traced with X-Ray, and run by a role allowed only its
 // own jobs, functions and evaluation reports (policies.ts). It is created after the role may deliver logs and after
 // the job scripts are in place, so the first run finds both.
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgError, resourceError } from "../args";
 import type { WorkflowContext } from "./context";
@@ -13,6 +12,9 @@ import type { FeatureStore } from "./feature-store";
 import type { WorkflowLambdas } from "./functions";
 import type { JobRuntime } from "./jobs";
 import { PREFIXES, stateMachinePolicy } from "./policies";
+import * as awsSfn from "@pulumi/aws/sfn";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
 
 export interface StateMachineInputs {
   readonly data: DataBucket;
@@ -25,26 +27,26 @@ export interface StateMachineInputs {
 }
 
 export interface TrainingStateMachine {
-  readonly stateMachine: aws.sfn.StateMachine;
-  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly stateMachine: awsSfn.StateMachine;
+  readonly logGroup: cloudwatch.LogGroup;
 }
 
 export function buildStateMachine(ctx: WorkflowContext, i: StateMachineInputs): TrainingStateMachine {
   const { name, parent, settings: s } = ctx;
   const kmsKeyArn = s.kmsKeyArn;
   const functionArns = [i.functions.createExperiment, i.functions.evaluateResults, i.functions.registerModel].map((l) => l.function.arn);
-  const logGroup = new aws.cloudwatch.LogGroup(
+  const logGroup = new cloudwatch.LogGroup(
     `${name}-sfn-logs`,
     // Under /aws/vendedlogs/ so the log delivery's resource policy does not grow with every log group.
     { namePrefix: `/aws/vendedlogs/states/${s.stateMachineName}-`, retentionInDays: s.logRetentionDays },
     { parent },
   );
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-sfn-role`,
     { description: `State machine ${s.stateMachineName}`, assumeRolePolicy: ctx.trustedBy("states.amazonaws.com") },
     { parent },
   );
-  const rolePolicy = new aws.iam.RolePolicy(
+  const rolePolicy = new iam.RolePolicy(
     `${name}-sfn-policy`,
     {
       role: role.id,
@@ -87,7 +89,7 @@ export function buildStateMachine(ctx: WorkflowContext, i: StateMachineInputs): 
         throw err;
       }
     });
-  const stateMachine = new aws.sfn.StateMachine(
+  const stateMachine = new awsSfn.StateMachine(
     `${name}-state-machine`,
     {
       name: s.stateMachineName,

@@ -21,7 +21,8 @@ export async function planStack(
     secretKeys: files.secretKeys,
     transformations,
     program: () => {
-      const exports = require(path.join(ROOT, "index.ts")) as Record<string, unknown>;
+      // The compiled plan (scripts/program.js) runs the compiled program; under tsx, the TypeScript.
+      const exports = require(path.join(ROOT, process.env.EDGE_MLOPS_PROGRAM ?? "index.ts")) as Record<string, unknown>;
       return Object.fromEntries(Object.entries(exports).filter(([k]) => k !== "__esModule" && k !== "default"));
     },
   });

@@ -105,4 +105,56 @@ describe("bundleLambda", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  describe("on-disk cache", () => {
+    const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "lambda-cache-"));
+    const write = (dir: string, file: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    };
+
+    it("serves a verified hit identical to an uncached build, and rebuilds after a one-byte change to any input", () => {
+      const root = tmp();
+      try {
+        const lambdaDir = path.join(root, "lambda");
+        const cacheDir = path.join(root, "cache");
+        write(lambdaDir, "fn/index.ts", 'import { answer } from "../shared/answer";\nexport const handler = async () => answer;\n');
+        write(lambdaDir, "shared/answer.ts", "export const answer = 41;\n");
+        const opts = { lambdaDir, cacheDir, cache: false } as const;
+
+        const first = bundleLambda("fn", opts);
+        expect(first.source).toBe("build");
+        expect(fs.readdirSync(cacheDir)).toHaveLength(1);
+        const hit = bundleLambda("fn", opts);
+        expect(hit.source).toBe("disk");
+        expect(hit.code).toBe(first.code);
+        expect(hit.inputs).toEqual(first.inputs);
+        expect(hit.code).toBe(bundleLambda("fn", { lambdaDir, cacheDir: false, cache: false }).code);
+
+        write(lambdaDir, "shared/answer.ts", "export const answer = 42;\n"); // one byte, in an imported file
+        const rebuilt = bundleLambda("fn", opts);
+        expect(rebuilt.source).toBe("build");
+        expect(rebuilt.code).toContain("42");
+        expect(rebuilt.code).toBe(bundleLambda("fn", { lambdaDir, cacheDir: false, cache: false }).code);
+        expect(bundleLambda("fn", opts)).toMatchObject({ source: "disk", code: rebuilt.code });
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it("the repository's functions come from the cache byte for byte as esbuild builds them", () => {
+      const cacheDir = tmp();
+      try {
+        for (const name of NAMES) {
+          const built = bundleLambda(name, { cacheDir, cache: false });
+          const cached = bundleLambda(name, { cacheDir, cache: false });
+          expect([built.source, cached.source]).toEqual(["build", "disk"]);
+          expect(cached.sha256).toBe(built.sha256);
+          expect(cached.inputs).toEqual(built.inputs);
+        }
+      } finally {
+        fs.rmSync(cacheDir, { recursive: true, force: true });
+      }
+    });
+  });
 });

@@ -1,0 +1,39 @@
+// The offline run captures no stack traces unless PULUMI_DEBUG_PROMISE_LEAKS asks for them: @pulumi/pulumi's
+// debuggable promises would otherwise format one per output and resource promise (scripts/offline/run.ts).
+import { afterEach, describe, expect, it } from "vitest";
+import { runOffline, withoutStackCapture } from "../../scripts/offline/run";
+
+const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((line) => line.trim().startsWith("at ")).length;
+const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+
+afterEach(() => {
+  if (saved === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+  else process.env.PULUMI_DEBUG_PROMISE_LEAKS = saved;
+});
+
+describe("stack capture during the offline run", () => {
+  it("captures no frames inside, keeps the message, and restores the limit after a throw", async () => {
+    delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    const before = Error.stackTraceLimit;
+    expect(before).toBeGreaterThan(0);
+    const inside = await withoutStackCapture(async () => new Error("edge-mlops:network.cidrBlock is not a CIDR"));
+    expect(frames(inside.stack)).toBe(0);
+    expect(inside.stack).toBe("Error: edge-mlops:network.cidrBlock is not a CIDR");
+    await expect(withoutStackCapture(async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(frames(new Error("after").stack)).toBeGreaterThan(0);
+  });
+
+  it("keeps stacks when PULUMI_DEBUG_PROMISE_LEAKS is set", async () => {
+    process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+    const inside = await withoutStackCapture(async () => new Error("x"));
+    expect(frames(inside.stack)).toBeGreaterThan(0);
+  });
+
+  it("runOffline runs the program without stack capture", async () => {
+    delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    let stack: string | undefined;
+    await runOffline({ project: "p", stack: "s", config: {}, program: () => { stack = new Error("in program").stack; return {}; } });
+    expect(stack).toBe("Error: in program");
+  });
+});
