@@ -97,6 +97,12 @@ const rules: Rule[] = [
   prodRequires("network.natGateways", (c) => c.network.natGateways !== "onePerAz", "must be onePerAz (a single NAT gateway is a single point of failure)"),
   prodRequires("inference.desiredCount", (c) => c.inference.desiredCount < 2, "must be at least 2"),
   prodRequires("inference.loadBalancer.deletionProtection", (c) => !c.inference.loadBalancer.deletionProtection, "must be true"),
+  // Closed by default: an internet-facing load balancer without authentication or WAF is opened by name, never in prod.
+  (c) =>
+    !c.inference.loadBalancer.internal && c.inference.loadBalancer.public?.allowUnauthenticated !== true && c.environment !== "prod"
+      ? ["inference.loadBalancer.internal", "is false (internet-facing) without authentication or a WAF web ACL: set internal true, or open it on purpose with loadBalancer.public.allowUnauthenticated true"]
+      : undefined,
+  prodRequires("inference.loadBalancer.internal", (c) => !c.inference.loadBalancer.internal, "must be true (the component builds no authentication or WAF web ACL for an internet-facing load balancer)"),
   prodRequires("airflow.webserverAccessMode", (c) => c.airflow.webserverAccessMode !== "PRIVATE_ONLY", "must be PRIVATE_ONLY"),
   prodRequires("training.modelApproval", (c) => c.training.modelApproval !== "PendingManualApproval", "must be PendingManualApproval"),
   prodRequires("training.includeExecutionData", (c) => c.training.includeExecutionData, "must be false (execution data may hold training data)"),

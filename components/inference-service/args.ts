@@ -148,8 +148,18 @@ export const inferenceSettings = z
     image: imageSettings.prefault({}),
     loadBalancer: z
       .strictObject({
-        /** Internal (reachable from the VPC only) instead of internet-facing. @default false */
-        internal: z.boolean().default(false),
+        /**
+         * Internal (reachable from the VPC only) instead of internet-facing. The component builds no authentication and
+         * no AWS WAF web ACL, so the stack config (components/config.ts) accepts an internet-facing one only when
+         * `public.allowUnauthenticated` opens it on purpose, never in prod. Closed by default. @default true
+         */
+        internal: z.boolean().default(true),
+        /**
+         * How an internet-facing load balancer (internal false) is opened. `allowUnauthenticated: true` states that
+         * anyone on the internet may call the API without authentication and without a WAF web ACL in front; prod
+         * refuses it (components/config.ts, and the policy rule alb-public-closed). @default undefined (not opened)
+         */
+        public: z.strictObject({ allowUnauthenticated: z.boolean() }).optional(),
         /** ACM certificate: adds HTTPS on 443 and turns HTTP on 80 into a 301 redirect to it. @default undefined (HTTP only) */
         certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, "must be an acm ARN of a certificate (arn:aws:acm:<region>:<account>:certificate/<id>)").optional(),
         /**
@@ -189,6 +199,8 @@ export const inferenceSettings = z
     const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
     const allowed = FARGATE_MEMORY[s.cpu] ?? [];
     if (!allowed.includes(s.memory)) issue(["memory"], `${s.memory} MiB is not valid with cpu ${s.cpu}; Fargate allows ${allowed.join(", ")}`);
+    const lb = s.loadBalancer;
+    if (lb.internal && lb.public !== undefined) issue(["loadBalancer", "public"], "applies to an internet-facing load balancer only: remove it, or set internal false");
     if (s.minCount > s.desiredCount) issue(["minCount"], `must be <= desiredCount (${s.desiredCount})`);
     if (s.desiredCount > s.maxCount) issue(["desiredCount"], `must be <= maxCount (${s.maxCount})`);
     // ECS rounds the running ceiling down and the healthy floor up; at any task count autoscaling may reach, a

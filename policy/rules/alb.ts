@@ -3,7 +3,7 @@
  * `loadBalancerArn`, so the HTTPS-redirect rule groups listeners by that value.
  */
 import { ALWAYS_MANDATORY, MANDATORY_IN_PROD, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
-import { asList, get, isUnknown, ofTypes, str } from "./util";
+import { asList, companionsOf, get, isUnknown, keysOf, ofTypes, refersTo, str } from "./util";
 
 const LOAD_BALANCER_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
 const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
@@ -156,4 +156,68 @@ export const albHttpsRedirect: StackRule = {
   },
 };
 
-export const ALB_RULES = [albHttpsRedirect, albTlsPolicy, albDropInvalidHeaders, albDeletionProtection];
+const WEB_ACL_TYPES = ["aws:wafv2/webAcl:WebAcl"];
+const WEB_ACL_ASSOCIATION_TYPES = ["aws:wafv2/webAclAssociation:WebAclAssociation"];
+/** Listener actions that authenticate users before the forward (ELB: "Authenticate users using an Application Load Balancer"). */
+const AUTHENTICATE_ACTIONS = ["authenticate-oidc", "authenticate-cognito"];
+
+/** Whether a listener's actions authenticate, then forward: an authenticate-* action ordered before every forward. */
+function authenticatesBeforeForward(actions: unknown): boolean {
+  const list = asList(actions).map((a, i) => ({ type: get(a, "type"), order: typeof get(a, "order") === "number" ? (get(a, "order") as number) : i + 1 }));
+  const auth = list.filter((a) => typeof a.type === "string" && AUTHENTICATE_ACTIONS.includes(a.type));
+  const forwards = list.filter((a) => a.type === "forward");
+  if (auth.length === 0) return false;
+  const firstAuth = Math.min(...auth.map((a) => a.order));
+  return forwards.every((f) => f.order > firstAuth);
+}
+
+/** Whether a web ACL has a rate-based rule (a rule whose statement is a rateBasedStatement). */
+function hasRateBasedRule(acl: CheckedResource): boolean {
+  return asList(acl.inputs.rules).some((rule) => get(rule, "statement", "rateBasedStatement") !== undefined);
+}
+
+export const albPublicClosed: StackRule = {
+  kind: "stack",
+  name: "alb-public-closed",
+  subjectTypes: LOAD_BALANCER_TYPES,
+  description:
+    "A load balancer is internal, or, when internet-facing (internal absent or false, AWS's default), serves HTTPS " +
+    "only (HTTP listeners redirect), authenticates users (an authenticate-oidc or authenticate-cognito action before " +
+    "the forward) and has a WAFv2 web ACL with a rate-based rule associated with it. Advisory outside prod, where " +
+    "inference.loadBalancer.public.allowUnauthenticated opens it; AWS WAF's association is CKV2_AWS_28 (not exported).",
+  mapsTo: { checkov: ["CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20"], awsFsbp: ["ELB.1"] },
+  severity: MANDATORY_IN_PROD,
+  checkStack: (resources) => {
+    const findings: StackFinding[] = [];
+    const listeners = ofTypes(resources, LISTENER_TYPES);
+    const acls = ofTypes(resources, WEB_ACL_TYPES);
+    const associations = ofTypes(resources, WEB_ACL_ASSOCIATION_TYPES);
+    for (const lb of ofTypes(resources, LOAD_BALANCER_TYPES)) {
+      const internal = lb.inputs.internal;
+      if (isUnknown(internal) || internal === true) continue;
+      const name = `internet-facing load balancer "${lb.name}"`;
+      const keys = keysOf(lb.id, lb.arn);
+      const own = companionsOf(lb, listeners, "loadBalancerArn", keys).found;
+      for (const l of own) {
+        const protocol = l.inputs.protocol ?? "HTTP";
+        if (isUnknown(protocol) || isUnknown(l.inputs.defaultActions)) continue;
+        if (protocol === "HTTP" && !redirectsToHttps(l.inputs.defaultActions)) {
+          findings.push({ urn: l.urn, message: `${name}: listener "${l.name}" serves plain HTTP: make it internal, or redirect HTTP to HTTPS` });
+        } else if (protocol === "HTTPS" && !authenticatesBeforeForward(l.inputs.defaultActions)) {
+          findings.push({ urn: l.urn, message: `${name}: listener "${l.name}" forwards without authentication: put an authenticate-oidc or authenticate-cognito action before the forward, or make it internal` });
+        }
+      }
+      const associated = companionsOf(lb, associations, "resourceArn", keys);
+      if (associated.undecided) continue;
+      const protecting = associated.found.flatMap((a) => acls.filter((acl) => refersTo(a, "webAclArn", acl, keysOf(acl.id, acl.arn)) !== false));
+      if (protecting.length === 0) {
+        findings.push({ urn: lb.urn, message: `${name} has no WAFv2 web ACL associated: associate one with a rate-based rule, or make it internal` });
+      } else if (!protecting.some(hasRateBasedRule)) {
+        findings.push({ urn: lb.urn, message: `${name}: its WAFv2 web ACL has no rate-based rule: add a rule with a rateBasedStatement` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const ALB_RULES = [albHttpsRedirect, albTlsPolicy, albDropInvalidHeaders, albDeletionProtection, albPublicClosed];

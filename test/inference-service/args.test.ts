@@ -35,7 +35,7 @@ describe("defaults", () => {
       stopTimeoutSeconds: 30,
       image: { context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package.json", "package-lock.json"] },
       loadBalancer: {
-        internal: false,
+        internal: true,
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
         accessLogs: false,
         accessLogRetentionDays: 90,

@@ -21,6 +21,8 @@ const MODEL = "s3://edge-mlops-prod-data/models/v3/model.json";
 const CI_IMAGE = `999988887777.dkr.ecr.eu-west-1.amazonaws.com/platform/inference@sha256:${"c".repeat(64)}`;
 const ACCOUNT_ARN = "arn:aws:[a-z-]+:eu-west-1:123456789012";
 const wiring = { region: "eu-west-1", vpcId: VPC, privateSubnetIds: PRIVATE };
+/** An internet-facing load balancer, opened on purpose (the default is internal). */
+const OPEN = { internal: false, public: { allowUnauthenticated: true } };
 
 /** The id the offline mocks give a security group. */
 /** The id the mocks gave a security group (it follows the group's replace-forcing inputs), checked for AWS's shape. */
@@ -39,7 +41,7 @@ beforeAll(async () => {
   tag = imageContentTag(process.cwd(), ["service", "package.json", "package-lock.json"]);
   plan = await planProgram(() => {
     aliases = recordAliases();
-    const dev = new InferenceService("dev", { ...wiring, publicSubnetIds: PUBLIC, vpcCidrBlock: "10.10.0.0/16", logRetentionDays: 7, keepImages: 5 });
+    const dev = new InferenceService("dev", { ...wiring, publicSubnetIds: PUBLIC, vpcCidrBlock: "10.10.0.0/16", logRetentionDays: 7, keepImages: 5, loadBalancer: OPEN });
     const prod = new InferenceService("prod", {
       ...wiring,
       publicSubnetIds: PUBLIC,
@@ -60,6 +62,7 @@ beforeAll(async () => {
       stopTimeoutSeconds: 60,
       protect: true,
       loadBalancer: {
+        ...OPEN,
         certificateArn: CERT,
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
         ingressCidrBlocks: ["203.0.113.0/24", "198.51.100.0/24"],

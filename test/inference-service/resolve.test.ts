@@ -7,7 +7,7 @@ import type { AlarmThresholds } from "../../components/observability";
 import { observabilitySettings } from "../../components/observability/args";
 import { argErrorOf } from "./arg-error";
 
-const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"] };
+const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16" };
 const resolve = (extra: Partial<InferenceServiceArgs>) => resolveInferenceServiceArgs({ ...base, ...extra });
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms";
 /** The stack config's default thresholds. */
@@ -15,19 +15,20 @@ const THRESHOLDS: AlarmThresholds = observabilitySettings.parse({}).alarms;
 
 describe("wiring", () => {
   it("needs public subnets for an internet-facing load balancer", () => {
-    const e = argErrorOf(() => resolve({ publicSubnetIds: undefined }));
+    const e = argErrorOf(() => resolve({ publicSubnetIds: undefined, loadBalancer: { internal: false } }));
     expect([e.component, e.arg, e.problem]).toEqual(["InferenceService", "publicSubnetIds", "is required when the load balancer is internet-facing (loadBalancer.internal false)"]);
     expect(resolve({ publicSubnetIds: undefined, vpcCidrBlock: "10.20.0.0/16", loadBalancer: { internal: true } }).loadBalancer.internal).toBe(true);
   });
 
   it("admits everyone to an internet-facing load balancer and the VPC to an internal one, unless ingressCidrBlocks says", () => {
-    expect(resolve({}).loadBalancer.ingressCidrBlocks).toEqual(["0.0.0.0/0"]);
+    expect(resolve({}).loadBalancer.ingressCidrBlocks).toEqual(["10.10.0.0/16"]); // internal by default: the VPC
+    expect(resolve({ loadBalancer: { internal: false } }).loadBalancer.ingressCidrBlocks).toEqual(["0.0.0.0/0"]);
     expect(resolve({ vpcCidrBlock: "10.20.0.0/16", loadBalancer: { internal: true } }).loadBalancer.ingressCidrBlocks).toEqual(["10.20.0.0/16"]);
     expect(resolve({ vpcCidrBlock: "10.20.0.0/16", loadBalancer: { internal: true, ingressCidrBlocks: ["10.20.4.0/22"] } }).loadBalancer.ingressCidrBlocks).toEqual([
       "10.20.4.0/22",
     ]);
-    expect(resolve({ loadBalancer: { ingressCidrBlocks: ["203.0.113.0/24"] } }).loadBalancer.ingressCidrBlocks).toEqual(["203.0.113.0/24"]);
-    expect(() => resolve({ loadBalancer: { internal: true } })).toThrow(
+    expect(resolve({ loadBalancer: { internal: false, ingressCidrBlocks: ["203.0.113.0/24"] } }).loadBalancer.ingressCidrBlocks).toEqual(["203.0.113.0/24"]);
+    expect(() => resolve({ vpcCidrBlock: undefined, loadBalancer: { internal: true } })).toThrow(
       "InferenceService: loadBalancer.ingressCidrBlocks: is required for an internal load balancer when vpcCidrBlock is not given",
     );
   });

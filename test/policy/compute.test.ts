@@ -110,7 +110,7 @@ describe("load balancers", () => {
 
   it("drop-invalid-headers applies to application load balancers only; unknowns are skipped", () => {
     expect(messages([res(T.loadBalancer, "nlb", { loadBalancerType: "network" })], [albDropInvalidHeaders])).toEqual([]);
-    expect(messages([res(T.loadBalancer, "lb", { dropInvalidHeaderFields: UNKNOWN, enableDeletionProtection: UNKNOWN })], ALB_RULES)).toEqual([]);
+    expect(messages([res(T.loadBalancer, "lb", { dropInvalidHeaderFields: UNKNOWN, enableDeletionProtection: UNKNOWN, internal: UNKNOWN })], ALB_RULES)).toEqual([]);
   });
 });
 

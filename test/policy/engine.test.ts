@@ -50,7 +50,7 @@ describe("rule metadata", () => {
     const advisoryInProd = RULES.filter((r) => r.severity.prod === "advisory").map((r) => r.name);
     expect(advisoryInProd).toEqual(["iot-role-alias-credential-duration"]);
     const relaxedOutsideProd = RULES.filter((r) => r.severity.prod === "mandatory" && r.severity.dev === "advisory").map((r) => r.name);
-    expect(relaxedOutsideProd).toEqual(["alb-deletion-protection", "mwaa-private-webserver", "stateful-resources-protected"]);
+    expect(relaxedOutsideProd).toEqual(["alb-deletion-protection", "alb-public-closed", "mwaa-private-webserver", "stateful-resources-protected"]);
     for (const r of RULES) {
       for (const env of ENVIRONMENTS) if (r.severity.prod === "advisory") expect(r.severity[env]).toBe("advisory");
       expect(r.severity.staging).toBe(r.severity.dev);

@@ -314,6 +314,17 @@ export const CASES: Record<string, RuleCase> = {
     fires: `load balancer "lb" has no deletion protection`,
     good: [res(T.loadBalancer, "lb", { dropInvalidHeaderFields: true, enableDeletionProtection: true })],
   },
+  "alb-public-closed": {
+    bad: [
+      res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true, internal: false }, { id: LB_ARN, arn: LB_ARN }),
+      listener("http", { port: 80, protocol: "HTTP", defaultActions: forward }),
+    ],
+    fires: `internet-facing load balancer "lb": listener "http" serves plain HTTP`,
+    good: [
+      res(T.loadBalancer, "lb", { loadBalancerType: "application", dropInvalidHeaderFields: true, enableDeletionProtection: true, internal: true }, { id: LB_ARN, arn: LB_ARN }),
+      listener("https", { port: 443, protocol: "HTTPS", certificateArn: CERT_ARN, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: forward }),
+    ],
+  },
   "iam-no-wildcard-actions": {
     bad: [rolePolicy("policy", doc({ Sid: "Data", Effect: "Allow", Action: ["s3:*"], Resource: [BUCKET_ARN] }))],
     fires: `policy of "policy": Statement[0] (Sid "Data") allows action "s3:*": every s3 action`,

@@ -68,7 +68,56 @@ describe("offline-plan-comment.yml", () => {
     const job = wf.jobs.comment;
     expect(uses(job, "actions/checkout")).toBeUndefined();
     expect(uses(job, "actions/download-artifact").with.pattern).toBe("offline-plan-*");
-    expect(uses(job, "actions/github-script").with.script).toMatch(/updateComment[\s\S]*createComment/);
+    expect(steps(job).at(-1).with.script).toMatch(/updateComment[\s\S]*createComment/);
+  });
+  it("posts only to the open pull request whose head is the run's head SHA, found through the API, never from the artifact", () => {
+    const job = wf.jobs.comment;
+    const find = steps(job).find((s) => s.id === "pr");
+    const post = steps(job).at(-1);
+    expect(find.env.HEAD_SHA).toBe("${{ github.event.workflow_run.head_sha }}");
+    expect(find.with.script).toMatch(/listPullRequestsAssociatedWithCommit/);
+    expect(find.with.script).toMatch(/pr\.head\.sha === sha/);
+    expect(find.with.script).toMatch(/found\.size !== 1/);
+    expect(post.env.PR_NUMBER).toBe("${{ steps.pr.outputs.number }}");
+    // Nothing read from the downloaded artifact decides the issue number.
+    const text = JSON.stringify(job);
+    expect(text).not.toMatch(/pr-number/);
+    expect(post.with.script).not.toMatch(/readFileSync\([^)]*\)[^;]*issue_number/);
+    expect(steps(job).findIndex((s) => s.id === "pr")).toBeLessThan(steps(job).indexOf(post));
+  });
+  // The finding script itself, run with a recorded GitHub API: only a pull request whose head is the run's head SHA counts.
+  async function findPullRequest(pulls: { number: number; sha: string; base?: string; state?: string }[], payloadNumbers: number[] = []) {
+    const script = steps(wf.jobs.comment).find((s) => s.id === "pr").with.script as string;
+    const pr = (p: (typeof pulls)[number]) => ({ number: p.number, state: p.state ?? "open", head: { sha: p.sha }, base: { repo: { full_name: p.base ?? "acme/edge-mlops" } } });
+    const outputs: Record<string, string> = {};
+    const failures: string[] = [];
+    const github = {
+      paginate: async (fn: (a: unknown) => Promise<{ data: unknown[] }>, args: unknown) => (await fn(args)).data,
+      rest: {
+        pulls: { list: async () => ({ data: pulls.map(pr) }), get: async ({ pull_number }: { pull_number: number }) => ({ data: pr(pulls.find((p) => p.number === pull_number)!) }) },
+        repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: [] }) },
+      },
+    };
+    const context = { repo: { owner: "acme", repo: "edge-mlops" }, payload: { workflow_run: { pull_requests: payloadNumbers.map((number) => ({ number })) } } };
+    const core = { setOutput: (k: string, v: string) => (outputs[k] = v), setFailed: (m: string) => failures.push(m) };
+    const env = { HEAD_SHA: "c0ffee", HEAD_BRANCH: "feature", HEAD_OWNER: "forker" };
+    Object.assign(process.env, env);
+    try {
+      await new Function("github", "context", "core", "process", `return (async () => {${script}})();`)(github, context, core, process);
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+    return { number: outputs.number, failures };
+  }
+  it("finds the fork's pull request by the run's head SHA and refuses a stale, foreign or ambiguous match", async () => {
+    expect(await findPullRequest([{ number: 7, sha: "c0ffee" }])).toEqual({ number: "7", failures: [] });
+    expect(await findPullRequest([{ number: 7, sha: "0ld5ha" }])).toEqual({ number: undefined, failures: ["expected exactly one open pull request of acme/edge-mlops with head c0ffee, found 0: not commenting"] });
+    expect((await findPullRequest([{ number: 7, sha: "c0ffee", base: "other/repo" }])).number).toBeUndefined();
+    expect((await findPullRequest([{ number: 7, sha: "c0ffee", state: "closed" }])).number).toBeUndefined();
+    expect((await findPullRequest([{ number: 7, sha: "c0ffee" }, { number: 8, sha: "c0ffee" }])).failures[0]).toMatch(/found 2: not commenting$/);
+  });
+  it("the preview workflow no longer hands a pull request number to the commenting workflow", () => {
+    expect(fs.readFileSync(path.join(DIR, "preview.yml"), "utf8")).not.toMatch(/pr-number/);
   });
 });
 
