@@ -368,6 +368,11 @@ export function findRecipeProblems(recipe: GreengrassRecipe): string[] {
   return problems;
 }
 
+/** `value` as JSON with keys sorted at every level and undefined members dropped: equal values give equal strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonical(value));
+}
+
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value === "object" && value !== null) {
