@@ -6,10 +6,10 @@ import { z } from "zod";
 import {
   PROVISIONING_TEMPLATE_NAME_MAX_LENGTH,
   PROVISIONING_TEMPLATE_NAME_PATTERN,
-  validateComponentVersion,
   validateProvisioningTemplateName,
 } from "../../contracts/iot-names";
 import { int, iotName, retentionDays as retention, semver } from "../args";
+import { RELEASE_PATTERN } from "./content-version";
 
 /**
  * The largest count an IoT job criterion takes. The AWS IoT Greengrass V2 API reference states only a minimum of 1 for
@@ -60,11 +60,8 @@ const regexSource = nonEmpty("must not be empty (an empty pattern admits no devi
     { message: "must be a valid regular expression" },
   );
 
-/** A Greengrass component version: Semantic Versioning 2.0.0, at most 64 characters (Greengrass' rule). */
-const componentVersion = z.string().superRefine((v, ctx) => {
-  const problem = validateComponentVersion(v);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+/** `MAJOR.MINOR` of a component's content-derived versions (components/edge-fleet/content-version.ts). */
+const release = z.string().regex(RELEASE_PATTERN, { message: "must be MAJOR.MINOR, e.g. \"1.0\" (the patch is derived from the component's content)" });
 
 export const edgeFleetSettings = z
   .strictObject({
@@ -148,12 +145,17 @@ export const edgeFleetSettings = z
         devicesUseCsr: z.boolean().default(false),
       })
       .prefault({}),
+    /**
+     * Greengrass component versions are `<release>.<patch>`: the release (`MAJOR.MINOR`) is set here, the patch is
+     * derived from a hash of the component's recipe (components/edge-fleet/content-version.ts), so any change to the
+     * compose file, image digest or model URI publishes a new version and identical content keeps its version.
+     */
     components: z
       .strictObject({
-        /** Version of the docker-compose hub component; bump it whenever its recipe or compose file changes. @default "1.0.0" */
-        composeVersion: componentVersion.default("1.0.0"),
-        /** Version of the inference component; bump it whenever its recipe (image, model) changes. @default "1.0.0" */
-        inferenceVersion: componentVersion.default("1.0.0"),
+        /** `MAJOR.MINOR` of the docker-compose hub component's versions. @default "1.0" */
+        composeRelease: release.default("1.0"),
+        /** `MAJOR.MINOR` of the inference component's versions. @default "1.0" */
+        inferenceRelease: release.default("1.0"),
       })
       .prefault({}),
     /** Versions of the public Greengrass components the deployment pins. */

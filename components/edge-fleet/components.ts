@@ -3,14 +3,18 @@
 // private ECR with the model the stack serves.
 //
 // Greengrass records an artifact's digest and keeps one recipe per component name and version, refusing a second: a
-// changed compose file, image digest or model URI needs a new component version. The version is part of the compose
-// file's key, so bumping it writes a new object instead of changing the one devices already verified.
+// changed compose file, image digest or model URI needs a new component version. So both are derived from content
+// (./content-version.ts): the compose file's key carries its SHA-256, so a changed file is a new object and never
+// overwrites the one devices already verified, and each component's version carries a hash of its recipe, which names
+// that key, the image digest and the model URI.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../contracts/iot-names";
 import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
 import { argError } from "../args";
 import { SecureBucket } from "../secure-bucket";
+import { contentAddressedKey, contentVersionedRecipe } from "./content-version";
 import type { FleetContext } from "./context";
 import { COMPOSE_APP_COMPONENT_NAME, COMPOSE_FILE_NAME, composeAppRecipe, HUB_IMAGES, inferenceRecipe, serializeRecipe } from "./recipes";
 import { REPOSITORY_ROOT } from "./resolve";
@@ -58,7 +62,7 @@ export function modelObjectArn(modelUri: string | undefined, partition: string):
 
 export interface ArtifactBucket {
   readonly bucket: awsS3.Bucket;
-  /** The compose file, at `artifacts/<component>/<composeVersion>/docker-compose.yaml`. */
+  /** The compose file, at `artifacts/<component>/<sha256 of the file>/docker-compose.yaml`. */
   readonly composeObject: awsS3.BucketObjectv2;
 }
 
@@ -69,7 +73,7 @@ export function buildArtifactBucket({ fleet, name, settings: s, parent }: FleetC
     `${name}-compose-artifact`,
     {
       bucket: artifacts.bucket.id,
-      key: `${ARTIFACT_PREFIX}${COMPOSE_APP_COMPONENT_NAME}/${s.components.composeVersion}/${COMPOSE_FILE_NAME}`,
+      key: contentAddressedKey(ARTIFACT_PREFIX, COMPOSE_APP_COMPONENT_NAME, COMPOSE_FILE_NAME, fs.readFileSync(COMPOSE_FILE)),
       source: new pulumi.asset.FileAsset(COMPOSE_FILE),
       contentType: "application/yaml",
     },
@@ -99,7 +103,11 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
     {
       inlineRecipe: pulumi.all([composeObject.bucket, composeObject.key]).apply(([b, k]) =>
         build(() =>
-          serializeRecipe(composeAppRecipe({ version: s.components.composeVersion, composeFileUri: `s3://${b}/${k}`, images: HUB_IMAGES, usesEcr: false })),
+          serializeRecipe(
+            contentVersionedRecipe(s.components.composeRelease, (version) =>
+              composeAppRecipe({ version, composeFileUri: `s3://${b}/${k}`, images: HUB_IMAGES, usesEcr: false }),
+            ),
+          ),
         ),
       ),
     },
@@ -112,7 +120,9 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
         build(() => {
           const imageUri = inferenceImageUri(image, repos, sc.partition);
           modelObjectArn(model, sc.partition);
-          return serializeRecipe(inferenceRecipe({ version: s.components.inferenceVersion, imageUri, modelUri: model, port: INFERENCE_PORT }));
+          return serializeRecipe(
+            contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, modelUri: model, port: INFERENCE_PORT })),
+          );
         }),
       ),
     },

@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EdgeFleetSettings } from "./args";
 import type { FleetComponents } from "./components";
 import type { FleetContext } from "./context";
-import { DOCKER_APPLICATION_MANAGER, TOKEN_EXCHANGE_SERVICE } from "./recipes";
+import { sha256Hex } from "./content-version";
+import { canonicalJson, DOCKER_APPLICATION_MANAGER, TOKEN_EXCHANGE_SERVICE } from "./recipes";
 import * as nativeGreengrassv2 from "@pulumi/aws-native/greengrassv2";
 
 /** The Greengrass nucleus, pinned by the deployment like the other public components. */
@@ -49,13 +50,24 @@ export interface IotJobConfiguration {
   readonly timeoutConfig: { readonly inProgressTimeoutInMinutes: number };
 }
 
+/** Hex digits of the content hash in a deployment's name. */
+export const DEPLOYMENT_HASH_LENGTH = 16;
+
+/** What a deployment is: every property but its target and name, all create-only. */
+export interface DeploymentContent {
+  readonly components: Record<string, { componentVersion: string }>;
+  readonly deploymentPolicies: DeploymentPolicies;
+  readonly iotJobConfiguration: IotJobConfiguration;
+}
+
 /**
- * Name of the deployment: `<prefix>-hub<composeVersion>-inf<inferenceVersion>`. Every property of
- * a deployment is create-only, so a new version is a replacement; with the versions in the name
- * the replacement reads as what it is in a preview diff.
+ * Name of the deployment: `<prefix>-<first 16 hex digits of the SHA-256 of its content>` (canonical JSON of
+ * {@link DeploymentContent}). Every property of a deployment is create-only, so any change is a replacement; the name
+ * follows the content, so a replacement never carries the name of the deployment it supersedes, and the same content
+ * keeps its name.
  */
-export function deploymentName(prefix: string, versions: { readonly composeVersion: string; readonly inferenceVersion: string }): string {
-  return `${prefix}-hub${versions.composeVersion}-inf${versions.inferenceVersion}`;
+export function deploymentName(prefix: string, content: DeploymentContent): string {
+  return `${prefix}-${sha256Hex(canonicalJson(content)).slice(0, DEPLOYMENT_HASH_LENGTH)}`;
 }
 
 /**
@@ -144,21 +156,26 @@ export function buildDeployment(
   dependsOn: pulumi.Resource[],
 ): nativeGreengrassv2.Deployment {
   const { hub, inference } = components;
+  const content = pulumi
+    .all([hub.componentName, hub.componentVersion, inference.componentName, inference.componentVersion])
+    .apply(([hubName, hubVersion, inferenceName, inferenceVersion]) =>
+      build(
+        (): DeploymentContent => ({
+          components: deploymentComponents(s.greengrass, [
+            { componentName: hubName, componentVersion: hubVersion },
+            { componentName: inferenceName, componentVersion: inferenceVersion },
+          ]),
+          deploymentPolicies: deploymentPolicies(s.deployment),
+          iotJobConfiguration: iotJobConfiguration(s.deployment),
+        }),
+      ),
+    );
   return new nativeGreengrassv2.Deployment(
     `${name}-deployment`,
     {
       targetArn,
-      deploymentName: deploymentName(s.rootGroupName, s.components),
-      components: pulumi
-        .all([hub.componentName, hub.componentVersion, inference.componentName, inference.componentVersion])
-        .apply(([hubName, hubVersion, inferenceName, inferenceVersion]) =>
-          build(() =>
-            deploymentComponents(s.greengrass, [
-              { componentName: hubName, componentVersion: hubVersion },
-              { componentName: inferenceName, componentVersion: inferenceVersion },
-            ]),
-          ),
-        ),
+      deploymentName: content.apply((c) => deploymentName(s.rootGroupName, c)),
+      components: content.apply((c) => c.components),
       deploymentPolicies: deploymentPolicies(s.deployment),
       iotJobConfiguration: iotJobConfiguration(s.deployment),
     },

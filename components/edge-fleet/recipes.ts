@@ -39,6 +39,34 @@ export const DEFAULT_INFERENCE_PORT = 8080;
 /** uid:gid the inference container runs as (never root). */
 export const INFERENCE_CONTAINER_USER = "65532:65532";
 
+/**
+ * Processor architectures the recipes declare, in the Greengrass nucleus' terms (`os.arch` as it reports it: `amd64`,
+ * `aarch64` for 64-bit Arm). The inference image is built for linux/amd64 and linux/arm64 to match.
+ */
+export const SUPPORTED_ARCHITECTURES = ["amd64", "aarch64"] as const;
+
+/**
+ * Shell that stops a lifecycle step with one line on stderr when the device lacks Docker or, when `compose` is set,
+ * the Compose v2 plugin (`docker compose`; the retired v1 `docker-compose` is not used).
+ */
+export function dockerPreflight(componentName: string, compose: boolean): string {
+  const lines = [
+    `command -v docker >/dev/null 2>&1 || { echo "${componentName}: Docker is not installed on this device; install Docker Engine${compose ? " with the Compose v2 plugin" : ""}" >&2; exit 1; }`,
+    `docker info >/dev/null 2>&1 || { echo "${componentName}: the Docker daemon is not reachable (docker info failed); start it" >&2; exit 1; }`,
+  ];
+  if (compose) {
+    lines.push(
+      `docker compose version >/dev/null 2>&1 || { echo "${componentName}: Docker Compose v2 is missing ('docker compose version' failed); install the docker-compose-plugin package" >&2; exit 1; }`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** One manifest per supported architecture, all Linux, all alike otherwise. */
+function linuxManifests(manifest: Omit<Manifest, "Platform">): Manifest[] {
+  return SUPPORTED_ARCHITECTURES.map((architecture) => ({ Platform: { os: "linux", architecture }, ...manifest }));
+}
+
 export type DependencyType = "HARD" | "SOFT";
 
 export interface ComponentDependency {
@@ -201,27 +229,26 @@ export function composeAppRecipe(args: ComposeAppRecipeArgs): GreengrassRecipe {
   if (!args.usesEcr && ecrImages.length > 0) {
     fail(fn, `usesEcr is false but ${ecrImages.join(", ")} is in a private ECR repository; set usesEcr to true`);
   }
-  const compose = `docker-compose -p ${composeProjectName(componentName)} -f {artifacts:path}/${COMPOSE_FILE_NAME}`;
+  const compose = `docker compose -p ${composeProjectName(componentName)} -f {artifacts:path}/${COMPOSE_FILE_NAME}`;
+  const preflight = dockerPreflight(componentName, true);
   return {
     RecipeFormatVersion: RECIPE_FORMAT_VERSION,
     ComponentName: componentName,
     ComponentVersion: args.version,
-    ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with docker-compose.",
+    ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with Docker Compose v2.",
     ComponentPublisher: COMPONENT_PUBLISHER,
     ComponentDependencies: dockerDependencies(args.usesEcr),
-    Manifests: [
-      {
-        Platform: { os: "linux" },
-        Lifecycle: {
-          Startup: { Script: `${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
-          Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
-        },
-        Artifacts: [
-          { URI: args.composeFileUri, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
-          ...args.images.map((image) => ({ URI: image })),
-        ],
+    Manifests: linuxManifests({
+      Lifecycle: {
+        Install: { Script: preflight, RequiresPrivilege: true, Timeout: 60 },
+        Startup: { Script: `${preflight}\n${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
+        Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
       },
-    ],
+      Artifacts: [
+        { URI: args.composeFileUri, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
+        ...args.images.map((image) => ({ URI: image })),
+      ],
+    }),
   };
 }
 
@@ -295,26 +322,24 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
       // Greengrass recommends numbers as strings so they keep their type on the device.
       DefaultConfiguration: { ModelUri: args.modelUri, Port: String(port) },
     },
-    Manifests: [
-      {
-        Platform: { os: "linux" },
-        Lifecycle: {
-          Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
-          Startup: {
-            // Remove a container left by an earlier version before starting this one.
-            Script: `docker rm -f ${container} >/dev/null 2>&1 || true\n${run}`,
-            RequiresPrivilege: true,
-            Timeout: 120,
-          },
-          Shutdown: {
-            Script: `if docker inspect ${container} >/dev/null 2>&1; then docker stop --time 20 ${container} && docker rm ${container}; fi`,
-            RequiresPrivilege: true,
-            Timeout: 60,
-          },
+    Manifests: linuxManifests({
+      Lifecycle: {
+        Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
+        Install: { Script: dockerPreflight(componentName, false), RequiresPrivilege: true, Timeout: 60 },
+        Startup: {
+          // Remove a container left by an earlier version before starting this one.
+          Script: `${dockerPreflight(componentName, false)}\ndocker rm -f ${container} >/dev/null 2>&1 || true\n${run}`,
+          RequiresPrivilege: true,
+          Timeout: 120,
         },
-        Artifacts: [{ URI: args.imageUri }],
+        Shutdown: {
+          Script: `if docker inspect ${container} >/dev/null 2>&1; then docker stop --time 20 ${container} && docker rm ${container}; fi`,
+          RequiresPrivilege: true,
+          Timeout: 60,
+        },
       },
-    ],
+      Artifacts: [{ URI: args.imageUri }],
+    }),
   };
 }
 
@@ -366,6 +391,11 @@ export function findRecipeProblems(recipe: GreengrassRecipe): string[] {
     }
   });
   return problems;
+}
+
+/** `value` as JSON with keys sorted at every level and undefined members dropped: equal values give equal strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonical(value));
 }
 
 function canonical(value: unknown): unknown {

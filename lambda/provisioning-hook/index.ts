@@ -6,8 +6,11 @@
  *  - `parameters.SerialNumber` matches `SERIAL_NUMBER_PATTERN` (the whole string),
  *  - `parameters.ThingName` is a valid AWS IoT thing name, and
  *  - if a thing of that name already exists: it is not marked blocked (thing attribute
- *    `BLOCKED_ATTRIBUTE`, e.g. `blocked=true`) and it belongs to no thing group other than
- *    this stack's (`THING_GROUP_NAME`, or one of `CHILD_THING_GROUP_NAMES`).
+ *    `BLOCKED_ATTRIBUTE`, e.g. `blocked=true`), its `serialNumber` attribute (set by the
+ *    provisioning template when it was provisioned) equals the request's serial number — a
+ *    thing without one, or with another, is not taken over by whoever holds the claim
+ *    certificate — and it belongs to no thing group other than this stack's
+ *    (`THING_GROUP_NAME`, or one of `CHILD_THING_GROUP_NAMES`).
  *
  * The function never throws: malformed payloads, bad configuration and AWS errors all end in
  * `{ allowProvisioning: false }` (fail closed). Each invocation writes one JSON log line with
@@ -52,6 +55,12 @@ export interface HookConfig {
   readonly blockedAttributeName: string;
   readonly blockedAttributeValue: string;
 }
+
+/**
+ * Thing attribute holding a provisioned thing's serial number; the provisioning template
+ * (components/edge-fleet/provisioning.ts, `AttributePayload.serialNumber`) writes it.
+ */
+export const SERIAL_NUMBER_ATTRIBUTE = "serialNumber";
 
 /** Longest serial number accepted. */
 export const MAX_SERIAL_NUMBER_LENGTH = 64;
@@ -151,7 +160,7 @@ function errorName(err: unknown): string {
 
 type Decision = { readonly allow: boolean; readonly reason: string };
 
-async function decideForExistingThing(client: IoTClient, config: HookConfig, thingName: string): Promise<Decision> {
+async function decideForExistingThing(client: IoTClient, config: HookConfig, thingName: string, serialNumber: string): Promise<Decision> {
   let thing: DescribeThingCommandOutput;
   try {
     thing = await client.send(new DescribeThingCommand({ thingName }));
@@ -167,6 +176,13 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
       allow: false,
       reason: `existing thing is blocked (attribute ${config.blockedAttributeName}=${config.blockedAttributeValue})`,
     };
+  }
+  const recorded = thing.attributes?.[SERIAL_NUMBER_ATTRIBUTE];
+  if (recorded === undefined) {
+    return { allow: false, reason: `existing thing has no ${SERIAL_NUMBER_ATTRIBUTE} attribute; it was not provisioned by claim and is not taken over` };
+  }
+  if (recorded !== serialNumber) {
+    return { allow: false, reason: `existing thing has a different ${SERIAL_NUMBER_ATTRIBUTE}; it is not taken over` };
   }
   const foreign: string[] = [];
   let nextToken: string | undefined;
@@ -186,7 +202,7 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
   if (foreign.length > 0) {
     return { allow: false, reason: `existing thing is in another thing group: ${foreign.slice(0, 10).join(", ")}` };
   }
-  return { allow: true, reason: "existing thing is in this stack's thing groups only and not blocked; serial number matches" };
+  return { allow: true, reason: "existing thing has this serial number, is in this stack's thing groups only and not blocked" };
 }
 
 /** An error's message for the log: at most 300 characters, with any PEM block removed. */
@@ -226,7 +242,7 @@ export function createHandler(
       return DENY;
     }
     try {
-      const decision = await decideForExistingThing(client, config, parsed.thingName);
+      const decision = await decideForExistingThing(client, config, parsed.thingName, parsed.serialNumber);
       log({ allowProvisioning: decision.allow, reason: decision.reason, ...context });
       return decision.allow ? ALLOW : DENY;
     } catch (err) {

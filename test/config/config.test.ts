@@ -100,7 +100,7 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["prefix without trailing slash", { airflow: { newDataPrefix: "incoming" } }, "airflow.newDataPrefix", /ending in '\/'/],
   ["invalid thing group name", { edgeFleet: { childGroups: [{ name: "bad name", kind: "site" }] } }, "edgeFleet.childGroups[0].name", /AWS IoT's rule/],
   ["thing group name over 128 characters", { edgeFleet: { rootGroupName: "g".repeat(129) } }, "edgeFleet.rootGroupName", /1-128/],
-  ["non-semver component version", { edgeFleet: { components: { composeVersion: "1.0" } } }, "edgeFleet.components.composeVersion", /semantic version/],
+  ["component release that is not MAJOR.MINOR", { edgeFleet: { components: { composeRelease: "1.0.0" } } }, "edgeFleet.components.composeRelease", /MAJOR\.MINOR/],
   ["abort threshold over 100", { edgeFleet: { deployment: { abort: { failureThresholdPercentage: 150 } } } }, "edgeFleet.deployment.abort.failureThresholdPercentage", /<= 100, got 150/],
   ["credential duration below IoT's minimum", { edgeFleet: { credentialDurationSeconds: 60 } }, "edgeFleet.credentialDurationSeconds", />= 900/],
   ["device in an undeclared group", { edgeFleet: { allowGeneratedKeys: true, devices: [{ name: "d1", group: "nowhere" }] } }, "edgeFleet.devices[0].group", /not one of edgeFleet.childGroups/],

@@ -79,14 +79,12 @@ describe("edgeFleetSettings ranges", () => {
     expect(verdict({ provisioning: { templateName: "" } })).toMatch(said(`EdgeFleet: provisioning.templateName: ${rule}`));
   });
 
-  it("takes component versions that are semantic versions of at most 64 characters (Greengrass' rule, which EdgeFleet had and the schema lacked)", () => {
-    const long = `1.0.0-${"a".repeat(58)}`;
-    expect(long).toHaveLength(64);
-    expect(verdict({ components: { composeVersion: long } })).toBe("ok");
-    expect(verdict({ components: { composeVersion: `${long}b` } })).toBe(
-      "EdgeFleet: components.composeVersion: component version must be at most 64 characters long (Greengrass limit), got 65",
+  it("takes a MAJOR.MINOR release for each component, the patch being derived from content", () => {
+    expect(verdict({ components: { composeRelease: "2.13" } })).toBe("ok");
+    expect(verdict({ components: { composeRelease: "1.0.0" } })).toBe(
+      'EdgeFleet: components.composeRelease: must be MAJOR.MINOR, e.g. "1.0" (the patch is derived from the component\'s content), got "1.0.0"',
     );
-    expect(verdict({ components: { inferenceVersion: "1.0" } })).toMatch(/^EdgeFleet: components\.inferenceVersion: component version "1\.0" is not a semantic version/);
+    expect(verdict({ components: { inferenceRelease: "01.0" } })).toMatch(/^EdgeFleet: components\.inferenceRelease: must be MAJOR\.MINOR/);
     expect(verdict({ greengrass: { nucleusVersion: "latest" } })).toBe('EdgeFleet: greengrass.nucleusVersion: must be a semantic version such as 1.2.3, got "latest"');
   });
 });

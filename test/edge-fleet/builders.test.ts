@@ -10,6 +10,8 @@ import { inferenceImageUri, modelObjectArn } from "../../components/edge-fleet";
 import { provisioningTemplateBody } from "../../components/edge-fleet/provisioning";
 import { inferenceRecipe } from "../../components/edge-fleet/recipes";
 
+const greengrass = { nucleusVersion: "2.14.3", dockerApplicationManagerVersion: "2.0.13", tokenExchangeServiceVersion: "2.0.3" };
+
 const settings: DeploymentSettings = {
   rollout: { maximumPerMinute: 20, exponential: { baseRatePerMinute: 2, incrementFactor: 1.5, succeededThings: 10 } },
   abort: { failureThresholdPercentage: 5, minNumberOfExecutedThings: 10 },
@@ -19,8 +21,18 @@ const settings: DeploymentSettings = {
 };
 
 describe("deployment builders", () => {
-  it("names the deployment after both component versions", () => {
-    expect(deploymentName("edge-mlops-prod", { composeVersion: "1.2.0", inferenceVersion: "2.0.1" })).toBe("edge-mlops-prod-hub1.2.0-inf2.0.1");
+  it("names the deployment after a hash of its content: equal content, equal name; any change, a new name", () => {
+    const content = {
+      components: deploymentComponents(greengrass, [{ componentName: "com.example.A", componentVersion: "1.0.12345" }]),
+      deploymentPolicies: deploymentPolicies(settings),
+      iotJobConfiguration: iotJobConfiguration(settings),
+    };
+    const name = deploymentName("edge-mlops-prod", content);
+    expect(name).toMatch(/^edge-mlops-prod-[0-9a-f]{16}$/);
+    expect(deploymentName("edge-mlops-prod", structuredClone(content))).toBe(name);
+    const moved = deploymentComponents(greengrass, [{ componentName: "com.example.A", componentVersion: "1.0.12346" }]);
+    expect(deploymentName("edge-mlops-prod", { ...content, components: moved })).not.toBe(name);
+    expect(deploymentName("edge-mlops-prod", { ...content, iotJobConfiguration: iotJobConfiguration({ ...settings, timeoutMinutes: 121 }) })).not.toBe(name);
   });
 
   it("rolls back failed devices and lets components defer an update for the configured time", () => {

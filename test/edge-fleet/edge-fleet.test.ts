@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,6 +32,8 @@ const DIGEST = "ab".repeat(32);
 const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-inference@sha256:${DIGEST}`;
 const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inference`;
 const MODEL_URI = "s3://edge-mlops-models-prod/abalone/v7/model.json";
+/** SHA-256 of the hub's compose file, the middle of its artifact key. */
+const COMPOSE_SHA256 = createHash("sha256").update(readFileSync(path.resolve(__dirname, "../../edge/compose/docker-compose.yaml"))).digest("hex");
 
 /** CSRs made the way a device makes them (edge/device-csr.sh), in a directory of their own. */
 let csrDir: string;
@@ -65,7 +68,7 @@ describe("resolveEdgeFleetArgs", () => {
       allowGeneratedKeys: false,
       devices: [],
       provisioning: { enabled: true, serialNumberPattern: "^[A-Z0-9]{8,20}$", templateName: "edge-mlops-dev-fleet", claim: { kind: "none" }, devicesUseCsr: false },
-      components: { composeVersion: "1.0.0", inferenceVersion: "1.0.0" },
+      components: { composeRelease: "1.0", inferenceRelease: "1.0" },
       greengrass: { nucleusVersion: "2.14.3", dockerApplicationManagerVersion: "2.0.13", tokenExchangeServiceVersion: "2.0.3" },
       deployment: {
         rollout: { maximumPerMinute: 50 },
@@ -188,7 +191,7 @@ describe("EdgeFleet under mocks", () => {
           { name: "hub-lab-002", csrFile: "hub-lab-002.csr.pem" },
         ],
         provisioning: { serialNumberPattern: "^HBS[0-9]{9}$", claimCsrFile: "edge-mlops-claim-prod.csr.pem" },
-        components: { composeVersion: "1.2.0", inferenceVersion: "2.0.1" },
+        components: { composeRelease: "1.2", inferenceRelease: "2.0" },
         deployment: {
           rollout: { maximumPerMinute: 20, exponential: { baseRatePerMinute: 2, incrementFactor: 1.5, succeededThings: 10 } },
           abort: { failureThresholdPercentage: 5, minNumberOfExecutedThings: 10 },
@@ -294,11 +297,15 @@ describe("EdgeFleet under mocks", () => {
     }
   });
 
-  it("uploads the compose file under artifacts/<component>/<version>/", () => {
+  /** The ComponentVersion a component's recipe declares. */
+  const versionOf = (name: string) =>
+    parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", name).inlineRecipe).ComponentVersion;
+
+  it("uploads the compose file under artifacts/<component>/<sha256 of the file>/", () => {
     const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
     expect(inputsOf(plan, "aws:s3/bucketObjectv2:BucketObjectv2", "prod-compose-artifact")).toEqual({
       bucket: bucket.id,
-      key: "artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml",
+      key: `artifacts/com.hbs.hub.Container/${COMPOSE_SHA256}/docker-compose.yaml`,
       source: { asset: "file", path: path.relative(process.cwd(), path.resolve(__dirname, "../../edge/compose/docker-compose.yaml")) },
       contentType: "application/yaml",
     });
@@ -504,10 +511,12 @@ describe("EdgeFleet under mocks", () => {
   it("publishes the hub app with its compose file from the bucket and the hub images", () => {
     const bucket = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket");
     const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-hub-component").inlineRecipe);
-    expect(recipe).toMatchObject({ RecipeFormatVersion: "2020-01-25", ComponentName: "com.hbs.hub.Container", ComponentVersion: "1.2.0" });
+    expect(recipe).toMatchObject({ RecipeFormatVersion: "2020-01-25", ComponentName: "com.hbs.hub.Container" });
+    expect(recipe.ComponentVersion).toBe(versionOf("prod-hub-component"));
+    expect(recipe.ComponentVersion).toMatch(/^1\.2\.\d{1,10}$/);
     expect(recipe.ComponentDependencies).toEqual({ "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" } });
     expect(recipe.Manifests[0].Artifacts.map((a) => a.URI)).toEqual([
-      `s3://${bucket.id}/artifacts/com.hbs.hub.Container/1.2.0/docker-compose.yaml`,
+      `s3://${bucket.id}/artifacts/com.hbs.hub.Container/${COMPOSE_SHA256}/docker-compose.yaml`,
       ...HUB_IMAGES,
     ]);
     expect(recipe.Manifests[0].Lifecycle.Startup).toMatchObject({ RequiresPrivilege: true, Script: expect.stringMatching(/ up -d$/) });
@@ -515,7 +524,9 @@ describe("EdgeFleet under mocks", () => {
 
   it("publishes the inference service's image as a component reading the configured model on port 5000", () => {
     const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inlineRecipe);
-    expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference", ComponentVersion: "2.0.1" });
+    expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference" });
+    expect(recipe.ComponentVersion).toBe(versionOf("prod-inference-component"));
+    expect(recipe.ComponentVersion).toMatch(/^2\.0\.\d{1,10}$/);
     expect(recipe.ComponentDependencies).toEqual({
       "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
       "aws.greengrass.TokenExchangeService": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
@@ -530,13 +541,13 @@ describe("EdgeFleet under mocks", () => {
     const deployment = one(plan, "aws-native:greengrassv2:Deployment", "prod-deployment");
     expect(inputsOf(plan, "aws-native:greengrassv2:Deployment", "prod-deployment")).toEqual({
       targetArn: `${IOT}:thinggroup/edge-mlops-prod`,
-      deploymentName: "edge-mlops-prod-hub1.2.0-inf2.0.1",
+      deploymentName: expect.stringMatching(/^edge-mlops-prod-[0-9a-f]{16}$/),
       components: {
         "aws.greengrass.Nucleus": { componentVersion: "2.14.3" },
         "aws.greengrass.DockerApplicationManager": { componentVersion: "2.0.13" },
         "aws.greengrass.TokenExchangeService": { componentVersion: "2.0.3" },
-        "com.hbs.hub.Container": { componentVersion: "1.2.0" },
-        "com.edgemlops.Inference": { componentVersion: "2.0.1" },
+        "com.hbs.hub.Container": { componentVersion: versionOf("prod-hub-component") },
+        "com.edgemlops.Inference": { componentVersion: versionOf("prod-inference-component") },
       },
       deploymentPolicies: {
         failureHandlingPolicy: "ROLLBACK",
@@ -568,7 +579,8 @@ describe("EdgeFleet under mocks", () => {
   it("rolls dev out at a constant fast rate with its own abort and timeout settings", () => {
     const deployment = one(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
     const inputs = inputsOf(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
-    expect(inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf1.0.0");
+    expect(inputs.deploymentName).toMatch(/^edge-mlops-dev-[0-9a-f]{16}$/);
+    expect(inputs.deploymentName).not.toBe(inputsOf(plan, "aws-native:greengrassv2:Deployment", "prod-deployment").deploymentName);
     expect(inputs.iotJobConfiguration).toEqual({
       jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
       abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 1, thresholdPercentage: 50 }] },

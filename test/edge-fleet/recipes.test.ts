@@ -1,11 +1,14 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isSemver } from "../../contracts/iot-names";
 import {
   HUB_IMAGES,
   composeAppRecipe,
+  dockerPreflight,
   findRecipeProblems,
   inferenceRecipe,
   serializeRecipe,
@@ -24,32 +27,36 @@ function published(recipe: GreengrassRecipe): Record<string, unknown> {
 
 const DOCKER_MANAGER = { VersionRequirement: "^2.0.0", DependencyType: "HARD" };
 
+/** The same manifest for Linux on amd64 and on 64-bit Arm (`aarch64`, as the Greengrass nucleus names it). */
+function onLinuxAmd64AndArm64(manifest: Record<string, unknown>): Record<string, unknown>[] {
+  return ["amd64", "aarch64"].map((architecture) => ({ Platform: { os: "linux", architecture }, ...manifest }));
+}
+
 describe("composeAppRecipe", () => {
   it("builds the hub application recipe from the reference format", () => {
     const recipe = published(composeAppRecipe({ version: "1.0.0", composeFileUri: COMPOSE_URI, images: HUB_IMAGES, usesEcr: false }));
-    const compose = "docker-compose -p com-hbs-hub-container -f {artifacts:path}/docker-compose.yaml";
+    const compose = "docker compose -p com-hbs-hub-container -f {artifacts:path}/docker-compose.yaml";
+    const preflight = dockerPreflight("com.hbs.hub.Container", true);
     expect(recipe).toEqual({
       RecipeFormatVersion: "2020-01-25",
       ComponentName: "com.hbs.hub.Container",
       ComponentVersion: "1.0.0",
-      ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with docker-compose.",
+      ComponentDescription: "Multi-container hub application (nginx web, hello-world app, redis db) run with Docker Compose v2.",
       ComponentPublisher: "edge-mlops",
       ComponentDependencies: { "aws.greengrass.DockerApplicationManager": DOCKER_MANAGER },
-      Manifests: [
-        {
-          Platform: { os: "linux" },
-          Lifecycle: {
-            Startup: { Script: `${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
-            Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
-          },
-          Artifacts: [
-            { URI: COMPOSE_URI, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
-            { URI: "docker:nginx:1.27-alpine" },
-            { URI: "docker:hello-world:linux" },
-            { URI: "docker:redis:7.4-alpine" },
-          ],
+      Manifests: onLinuxAmd64AndArm64({
+        Lifecycle: {
+          Install: { Script: preflight, RequiresPrivilege: true, Timeout: 60 },
+          Startup: { Script: `${preflight}\n${compose} up -d`, RequiresPrivilege: true, Timeout: 300 },
+          Shutdown: { Script: `${compose} down`, RequiresPrivilege: true, Timeout: 120 },
         },
-      ],
+        Artifacts: [
+          { URI: COMPOSE_URI, Unarchive: "NONE", Permission: { Read: "OWNER", Execute: "NONE" } },
+          { URI: "docker:nginx:1.27-alpine" },
+          { URI: "docker:hello-world:linux" },
+          { URI: "docker:redis:7.4-alpine" },
+        ],
+      }),
     });
     expect(isSemver(recipe.ComponentVersion)).toBe(true);
   });
@@ -72,8 +79,8 @@ describe("composeAppRecipe", () => {
     });
     const [manifest] = recipe.Manifests as { Artifacts: { URI: string }[]; Lifecycle: { Startup: { Script: string } } }[];
     expect(manifest.Artifacts.map((a) => a.URI)).toContain(ECR_IMAGE);
-    expect(manifest.Lifecycle.Startup.Script).toBe(
-      "docker-compose -p com-hbs-hub-private -f {artifacts:path}/docker-compose.yaml up -d",
+    expect(manifest.Lifecycle.Startup.Script.split("\n").at(-1)).toBe(
+      "docker compose -p com-hbs-hub-private -f {artifacts:path}/docker-compose.yaml up -d",
     );
   });
 
@@ -110,13 +117,13 @@ describe("inferenceRecipe", () => {
         "aws.greengrass.TokenExchangeService": DOCKER_MANAGER,
       },
       ComponentConfiguration: { DefaultConfiguration: { ModelUri: MODEL_URI, Port: "8080" } },
-      Manifests: [
-        {
-          Platform: { os: "linux" },
+      Manifests: onLinuxAmd64AndArm64({
           Lifecycle: {
             Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
+            Install: { Script: dockerPreflight(name, false), RequiresPrivilege: true, Timeout: 60 },
             Startup: {
               Script:
+                `${dockerPreflight(name, false)}\n` +
                 `docker rm -f ${name} >/dev/null 2>&1 || true\n` +
                 `docker run -d --name ${name} --restart unless-stopped ` +
                 "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 65532:65532 " +
@@ -133,8 +140,7 @@ describe("inferenceRecipe", () => {
             },
           },
           Artifacts: [{ URI: ECR_IMAGE }],
-        },
-      ],
+      }),
     });
   });
 
@@ -144,7 +150,7 @@ describe("inferenceRecipe", () => {
     expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ ModelUri: MODEL_URI, Port: "9000" });
     expect(lifecycle.Startup?.Script).not.toContain("{configuration:");
     expect(lifecycle.Startup?.Script).not.toContain(MODEL_URI);
-    expect(lifecycle.Startup?.Script.split("\n")[1]).toMatch(/^docker run -d .* -e MODEL_URI -e PORT /);
+    expect(lifecycle.Startup?.Script.split("\n").at(-1)).toMatch(/^docker run -d .* -e MODEL_URI -e PORT /);
   });
 
   it("accepts an image pinned by digest", () => {
@@ -270,5 +276,41 @@ describe("edge/compose/docker-compose.yaml", () => {
     expect(file.services.db.ports).toBeUndefined();
     expect(file.services.db.networks).toEqual(["backend"]);
     expect(file.networks.backend).toEqual({ internal: true });
+  });
+});
+
+describe("dockerPreflight", () => {
+  const bin = mkdtempSync(path.join(tmpdir(), "preflight-"));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+  /** Runs the preflight with only a fake `docker` on PATH that fails the subcommands listed in `failing`. */
+  function preflight(compose: boolean, docker: { failing: string[] } | "absent"): { status: number | null; stderr: string } {
+    const dir = mkdtempSync(path.join(bin, "case-"));
+    if (docker !== "absent") {
+      const fake = `#!/bin/sh\ncase "$1" in ${docker.failing.map((c) => `${c}) exit 1;;`).join(" ")} *) exit 0;; esac\n`;
+      writeFileSync(path.join(dir, "docker"), fake, { mode: 0o755 });
+    }
+    const run = spawnSync("/bin/sh", ["-c", dockerPreflight("com.example.Hub", compose)], { env: { PATH: dir }, encoding: "utf8", timeout: 10_000 });
+    return { status: run.status, stderr: run.stderr.trim() };
+  }
+
+  it("passes when Docker runs and has the Compose v2 plugin", () => {
+    expect(preflight(true, { failing: [] })).toEqual({ status: 0, stderr: "" });
+  });
+
+  it("stops with one line naming what is missing", () => {
+    expect(preflight(true, "absent")).toEqual({
+      status: 1,
+      stderr: "com.example.Hub: Docker is not installed on this device; install Docker Engine with the Compose v2 plugin",
+    });
+    expect(preflight(true, { failing: ["compose"] })).toEqual({
+      status: 1,
+      stderr: "com.example.Hub: Docker Compose v2 is missing ('docker compose version' failed); install the docker-compose-plugin package",
+    });
+    expect(preflight(true, { failing: ["info"] })).toEqual({ status: 1, stderr: "com.example.Hub: the Docker daemon is not reachable (docker info failed); start it" });
+  });
+
+  it("does not ask for Compose where only docker run is used", () => {
+    expect(preflight(false, { failing: ["compose"] })).toEqual({ status: 0, stderr: "" });
   });
 });

@@ -1,6 +1,6 @@
 // The fleet provisioning pre-provisioning hook against moto's AWS IoT on 127.0.0.1: thing groups, things (in this
-// stack's groups, blocked, in another fleet's group) and certificates are seeded through the real AWS SDK, and the
-// hook decides from what DescribeThing and ListThingGroupsForThing answer. The hook only reads: afterwards the
+// stack's groups, blocked, in another fleet's group, with another serial number or none) and certificates are seeded
+// through the real AWS SDK, and the hook decides from what DescribeThing and ListThingGroupsForThing answer. The hook only reads: afterwards the
 // registry is as it was seeded.
 import {
   AddThingToThingGroupCommand,
@@ -21,11 +21,13 @@ const FOREIGN_GROUP = "other-fleet";
 const TEMPLATE_ARN = "arn:aws:iot:eu-west-1:123456789012:provisioningtemplate/edge-mlops-test";
 /** Thing name -> [groups, attributes] seeded before the hook runs. */
 const THINGS: Record<string, [string[], Record<string, string>]> = {
-  "hub-000001": [[STACK_GROUP], {}],
-  "hub-000002": [[CHILD_GROUP], { site: "berlin" }],
-  "hub-000003": [[STACK_GROUP], { blocked: "true" }],
-  "hub-000004": [[FOREIGN_GROUP], {}],
-  "hub-000005": [[STACK_GROUP, FOREIGN_GROUP], {}],
+  "hub-000001": [[STACK_GROUP], { serialNumber: "HBS-000001" }],
+  "hub-000002": [[CHILD_GROUP], { site: "berlin", serialNumber: "HBS-000002" }],
+  "hub-000003": [[STACK_GROUP], { blocked: "true", serialNumber: "HBS-000003" }],
+  "hub-000004": [[FOREIGN_GROUP], { serialNumber: "HBS-000004" }],
+  "hub-000005": [[STACK_GROUP, FOREIGN_GROUP], { serialNumber: "HBS-000005" }],
+  // Made by hand (a static device), never provisioned by claim: no serial number recorded.
+  "hub-000006": [[STACK_GROUP], {}],
 };
 
 const moto = motoServerForFile();
@@ -76,8 +78,10 @@ afterEach(() => logSpy?.mockRestore());
 describe("provisioning-hook against moto", () => {
   it.each([
     ["hub-000009", "HBS-000009", true, "new thing; serial number matches"],
-    ["hub-000001", "HBS-000001", true, "existing thing is in this stack's thing groups only and not blocked; serial number matches"],
-    ["hub-000002", "HBS-000002", true, "existing thing is in this stack's thing groups only and not blocked; serial number matches"],
+    ["hub-000001", "HBS-000001", true, "existing thing has this serial number, is in this stack's thing groups only and not blocked"],
+    ["hub-000002", "HBS-000002", true, "existing thing has this serial number, is in this stack's thing groups only and not blocked"],
+    ["hub-000001", "HBS-000077", false, "existing thing has a different serialNumber; it is not taken over"],
+    ["hub-000006", "HBS-000006", false, "existing thing has no serialNumber attribute; it was not provisioned by claim and is not taken over"],
     ["hub-000003", "HBS-000003", false, "existing thing is blocked (attribute blocked=true)"],
     ["hub-000004", "HBS-000004", false, "existing thing is in another thing group: other-fleet"],
     ["hub-000005", "HBS-000005", false, "existing thing is in another thing group: other-fleet"],
@@ -97,6 +101,8 @@ describe("provisioning-hook against moto", () => {
     expect(things.things?.map((t) => t.thingName).sort()).toEqual(Object.keys(THINGS).sort());
     await expect(iot.send(new DescribeThingCommand({ thingName: "hub-000009" }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     const blocked = await iot.send(new DescribeThingCommand({ thingName: "hub-000003" }));
-    expect(blocked.attributes).toEqual({ blocked: "true" });
+    expect(blocked.attributes).toEqual({ blocked: "true", serialNumber: "HBS-000003" });
+    const taken = await iot.send(new DescribeThingCommand({ thingName: "hub-000001" }));
+    expect(taken.attributes).toEqual({ serialNumber: "HBS-000001" });
   });
 });

@@ -105,7 +105,7 @@ describe("provisioning hook", () => {
   });
 
   it("allows re-provisioning a thing that is only in the stack's groups and not blocked", async () => {
-    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: { blocked: "false", site: "berlin" } });
+    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: { blocked: "false", site: "berlin", serialNumber: "HBS-000123" } });
     iotMock.on(ListThingGroupsForThingCommand).resolves({
       thingGroups: [{ groupName: "edge-mlops-dev" }, { groupName: "edge-mlops-dev-site-berlin" }],
     });
@@ -114,7 +114,7 @@ describe("provisioning hook", () => {
       { thingName: "hub-000123", nextToken: undefined, maxResults: 25 },
     ]);
     expect(logLines()[0].reason).toBe(
-      "existing thing is in this stack's thing groups only and not blocked; serial number matches",
+      "existing thing has this serial number, is in this stack's thing groups only and not blocked",
     );
   });
 
@@ -138,7 +138,7 @@ describe("provisioning hook", () => {
   });
 
   it("denies a thing that belongs to another thing group, reading every page", async () => {
-    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: {} });
+    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: { serialNumber: "HBS-000123" } });
     iotMock
       .on(ListThingGroupsForThingCommand)
       .resolvesOnce({ thingGroups: [{ groupName: "edge-mlops-dev" }], nextToken: "page-2" })
@@ -200,8 +200,21 @@ describe("provisioning hook", () => {
     });
   });
 
+  it.each([
+    ["another serial number", { serialNumber: "HBS-999999" }, "existing thing has a different serialNumber; it is not taken over"],
+    ["no serial number attribute", { site: "berlin" }, "existing thing has no serialNumber attribute; it was not provisioned by claim and is not taken over"],
+    ["no attributes at all", undefined, "existing thing has no serialNumber attribute; it was not provisioned by claim and is not taken over"],
+    ["the serial number in another case", { serialNumber: "hbs-000123" }, "existing thing has a different serialNumber; it is not taken over"],
+  ])("denies taking over an existing thing with %s, before reading its groups", async (_label, attributes, reason) => {
+    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes });
+    iotMock.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: "edge-mlops-dev" }] });
+    await expect(hook(event())).resolves.toEqual({ allowProvisioning: false });
+    expect(iotMock.commandCalls(ListThingGroupsForThingCommand)).toHaveLength(0);
+    expect(logLines()).toEqual([expect.objectContaining({ allowProvisioning: false, reason, thingName: "hub-000123", serialNumber: "HBS-000123" })]);
+  });
+
   it("fails closed when ListThingGroupsForThing fails", async () => {
-    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123" });
+    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: { serialNumber: "HBS-000123" } });
     iotMock.on(ListThingGroupsForThingCommand).rejects(new Error("socket hang up"));
     await expect(hook(event())).resolves.toEqual({ allowProvisioning: false });
     expect(logLines()[0]).toMatchObject({ level: "error", reason: "AWS IoT call failed: Error", error: "socket hang up" });
