@@ -16,8 +16,15 @@ import { Provider as NativeProvider } from "@pulumi/aws-native/provider";
 
 const config = loadStackConfig();
 
+/**
+ * A value from a secret key of the stack config (`pulumi config set --secret`, `secure:`), passed on as a secret: it
+ * stays encrypted in the state and shows as [secret]. Which fields may be secrets: SECRET_FIELDS, components/config.ts.
+ */
+const secretIf = <T extends string | Record<string, string>>(key: string, value: T): pulumi.Input<T> =>
+  config.secretKeys.includes(key) ? (pulumi.secret(value) as pulumi.Output<T>) : value;
+
 /** Stack-wide tags, applied to every AWS resource through the providers' default tags. */
-const tags = { ...config.tags, project: config.project, stack: config.stack, "managed-by": "pulumi" };
+const tags = secretIf("tags", { ...config.tags, project: config.project, stack: config.stack, "managed-by": "pulumi" });
 const awsProvider = new AwsProvider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
 const nativeProvider = new NativeProvider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
 const providers = [awsProvider, nativeProvider];
@@ -25,7 +32,10 @@ const providers = [awsProvider, nativeProvider];
 // One alarm topic per stack; every component's alarms and event rules notify it.
 const notifications = new Notifications(
   config.stack,
-  { emails: config.observability.notifications.emails, httpsEndpoints: config.observability.notifications.httpsEndpoints },
+  {
+    emails: config.observability.notifications.emails.map((email) => secretIf("observability", email)),
+    httpsEndpoints: config.observability.notifications.httpsEndpoints.map((url) => secretIf("observability", url)),
+  },
   { providers },
 );
 const monitoring = { alarmTopicArn: notifications.topicArn, thresholds: config.observability.alarms };

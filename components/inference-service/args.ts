@@ -89,9 +89,10 @@ export const inferenceSettings = z
     /**
      * Task memory in MiB; must pair with cpu as Fargate allows (fargate.ts). The default suits the default cpu only:
      * a stack that picks another cpu states its memory too, since Fargate bills both (decided over defaulting to the
-     * smallest size the cpu allows, which the component used to do). @default 512
+     * smallest size the cpu allows, which the component used to do). From 512 to 122880, Fargate's smallest and largest
+     * task memory (fargate.ts). @default 512
      */
-    memory: z.number().int().positive().default(512),
+    memory: int(Math.min(...Object.values(FARGATE_MEMORY).flat()), Math.max(...Object.values(FARGATE_MEMORY).flat())).default(512),
     /** Tasks started with the service, 1-100; autoscaling owns the count afterwards. @default 1 */
     desiredCount: int(1, 100).default(1),
     /** Autoscaling lower bound, 1-100. @default 1 */

@@ -27,10 +27,17 @@ export { createAlarm, validateAlarmSpec, type AlarmQuery, type AlarmSpec, type C
 /** Services that publish to the alarm topic: CloudWatch alarms and EventBridge rules. */
 export const PUBLISHING_SERVICES = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] as const;
 
-/** Notifications' args: its settings (components/observability/args.ts), the key ARN also as an Output. */
-export interface NotificationsArgs extends Omit<NotificationSettingsInput, "kmsKeyArn"> {
+/**
+ * Notifications' args: its settings (components/observability/args.ts), the key ARN also as an Output, and each
+ * recipient also as an Output: a secret from the stack config (`pulumi.secret`), which stays encrypted in the state.
+ */
+export interface NotificationsArgs extends Omit<NotificationSettingsInput, "kmsKeyArn" | "emails" | "httpsEndpoints"> {
   /** See `notificationSettings.kmsKeyArn`; an Output is taken as it is (checked when it is a plain string). */
   readonly kmsKeyArn?: pulumi.Input<string>;
+  /** See `notificationSettings.emails`; an Output is taken as it is, plain strings are checked. @default [] */
+  readonly emails?: readonly pulumi.Input<string>[];
+  /** See `notificationSettings.httpsEndpoints`; an Output is taken as it is, plain strings are checked. @default [] */
+  readonly httpsEndpoints?: readonly pulumi.Input<string>[];
 }
 
 /** Resource name suffix of a subscription: stable when the list is reordered. */
@@ -38,11 +45,29 @@ export function subscriptionSuffix(endpoint: string): string {
   return createHash("sha256").update(endpoint).digest("hex").slice(0, 8);
 }
 
-/** The settings Notifications is built from, defaults applied. @throws ArgError naming the first bad arg. */
+/**
+ * The settings Notifications is built from, defaults applied; recipients given as Outputs (secrets) keep their place
+ * in their list and are not checked here (the stack config checked them before they became secrets).
+ * @throws ArgError naming the first bad arg.
+ */
 export function resolveNotificationsArgs(args: NotificationsArgs) {
-  const { kmsKeyArn, ...settings } = args;
-  const resolved = resolveArgs("Notifications", notificationSettings, typeof kmsKeyArn === "string" ? { ...settings, kmsKeyArn } : settings);
-  return { ...resolved, kmsKeyArn };
+  const { kmsKeyArn, emails = [], httpsEndpoints = [], ...settings } = args;
+  const plain = (list: readonly pulumi.Input<string>[]) => list.filter((v): v is string => typeof v === "string");
+  const resolved = resolveArgs("Notifications", notificationSettings, {
+    ...settings,
+    ...(typeof kmsKeyArn === "string" ? { kmsKeyArn } : {}),
+    ...(args.emails ? { emails: plain(emails) } : {}),
+    ...(args.httpsEndpoints ? { httpsEndpoints: plain(httpsEndpoints) } : {}),
+  });
+  return { ...resolved, emails: [...emails], httpsEndpoints: [...httpsEndpoints], kmsKeyArn };
+}
+
+/**
+ * Resource name suffix of a subscription: the hash of its endpoint (stable when the list is reordered), or, for a
+ * secret one, `secret-<position>` (nothing derived from a secret goes into a name, which the state keeps in plain text).
+ */
+function subscriptionName(endpoint: pulumi.Input<string>, index: number): string {
+  return typeof endpoint === "string" ? subscriptionSuffix(endpoint) : `secret-${index}`;
 }
 
 /**
@@ -143,13 +168,13 @@ export class Notifications extends pulumi.ComponentResource {
 
     this.subscriptions = [
       ...s.emails.map(
-        (email) =>
-          new sns.TopicSubscription(`${name}-email-${subscriptionSuffix(email)}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent),
+        (email, i) =>
+          new sns.TopicSubscription(`${name}-email-${subscriptionName(email, i)}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent),
       ),
       ...s.httpsEndpoints.map(
-        (url) =>
+        (url, i) =>
           new sns.TopicSubscription(
-            `${name}-https-${subscriptionSuffix(url)}`,
+            `${name}-https-${subscriptionName(url, i)}`,
             { topic: this.topic.arn, protocol: "https", endpoint: url, endpointAutoConfirms: false },
             parent,
           ),

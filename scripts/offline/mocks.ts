@@ -1,7 +1,9 @@
 // Runtime mocks for the offline plan and the component tests: every resource gets deterministic, realistic
 // computed values (ids, ARNs in the stack's region and account 123456789012, URLs), and every data-source call the
 // program makes gets a realistic answer. A call nobody planned for fails loudly instead of returning nothing.
+import { partition as awsPartition } from "@aws-sdk/core/client";
 import type * as pulumi from "@pulumi/pulumi";
+import { SKLEARN_IMAGE_REGISTRY } from "../../components/regions";
 import { vpcOutputs } from "./awsx-vpc";
 import { hex } from "./hash";
 import { identitySeed } from "./replacement";
@@ -10,16 +12,25 @@ export { hex };
 
 export const ACCOUNT_ID = "123456789012";
 
-/** The registry account of SageMaker's prebuilt framework images, per region (public AWS documentation). */
-const SAGEMAKER_REGISTRY: Readonly<Record<string, string>> = {
-  "us-east-1": "683313688378",
-  "us-east-2": "257758044811",
-  "us-west-2": "246618743249",
-  "eu-west-1": "141502667606",
-  "eu-central-1": "492215442770",
+/**
+ * The registry account of SageMaker's prebuilt images, per repository and region: the tables the stack config judges
+ * `aws:region` by (components/regions.ts), so a region the config lets through is one these answer for.
+ */
+const SAGEMAKER_REGISTRY: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "sagemaker-scikit-learn": SKLEARN_IMAGE_REGISTRY,
 };
 
 type State = Record<string, unknown>;
+
+/**
+ * The partition of a region and its DNS suffix (`aws` and `amazonaws.com`, `aws-cn` and `amazonaws.com.cn`, …), from
+ * the AWS SDK's own partition table: ARNs and hostnames of a stack in China, GovCloud or an isolated region read as
+ * they would there.
+ */
+export function partitionOf(region: string): { name: string; dnsSuffix: string } {
+  const { name, dnsSuffix } = awsPartition(region);
+  return { name, dnsSuffix };
+}
 
 /** The ARN "kind" segment AWS uses for a resource type, keyed by `module/Type`. */
 const ARN_KIND: Readonly<Record<string, string>> = {
@@ -72,6 +83,7 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
   const physical = physicalName(ident, inputs);
   const key = `${module}/${kind}`;
   const region_ = `${region}:${ACCOUNT_ID}`;
+  const { name: partition, dnsSuffix } = partitionOf(region);
   const out: State = { ...inputs };
   let id = physical;
   let arn: string | undefined;
@@ -79,9 +91,9 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
     case "s3/BucketV2":
     case "s3/Bucket":
       out.bucket = physical;
-      arn = `arn:aws:s3:::${physical}`;
-      out.bucketDomainName = `${physical}.s3.amazonaws.com`;
-      out.bucketRegionalDomainName = `${physical}.s3.${region}.amazonaws.com`;
+      arn = `arn:${partition}:s3:::${physical}`;
+      out.bucketDomainName = `${physical}.s3.${dnsSuffix}`;
+      out.bucketRegionalDomainName = `${physical}.s3.${region}.${dnsSuffix}`;
       break;
     case "s3/BucketObjectv2":
     case "s3/BucketObject":
@@ -90,95 +102,95 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       out.etag = hex(`etag::${ident}`, 32);
       break;
     case "cloudwatch/LogGroup":
-      arn = `arn:aws:logs:${region_}:log-group:${physical}`;
+      arn = `arn:${partition}:logs:${region_}:log-group:${physical}`;
       break;
     case "cloudwatch/MetricAlarm":
-      arn = `arn:aws:cloudwatch:${region_}:alarm:${physical}`;
+      arn = `arn:${partition}:cloudwatch:${region_}:alarm:${physical}`;
       break;
     case "cloudwatch/Dashboard":
-      out.dashboardArn = `arn:aws:cloudwatch::${ACCOUNT_ID}:dashboard/${String(inputs.dashboardName ?? physical)}`;
+      out.dashboardArn = `arn:${partition}:cloudwatch::${ACCOUNT_ID}:dashboard/${String(inputs.dashboardName ?? physical)}`;
       break;
     case "lambda/Function":
-      arn = `arn:aws:lambda:${region_}:function:${physical}`;
-      out.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`;
+      arn = `arn:${partition}:lambda:${region_}:function:${physical}`;
+      out.invokeArn = `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`;
       out.qualifiedArn = `${arn}:$LATEST`;
       out.version = "$LATEST";
       break;
     case "sfn/StateMachine":
-      arn = `arn:aws:states:${region_}:stateMachine:${physical}`;
+      arn = `arn:${partition}:states:${region_}:stateMachine:${physical}`;
       break;
     case "sns/Topic":
-      arn = `arn:aws:sns:${region_}:${physical}`;
+      arn = `arn:${partition}:sns:${region_}:${physical}`;
       break;
     case "sqs/Queue":
-      arn = `arn:aws:sqs:${region_}:${physical}`;
-      out.url = `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${physical}`;
+      arn = `arn:${partition}:sqs:${region_}:${physical}`;
+      out.url = `https://sqs.${region}.${dnsSuffix}/${ACCOUNT_ID}/${physical}`;
       break;
     case "ecr/Repository":
-      arn = `arn:aws:ecr:${region_}:repository/${physical}`;
-      out.repositoryUrl = `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${physical}`;
+      arn = `arn:${partition}:ecr:${region_}:repository/${physical}`;
+      out.repositoryUrl = `${ACCOUNT_ID}.dkr.ecr.${region}.${dnsSuffix}/${physical}`;
       out.registryId = ACCOUNT_ID;
       break;
     case "lb/LoadBalancer": {
       const suffix = `app/${physical}/${hex(`lb::${ident}`, 16)}`;
-      arn = `arn:aws:elasticloadbalancing:${region_}:loadbalancer/${suffix}`;
+      arn = `arn:${partition}:elasticloadbalancing:${region_}:loadbalancer/${suffix}`;
       out.arnSuffix = suffix;
-      out.dnsName = `${physical}-${parseInt(hex(`dns::${ident}`, 8), 16)}.${region}.elb.amazonaws.com`;
+      out.dnsName = `${physical}-${parseInt(hex(`dns::${ident}`, 8), 16)}.${region}.elb.${dnsSuffix}`;
       out.zoneId = "Z32O12XQLNTSW2";
       id = arn;
       break;
     }
     case "lb/TargetGroup": {
       const suffix = `targetgroup/${physical}/${hex(`tg::${ident}`, 16)}`;
-      arn = `arn:aws:elasticloadbalancing:${region_}:${suffix}`;
+      arn = `arn:${partition}:elasticloadbalancing:${region_}:${suffix}`;
       out.arnSuffix = suffix;
       id = arn;
       break;
     }
     case "lb/Listener":
-      arn = `arn:aws:elasticloadbalancing:${region_}:listener/app/${physical}/${hex(`ls::${ident}`, 16)}`;
+      arn = `arn:${partition}:elasticloadbalancing:${region_}:listener/app/${physical}/${hex(`ls::${ident}`, 16)}`;
       id = arn;
       break;
     case "ec2/SecurityGroup":
       id = `sg-${hex(`sg::${ident}`, 17)}`;
-      arn = `arn:aws:ec2:${region_}:security-group/${id}`;
+      arn = `arn:${partition}:ec2:${region_}:security-group/${id}`;
       break;
     case "iam/Role":
-      arn = `arn:aws:iam::${ACCOUNT_ID}:role${inputs.path ?? "/"}${physical}`;
+      arn = `arn:${partition}:iam::${ACCOUNT_ID}:role${inputs.path ?? "/"}${physical}`;
       out.uniqueId = `AROA${hex(`role::${ident}`, 17).toUpperCase()}`;
       break;
     case "iam/Policy":
-      arn = `arn:aws:iam::${ACCOUNT_ID}:policy/${physical}`;
+      arn = `arn:${partition}:iam::${ACCOUNT_ID}:policy/${physical}`;
       id = arn;
       break;
     case "iot/Certificate":
       id = hex(`cert::${ident}`, 64);
-      arn = `arn:aws:iot:${region_}:cert/${id}`;
+      arn = `arn:${partition}:iot:${region_}:cert/${id}`;
       out.certificatePem = "-----BEGIN CERTIFICATE-----\n[offline]\n-----END CERTIFICATE-----\n";
       break;
     case "iot/RoleAlias":
-      arn = `arn:aws:iot:${region_}:rolealias/${String(inputs.alias ?? physical)}`;
+      arn = `arn:${partition}:iot:${region_}:rolealias/${String(inputs.alias ?? physical)}`;
       id = String(inputs.alias ?? physical);
       break;
     case "ecs/Cluster":
-      arn = `arn:aws:ecs:${region_}:cluster/${physical}`;
+      arn = `arn:${partition}:ecs:${region_}:cluster/${physical}`;
       break;
     case "ecs/TaskDefinition":
       {
         // A replaced task definition is a new revision; offline the number is derived from the identity.
         const revision = 1 + (parseInt(hex(`rev::${ident}`, 6), 16) % 997);
-        arn = `arn:aws:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}:${revision}`;
+        arn = `arn:${partition}:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}:${revision}`;
         out.revision = revision;
-        out.arnWithoutRevision = `arn:aws:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}`;
+        out.arnWithoutRevision = `arn:${partition}:ecs:${region_}:task-definition/${String(inputs.family ?? physical)}`;
       }
       break;
     case "kms/Key":
       id = `${hex(`kms::${ident}`, 8)}-${hex(`kms2::${ident}`, 4)}-4${hex(`kms3::${ident}`, 3)}-8${hex(`kms4::${ident}`, 3)}-${hex(`kms5::${ident}`, 12)}`;
-      arn = `arn:aws:kms:${region_}:key/${id}`;
+      arn = `arn:${partition}:kms:${region_}:key/${id}`;
       out.keyId = id;
       break;
     case "sagemaker/FeatureGroup":
-      arn = `arn:aws:sagemaker:${region_}:feature-group/${physical.toLowerCase()}`;
+      arn = `arn:${partition}:sagemaker:${region_}:feature-group/${physical.toLowerCase()}`;
       {
         // SageMaker resolves the offline store's s3Uri to <s3Uri>/<account>/sagemaker/<region>/offline-store/<name>-<creation epoch>/data.
         const offline = inputs.offlineStoreConfig as { s3StorageConfig?: Record<string, unknown> } | undefined;
@@ -191,14 +203,14 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
       }
       break;
     case "mwaa/Environment":
-      arn = `arn:aws:airflow:${region_}:environment/${physical}`;
-      out.webserverUrl = `${hex(`mwaa::${ident}`, 8)}-${hex(`mwaa2::${ident}`, 4)}.c${parseInt(hex(`mw::${ident}`, 2), 16) % 9}.${region}.airflow.amazonaws.com`;
-      out.serviceRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA`;
+      arn = `arn:${partition}:airflow:${region_}:environment/${physical}`;
+      out.webserverUrl = `${hex(`mwaa::${ident}`, 8)}-${hex(`mwaa2::${ident}`, 4)}.c${parseInt(hex(`mw::${ident}`, 2), 16) % 9}.${region}.airflow.${dnsSuffix}`;
+      out.serviceRoleArn = `arn:${partition}:iam::${ACCOUNT_ID}:role/aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA`;
       break;
     default:
       if (ARN_KIND[key]) {
         const service = module === "lb" ? "elasticloadbalancing" : module;
-        arn = module === "iam" ? `arn:aws:iam::${ACCOUNT_ID}:${ARN_KIND[key]}/${physical}` : `arn:aws:${service}:${region_}:${ARN_KIND[key]}/${physical}`;
+        arn = module === "iam" ? `arn:${partition}:iam::${ACCOUNT_ID}:${ARN_KIND[key]}/${physical}` : `arn:${partition}:${service}:${region_}:${ARN_KIND[key]}/${physical}`;
       }
   }
   if (module === "ec2" && !id.startsWith("sg-") && ["Vpc", "Subnet", "FlowLog", "VpcEndpoint", "RouteTable", "InternetGateway", "NatGateway", "Eip"].includes(kind)) {
@@ -211,6 +223,7 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
 }
 
 function awsNativeState(type: string, name: string, inputs: State, region: string): { id: string; state: State } {
+  const { name: partition } = partitionOf(region);
   const out: State = { ...inputs };
   const ident = identitySeed(type, name, inputs);
   let id = `${name}-${hex(ident, 7)}`;
@@ -223,11 +236,11 @@ function awsNativeState(type: string, name: string, inputs: State, region: strin
     }
     out.componentName = recipe.ComponentName;
     out.componentVersion = recipe.ComponentVersion;
-    id = `arn:aws:greengrass:${region}:${ACCOUNT_ID}:components:${recipe.ComponentName}:versions:${recipe.ComponentVersion}`;
+    id = `arn:${partition}:greengrass:${region}:${ACCOUNT_ID}:components:${recipe.ComponentName}:versions:${recipe.ComponentVersion}`;
     out.arn = id;
   } else if (type === "aws-native:iot:ScheduledAudit") {
     id = String(inputs.scheduledAuditName ?? name);
-    out.scheduledAuditArn = `arn:aws:iot:${region}:${ACCOUNT_ID}:scheduledaudit/${id}`;
+    out.scheduledAuditArn = `arn:${partition}:iot:${region}:${ACCOUNT_ID}:scheduledaudit/${id}`;
   } else if (type === "aws-native:greengrassv2:Deployment") {
     id = `${hex(`dep::${ident}`, 8)}-${hex(`dep2::${ident}`, 4)}-4${hex(`dep3::${ident}`, 3)}-a${hex(`dep4::${ident}`, 3)}-${hex(`dep5::${ident}`, 12)}`;
     out.deploymentId = id;
@@ -244,6 +257,7 @@ export interface MockOptions {
 
 /** Mocks for `pulumi.runtime.setMocks`. */
 export function createMocks({ region, onResource }: MockOptions): pulumi.runtime.Mocks {
+  const { name: partition, dnsSuffix } = partitionOf(region);
   const mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = (args.inputs ?? {}) as State;
@@ -279,17 +293,17 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
             state: "available",
           };
         case "aws:index/getCallerIdentity:getCallerIdentity":
-          return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/offline-plan`, userId: "AIDAOFFLINEPLAN" };
+          return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:${partition}:iam::${ACCOUNT_ID}:user/offline-plan`, userId: "AIDAOFFLINEPLAN" };
         case "aws:index/getPartition:getPartition":
-          return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+          return { id: partition, partition, dnsSuffix, reverseDnsPrefix: dnsSuffix.split(".").reverse().join(".") };
         case "aws:index/getRegion:getRegion":
-          return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+          return { id: region, name: region, region, endpoint: `ec2.${region}.${dnsSuffix}`, description: region };
         case "aws:iot/getEndpoint:getEndpoint": {
           const type = String(inputs.endpointType ?? "iot:Data-ATS");
           const hosts: Record<string, string> = {
-            "iot:Data-ATS": `${hex("iot-endpoint", 14)}-ats.iot.${region}.amazonaws.com`,
-            "iot:CredentialProvider": `${hex("iot-credentials", 14)}.credentials.iot.${region}.amazonaws.com`,
-            "iot:Jobs": `${hex("iot-jobs", 14)}.jobs.iot.${region}.amazonaws.com`,
+            "iot:Data-ATS": `${hex("iot-endpoint", 14)}-ats.iot.${region}.${dnsSuffix}`,
+            "iot:CredentialProvider": `${hex("iot-credentials", 14)}.credentials.iot.${region}.${dnsSuffix}`,
+            "iot:Jobs": `${hex("iot-jobs", 14)}.jobs.iot.${region}.${dnsSuffix}`,
           };
           if (!hosts[type]) throw new Error(`offline plan: unexpected IoT endpoint type ${type}`);
           return { id: type, endpointType: type, endpointAddress: hosts[type] };
@@ -300,15 +314,15 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
             authorizationToken: "offline",
             userName: "AWS",
             password: "offline",
-            proxyEndpoint: `https://${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com`,
+            proxyEndpoint: `https://${ACCOUNT_ID}.dkr.ecr.${region}.${dnsSuffix}`,
             expiresAt: "2099-01-01T00:00:00Z",
           };
         case "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": {
-          const registryId = SAGEMAKER_REGISTRY[region];
-          if (!registryId) throw new Error(`offline plan: no SageMaker registry known for ${region}`);
           const repo = String(inputs.repositoryName);
+          const registryId = SAGEMAKER_REGISTRY[repo]?.[region];
+          if (!registryId) throw new Error(`offline plan: no registry of SageMaker's ${repo} images known for ${region}`);
           const tag = String(inputs.imageTag ?? "latest");
-          return { id: `${registryId}/${repo}:${tag}`, registryId, registryPath: `${registryId}.dkr.ecr.${region}.amazonaws.com/${repo}:${tag}` };
+          return { id: `${registryId}/${repo}:${tag}`, registryId, registryPath: `${registryId}.dkr.ecr.${region}.${dnsSuffix}/${repo}:${tag}` };
         }
         default:
           throw new Error(`offline plan: unexpected call ${args.token}(${JSON.stringify(inputs)})`);
@@ -316,11 +330,24 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
     },
   };
   return {
-    call: (args) => mocks.call(args),
+    call: (args) => withDetails(() => mocks.call(args)),
     newResource(args) {
-      const result = mocks.newResource(args);
+      const result = withDetails(() => mocks.newResource(args));
       onResource?.(args.type, args.name, result);
       return result;
     },
   };
+}
+
+/**
+ * Runs a mock, giving an error it throws the gRPC `details` Pulumi's runtime reads its message from (without it the
+ * message of a failed call or registration arrives empty: `error serializing property "…": `).
+ */
+function withDetails<T>(mock: () => T): T {
+  try {
+    return mock();
+  } catch (e) {
+    if (e instanceof Error) throw Object.assign(e, { details: e.message });
+    throw e;
+  }
 }

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { ConfigError, formatPath } from "../../components/args";
 import { createMocks } from "./mocks";
 
 // The plan's shapes live in contracts/ (shared with the policy engine); re-exported for existing importers.
@@ -27,18 +28,22 @@ export interface StackFiles {
   readonly secretKeys: string[];
 }
 
-/** Reads `Pulumi.yaml` and a stack file (`Pulumi.<stack>.yaml` or `configFile`) the way the Pulumi CLI does. */
+/**
+ * Reads `Pulumi.yaml` and a stack file (`Pulumi.<stack>.yaml` or `configFile`) the way the Pulumi CLI does. A file
+ * that is not YAML, a `config` that is not a mapping, or a number YAML allows but JSON and AWS do not (`.inf`,
+ * `.nan`) is a ConfigError naming the file and position or the key.
+ */
 export function loadStackFiles(root: string, stack: string, configFile?: string): StackFiles {
-  const projectFile = parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+  const projectFile = readYaml(path.join(root, "Pulumi.yaml")) as {
     name: string;
     config?: Record<string, { default?: unknown } | unknown>;
   };
   const project = projectFile.name;
   const file = configFile ?? path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}`);
-  const stackFile = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  if (stackFile.config !== undefined && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {
-    throw new Error(`${file}: 'config' must be a mapping of keys to values`);
+  const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+  if (stackFile.config !== undefined && stackFile.config !== null && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {
+    throw new ConfigError(displayPath(file), "'config' must be a mapping of keys to values");
   }
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
@@ -48,10 +53,42 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
   }
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const { value: plain, secret } = stripSecure(value);
+    const bad = nonFinite(plain);
+    if (bad) throw new ConfigError(`${fullKey(key)}${bad.path.length ? `.${formatPath(bad.path)}` : ""}`, `must be a finite number, got ${String(bad.value)}`);
     config[fullKey(key)] = asConfigString(plain);
     if (secret) secretKeys.push(fullKey(key));
   }
   return { project, config, secretKeys };
+}
+
+/** A file as the user named it: relative to the working directory when inside it. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") ? relative : file;
+}
+
+/** Parses a YAML file; a syntax error (or a key given twice) is a ConfigError at `<file>:<line>:<column>`. */
+function readYaml(file: string): unknown {
+  const text = fs.readFileSync(file, "utf8");
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    if (!(e instanceof YAMLParseError)) throw e;
+    const at = e.linePos?.[0];
+    const problem = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ConfigError(`${displayPath(file)}${at ? `:${at.line}:${at.col}` : ""}`, `is not valid YAML: ${problem}`);
+  }
+}
+
+/** The first number that JSON cannot carry (Infinity, NaN) inside a YAML value, with its path. */
+function nonFinite(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; value: number } | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : { path: at, value };
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFinite(v, [...at, Array.isArray(value) ? Number(k) : k]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function asConfigString(value: unknown): string {
@@ -183,13 +220,16 @@ async function runOfflineNow(run: OfflineRun): Promise<Plan> {
   };
   await pulumi.runtime.setMocks(createMocks({ region, onResource }), run.project, run.stack, false);
   const recorded: Recorded[] = [];
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+  // The program's own return value, not what runInPulumiStack resolves it to: that drops which outputs are secret.
+  let exported: unknown;
+  await pulumi.runtime.runInPulumiStack(async () => {
     for (const t of run.transformations ?? []) pulumi.runtime.registerStackTransformation(t);
     pulumi.runtime.registerStackTransformation((args) => {
       recorded.push({ resource: args.resource, type: args.type, name: args.name, props: args.props, opts: args.opts });
       return undefined;
     });
-    return run.program();
+    exported = await run.program();
+    return exported;
   });
 
   const urns = new Map<pulumi.Resource, string>();
@@ -229,7 +269,7 @@ async function runOfflineNow(run: OfflineRun): Promise<Plan> {
     project: run.project,
     stack: run.stack,
     resources,
-    outputs: ((await resolveDeep(outputs ?? {})) ?? {}) as Record<string, unknown>,
+    outputs: ((await resolveDeep(exported ?? {})) ?? {}) as Record<string, unknown>,
     violations: [],
   };
 }

@@ -163,7 +163,7 @@ describe("bad config fails naming the key", () => {
 
   const prodBase = parseStackConfig(loadStackFiles(ROOT, "prod").config, "edge-mlops", "prod");
   it.each(PROD_BAD)("%s", (_, override, key, message) => {
-    const { project: _p, stack: _s, region: _r, ...settings } = prodBase;
+    const { project: _p, stack: _s, region: _r, secretKeys: _k, ...settings } = prodBase;
     const merged: Record<string, unknown> = { ...settings };
     for (const [k, v] of Object.entries(override)) {
       merged[k] = v !== null && typeof v === "object" ? { ...(settings as Record<string, any>)[k], ...v } : v;
@@ -181,14 +181,16 @@ describe("bad config fails naming the key", () => {
 describe("parseStackConfig", () => {
   it("requires and checks aws:region", () => {
     expect(() => parseStackConfig({ "edge-mlops:environment": "dev" }, "edge-mlops", "dev")).toThrow("config error: aws:region: is required");
-    expect(() => parseStackConfig({ "aws:region": "Europe", "edge-mlops:environment": "dev" }, "edge-mlops", "dev")).toThrow(/not an AWS region name/);
+    expect(() => parseStackConfig({ "aws:region": "Europe", "edge-mlops:environment": "dev" }, "edge-mlops", "dev")).toThrow(
+      /^config error: aws:region: is not a region aws.Provider accepts \(@pulumi\/aws Region enum; did you mean '[a-z0-9-]+'\?\), got "Europe"$/,
+    );
   });
   it("parses Pulumi's string values: JSON objects, booleans and plain strings", () => {
     const c = parseStackConfig(
-      { "aws:region": "us-east-1", "edge-mlops:environment": "dev", "edge-mlops:protect": "false", "edge-mlops:inference": '{"desiredCount":1,"maxCount":3}', "other:key": "ignored" },
+      { "aws:region": "us-east-1", "edge-mlops:environment": "dev", "edge-mlops:protect": "false", "edge-mlops:inference": '{"desiredCount":1,"maxCount":3}', "pulumi:tags": '{"team":"ml"}' },
       "edge-mlops",
       "dev",
     );
-    expect(c).toMatchObject({ region: "us-east-1", protect: false, inference: { desiredCount: 1, maxCount: 3 }, stack: "dev" });
+    expect(c).toMatchObject({ region: "us-east-1", protect: false, inference: { desiredCount: 1, maxCount: 3 }, stack: "dev", secretKeys: [] });
   });
 });

@@ -13,8 +13,25 @@ describe("resolveNetworkArgs", () => {
     expect(resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.1.0.0/20" })).toMatchObject({ privateCidrMask: 23, publicCidrMask: 25 });
   });
   it("rejects a CIDR block outside /16-/20, naming the arg", () => {
-    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0.0/24" })).toThrow("Network: cidrBlock: must be an IPv4 CIDR block with a prefix from /16 to /20");
-    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0/16" })).toThrow(/cidrBlock/);
+    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0.0/24" })).toThrow(
+      'Network: cidrBlock: must have a prefix from /16 to /20 (Amazon VPC allows /16 to /28; below /20 the private subnets get too small for MWAA and Fargate tasks), got "10.0.0.0/24"',
+    );
+    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock: "10.0.0/16" })).toThrow(
+      'Network: cidrBlock: must be an IPv4 CIDR block of four decimal octets and a prefix, such as 10.0.0.0/16, got "10.0.0/16"',
+    );
+  });
+  it.each([
+    ["host bits set", "10.10.128.0/16", "must be a network address with no host bits set (10.10.0.0/16 is the /16 that holds 10.10.128.0)"],
+    ["host bits below a /20", "172.16.0.1/20", "must be a network address with no host bits set (172.16.0.0/20 is the /20 that holds 172.16.0.1)"],
+    ["a public range", "8.8.0.0/16", "must lie in an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); 8.8.0.0/16 is public"],
+    ["just outside 172.16.0.0/12", "172.32.0.0/16", "must lie in an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); 172.32.0.0/16 is public"],
+    ["carrier-grade NAT space", "100.64.0.0/16", "must lie in an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); 100.64.0.0/16 is in the carrierGradeNat range"],
+    ["octets written short", "10.1/16", "must be an IPv4 CIDR block of four decimal octets and a prefix, such as 10.0.0.0/16"],
+  ])("rejects %s, saying what is allowed", (_, cidrBlock, problem) => {
+    expect(() => resolveNetworkArgs({ region: "eu-west-1", cidrBlock })).toThrow(`Network: cidrBlock: ${problem}, got ${JSON.stringify(cidrBlock)}`);
+  });
+  it.each(["10.0.0.0/16", "172.31.0.0/16", "192.168.0.0/16", "172.16.240.0/20"])("takes the private network %s", (cidrBlock) => {
+    expect(resolveNetworkArgs({ region: "eu-west-1", cidrBlock }).cidrBlock).toBe(cidrBlock);
   });
   it("rejects an unsupported AZ count, naming the arg", () => {
     expect(() => resolveNetworkArgs({ region: "eu-west-1", availabilityZones: 4 as 2 })).toThrow("Network: availabilityZones: must be 2 or 3");

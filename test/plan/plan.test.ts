@@ -170,9 +170,81 @@ describe("plan failures", () => {
     const file = stackFile("secret.yaml", `${base}  edge-mlops:tags:\n    owner:\n      secure: v1:AAAABBBBCCCC\n`);
     const r = plan("--stack", "dev", "--config-file", file, "--json", json);
     expect(r.code).toBe(0);
-    const parsed = JSON.parse(fs.readFileSync(json, "utf8"));
-    expect(parsed.outputs.stackTags.owner).toBe("[secret]");
+    const parsed = JSON.parse(fs.readFileSync(json, "utf8")) as Plan;
+    // A secret key is passed on as a secret: the tags, and the providers' default tags made of them.
+    expect(parsed.outputs.stackTags).toBe("[secret]");
+    expect(parsed.resources.find((r) => r.type === "pulumi:providers:aws")?.inputs.defaultTags).toBe("[secret]");
     expect(fs.readFileSync(json, "utf8")).not.toContain("AAAABBBBCCCC");
+  });
+
+  it("plans prod with a secure HTTPS webhook, the subscription's endpoint a secret", () => {
+    const json = path.join(TMP, "prod-secret.json");
+    const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    const webhook = "        - https://events.example.com/edge-mlops/alarms\n";
+    expect(prod).toContain(webhook);
+    const file = stackFile("prod-secret.yaml", prod.replace(webhook, "        - secure: v1:c2VjcmV0LXdlYmhvb2s=\n"));
+    const r = plan("--stack", "prod", "--config-file", file, "--json", json);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(fs.readFileSync(json, "utf8")) as Plan;
+    const subscriptions = parsed.resources.filter((x) => x.type === "aws:sns/topicSubscription:TopicSubscription");
+    // Every recipient of the secret key is passed on as a secret and named by its place, not by its value.
+    expect(subscriptions.map((x) => [x.name, x.inputs.protocol, x.inputs.endpoint])).toEqual([
+      ["prod-email-secret-0", "email", "[secret]"],
+      ["prod-https-secret-0", "https", "[secret]"],
+    ]);
+    expect(parsed.violations.filter((v) => v.severity === "mandatory")).toEqual([]);
+  });
+
+  it("plans a region the old mock tables did not know, with its partition's ARNs", () => {
+    const json = path.join(TMP, "cn.json");
+    const r = plan("--stack", "dev", "--config-file", stackFile("cn.yaml", base.replace("eu-west-1", "cn-north-1")), "--json", json);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(fs.readFileSync(json, "utf8")) as Plan;
+    const arns = parsed.resources.map((x) => x.arn).filter((a): a is string => typeof a === "string");
+    expect(arns.length).toBeGreaterThan(20);
+    for (const arn of arns) expect(arn).toMatch(/^arn:aws-cn:/);
+    expect(String(parsed.outputs.repositoryUrl)).toMatch(/\.dkr\.ecr\.cn-north-1\.amazonaws\.com\.cn\//);
+  });
+});
+
+describe("config errors: exit 2 and one line naming the key", () => {
+  const base = "config:\n  aws:region: eu-west-1\n  edge-mlops:environment: dev\n";
+  const dir = fs.mkdtempSync(path.join(TMP, "csr-"));
+  const csr = spawnSync("sh", [path.join(ROOT, "edge", "device-csr.sh"), "-o", dir, "hub-01"], { encoding: "utf8" });
+  if (csr.status !== 0) throw new Error(`edge/device-csr.sh failed: ${csr.stderr}`);
+  const key = path.join(dir, "hub-01.key.pem");
+
+  it.each([
+    // Accepted without a word before.
+    ["a range overlapping another stack's", "qa", `${base}  edge-mlops:network:\n    cidrBlock: 10.20.0.0/16\n`,
+      `edge-mlops:network.cidrBlock: overlaps 10.20.0.0/16 of stack 'staging' (Pulumi.staging.yaml); each stack of the project needs its own range (VPC peering, Transit Gateway and VPN routes need disjoint ones), got "10.20.0.0/16"`],
+    ["host bits", "dev", `${base}  edge-mlops:network:\n    cidrBlock: 10.10.128.0/16\n`,
+      `edge-mlops:network.cidrBlock: must be a network address with no host bits set (10.10.0.0/16 is the /16 that holds 10.10.128.0), got "10.10.128.0/16"`],
+    ["a public range", "dev", `${base}  edge-mlops:network:\n    cidrBlock: 8.8.0.0/16\n`,
+      `edge-mlops:network.cidrBlock: must lie in an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); 8.8.0.0/16 is public, got "8.8.0.0/16"`],
+    ["a mistyped namespace", "dev", `${base}  edge-mlop:inference:\n    cpu: 512\n`,
+      "edge-mlop:inference: unknown config namespace 'edge-mlop' (did you mean 'edge-mlops:inference'? this program reads edge-mlops:, pulumi:, aws:, aws-native:, docker:, tls:)"],
+    // Ended in exit 1 before.
+    ["a region the tables do not know", "dev", base.replace("eu-west-1", "mx-central-1"),
+      "aws:region: SageMaker's scikit-learn image, which the training workflow's jobs run in, is not published in mx-central-1 (SageMaker Python SDK, image_uri_config/sklearn.json); it is in af-south-1, "],
+    ["a mistyped region", "dev", base.replace("eu-west-1", "eu-wset-1"),
+      `aws:region: is not a region aws.Provider accepts (@pulumi/aws Region enum; did you mean 'eu-west-1'?), got "eu-wset-1"`],
+    ["a stack file that is not YAML", "dev", `${base}  edge-mlops:network: [\n`,
+      "TMPFILE:5:1: is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]"],
+    ["a private key given as a device's CSR", "dev", `${base}  edge-mlops:edgeFleet:\n    devices:\n      - name: hub-01\n        csrFile: ${key}\n`,
+      `edge-mlops:edgeFleet.devices[0].csrFile: holds a private key; give only the CSR (the key stays on the device) (${key}), got "${key}"`],
+    ["a missing claim CSR", "dev", `${base}  edge-mlops:edgeFleet:\n    provisioning:\n      enabled: true\n      claimCsrFile: ${dir}/claim.csr.pem\n`,
+      `edge-mlops:edgeFleet.provisioning.claimCsrFile: cannot be read: no such file (${dir}/claim.csr.pem), got "${dir}/claim.csr.pem"`],
+  ])("%s", (name, stack, yaml, expected) => {
+    const file = stackFile(`config-error-${name.replace(/\W+/g, "-")}.yaml`, yaml);
+    const r = plan("--stack", stack, "--config-file", file);
+    const line = `config error: ${expected.replace("TMPFILE", file)}`;
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.slice(0, line.length)).toBe(line);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 });
 
