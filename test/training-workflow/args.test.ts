@@ -94,7 +94,7 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 
   it("rejects an unknown setting, naming it", () => {
-    expect(argErrorOf({ dataBucket: { existingBucketName: "acme-ml-data" } as never }).message).toBe("TrainingWorkflow: dataBucket.existingBucketName: unknown key 'existingBucketName'");
+    expect(argErrorOf({ dataBucket: { existingBucketName: "acme-ml-data" } as never }).message).toBe("TrainingWorkflow: dataBucket.existingBucketName: unknown key 'existingBucketName' (did you mean 'existing'? allowed: existing, noncurrentVersionDays)");
   });
 
   it("checks monitoring thresholds with the observability contract", () => {
