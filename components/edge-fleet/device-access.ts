@@ -4,7 +4,7 @@
 // device certificate (static or provisioned), lets a device use its own thing's topics and shadows and assume that
 // one role alias. Documents come from ./policies.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { ARTIFACT_PREFIX, modelObjectArn } from "./components";
+import { ARTIFACT_PREFIX, modelObjectArn, type InferenceSource } from "./components";
 import type { FleetContext } from "./context";
 import { coreDevicePolicy, GREENGRASS_LOG_GROUP_ROOT, tokenExchangeRolePolicy, tokenExchangeTrustPolicy } from "./policies";
 import * as iam from "@pulumi/aws/iam";
@@ -21,11 +21,8 @@ export interface DeviceAccess {
 }
 
 /** What the token exchange role may read: the artifact bucket, the ECR repositories and the model. */
-export interface DeviceReads {
+export interface DeviceReads extends Pick<InferenceSource, "repositoryArns" | "modelUri"> {
   readonly artifactBucketArn: pulumi.Output<string>;
-  readonly repositoryArns: pulumi.Output<string[]>;
-  /** `s3://bucket/key`, or "" for the image's built-in model. */
-  readonly modelUri: pulumi.Output<string>;
 }
 
 /** `<name>-token-exchange-role`, `<name>-token-exchange-policy`, `<name>-role-alias` and `<name>-core-policy`. */
