@@ -8,6 +8,7 @@ import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
 import { FleetAudit } from "./components/edge-fleet/audit";
 import { InferenceService } from "./components/inference-service";
+import { ModelStore } from "./components/model-store";
 import { Network } from "./components/network";
 import { Dashboard, Notifications } from "./components/observability";
 import { TrainingWorkflow } from "./components/training-workflow";
@@ -19,6 +20,10 @@ const tags = { ...config.tags, project: config.project, stack: config.stack, "ma
 const awsProvider = new aws.Provider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
 const nativeProvider = new awsNative.Provider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
 const providers = [awsProvider, nativeProvider];
+
+// The model store first: the bucket released models live in, the bootstrap model and the pointer naming the model
+// the cloud service serves. Pulumi creates the pointer once; the release workflow moves it.
+const modelStore = new ModelStore(config.stack, { stack: config.stack, protect: config.protect }, { providers });
 
 // One alarm topic per stack; every component's alarms and event rules notify it.
 const notifications = new Notifications(
@@ -133,6 +138,9 @@ export const publicSubnetIds = network.publicSubnetIds;
 export const stackTags = pulumi.output(tags);
 export const alarmTopicArn = notifications.topicArn;
 export const dashboardUrl = dashboard.url;
+export const modelBucket = modelStore.bucketName;
+export const currentModelParameter = modelStore.pointer.name;
+export const releasedVersionParameter = modelStore.releasedVersion.name;
 export const serviceUrl = inference.serviceUrl;
 export const repositoryUrl = inference.repositoryUrl;
 export const imageRef = inference.imageRef;
