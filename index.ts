@@ -6,6 +6,7 @@ import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
 import { FleetAudit } from "./components/edge-fleet/audit";
 import { InferenceService } from "./components/inference-service";
+import { ModelStore } from "./components/model-store";
 import { Network } from "./components/network";
 import { Dashboard, Notifications } from "./components/observability";
 import { TrainingWorkflow } from "./components/training-workflow";
@@ -28,6 +29,10 @@ const tags = secretIf("tags", { ...config.tags, project: config.project, stack: 
 const awsProvider = new AwsProvider("aws", { region: config.region as aws.Region, defaultTags: { tags } });
 const nativeProvider = new NativeProvider("aws-native", { region: config.region as awsNative.Region, defaultTags: { tags } });
 const providers = [awsProvider, nativeProvider];
+
+// The model store first: the bucket released models live in, the bootstrap model and the pointer naming the model
+// the cloud service serves. Pulumi creates the pointer once; the release workflow moves it.
+const modelStore = new ModelStore(config.stack, { stack: config.stack, protect: config.protect }, { providers });
 
 // One alarm topic per stack; every component's alarms and event rules notify it.
 const notifications = new Notifications(
@@ -64,6 +69,7 @@ const inference = new InferenceService(
     loadBalancer: { ...config.inference.loadBalancer },
     protect: config.protect,
     monitoring,
+    modelStore: modelStore.wiring,
   },
   { providers },
 );
@@ -109,7 +115,6 @@ const edge = edgeEnabled
         environment: config.environment,
         inferenceImage: inference.imageRef,
         ecrRepositoryArns: [inference.repository.arn],
-        modelUri: config.inference.modelUri,
         protect: config.protect,
         // IoT job execution events are an account-wide switch: the stack that owns the fleet audit owns it too.
         monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.observability.fleetAudit },
@@ -146,6 +151,9 @@ export const publicSubnetIds = network.publicSubnetIds;
 export const stackTags = pulumi.output(tags);
 export const alarmTopicArn = notifications.topicArn;
 export const dashboardUrl = dashboard.url;
+export const modelBucket = modelStore.bucketName;
+export const currentModelParameter = modelStore.pointer.name;
+export const releasedVersionParameter = modelStore.releasedVersion.name;
 export const serviceUrl = inference.serviceUrl;
 export const repositoryUrl = inference.repositoryUrl;
 export const imageRef = inference.imageRef;

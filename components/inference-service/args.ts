@@ -3,7 +3,7 @@
 // The only rules not here are those that need the component's wiring (which subnets exist, the VPC's range); the
 // component checks them when it resolves its args.
 import { z } from "zod";
-import { ACM_CERTIFICATE_ARN, KMS_KEY_OR_ALIAS_ARN, parseS3Uri } from "../../contracts/patterns";
+import { ACM_CERTIFICATE_ARN, KMS_KEY_OR_ALIAS_ARN } from "../../contracts/patterns";
 import { int, retentionDays as retention } from "../args";
 import { DEFAULT_DRIFT_BASELINE } from "../observability/drift";
 import { ALB_TLS12_SECURITY_POLICIES } from "./elb-security-policies";
@@ -25,11 +25,6 @@ export const ipv4CidrBlock = z
 /** A container user: a name or uid, optionally with `:group` or `:gid` (ECS's `user` field). */
 const USER = /^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/;
 
-/** A model object in S3: `s3://<bucket>/<key>.json` in the project's safe key characters (contracts/patterns.ts). */
-const modelUri = z.string().refine((uri) => /\.json$/.test(parseS3Uri(uri)?.key ?? ""), {
-  message: "must be s3://<bucket>/<key>.json naming one object (key of A-Z a-z 0-9 and _ . / = + @ -)",
-});
-
 /** An image reference pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>` (see image.ts). */
 const imageReference = z.string().superRefine((ref, ctx) => {
   try {
@@ -40,7 +35,11 @@ const imageReference = z.string().superRefine((ref, ctx) => {
 });
 
 /** What service/Dockerfile copies: the files whose content decides the built image's tag. */
-const SERVICE_BUILD_INPUTS = ["service", "package.json", "package-lock.json"];
+/**
+ * What service/Dockerfile copies, and so what decides the image tag: the server code, its bundler and the packages.
+ * Never service/model/: a model is data in the model store, not image content (a new model does not change the tag).
+ */
+export const SERVICE_BUILD_INPUTS: readonly string[] = ["service/src", "service/build.mjs", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json"];
 
 /**
  * The image the tasks run: an existing one (`existing`), or one the component builds from the repository (the build
@@ -60,7 +59,7 @@ const imageSettings = z
     dockerfile: z.string().min(1).optional(),
     /**
      * Files and folders, relative to `context`, whose content decides the image tag (see image.ts).
-     * @default ["service", "package.json", "package-lock.json"] (what service/Dockerfile copies)
+     * @default {@link SERVICE_BUILD_INPUTS} (what service/Dockerfile copies)
      */
     contentPaths: z
       .array(z.string().min(1))
@@ -120,8 +119,6 @@ export const inferenceSettings = z
     logRetentionDays: retention.default(30),
     /** Tagged images kept in the ECR repository, 1-1000 (untagged ones expire after a day). @default 10 */
     keepImages: int(1, 1000).default(10),
-    /** Model the service loads (`s3://<bucket>/<key>.json`), passed as env MODEL_URI. @default the image's built-in model */
-    modelUri: modelUri.optional(),
     /**
      * The model.json whose training statistics set the drift bands: a local copy of the file at `modelUri`. Read when
      * the program runs, and only with `monitoring`. @default service/model/model.json (the model built into the image)

@@ -4,12 +4,7 @@
 // Least privilege: every Allow names its actions and resources; the only `*` resource is ecr:GetAuthorizationToken,
 // which has no resource-level permissions.
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
-
-/** A model object in S3. */
-export interface S3Object {
-  readonly bucket: string;
-  readonly key: string;
-}
+import { RELEASES_PREFIX } from "../../contracts/model-release";
 
 /** ECR lifecycle policy: untagged images expire a day after push; of tagged images, the newest `keepImages` stay. */
 export function ecrLifecyclePolicy(keepImages: number) {
@@ -72,12 +67,16 @@ export function executionRolePolicy(args: { repositoryArns: readonly string[]; l
   };
 }
 
-/** The task role's only permission: read the one model object the service loads at start-up. */
-export function taskRolePolicy(partition: string, model: S3Object): PolicyDocument {
+/**
+ * The task role's only permissions: read the model pointer (one SSM parameter) and the released models it can name
+ * (`releases/*` of the model store bucket, contracts/model-release.ts).
+ */
+export function taskRolePolicy(model: { bucketArn: string; pointerParameterArn: string }): PolicyDocument {
   return {
     Version: POLICY_VERSION,
     Statement: [
-      { Sid: "ReadModel", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:${partition}:s3:::${model.bucket}/${model.key}`] },
+      { Sid: "ReadModelPointer", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [model.pointerParameterArn] },
+      { Sid: "ReadReleasedModels", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${model.bucketArn}/${RELEASES_PREFIX}*`] },
     ],
   };
 }

@@ -5,12 +5,13 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AWS_REGION, parseS3Uri } from "../../contracts/patterns";
+import { AWS_REGION } from "../../contracts/patterns";
 import { argError, resolveArgs } from "../args";
 import { observabilitySettings } from "../observability/args";
 import type { MonitoringArgs } from "../observability/contract";
 import { readDriftBaseline, type DriftBaseline } from "../observability/drift";
 import { inferenceSettings, ipv4CidrBlock, type InferenceSettings, type InferenceSettingsInput } from "./args";
+import type { ModelStoreWiring } from "../model-store";
 import { PLATFORM_ARCHITECTURE } from "./fargate";
 import { imageContentTag, parseImageReference, type ImageReference } from "./image";
 
@@ -36,6 +37,11 @@ export interface InferenceServiceWiring {
    * @default undefined (no alarms; the dashboard widgets still exist)
    */
   readonly monitoring?: MonitoringArgs;
+  /**
+   * The stack's model store (components/model-store): tasks get the pointer's name as env MODEL_POINTER, and the task
+   * role may read that one parameter and the objects under `releases/` of that bucket, nothing else.
+   */
+  readonly modelStore: Pick<ModelStoreWiring, "bucketArn" | "pointerParameterName" | "pointerParameterArn">;
 }
 
 /** An InferenceService's args: its settings (args.ts) and its wiring. */
@@ -62,6 +68,7 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
   if (!lb.internal && args.publicSubnetIds === undefined) {
     argError(COMPONENT, "publicSubnetIds", "is required when the load balancer is internet-facing (loadBalancer.internal false)");
   }
+  if (args.modelStore === undefined) argError(COMPONENT, "modelStore", "is required (the stack's ModelStore wiring: bucketArn, pointerParameterName, pointerParameterArn)");
   const vpcOnly = wiring.vpcCidrBlock === undefined ? undefined : [wiring.vpcCidrBlock];
   const ingressCidrBlocks = lb.ingressCidrBlocks ?? (lb.internal ? vpcOnly : ["0.0.0.0/0"]);
   if (ingressCidrBlocks === undefined) {
@@ -73,8 +80,7 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
     region: wiring.region,
     protect: wiring.protect,
     cpuArchitecture: PLATFORM_ARCHITECTURE[settings.platform],
-    // The schema admits only URIs parseS3Uri reads.
-    model: settings.modelUri === undefined ? undefined : parseS3Uri(settings.modelUri),
+    modelStore: args.modelStore,
     loadBalancer: { ...lb, ingressCidrBlocks },
     image: resolveImage(settings.image),
     monitoring,

@@ -1,7 +1,7 @@
 // The Fargate task: one locked-down container (read-only root file system, non-root user, no capabilities, init
 // process, a stop timeout the server drains within), its log group, and its two roles. The execution role lets the ECS
-// agent pull the image and write the log group, nothing else; the task role may read the one model object the service
-// loads (no policy at all without `modelUri`). Both roles trust ECS tasks only; the task role only those of this
+// agent pull the image and write the log group, nothing else; the task role may read the model pointer (env
+// MODEL_POINTER, an SSM parameter) and the released models under `releases/` of the model store. Both roles trust ECS tasks only; the task role only those of this
 // account (the confused-deputy guard).
 import * as pulumi from "@pulumi/pulumi";
 import { ecsTasksTrustPolicy, executionRolePolicy, taskRolePolicy } from "./policies";
@@ -13,10 +13,10 @@ import * as ecs from "@pulumi/aws/ecs";
 /** Name of the one container of the task. */
 export const CONTAINER_NAME = "inference";
 
-type ContainerSettings = Pick<InferenceServiceSettings, "containerPort" | "modelUri" | "user" | "stopTimeoutSeconds">;
+type ContainerSettings = Pick<InferenceServiceSettings, "containerPort" | "user" | "stopTimeoutSeconds">;
 
 /** The task's container definitions (one container), as ECS takes them. Pure: plain values in, a typed object out. */
-export function containerDefinitions(s: ContainerSettings, refs: { image: string; logGroup: string; region: string }) {
+export function containerDefinitions(s: ContainerSettings, refs: { image: string; logGroup: string; region: string; modelPointer: string }) {
   return [
     {
       name: CONTAINER_NAME,
@@ -25,7 +25,7 @@ export function containerDefinitions(s: ContainerSettings, refs: { image: string
       portMappings: [{ containerPort: s.containerPort, hostPort: s.containerPort, protocol: "tcp" }],
       environment: [
         { name: "PORT", value: String(s.containerPort) },
-        ...(s.modelUri !== undefined ? [{ name: "MODEL_URI", value: s.modelUri }] : []),
+        { name: "MODEL_POINTER", value: refs.modelPointer },
       ],
       user: s.user,
       readonlyRootFilesystem: true,
@@ -52,12 +52,12 @@ export interface InferenceTask {
 
 /**
  * Registers `<name>-logs`, `<name>-execution-role`, `<name>-execution-policy`, `<name>-task-role`,
- * `<name>-task-policy` (with a model) and `<name>-task` under `parent`.
+ * `<name>-task-policy` and `<name>-task` under `parent`.
  */
 export function inferenceTask(
   parent: pulumi.Resource,
   name: string,
-  s: ContainerSettings & Pick<InferenceServiceSettings, "logRetentionDays" | "cpu" | "memory" | "cpuArchitecture" | "model" | "region">,
+  s: ContainerSettings & Pick<InferenceServiceSettings, "logRetentionDays" | "cpu" | "memory" | "cpuArchitecture" | "modelStore" | "region">,
   refs: { imageRef: pulumi.Input<string>; pullRepositoryArns: pulumi.Input<string[]>; partition: pulumi.Input<string>; account: pulumi.Input<string> },
 ): InferenceTask {
   const opts = { parent };
@@ -84,10 +84,17 @@ export function inferenceTask(
     },
     opts,
   );
-  const model = s.model;
-  if (model) {
-    new iam.RolePolicy(`${name}-task-policy`, { role: taskRole.id, policy: pulumi.output(refs.partition).apply((p) => JSON.stringify(taskRolePolicy(p, model))) }, opts);
-  }
+  const store = s.modelStore;
+  new iam.RolePolicy(
+    `${name}-task-policy`,
+    {
+      role: taskRole.id,
+      policy: pulumi
+        .all([store.bucketArn, store.pointerParameterArn])
+        .apply(([bucketArn, pointerParameterArn]) => JSON.stringify(taskRolePolicy({ bucketArn, pointerParameterArn }))),
+    },
+    opts,
+  );
 
   const taskDefinition = new ecs.TaskDefinition(
     `${name}-task`,
@@ -101,8 +108,8 @@ export function inferenceTask(
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       containerDefinitions: pulumi
-        .all([refs.imageRef, logGroup.name])
-        .apply(([image, logGroupName]) => JSON.stringify(containerDefinitions(s, { image, logGroup: logGroupName, region: s.region }))),
+        .all([refs.imageRef, logGroup.name, store.pointerParameterName])
+        .apply(([image, logGroupName, modelPointer]) => JSON.stringify(containerDefinitions(s, { image, logGroup: logGroupName, region: s.region, modelPointer }))),
     },
     opts,
   );

@@ -3,7 +3,9 @@
  *
  *   PORT                 listening port, 0-65535 (0 picks a free port)   default 5000
  *   HOST                 listening address (IP or host name)             default 0.0.0.0
- *   MODEL_URI            s3://bucket/key, file:///path or a file path    default: the shipped model
+ *   MODEL_POINTER        SSM parameter holding the model's s3:// URI (the cloud service)
+ *   MODEL_URI            s3://bucket/key, file:///path or a file path    default: the shipped model (local use)
+ *                        (at most one of MODEL_POINTER and MODEL_URI)
  *   LOG_LEVEL            debug | info | warn | error                     default info
  *   SHUTDOWN_TIMEOUT_MS  longest wait for in-flight requests on SIGTERM  default 10000 (1-120000)
  */
@@ -14,6 +16,7 @@ export interface ServiceConfig {
   readonly port: number;
   readonly host: string;
   readonly modelUri: string | undefined;
+  readonly modelPointer: string | undefined;
   readonly logLevel: Level;
   readonly shutdownTimeoutMs: number;
 }
@@ -46,10 +49,14 @@ export function readConfig(env: NodeJS.ProcessEnv): ServiceConfig {
       throw new ConfigError((err as ModelError).message);
     }
   }
+  const modelPointer = env.MODEL_POINTER || undefined;
+  if (modelPointer !== undefined && modelUri !== undefined) {
+    throw new ConfigError("MODEL_POINTER and MODEL_URI are both set: set one (MODEL_POINTER in the cloud, MODEL_URI for local use)");
+  }
   const level = (env.LOG_LEVEL || "info").toLowerCase();
   if (!(LEVELS as readonly string[]).includes(level)) {
     throw new ConfigError(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: must be one of ${LEVELS.join(", ")}`);
   }
   const shutdownTimeoutMs = integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 1, 120_000);
-  return { port, host: host.replace(/^\[(.*)\]$/, "$1"), modelUri, logLevel: level as Level, shutdownTimeoutMs };
+  return { port, host: host.replace(/^\[(.*)\]$/, "$1"), modelUri, modelPointer, logLevel: level as Level, shutdownTimeoutMs };
 }

@@ -1,7 +1,7 @@
 /**
  * Entry point of the inference service (bundled to service/dist/server.js; /app/dist/server.js in
  * the image). Starts listening at once (/health answers 503 until the model is loaded), loads the
- * model from MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: /health answers 503
+ * model named by MODEL_POINTER (an SSM parameter), MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: /health answers 503
  * while in-flight requests finish, then the listener closes and the process exits 0 — or exits 1
  * after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
  * A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
@@ -9,6 +9,7 @@
 import { readConfig } from "./config";
 import { Logger } from "./log";
 import { defaultModelPath, loadModel } from "./model";
+import { resolveModelPointer } from "./pointer";
 import { InferenceService } from "./server";
 
 async function main(): Promise<void> {
@@ -41,11 +42,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const uri = config.modelUri ?? defaultModelPath(__dirname);
+  let uri = config.modelUri ?? defaultModelPath(__dirname);
   try {
+    if (config.modelPointer !== undefined) uri = await resolveModelPointer(config.modelPointer);
     const model = await loadModel(uri);
     service.setModel(model);
-    log.log("info", "model loaded", { model_version: model.model_version, model_uri: uri, trees: model.trees.length });
+    log.log("info", "model loaded", { model_version: model.model_version, model_uri: uri, model_pointer: config.modelPointer, trees: model.trees.length });
   } catch (err) {
     log.log("error", (err as Error).message);
     process.exit(1);

@@ -87,7 +87,7 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["desiredCount above maxCount", { inference: { desiredCount: 5, maxCount: 4 } }, "inference.desiredCount", /<= maxCount/],
   ["privileged container port", { inference: { containerPort: 80 } }, "inference.containerPort", />= 1024/],
   ["certificate that is not an ACM ARN", { inference: { loadBalancer: { certificateArn: "my-cert" } } }, "inference.loadBalancer.certificateArn", /acm ARN/],
-  ["model URI that is not S3", { inference: { modelUri: "https://x/model.json" } }, "inference.modelUri", /s3:\/\//],
+  ["a model URI (the model store's pointer names the model)", { inference: { modelUri: "s3://x/model.json" } }, "inference.modelUri", /unknown key/],
   ["min workers above max", { airflow: { minWorkers: 5, maxWorkers: 2 } }, "airflow.minWorkers", /<= maxWorkers \(2\)/],
   ["unknown MWAA class", { airflow: { environmentClass: "mw1.huge" } }, "airflow.environmentClass", /mw1.small/],
   ["Airflow version MWAA does not offer", { airflow: { airflowVersion: "2.4.3" } }, "airflow.airflowVersion", /2.10.3/],

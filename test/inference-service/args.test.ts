@@ -2,7 +2,7 @@
 // cross-field rule, and each decision taken where the component and the old stack config disagreed.
 import { describe, expect, it } from "vitest";
 import { firstIssue, resolveArgs } from "../../components/args";
-import { inferenceSettings, type InferenceSettingsInput } from "../../components/inference-service/args";
+import { inferenceSettings, SERVICE_BUILD_INPUTS, type InferenceSettingsInput } from "../../components/inference-service/args";
 import { ALB_TLS12_SECURITY_POLICIES } from "../../components/inference-service/elb-security-policies";
 import { FARGATE_MEMORY } from "../../components/inference-service/fargate";
 import { DEFAULT_DRIFT_BASELINE } from "../../components/observability/drift";
@@ -33,7 +33,7 @@ describe("defaults", () => {
       containerInsights: "enabled",
       user: "65532:65532",
       stopTimeoutSeconds: 30,
-      image: { context: ".", dockerfile: "service/Dockerfile", contentPaths: ["service", "package.json", "package-lock.json"] },
+      image: { context: ".", dockerfile: "service/Dockerfile", contentPaths: [...SERVICE_BUILD_INPUTS] },
       loadBalancer: {
         internal: true,
         sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -156,7 +156,7 @@ describe("cross-field rules", () => {
     expect(parse({ image: { dockerfile: "service/Dockerfile.arm" } }).image).toEqual({
       context: ".",
       dockerfile: "service/Dockerfile.arm",
-      contentPaths: ["service", "package.json", "package-lock.json"],
+      contentPaths: [...SERVICE_BUILD_INPUTS],
     });
     expect(() => parse({ image: { contentPaths: [] } })).toThrow("InferenceService: image.contentPaths: must name at least one file or folder");
   });
@@ -168,22 +168,6 @@ describe("values with a shape", () => {
       "InferenceService: image.existing: must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>), got '123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest'",
     );
     expect(() => parse({ image: { existing: `Inference@${DIGEST}` } })).toThrow("InferenceService: image.existing: 'Inference' is not a repository name");
-  });
-
-  it("modelUri: one .json object in S3, in the project's safe key characters (contracts' S3 URI, drift decision)", () => {
-    expect(parse({ modelUri: "s3://edge-mlops-data/models/v3/model.json" }).modelUri).toBe("s3://edge-mlops-data/models/v3/model.json");
-    const problem = "must be s3://<bucket>/<key>.json naming one object (key of A-Z a-z 0-9 and _ . / = + @ -)";
-    for (const uri of [
-      "https://example.com/model.json",
-      "s3://Bad_Bucket/model.json",
-      "s3://edge-mlops-data",
-      "s3://edge-mlops-data/models/",
-      "s3://edge-mlops-data/models/*.json",
-      "s3://edge-mlops-data/models/$latest.json",
-      "s3://edge-mlops-data/models/model.pkl",
-    ]) {
-      expect(() => parse({ modelUri: uri }), uri).toThrow(`InferenceService: modelUri: ${problem}`);
-    }
   });
 
   it("kmsKeyArn: a KMS key or alias ARN (ECR takes either)", () => {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SERVICE_BUILD_INPUTS } from "../../components/inference-service/args";
 import { hashBuildInputs, imageContentTag, parseImageReference, readBuildInputs } from "../../components/inference-service/image";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -69,4 +70,23 @@ describe("image identity", () => {
     expect(() => parseImageReference(`inference@sha256:abc`)).toThrow("must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>), got 'inference@sha256:abc'");
     expect(() => parseImageReference(`Inference@${DIGEST}`)).toThrow("'Inference' is not a repository name (lower-case letters and digits, separated by '.', '_', '-' or '/')");
   });
+});
+
+describe("the image carries no model", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "inference-image-model-"));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const repo = path.join(__dirname, "..", "..");
+  for (const p of ["service/src", "service/model", "service/build.mjs", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json"]) {
+    fs.cpSync(path.join(repo, p), path.join(root, p), { recursive: true });
+  }
+
+  it("keeps its tag when service/model/model.json is replaced, and changes it when server code changes", () => {
+    const before = imageContentTag(root, SERVICE_BUILD_INPUTS);
+    const model = path.join(root, "service", "model", "model.json");
+    fs.writeFileSync(model, JSON.stringify({ ...JSON.parse(fs.readFileSync(model, "utf8")), model_version: "replaced" }));
+    expect(imageContentTag(root, SERVICE_BUILD_INPUTS)).toBe(before);
+    fs.appendFileSync(path.join(root, "service", "src", "server.ts"), "\n// changed\n");
+    expect(imageContentTag(root, SERVICE_BUILD_INPUTS)).not.toBe(before);
+  });
+
 });

@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CONTAINER_NAME, containerDefinitions, imageContentTag, InferenceService } from "../../components/inference-service";
 import type { TrustPolicy } from "../../components/iam";
+import { SERVICE_BUILD_INPUTS } from "../../components/inference-service/args";
 import { ecrLifecyclePolicy } from "../../components/inference-service/policies";
 import { hex } from "../../scripts/offline/mocks";
 import { SECRET } from "../../scripts/offline/run";
@@ -17,10 +18,12 @@ const PRIVATE = ["subnet-private-a", "subnet-private-b"];
 const PUBLIC = ["subnet-public-a", "subnet-public-b"];
 const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
 const KMS = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-const MODEL = "s3://edge-mlops-prod-data/models/v3/model.json";
+const POINTER = "/edge-mlops/prod/inference/current-model";
+const POINTER_ARN = `arn:aws:ssm:eu-west-1:123456789012:parameter${POINTER}`;
+const MODELS_ARN = "arn:aws:s3:::edge-mlops-prod-models";
 const CI_IMAGE = `999988887777.dkr.ecr.eu-west-1.amazonaws.com/platform/inference@sha256:${"c".repeat(64)}`;
 const ACCOUNT_ARN = "arn:aws:[a-z-]+:eu-west-1:123456789012";
-const wiring = { region: "eu-west-1", vpcId: VPC, privateSubnetIds: PRIVATE };
+const wiring = { region: "eu-west-1", vpcId: VPC, privateSubnetIds: PRIVATE, modelStore: { bucketArn: MODELS_ARN, pointerParameterName: POINTER, pointerParameterArn: POINTER_ARN } };
 /** An internet-facing load balancer, opened on purpose (the default is internal). */
 const OPEN = { internal: false, public: { allowUnauthenticated: true } };
 
@@ -38,7 +41,7 @@ let aliases: ReturnType<typeof recordAliases>;
 let prodService: InferenceService;
 
 beforeAll(async () => {
-  tag = imageContentTag(process.cwd(), ["service", "package.json", "package-lock.json"]);
+  tag = imageContentTag(process.cwd(), SERVICE_BUILD_INPUTS);
   plan = await planProgram(() => {
     aliases = recordAliases();
     const dev = new InferenceService("dev", { ...wiring, publicSubnetIds: PUBLIC, vpcCidrBlock: "10.10.0.0/16", logRetentionDays: 7, keepImages: 5, loadBalancer: OPEN });
@@ -55,7 +58,6 @@ beforeAll(async () => {
       requestsPerTarget: 800,
       logRetentionDays: 365,
       keepImages: 30,
-      modelUri: MODEL,
       kmsKeyArn: KMS,
       containerInsights: "enhanced",
       user: "1000:1000",
@@ -183,7 +185,7 @@ describe("cluster and task definition", () => {
       image: expect.any(String),
       essential: true,
       portMappings: [{ containerPort: 5000, hostPort: 5000, protocol: "tcp" }],
-      environment: [{ name: "PORT", value: "5000" }],
+      environment: [{ name: "PORT", value: "5000" }, { name: "MODEL_POINTER", value: POINTER }],
       user: "65532:65532",
       readonlyRootFilesystem: true,
       privileged: false,
@@ -197,7 +199,7 @@ describe("cluster and task definition", () => {
       60,
       [
         { name: "PORT", value: "5000" },
-        { name: "MODEL_URI", value: MODEL },
+        { name: "MODEL_POINTER", value: POINTER },
       ],
     ]);
   });
@@ -250,15 +252,19 @@ describe("IAM", () => {
     ]);
   });
 
-  it("gives the task role s3:GetObject on the model object only, and nothing without a model", () => {
+  it("lets the task role read the model pointer and the released models, nothing else", () => {
     const policy = inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-task-policy");
     expect(policy.role).toMatch(/^prod-task-role-[0-9a-f]{7}$/);
     expect(policyDocument(policy.policy)).toEqual({
       Version: "2012-10-17",
-      Statement: [{ Sid: "ReadModel", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::edge-mlops-prod-data/models/v3/model.json"] }],
+      Statement: [
+        { Sid: "ReadModelPointer", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [POINTER_ARN] },
+        { Sid: "ReadReleasedModels", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${MODELS_ARN}/releases/*`] },
+      ],
     });
-    expect(ofType(plan, "aws:iam/rolePolicy:RolePolicy", "dev-").map((r) => r.name)).toEqual(["dev-execution-policy"]);
-    expect(ofType(plan, "aws:iam/rolePolicy:RolePolicy", "ci-").map((r) => r.name)).toEqual(["ci-execution-policy"]);
+    for (const name of ["dev", "ci"]) {
+      expect(ofType(plan, "aws:iam/rolePolicy:RolePolicy", `${name}-`).map((r) => r.name)).toEqual([`${name}-execution-policy`, `${name}-task-policy`]);
+    }
   });
 });
 
@@ -507,6 +513,7 @@ describe("component", () => {
       [
         "aws:ecr/repository:Repository dev-repo",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy dev-repo-lifecycle",
+        "aws:iam/rolePolicy:RolePolicy dev-task-policy",
         "docker:index/image:Image dev-image",
         "aws:cloudwatch/logGroup:LogGroup dev-logs",
         "aws:iam/role:Role dev-execution-role",

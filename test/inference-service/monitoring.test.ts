@@ -9,7 +9,7 @@ import { inputsOf, parseDocument } from "../support/resources";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:edge-mlops-prod-alarms";
-const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16" };
+const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16", modelStore: { bucketArn: "arn:aws:s3:::edge-mlops-prod-models", pointerParameterName: "/edge-mlops/prod/inference/current-model", pointerParameterArn: "arn:aws:ssm:eu-west-1:123456789012:parameter/edge-mlops/prod/inference/current-model" } };
 /** The prod stack's thresholds (Pulumi.prod.yaml): one-minute periods, two of them, tighter limits. */
 const PROD: AlarmThresholds = {
   evaluationPeriods: 2,

@@ -5,9 +5,10 @@ import { describe, expect, it } from "vitest";
 import { imageContentTag, resolveInferenceServiceArgs, type InferenceServiceArgs } from "../../components/inference-service";
 import type { AlarmThresholds } from "../../components/observability";
 import { observabilitySettings } from "../../components/observability/args";
+import { SERVICE_BUILD_INPUTS } from "../../components/inference-service/args";
 import { argErrorOf } from "./arg-error";
 
-const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16" };
+const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-1", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16", modelStore: { bucketArn: "arn:aws:s3:::edge-mlops-prod-models", pointerParameterName: "/edge-mlops/prod/inference/current-model", pointerParameterArn: "arn:aws:ssm:eu-west-1:123456789012:parameter/edge-mlops/prod/inference/current-model" } };
 const resolve = (extra: Partial<InferenceServiceArgs>) => resolveInferenceServiceArgs({ ...base, ...extra });
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms";
 /** The stack config's default thresholds. */
@@ -46,8 +47,10 @@ describe("what the builders get", () => {
   it("the CPU architecture of the platform and the model object", () => {
     expect(resolve({}).cpuArchitecture).toBe("X86_64");
     expect(resolve({ platform: "linux/arm64" }).cpuArchitecture).toBe("ARM64");
-    expect(resolve({}).model).toBeUndefined();
-    expect(resolve({ modelUri: "s3://edge-mlops-data/models/v3/model.json" }).model).toEqual({ bucket: "edge-mlops-data", key: "models/v3/model.json" });
+    expect(resolve({}).modelStore.pointerParameterName).toBe("/edge-mlops/prod/inference/current-model");
+    expect(() => resolve({ modelStore: undefined as never })).toThrow(
+      "InferenceService: modelStore: is required (the stack's ModelStore wiring: bucketArn, pointerParameterName, pointerParameterArn)",
+    );
   });
 
   it("a build tagged by the content of the build inputs, or an existing image and the ECR repository it lives in", () => {
@@ -55,7 +58,7 @@ describe("what the builders get", () => {
       kind: "build",
       context: ".",
       dockerfile: "service/Dockerfile",
-      tag: imageContentTag(process.cwd(), ["service", "package.json", "package-lock.json"]),
+      tag: imageContentTag(process.cwd(), SERVICE_BUILD_INPUTS),
     });
     const ref = `999988887777.dkr.ecr.us-east-1.amazonaws.com/platform/inference@sha256:${"c".repeat(64)}`;
     expect(resolve({ image: { existing: ref } }).image).toEqual({ kind: "existing", ref, ecr: { account: "999988887777", region: "us-east-1", name: "platform/inference" } });

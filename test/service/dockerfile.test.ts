@@ -1,6 +1,6 @@
 /**
  * Static checks of service/Dockerfile (no Docker engine runs here): the runtime stage holds only the
- * bundle and the model, runs as a numeric non-root user, and every file copied from the build
+ * bundle (no model: a model is data, read from the model store), runs as a numeric non-root user, and every file copied from the build
  * context exists and is admitted by service/Dockerfile.dockerignore.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -32,12 +32,11 @@ const ignore = readFileSync(join(ROOT, "service", "Dockerfile.dockerignore"), "u
   .filter((l) => l && !l.startsWith("#"));
 
 describe("service/Dockerfile", () => {
-  it("is a two-stage build whose runtime stage holds only the bundle and the model", () => {
+  it("is a two-stage build whose runtime stage holds only the bundle, no model", () => {
     expect(stages).toHaveLength(2);
     const runtime = stages[1]!;
     expect(runtime.filter((s) => s.op === "COPY").map((s) => s.args)).toEqual([
       "--from=build /src/service/dist/server.js dist/server.js",
-      "service/model/model.json model/model.json",
     ]);
     expect(runtime.some((s) => s.op === "RUN")).toBe(false);
     expect(steps.some((s) => s.op === "HEALTHCHECK")).toBe(false);
@@ -63,7 +62,7 @@ describe("service/Dockerfile", () => {
     const sources = steps
       .filter((s) => s.op === "COPY" && !s.args.startsWith("--from"))
       .flatMap((s) => s.args.split(/\s+/).slice(0, -1));
-    expect(sources).toEqual(["package.json", "package-lock.json", "service/build.mjs", "service/src", "service/model/model.json"]);
+    expect(sources).toEqual(["package.json", "package-lock.json", "service/build.mjs", "service/src"]);
     for (const source of sources) {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
       expect(admitted, source).toContain(source);

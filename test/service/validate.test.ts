@@ -89,14 +89,14 @@ describe("RequestValidator", () => {
 
 describe("readConfig", () => {
   it("has defaults and treats empty variables as unset", () => {
-    expect(readConfig({})).toEqual({ port: 5000, host: "0.0.0.0", modelUri: undefined, logLevel: "info", shutdownTimeoutMs: 10_000 });
+    expect(readConfig({})).toEqual({ port: 5000, host: "0.0.0.0", modelUri: undefined, modelPointer: undefined, logLevel: "info", shutdownTimeoutMs: 10_000 });
     expect(readConfig({ PORT: "", HOST: "", MODEL_URI: "", LOG_LEVEL: "" }).port).toBe(5000);
   });
 
   it("reads every setting", () => {
     expect(
       readConfig({ PORT: "0", HOST: "[::1]", MODEL_URI: "s3://edge-models/prod/model.json", LOG_LEVEL: "WARN", SHUTDOWN_TIMEOUT_MS: "25000" }),
-    ).toEqual({ port: 0, host: "::1", modelUri: "s3://edge-models/prod/model.json", logLevel: "warn", shutdownTimeoutMs: 25_000 });
+    ).toEqual({ port: 0, host: "::1", modelUri: "s3://edge-models/prod/model.json", modelPointer: undefined, logLevel: "warn", shutdownTimeoutMs: 25_000 });
   });
 
   it.each([
@@ -107,6 +107,7 @@ describe("readConfig", () => {
     [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL="verbose": must be one of debug, info, warn, error'],
     [{ MODEL_URI: "gs://bucket/model.json" }, 'MODEL_URI "gs://bucket/model.json": unsupported scheme'],
     [{ MODEL_URI: "s3://bucket" }, 'MODEL_URI "s3://bucket": expected s3://<bucket>/<key>'],
+    [{ MODEL_POINTER: "/edge-mlops/dev/inference/current-model", MODEL_URI: "s3://edge-models/m.json" }, "MODEL_POINTER and MODEL_URI are both set: set one"],
     [{ SHUTDOWN_TIMEOUT_MS: "0" }, 'SHUTDOWN_TIMEOUT_MS="0": must be an integer from 1 to 120000'],
   ])("rejects %o", (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
