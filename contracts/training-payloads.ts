@@ -87,11 +87,24 @@ export interface RegisterModelEnvironment {
   readonly MODEL_APPROVAL_STATUS: ModelApprovalStatus;
 }
 
+/**
+ * The CustomerMetadataProperties keys under which register-model records the model.json it put beside the
+ * model.tar.gz (extracted from it), so a release reads the model without unpacking the archive:
+ * `ModelJsonUri` (`s3://…/model.json`) and `ModelJsonSha256` (lowercase hex SHA-256 of its bytes).
+ */
+export const MODEL_JSON_METADATA = { uri: "ModelJsonUri", sha256: "ModelJsonSha256" } as const;
+
+/** File name of the model contract inside the training job's model.tar.gz (at the archive's top). */
+export const MODEL_JSON_FILE = "model.json";
+
 /** What register-model returns. */
 export interface Registration {
   readonly modelPackageArn: string;
   readonly approvalStatus: ModelApprovalStatus;
   readonly modelVersion: string;
+  /** Where register-model put the model.json (beside model.tar.gz), and its SHA-256 (hex). */
+  readonly modelJsonUri: string;
+  readonly modelJsonSha256: string;
 }
 
 // ---- the execution's state -----------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 // The workflow's three Lambdas, each bundled from `lambda/<folder>/` with its own role allowed only what its handler
 // calls (policies.ts), reserved concurrency, log retention and tracing. register-model learns the approval status of
 // new model packages from its environment (contracts/training-payloads.ts, RegisterModelEnvironment).
-import type * as pulumi from "@pulumi/pulumi";
-import type { RegisterModelEnvironment } from "../../contracts/training-payloads";
+import * as pulumi from "@pulumi/pulumi";
+import { MODEL_JSON_FILE, type RegisterModelEnvironment } from "../../contracts/training-payloads";
 import type { PolicyStatement } from "../iam";
 import { LambdaFunction } from "../lambda-function";
 import type { WorkflowContext } from "./context";
+import type { DataBucket } from "./data";
 import type { WorkflowLambda } from "./monitoring";
-import { scopedArn, type Scope } from "./policies";
+import { PREFIXES, s3KeyStatement, scopedArn, type Scope } from "./policies";
 
 /** Timeout of each workflow Lambda; the state machine's Lambda tasks wait 120 s (definition.ts), above this. */
 export const LAMBDA_TIMEOUT_SECONDS = 60;
@@ -18,7 +19,7 @@ export interface WorkflowLambdas {
   readonly registerModel: LambdaFunction;
 }
 
-export function buildFunctions(ctx: WorkflowContext): WorkflowLambdas {
+export function buildFunctions(ctx: WorkflowContext, data: Pick<DataBucket, "bucketArn">): WorkflowLambdas {
   const { name, parent, settings: s } = ctx;
   const lambda = (folder: WorkflowLambda, description: string, statements: pulumi.Input<PolicyStatement[]>, environment?: Record<string, string>) =>
     new LambdaFunction(
@@ -49,7 +50,9 @@ export function buildFunctions(ctx: WorkflowContext): WorkflowLambdas {
     registerModel: lambda(
       "register-model",
       `Registers models trained by ${s.stateMachineName} in ${s.modelPackageGroupName}`,
-      ctx.scope.apply((sc) => registerModelStatements(sc, s.modelPackageGroupName)),
+      pulumi
+        .all([ctx.scope, data.bucketArn])
+        .apply(([sc, bucketArn]) => registerModelStatements(sc, s.modelPackageGroupName, { bucketArn, kmsKeyArn: s.kmsKeyArn })),
       { ...registerModelEnvironment },
     ),
   };
@@ -88,9 +91,20 @@ export function evaluateResultsStatements(s: Scope, modelPackageGroupName: strin
   ];
 }
 
-/** register-model: add versions to the one model package group. */
-export function registerModelStatements(s: Scope, modelPackageGroupName: string): PolicyStatement[] {
+/**
+ * register-model: read a run's model.tar.gz and put its model.json beside it (under the runs' `training/` prefix
+ * only), then add versions to the one model package group.
+ */
+export function registerModelStatements(
+  s: Scope,
+  modelPackageGroupName: string,
+  data: { readonly bucketArn: string; readonly kmsKeyArn?: string },
+): PolicyStatement[] {
+  const runs = `${data.bucketArn}/${PREFIXES.training}*`;
   return [
+    { Sid: "ReadModelArchives", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${runs}/model.tar.gz` },
+    { Sid: "WriteModelJson", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${runs}/${MODEL_JSON_FILE}` },
+    ...(data.kmsKeyArn ? [s3KeyStatement("UseDataKey", s, data.kmsKeyArn, ["kms:Decrypt", "kms:GenerateDataKey"])] : []),
     {
       Sid: "CreateModelPackages",
       Effect: "Allow",

@@ -101,7 +101,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
 
     const jobs = buildJobRuntime(ctx, data);
     this.sagemakerRole = jobs.role;
-    this.lambdas = buildFunctions(ctx);
+    this.lambdas = buildFunctions(ctx, data);
 
     const machine = buildStateMachine(ctx, { data, featureStore, jobs, scripts: this.scripts, functions: this.lambdas, inferenceImageUri: args.inferenceImageUri });
     this.stateMachine = machine.stateMachine;

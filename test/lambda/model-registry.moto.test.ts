@@ -11,6 +11,9 @@ import {
   UpdateModelPackageCommand,
 } from "@aws-sdk/client-sagemaker";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { createTar } from "nanotar";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../lambda/evaluate-results/index";
 import type { Registration } from "../../lambda/register-model/index";
@@ -26,10 +29,18 @@ let s3: S3Client;
 let registerModel: (event: unknown) => Promise<Registration>;
 let evaluateResults: (event: unknown) => Promise<Decision>;
 
+/** model.tar.gz as SageMaker writes it: model.json at the archive's top. */
+function modelJson(run: number): string {
+  return JSON.stringify({ model_version: `model${run}` });
+}
+function modelArchive(run: number): Buffer {
+  return gzipSync(createTar([{ name: "model.json", data: new TextEncoder().encode(modelJson(run)) }]));
+}
+
 /** A run's artifacts in S3 (model.tar.gz and evaluation.json) and the register-model event naming them. */
 async function trainedRun(run: number, rmse: number) {
   const prefix = `runs/edge-mlops-test-run-${run}`;
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/model/model.tar.gz`, Body: `model of run ${run}` }));
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/model/model.tar.gz`, Body: modelArchive(run) }));
   const report = { regression_metrics: { rmse: { value: rmse } } };
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/evaluation/evaluation.json`, Body: JSON.stringify(report) }));
   return {
@@ -83,6 +94,8 @@ describe("register-model against moto", () => {
       modelPackageArn: `arn:aws:sagemaker:${REGION}:123456789012:model-package/${GROUP}/1`,
       approvalStatus: "PendingManualApproval",
       modelVersion: "model1",
+      modelJsonUri: `s3://${BUCKET}/runs/edge-mlops-test-run-1/model/model.json`,
+      modelJsonSha256: createHash("sha256").update(modelJson(1)).digest("hex"),
     });
     const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: result.modelPackageArn }));
     expect(described).toMatchObject({
@@ -92,10 +105,18 @@ describe("register-model against moto", () => {
       ModelPackageDescription: "Abalone rings regressor model1, trained by execution run-1",
       InferenceSpecification: { Containers: [{ Image: IMAGE, ModelDataUrl: event.modelDataUrl }] },
       ModelMetrics: { ModelQuality: { Statistics: { ContentType: "application/json", S3Uri: event.evaluationS3Uri } } },
-      CustomerMetadataProperties: { rmse: "1.9033749760274814", modelVersion: "model1", executionName: "run-1" },
+      CustomerMetadataProperties: {
+        rmse: "1.9033749760274814",
+        modelVersion: "model1",
+        executionName: "run-1",
+        ModelJsonUri: result.modelJsonUri,
+        ModelJsonSha256: result.modelJsonSha256,
+      },
     });
+    // model.json beside the archive: the archive's own entry, byte for byte
+    expect(await readObject(described.CustomerMetadataProperties!.ModelJsonUri!)).toBe(modelJson(1));
     // the package points at the run's objects, and its recorded RMSE is the evaluation report's
-    expect(await readObject(described.InferenceSpecification!.Containers![0].ModelDataUrl!)).toBe("model of run 1");
+    expect(await readObject(described.InferenceSpecification!.Containers![0].ModelDataUrl!)).not.toBe("");
     const report = JSON.parse(await readObject(described.ModelMetrics!.ModelQuality!.Statistics!.S3Uri!));
     expect(String(report.regression_metrics.rmse.value)).toBe(described.CustomerMetadataProperties!.rmse);
     const listed = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: GROUP }));

@@ -501,7 +501,10 @@ describe("IAM", () => {
       { Sid: "ListModelPackages", Effect: "Allow", Action: ["sagemaker:ListModelPackages"], Resource: "*" },
       { Sid: "DescribeModelPackages", Effect: "Allow", Action: ["sagemaker:DescribeModelPackage"], Resource: `${sm}:model-package/edge-mlops-dev-abalone/*` },
     ]);
+    const runs = expect.stringMatching(/^arn:aws:s3:::[a-z0-9.-]+\/training\/\*\/model\.(tar\.gz|json)$/);
     expect(lambdaStatements("register-model")).toEqual([
+      { Sid: "ReadModelArchives", Effect: "Allow", Action: ["s3:GetObject"], Resource: runs },
+      { Sid: "WriteModelJson", Effect: "Allow", Action: ["s3:PutObject"], Resource: runs },
       {
         Sid: "CreateModelPackages",
         Effect: "Allow",
@@ -509,6 +512,21 @@ describe("IAM", () => {
         Resource: [`${sm}:model-package-group/edge-mlops-dev-abalone`, `${sm}:model-package/edge-mlops-dev-abalone/*`],
       },
     ]);
+  });
+
+  it("lets register-model read archives and write model.json under the runs' prefix only, with the data key in prod", () => {
+    const statements = policyOf(plan, "prod-register-model-policy").slice(2);
+    expect(statements.slice(0, 2).map((st) => st.Resource)).toEqual([
+      expect.stringMatching(/\/training\/\*\/model\.tar\.gz$/),
+      expect.stringMatching(/\/training\/\*\/model\.json$/),
+    ]);
+    expect(statements[2]).toEqual({
+      Sid: "UseDataKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: KMS,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
+    });
   });
 
   it("has no wildcard action, no managed policy, and '*' resources only for the documented actions", () => {
