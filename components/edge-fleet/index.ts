@@ -40,6 +40,7 @@ export {
   resolveEdgeFleetMonitoring,
   type EdgeFleetMonitoringArgs,
 } from "./monitoring";
+export { canaryGroupName, childGroupName, fleetGroupName } from "./groups";
 export { HOOK_PAYLOAD_VERSION, HOOK_TIMEOUT_SECONDS } from "./provisioning";
 export {
   readCsrFile,
@@ -58,7 +59,11 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The stack's root thing group: every device joins it, the deployment targets it. */
   public readonly thingGroup: aws.iot.ThingGroup;
   public readonly thingGroupArn: pulumi.Output<string>;
-  /** Child thing groups by name. */
+  /** Model group of canary devices (`<root>-canary`): a release's first model deployment targets it. */
+  public readonly canaryGroup: aws.iot.ThingGroup;
+  /** Model group of every other device (`<root>-fleet`): a release's second model deployment targets it. */
+  public readonly fleetGroup: aws.iot.ThingGroup;
+  /** Child thing groups by their configured name (the groups are named `<root>-<child>`). */
   public readonly childGroups: Readonly<Record<string, aws.iot.ThingGroup>>;
   /** Bucket of the Greengrass component artifacts (under `artifacts/`). */
   public readonly artifactBucket: aws.s3.Bucket;
@@ -110,6 +115,8 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.thingGroup = groups.root;
     this.thingGroupArn = groups.root.arn;
     this.childGroups = groups.children;
+    this.canaryGroup = groups.canary;
+    this.fleetGroup = groups.fleet;
 
     const artifacts = buildArtifactBucket(ctx);
     this.artifactBucket = artifacts.bucket;
@@ -128,7 +135,7 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.devices = devices.devices;
     this.generatedPrivateKeys = devices.generatedPrivateKeys;
 
-    const provisioning = buildFleetProvisioning(ctx, groups.root, access.corePolicy);
+    const provisioning = buildFleetProvisioning(ctx, groups, access.corePolicy);
     this.provisioningTemplate = provisioning?.template;
     this.provisioningTemplateName = provisioning?.template.name;
     this.provisioningHook = provisioning?.hook;
@@ -153,6 +160,10 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
 
     this.registerOutputs({
       thingGroupArn: this.thingGroupArn,
+      canaryGroupName: this.canaryGroup.name,
+      canaryGroupArn: this.canaryGroup.arn,
+      fleetGroupName: this.fleetGroup.name,
+      fleetGroupArn: this.fleetGroup.arn,
       roleAlias: this.roleAlias.alias,
       provisioningTemplateName: this.provisioningTemplateName,
       claimPolicyName: this.claimPolicyName,

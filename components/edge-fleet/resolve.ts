@@ -69,7 +69,7 @@ export interface ResolvedEdgeFleet extends Omit<EdgeFleetSettings, "rootGroupNam
   readonly environment: Environment;
   readonly rootGroupName: string;
   readonly roleAliasName: string;
-  readonly devices: readonly { readonly name: string; readonly group?: string; readonly key: DeviceKey }[];
+  readonly devices: readonly { readonly name: string; readonly group?: string; readonly canary: boolean; readonly key: DeviceKey }[];
   readonly provisioning: ProvisioningSettings;
   readonly protect: boolean;
   /** Absent without the `monitoring` arg. */
@@ -130,6 +130,7 @@ export function resolveEdgeFleetArgs(args: EdgeFleetArgs): ResolvedEdgeFleet {
     devices: devices.map((d, i) => ({
       name: d.name,
       ...(d.group !== undefined ? { group: d.group } : {}),
+      canary: d.canary,
       key: d.csrFile !== undefined ? csr(`devices[${i}].csrFile`, d.csrFile) : { kind: "generated" },
     })),
     provisioning: p.enabled

@@ -91,8 +91,8 @@ describe("resolveEdgeFleetArgs", () => {
       csrBaseDir: csrDir,
     });
     expect(s.devices).toEqual([
-      { name: "hub-north-001", group: "lab", key: { kind: "csr", file: "hub-north-001.csr.pem", pem: csr("hub-north-001.csr.pem") } },
-      { name: "proto-1", key: { kind: "generated" } },
+      { name: "hub-north-001", group: "lab", canary: false, key: { kind: "csr", file: "hub-north-001.csr.pem", pem: csr("hub-north-001.csr.pem") } },
+      { name: "proto-1", canary: false, key: { kind: "generated" } },
     ]);
     expect(s.provisioning).toMatchObject({ claim: { kind: "csr", file: "edge-mlops-claim-prod.csr.pem", pem: csr("edge-mlops-claim-prod.csr.pem") } });
     expect(resolveEdgeFleetArgs({ ...base, allowGeneratedKeys: true }).provisioning).toMatchObject({ claim: { kind: "generated" } });
@@ -184,7 +184,7 @@ describe("EdgeFleet under mocks", () => {
         ],
         credentialDurationSeconds: 7200,
         devices: [
-          { name: "hub-north-001", group: "site-north", csrFile: "hub-north-001.csr.pem" },
+          { name: "hub-north-001", group: "site-north", canary: true, csrFile: "hub-north-001.csr.pem" },
           { name: "hub-lab-002", csrFile: "hub-lab-002.csr.pem" },
         ],
         provisioning: { serialNumberPattern: "^HBS[0-9]{9}$", claimCsrFile: "edge-mlops-claim-prod.csr.pem" },
@@ -207,6 +207,8 @@ describe("EdgeFleet under mocks", () => {
       return {
         repositoryUrl: repo.repositoryUrl,
         thingGroupArn: prod.thingGroupArn,
+        canaryGroupArn: prod.canaryGroup.arn,
+        fleetGroupArn: prod.fleetGroup.arn,
         roleAlias: prod.roleAlias.alias,
         provisioningTemplateName: prod.provisioningTemplateName,
         iotDataEndpoint: prod.iotDataEndpoint,
@@ -238,7 +240,7 @@ describe("EdgeFleet under mocks", () => {
     });
     for (const [group, kind] of [["site-north", "site"], ["site-south", "site"], ["hub-rev-b", "hardware"]]) {
       expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${group}`)).toEqual({
-        name: group,
+        name: `edge-mlops-prod-${group}`,
         parentGroupName: "edge-mlops-prod",
         properties: { attributePayload: { attributes: { kind } } },
       });
@@ -247,6 +249,22 @@ describe("EdgeFleet under mocks", () => {
       description: "Lab bench",
       attributePayload: { attributes: { kind: "site" } },
     });
+  });
+
+  it("creates the two model groups as top-level siblings of the root group", () => {
+    for (const role of ["canary", "fleet"] as const) {
+      expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${role}`)).toEqual({
+        name: `edge-mlops-prod-${role}`,
+        properties: {
+          description:
+            role === "canary"
+              ? "Canary core devices of stack prod: releases deploy models here first"
+              : "Core devices of stack prod outside the canary: releases deploy models here after the canary",
+          attributePayload: { attributes: { kind: "model", role, stack: "prod" } },
+        },
+      });
+    }
+    expect(plan.outputs).toMatchObject({ canaryGroupArn: `${IOT}:thinggroup/edge-mlops-prod-canary`, fleetGroupArn: `${IOT}:thinggroup/edge-mlops-prod-fleet` });
   });
 
   it("keeps component artifacts in an encrypted, versioned, private, TLS-only bucket, protected in prod", () => {
@@ -355,11 +373,11 @@ describe("EdgeFleet under mocks", () => {
     expect(findPolicyViolations(doc)).toEqual([]);
   });
 
-  it("registers each prod device from its own CSR, attached exclusively, with the core policy and its groups", () => {
+  it("registers each prod device from its own CSR, attached exclusively, with the core policy, the root group, exactly one model group and its own group", () => {
     const corePolicy = one(plan, "aws:iot/policy:Policy", "prod-core-policy");
     const expectations: [string, string[]][] = [
-      ["hub-north-001", ["edge-mlops-prod", "site-north"]],
-      ["hub-lab-002", ["edge-mlops-prod"]],
+      ["hub-north-001", ["edge-mlops-prod", "edge-mlops-prod-canary", "edge-mlops-prod-site-north"]],
+      ["hub-lab-002", ["edge-mlops-prod", "edge-mlops-prod-fleet"]],
     ];
     for (const [thing, groups] of expectations) {
       const prefix = `prod-device-${thing}`;
@@ -398,7 +416,8 @@ describe("EdgeFleet under mocks", () => {
     });
     expect(allInputsOf(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`)).toEqual([
       { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev" },
-      { thingName: "dev-hub-01", thingGroupName: "dev-lab" },
+      { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev-fleet" },
+      { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev-dev-lab" },
     ]);
     expect(plan.outputs.devGeneratedKeys).toBe(true);
     expect(plan.outputs.devGeneratedKeyNames).toEqual(["dev-hub-01", "dev-hub-02"]);
@@ -407,14 +426,14 @@ describe("EdgeFleet under mocks", () => {
     expect(inputsOf(plan, "tls:index/certRequest:CertRequest", "dev-claim-csr").subject).toEqual({ commonName: "edge-mlops-dev-fleet-claim" });
   });
 
-  it("provisions devices by claim through a template that adds them to the root group with the core policy", () => {
+  it("provisions devices by claim through a template that adds them to the root group and the fleet model group with the core policy", () => {
     const template = one(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     const role = one(plan, "aws:iam/role:Role", "prod-provisioning-role");
     const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
     const { templateBody, ...rest } = inputsOf(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     expect(rest).toEqual({
       name: "edge-mlops-prod-fleet",
-      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod",
+      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod and edge-mlops-prod-fleet",
       enabled: true,
       type: "FLEET_PROVISIONING",
       provisioningRoleArn: role.arn,
@@ -425,7 +444,7 @@ describe("EdgeFleet under mocks", () => {
     expect(body.Resources.thing.Properties).toEqual({
       ThingName: { Ref: "ThingName" },
       AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
-      ThingGroups: ["edge-mlops-prod"],
+      ThingGroups: ["edge-mlops-prod", "edge-mlops-prod-fleet"],
     });
     expect(body.Resources.certificate.Properties).toEqual({ CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" });
     expect(body.Resources.policy.Properties).toEqual({ PolicyName: arnName(one(plan, "aws:iot/policy:Policy", "prod-core-policy")) });
@@ -447,11 +466,11 @@ describe("EdgeFleet under mocks", () => {
     expect(inputsOf(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn")).toMatchObject({
       timeout: 5,
       reservedConcurrentExecutions: 10,
-      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "site-north,site-south,hub-rev-b" } },
+      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "edge-mlops-prod-canary,edge-mlops-prod-fleet,edge-mlops-prod-site-north,edge-mlops-prod-site-south,edge-mlops-prod-hub-rev-b" } },
     });
     expect(inputsOf(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").retentionInDays).toBe(365);
     expect(inputsOf(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").environment).toEqual({
-      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging" },
+      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging", CHILD_THING_GROUP_NAMES: "edge-mlops-staging-canary,edge-mlops-staging-fleet" },
     });
     const policy = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").policy);
     expect(policy.Statement.slice(2)).toEqual([
@@ -580,10 +599,11 @@ describe("EdgeFleet under mocks", () => {
   it("grows only with static devices: provisioned devices add no resources", () => {
     const count = (fleet: string) => children(plan, fleet).length;
     const perDevice = (fleet: string, n: number) => (count(fleet) - count("dev0")) / n;
-    // Per static device: its component, thing, key, CSR, certificate, principal and policy attachments, 2 memberships.
-    expect(perDevice("dev", 2)).toBe(9);
-    expect(perDevice("dev5", 5)).toBe(9);
-    expect(children(plan, "dev5").filter((r) => r.name.startsWith("dev5-device-")).length).toBe(45);
+    // Per static device: its component, thing, key, CSR, certificate, principal and policy attachments, 3 memberships
+    // (root group, one model group, its child group).
+    expect(perDevice("dev", 2)).toBe(10);
+    expect(perDevice("dev5", 5)).toBe(10);
+    expect(children(plan, "dev5").filter((r) => r.name.startsWith("dev5-device-")).length).toBe(50);
     // Everything else is the same fixed set whatever the fleet size; none of it takes a device count or list.
     const shape = (fleet: string) =>
       children(plan, fleet)
@@ -611,6 +631,8 @@ describe("EdgeFleet under mocks", () => {
       "aws:iot/roleAlias:RoleAlias <fleet>-role-alias",
       "aws:iot/thingGroup:ThingGroup <fleet>-group",
       "aws:iot/thingGroup:ThingGroup <fleet>-group-<fleet>-lab",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group-canary",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group-fleet",
       "aws:lambda/function:Function <fleet>-provisioning-hook-fn",
       "aws:lambda/permission:Permission <fleet>-provisioning-hook-invoke",
       "aws:s3/bucket:Bucket <fleet>-artifacts-bucket",
