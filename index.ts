@@ -97,7 +97,6 @@ const edge = edgeEnabled
         environment: config.environment,
         inferenceImage: inference.imageRef,
         ecrRepositoryArns: [inference.repository.arn],
-        modelUri: config.inference.modelUri,
         protect: config.protect,
         // IoT job execution events are an account-wide switch: the stack that owns the fleet audit owns it too.
         monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.observability.fleetAudit },

@@ -1,8 +1,8 @@
 // The edge fleet: Greengrass v2 core devices of one stack. A root thing group (and child groups for sites and
 // hardware revisions), a token exchange role behind an IoT role alias, a least-privilege core device policy,
 // prototype devices registered statically, fleet provisioning by claim with a pre-provisioning hook for production
-// devices, the two Greengrass components (the docker-compose hub app and the inference service's image) and one
-// deployment to the root group that rolls out slowly, cancels itself on failures and rolls devices back.
+// devices, the two platform Greengrass components (the docker-compose hub app and the inference service's image, which
+// serves the model the release workflow deploys to the model groups) and one deployment to the root group that rolls out slowly, cancels itself on failures and rolls devices back.
 //
 // The class only wires named builders together, one AWS concept each: groups.ts, components.ts (artifacts and
 // component versions), device-access.ts (token exchange role, role alias, core device policy), static-device.ts,
@@ -26,7 +26,7 @@ import { resolveEdgeFleetArgs, type EdgeFleetArgs } from "./resolve";
 import { buildStaticDevices, type StaticDevice } from "./static-device";
 
 export { edgeFleetSettings, type EdgeFleetSettings, type EdgeFleetSettingsInput } from "./args";
-export { ARTIFACT_PREFIX, COMPOSE_FILE, INFERENCE_PORT, inferenceImageUri, modelObjectArn } from "./components";
+export { ARTIFACT_PREFIX, COMPOSE_FILE, INFERENCE_PORT, inferenceImageUri } from "./components";
 export {
   deploymentFailureMessage,
   deploymentFailurePattern,
@@ -120,13 +120,13 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
 
     const artifacts = buildArtifactBucket(ctx);
     this.artifactBucket = artifacts.bucket;
-    const inferenceSource = {
-      image: args.inferenceImage,
-      repositoryArns: pulumi.output(args.ecrRepositoryArns),
-      modelUri: pulumi.output(args.modelUri).apply((uri) => uri ?? ""),
-    };
+    const inferenceSource = { image: args.inferenceImage, repositoryArns: pulumi.output(args.ecrRepositoryArns) };
 
-    const access = buildDeviceAccess(ctx, { artifactBucketArn: artifacts.bucket.arn, ...inferenceSource });
+    const access = buildDeviceAccess(ctx, {
+      artifactBucketArn: artifacts.bucket.arn,
+      repositoryArns: inferenceSource.repositoryArns,
+      modelBucketArn: pulumi.output(args.modelBucketArn).apply((arn) => arn ?? ""),
+    });
     this.tokenExchangeRole = access.tokenExchangeRole;
     this.roleAlias = access.roleAlias;
     this.corePolicy = access.corePolicy;

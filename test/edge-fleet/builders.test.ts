@@ -6,9 +6,8 @@ import {
   iotJobConfiguration,
   type DeploymentSettings,
 } from "../../components/edge-fleet/deployment";
-import { inferenceImageUri, modelObjectArn } from "../../components/edge-fleet";
+import { inferenceImageUri } from "../../components/edge-fleet";
 import { provisioningTemplateBody } from "../../components/edge-fleet/provisioning";
-import { inferenceRecipe } from "../../components/edge-fleet/recipes";
 
 const settings: DeploymentSettings = {
   rollout: { maximumPerMinute: 20, exponential: { baseRatePerMinute: 2, incrementFactor: 1.5, succeededThings: 10 } },
@@ -107,20 +106,5 @@ describe("inference image and model", () => {
       `EdgeFleet: inferenceImage: "${image.slice(0, 77)}..." is in ${repo}, which is not in ecrRepositoryArns (arn:aws:ecr:eu-west-1:123456789012:repository/other); devices could not pull it`,
     );
     expect(() => inferenceImageUri("nginx:1.27-alpine", [repo], "aws")).toThrow('EdgeFleet: inferenceImage: "nginx:1.27-alpine" must be a private ECR image');
-  });
-
-  it("gives the model's object ARN, none for the image's built-in model", () => {
-    expect(modelObjectArn("s3://edge-mlops-models/prod/model.json", "aws")).toBe("arn:aws:s3:::edge-mlops-models/prod/model.json");
-    expect(modelObjectArn("", "aws")).toBeUndefined();
-    expect(modelObjectArn(undefined, "aws-cn")).toBeUndefined();
-    expect(() => modelObjectArn("https://x/model.json", "aws")).toThrow('EdgeFleet: modelUri: "https://x/model.json" must be an s3://bucket/key URI');
-  });
-
-  it("lets the inference recipe fall back to the image's built-in model", () => {
-    const recipe = inferenceRecipe({ version: "1.0.0", imageUri: `docker:${image}`, modelUri: "", port: 5000 });
-    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ ModelUri: "", Port: "5000" });
-    expect(() => inferenceRecipe({ version: "1.0.0", imageUri: `docker:${image}`, modelUri: " " })).toThrow(
-      'inferenceRecipe: modelUri " " must be an s3://bucket/key URI, or "" for the image\'s built-in model',
-    );
   });
 });

@@ -30,7 +30,6 @@ const SCOPE = { partition: "aws", region: "eu-west-1", accountId: ACCOUNT } as c
 const DIGEST = "ab".repeat(32);
 const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-inference@sha256:${DIGEST}`;
 const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inference`;
-const MODEL_URI = "s3://edge-mlops-models-prod/abalone/v7/model.json";
 
 /** CSRs made the way a device makes them (edge/device-csr.sh), in a directory of their own. */
 let csrDir: string;
@@ -169,6 +168,8 @@ describe("EdgeFleet under mocks", () => {
       aliases = recordAliases();
       // What the inference service hands over: its repository and the image it built, pinned by digest.
       const repo = new aws.ecr.Repository("shared-inference", {});
+      // What the model store hands over: its bucket, whose releases/ the devices read.
+      const models = new aws.s3.Bucket("shared-models", {});
       const common = { inferenceImage: pulumi.interpolate`${repo.repositoryUrl}@sha256:${DIGEST}`, ecrRepositoryArns: [repo.arn] };
       const dev = devFleet("dev", 2, common);
       devFleet("dev0", 0, common);
@@ -195,7 +196,7 @@ describe("EdgeFleet under mocks", () => {
           timeoutMinutes: 120,
           componentUpdateTimeoutSeconds: 120,
         },
-        modelUri: MODEL_URI,
+        modelBucketArn: models.arn,
         logRetentionDays: 365,
         lambdaReservedConcurrency: 10,
         csrBaseDir: csrDir,
@@ -332,6 +333,7 @@ describe("EdgeFleet under mocks", () => {
     const doc = policyDocument(rolePolicy.policy);
     const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket").arn!;
     const repoArn = one(plan, "aws:ecr/repository:Repository", "shared-inference").arn!;
+    const modelBucketArn = one(plan, "aws:s3/bucket:Bucket", "shared-models").arn!;
     expect(doc).toEqual(
       tokenExchangeRolePolicy({
         ...SCOPE,
@@ -339,19 +341,21 @@ describe("EdgeFleet under mocks", () => {
         artifactPrefix: "artifacts/",
         repositoryArns: [repoArn],
         logGroupPrefix: "/aws/greengrass/",
-        modelObjectArns: ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"],
+        modelBucketArn: modelBucketArn,
+        modelPrefix: "releases/",
       }),
     );
     expect(doc.Statement.map((s) => [s.Sid, s.Resource])).toEqual([
       ["GreengrassLogs", [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*:log-stream:*`]],
       ["ComponentArtifacts", [`${bucketArn}/artifacts/*`]],
       ["ComponentArtifactBucketLocation", [bucketArn]],
-      ["ModelArtifacts", ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"]],
+      ["ModelArtifacts", [`${modelBucketArn}/releases/*`]],
+      ["ModelArtifactBucketLocation", [modelBucketArn]],
       ["EcrAuthorization", ["*"]],
       ["EcrPull", [repoArn]],
     ]);
     expect(findPolicyViolations(doc)).toEqual([]);
-    // Without a model URI the devices read no model object.
+    // Without a model store the devices read no model.
     const devDoc = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").policy);
     expect(devDoc.Statement.map((s) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
   });
@@ -532,17 +536,22 @@ describe("EdgeFleet under mocks", () => {
     expect(recipe.Manifests[0].Lifecycle.Startup).toMatchObject({ RequiresPrivilege: true, Script: expect.stringMatching(/ up -d$/) });
   });
 
-  it("publishes the inference service's image as a component reading the configured model on port 5000", () => {
+  it("publishes the inference service's image as a component on port 5000 for amd64 and aarch64, serving the mounted model", () => {
     const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inlineRecipe);
     expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference", ComponentVersion: "2.0.1" });
     expect(recipe.ComponentDependencies).toEqual({
       "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
       "aws.greengrass.TokenExchangeService": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
     });
-    expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }]);
-    expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: MODEL_URI, Port: "5000" } });
-    const dev = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "dev-inference-component").inlineRecipe);
-    expect(dev.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: "", Port: "5000" } });
+    expect(recipe.Manifests.map((m) => [m.Platform, m.Artifacts, m.Lifecycle.Setenv])).toEqual(
+      ["amd64", "aarch64"].map((architecture) => [
+        { os: "linux", architecture },
+        [{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }],
+        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}" },
+      ]),
+    );
+    expect(recipe.Manifests[0].Lifecycle.Startup?.Script).toContain(" --mount type=bind,source=/var/lib/edge-mlops/model,target=/opt/edge-mlops/model,readonly ");
+    expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { Port: "5000" } });
   });
 
   it("deploys pinned components to the root group with exponential rollout, abort, timeout and rollback in prod", () => {

@@ -225,29 +225,22 @@ describe("tokenExchangeRolePolicy", () => {
     expect(twice.Statement[4].Resource).toEqual([args.repositoryArns[0]]);
   });
 
-  it("lets the devices read the model objects they serve, and nothing else of that bucket", () => {
-    const doc = tokenExchangeRolePolicy({
-      ...args,
-      repositoryArns: [],
-      modelObjectArns: [
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v3/model.json",
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v4/*",
-      ],
-    });
-    expect(roundTrip(doc.Statement[3])).toEqual({
-      Sid: "ModelArtifacts",
-      Effect: "Allow",
-      Action: ["s3:GetObject"],
-      Resource: [
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v3/model.json",
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v4/*",
-      ],
-    });
-    expect(doc.Statement).toHaveLength(4);
+  it("lets the devices read the model store's releases/ prefix and the bucket's location, and nothing else of that bucket", () => {
+    const doc = tokenExchangeRolePolicy({ ...args, repositoryArns: [], modelBucketArn: "arn:aws:s3:::edge-mlops-models-dev", modelPrefix: "releases/" });
+    expect(roundTrip(doc.Statement.slice(3))).toEqual([
+      { Sid: "ModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::edge-mlops-models-dev/releases/*"] },
+      { Sid: "ModelArtifactBucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::edge-mlops-models-dev"] },
+    ]);
+    expect(doc.Statement).toHaveLength(5);
     expect(findPolicyViolations(roundTrip(doc))).toEqual([]);
-    for (const bad of ["arn:aws:s3:::edge-mlops-models", "arn:aws:s3:::edge-mlops-models/*", "arn:aws:s3:::edge-mlops-models/dev*", "arn:aws:s3:::b/"]) {
-      expect(() => tokenExchangeRolePolicy({ ...args, modelObjectArns: [bad] })).toThrow(
-        `tokenExchangeRolePolicy: modelObjectArns entry "${bad}" must be an S3 object ARN in partition aws (arn:aws:s3:::<bucket>/<key> or .../<folder>/*)`,
+    for (const bad of ["arn:aws:s3:::edge-mlops-models/*", "arn:aws-cn:s3:::edge-mlops-models", "edge-mlops-models"]) {
+      expect(() => tokenExchangeRolePolicy({ ...args, modelBucketArn: bad, modelPrefix: "releases/" })).toThrow(
+        `tokenExchangeRolePolicy: modelBucketArn "${bad}" must be an S3 bucket ARN in partition aws (arn:aws:s3:::<bucket>)`,
+      );
+    }
+    for (const bad of [undefined, "", "releases", "/releases/", "rel*/"]) {
+      expect(() => tokenExchangeRolePolicy({ ...args, modelBucketArn: "arn:aws:s3:::models", modelPrefix: bad })).toThrow(
+        `tokenExchangeRolePolicy: modelPrefix ${JSON.stringify(bad)} must be a non-empty key prefix ending with "/", without a leading "/", wildcards or spaces`,
       );
     }
   });
