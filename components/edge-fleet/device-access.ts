@@ -60,7 +60,7 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
   const corePolicy = new aws.iot.Policy(
     `${name}-core-policy`,
     {
-      policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, roleAliasArn })))),
+      policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, stack: s.stack, roleAliasArn })))),
     },
     parent,
   );

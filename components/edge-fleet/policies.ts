@@ -9,6 +9,7 @@
  * {@link WILDCARD_RESOURCE_EXCEPTIONS}, where AWS offers nothing narrower.
  * {@link findPolicyViolations} enforces that on any document (the policy pack reuses it).
  */
+import { DEVICE_TOPICS } from "../../contracts/model-release";
 import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { validateProvisioningTemplateName } from "../../contracts/iot-names";
 import { arnPattern, AWS_REGION, S3_BUCKET_NAME } from "../../contracts/patterns";
@@ -108,6 +109,8 @@ function iotArn(scope: AccountScope, resource: string): string {
 // ---------------------------------------------------------------------------------------------
 
 export interface CoreDevicePolicyArgs extends AccountScope {
+  /** The stack's name: the telemetry topics are `edge-mlops/<stack>/<thing>/{samples,metrics,health}`. Letters, digits, '.', '_' and '-'. */
+  readonly stack: string;
   /** ARN of the role alias that points at the token exchange role (same partition, region and account). */
   readonly roleAliasArn: string;
 }
@@ -123,6 +126,8 @@ export interface CoreDevicePolicyArgs extends AccountScope {
  *   non-exclusive attachment it resolves only when the client id equals the thing name.
  * - Publish/Receive/Subscribe only on the device's own topics: `edge-mlops/<thing>/*`, the
  *   Greengrass health telemetry topics, jobs and classic/named shadows.
+ * - Publish only on the device's telemetry topics (contracts/model-release' DEVICE_TOPICS:
+ *   samples, metrics, health) of its own thing name, never another thing's.
  * - Shadow get/update/delete on the device's own thing only.
  * - `iot:AssumeRoleWithCertificate` on the token exchange role alias only.
  * - The four Greengrass data-plane actions a core calls (see {@link WILDCARD_RESOURCE_EXCEPTIONS}).
@@ -144,7 +149,11 @@ export function coreDevicePolicy(args: CoreDevicePolicyArgs): IotPolicyDocument 
         `(arn:${args.partition}:iot:${args.region}:${args.accountId}:rolealias/<name>)`,
     );
   }
+  if (typeof args.stack !== "string" || !/^[\w.-]{1,100}$/.test(args.stack)) {
+    fail(fn, `stack ${JSON.stringify(args.stack)} must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)`);
+  }
   const thing = THING_NAME_VARIABLE;
+  const telemetryTopics = Object.values(DEVICE_TOPICS).map((topic) => topic(args.stack, thing));
   const ownTopics = [
     `${DEVICE_TOPIC_ROOT}/${thing}/*`,
     `$aws/things/${thing}/jobs/*`,
@@ -167,6 +176,11 @@ export function coreDevicePolicy(args: CoreDevicePolicyArgs): IotPolicyDocument 
         Effect: "Allow",
         Action: ["iot:Publish", "iot:Receive"],
         Resource: [...ownTopics, ...healthTopics].map((t) => iotArn(args, `topic/${t}`)),
+      },
+      {
+        Effect: "Allow",
+        Action: ["iot:Publish"],
+        Resource: telemetryTopics.map((t) => iotArn(args, `topic/${t}`)),
       },
       {
         Effect: "Allow",

@@ -372,7 +372,11 @@ describe("EdgeFleet under mocks", () => {
   it("gives core devices the minimal policy, with the role alias as the only role they may assume", () => {
     const doc = parseDocument<IotPolicyDocument>(inputsOf(plan, "aws:iot/policy:Policy", "prod-core-policy").policy);
     const roleAliasArn = `${IOT}:rolealias/edge-mlops-prod-token-exchange`;
-    expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, roleAliasArn }));
+    expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, stack: "prod", roleAliasArn }));
+    // Telemetry: publish only on this stack's topics of the connected thing, never a wildcard over other things.
+    expect(doc.Statement.filter((s) => s.Action.length === 1 && s.Action[0] === "iot:Publish").map((s) => s.Resource)).toEqual([
+      ["samples", "metrics", "health"].map((t) => `${IOT}:topic/edge-mlops/prod/\${iot:Connection.Thing.ThingName}/${t}`),
+    ]);
     expect(doc.Statement.filter((s) => s.Action.includes("iot:AssumeRoleWithCertificate")).map((s) => s.Resource)).toEqual([[roleAliasArn]]);
     expect(findPolicyViolations(doc)).toEqual([]);
   });
