@@ -160,8 +160,12 @@ export const edgeFleetSettings = z
       .strictObject({
         /** Version of the docker-compose hub component; bump it whenever its recipe or compose file changes. @default "1.0.0" */
         composeVersion: componentVersion.default("1.0.0"),
-        /** Version of the inference component; bump it whenever its recipe (image, model) changes. @default "1.0.0" */
-        inferenceVersion: componentVersion.default("1.0.0"),
+        /**
+         * Version of the inference component; bump it whenever its recipe (image, mount, platforms) changes. 2.0.0: the
+         * recipe mounts the device's model directory instead of naming a model URI, and Greengrass refuses a second
+         * recipe for 1.0.0. @default "2.0.0"
+         */
+        inferenceVersion: componentVersion.default("2.0.0"),
       })
       .prefault({}),
     /** Versions of the public Greengrass components the deployment pins. */

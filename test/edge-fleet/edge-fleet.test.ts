@@ -64,7 +64,7 @@ describe("resolveEdgeFleetArgs", () => {
       allowGeneratedKeys: false,
       devices: [],
       provisioning: { enabled: true, serialNumberPattern: "^[A-Z0-9]{8,20}$", templateName: "edge-mlops-dev-fleet", claim: { kind: "none" }, devicesUseCsr: false },
-      components: { composeVersion: "1.0.0", inferenceVersion: "1.0.0" },
+      components: { composeVersion: "1.0.0", inferenceVersion: "2.0.0" },
       greengrass: { nucleusVersion: "2.14.3", dockerApplicationManagerVersion: "2.0.13", tokenExchangeServiceVersion: "2.0.3" },
       deployment: {
         rollout: { maximumPerMinute: 50 },
@@ -600,7 +600,7 @@ describe("EdgeFleet under mocks", () => {
   it("rolls dev out at a constant fast rate with its own abort and timeout settings", () => {
     const deployment = one(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
     const inputs = inputsOf(plan, "aws-native:greengrassv2:Deployment", "dev-deployment");
-    expect(inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf1.0.0");
+    expect(inputs.deploymentName).toBe("edge-mlops-dev-hub1.0.0-inf2.0.0");
     expect(inputs.iotJobConfiguration).toEqual({
       jobExecutionsRolloutConfig: { maximumPerMinute: 100 },
       abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 1, thresholdPercentage: 50 }] },
