@@ -164,6 +164,11 @@ export const trainingStateMachineArn = training.stateMachineArn;
 export const airflowDagBucket = airflow.dagBucket.bucket;
 export const airflowWebserverUrl = airflow.webserverUrl ?? null;
 export const thingGroupArn = edge?.thingGroupArn ?? null;
+// The release workflow's model deployments target these two disjoint groups: canary first, then the fleet.
+export const canaryThingGroupName = edge?.canaryGroup.name ?? null;
+export const canaryThingGroupArn = edge?.canaryGroup.arn ?? null;
+export const fleetThingGroupName = edge?.fleetGroup.name ?? null;
+export const fleetThingGroupArn = edge?.fleetGroup.arn ?? null;
 export const roleAlias = edge?.roleAlias.alias ?? null;
 export const iotDataEndpoint = edge?.iotDataEndpoint ?? null;
 export const iotCredentialEndpoint = edge?.credentialEndpoint ?? null;

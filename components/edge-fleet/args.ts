@@ -19,6 +19,9 @@ import { RELEASE_PATTERN } from "./content-version";
  */
 export const IOT_JOB_COUNT_MAX = 2_147_483_647;
 
+/** AWS IoT thing group names: `[a-zA-Z0-9:_-]`, 1 to 128 characters (CreateThingGroup). */
+export const THING_GROUP_NAME_MAX_LENGTH = 128;
+
 /** AWS IoT role alias names: `[\w=,@-]`, 1 to 128 characters (CreateRoleAlias). */
 export const ROLE_ALIAS_NAME_MAX_LENGTH = 128;
 /** The role alias is `<rootGroupName>-token-exchange`. */
@@ -110,6 +113,11 @@ export const edgeFleetSettings = z
           name: iotName,
           /** A child group to join besides the root group. @default none (root group only) */
           group: iotName.optional(),
+          /**
+           * Join the canary model group `<rootGroupName>-canary` instead of `<rootGroupName>-fleet`: releases deploy a
+           * new model to canary devices first. A device is in exactly one of the two. @default false
+           */
+          canary: z.boolean().default(false),
           /** PEM CSR made on the device (edge/device-csr.sh), relative to `csrBaseDir`. Required unless allowGeneratedKeys. */
           csrFile: nonEmpty().optional(),
         }),
@@ -148,7 +156,7 @@ export const edgeFleetSettings = z
     /**
      * Greengrass component versions are `<release>.<patch>`: the release (`MAJOR.MINOR`) is set here, the patch is
      * derived from a hash of the component's recipe (components/edge-fleet/content-version.ts), so any change to the
-     * compose file, image digest or model URI publishes a new version and identical content keeps its version.
+     * compose file, image digest or model mount publishes a new version and identical content keeps its version.
      */
     components: z
       .strictObject({
@@ -244,6 +252,13 @@ export const edgeFleetSettings = z
     if (root !== undefined) {
       const clash = s.childGroups.findIndex((g) => g.name === root);
       if (clash >= 0) issue(["childGroups", clash, "name"], `'${root}' is the root group's name; child groups need names of their own`);
+      // Child groups are named `<root>-<child>` (components/edge-fleet/groups.ts); AWS IoT allows 128 characters.
+      s.childGroups.forEach((g, i) => {
+        if (root.length + 1 + g.name.length > THING_GROUP_NAME_MAX_LENGTH) {
+          issue(["childGroups", i, "name"], `must be at most ${THING_GROUP_NAME_MAX_LENGTH - root.length - 1} characters (the thing group is named <rootGroupName>-<name>, at most ${THING_GROUP_NAME_MAX_LENGTH})`);
+        }
+        if (g.name === "canary" || g.name === "fleet") issue(["childGroups", i, "name"], `'${g.name}' is reserved: <rootGroupName>-${g.name} is a model group`);
+      });
       if (roleAliasName(root).length > ROLE_ALIAS_NAME_MAX_LENGTH) {
         issue(["rootGroupName"], `must be at most ${ROLE_ALIAS_NAME_MAX_LENGTH - ROLE_ALIAS_SUFFIX.length} characters (the role alias <rootGroupName>${ROLE_ALIAS_SUFFIX} allows ${ROLE_ALIAS_NAME_MAX_LENGTH})`);
       } else if (s.provisioning.enabled && s.provisioning.templateName === undefined) {

@@ -1,17 +1,18 @@
-// The fleet's two Greengrass components and what they are made of: the artifact bucket with the hub app's compose
-// file, the docker-compose hub component, and the inference component running the inference service's image from
-// private ECR with the model the stack serves.
+// The fleet's two platform Greengrass components and what they are made of: the artifact bucket with the hub app's
+// compose file, the docker-compose hub component, and the inference component running the inference service's image
+// from private ECR. The model is not in either: the release workflow deploys it as its own component to the model
+// groups, into the directory the inference container mounts.
 //
 // Greengrass records an artifact's digest and keeps one recipe per component name and version, refusing a second: a
-// changed compose file, image digest or model URI needs a new component version. So both are derived from content
+// changed compose file or image digest needs a new component version. So both are derived from content
 // (./content-version.ts): the compose file's key carries its SHA-256, so a changed file is a new object and never
 // overwrites the one devices already verified, and each component's version carries a hash of its recipe, which names
-// that key, the image digest and the model URI.
+// that key and the image digest.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../contracts/iot-names";
-import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
+import { ECR_IMAGE } from "../../contracts/patterns";
 import { argError } from "../args";
 import { SecureBucket } from "../secure-bucket";
 import { contentAddressedKey, contentVersionedRecipe } from "./content-version";
@@ -49,17 +50,6 @@ export function inferenceImageUri(image: string, repositoryArns: readonly string
   return `docker:${ref}`;
 }
 
-/**
- * `arn:<partition>:s3:::<bucket>/<key>` of an `s3://bucket/key` model URI; undefined for "" (the image's built-in model).
- * @throws ArgError naming `modelUri` when it is not an S3 object URI.
- */
-export function modelObjectArn(modelUri: string | undefined, partition: string): string | undefined {
-  if (modelUri === undefined || modelUri === "") return undefined;
-  const object = parseS3Uri(modelUri);
-  if (!object || object.key === "") return argError("EdgeFleet", "modelUri", `${describeValue(modelUri)} must be an s3://bucket/key URI`);
-  return `arn:${partition}:s3:::${object.bucket}/${object.key}`;
-}
-
 export interface ArtifactBucket {
   readonly bucket: awsS3.Bucket;
   /** The compose file, at `artifacts/<component>/<sha256 of the file>/docker-compose.yaml`. */
@@ -91,8 +81,6 @@ export interface FleetComponents {
 export interface InferenceSource {
   readonly image: pulumi.Input<string>;
   readonly repositoryArns: pulumi.Output<string[]>;
-  /** `s3://bucket/key`, or "" for the image's built-in model. */
-  readonly modelUri: pulumi.Output<string>;
 }
 
 /** `<name>-hub-component` and `<name>-inference-component`. */
@@ -116,13 +104,10 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
   const inference = new greengrassv2.ComponentVersion(
     `${name}-inference-component`,
     {
-      inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns, source.modelUri]).apply(([sc, image, repos, model]) =>
+      inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns]).apply(([sc, image, repos]) =>
         build(() => {
           const imageUri = inferenceImageUri(image, repos, sc.partition);
-          modelObjectArn(model, sc.partition);
-          return serializeRecipe(
-            contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, modelUri: model, port: INFERENCE_PORT })),
-          );
+          return serializeRecipe(contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT })));
         }),
       ),
     },

@@ -1,10 +1,11 @@
 // What a core device may do, and the AWS credentials it gets. The token exchange role holds the device's AWS
-// permissions (component artifacts, the model, ECR pulls, Greengrass logs); devices reach it only through the IoT role
+// permissions (component artifacts, released models in the model store, ECR pulls, Greengrass logs); devices reach it only through the IoT role
 // alias, by presenting their certificate to the credentials provider. The core device policy, attached to every
 // device certificate (static or provisioned), lets a device use its own thing's topics and shadows and assume that
 // one role alias. Documents come from ./policies.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { ARTIFACT_PREFIX, modelObjectArn, type InferenceSource } from "./components";
+import { RELEASES_PREFIX } from "../../contracts/model-release";
+import { ARTIFACT_PREFIX } from "./components";
 import type { FleetContext } from "./context";
 import { coreDevicePolicy, GREENGRASS_LOG_GROUP_ROOT, tokenExchangeRolePolicy, tokenExchangeTrustPolicy } from "./policies";
 import * as iam from "@pulumi/aws/iam";
@@ -20,9 +21,12 @@ export interface DeviceAccess {
   readonly corePolicy: iot.Policy;
 }
 
-/** What the token exchange role may read: the artifact bucket, the ECR repositories and the model. */
-export interface DeviceReads extends Pick<InferenceSource, "repositoryArns" | "modelUri"> {
+/** What the token exchange role may read: the artifact bucket, the ECR repositories and the model store's releases. */
+export interface DeviceReads {
   readonly artifactBucketArn: pulumi.Output<string>;
+  readonly repositoryArns: pulumi.Output<string[]>;
+  /** The model store bucket, whose `releases/` the model components' artifacts are in; "" when the stack has none. */
+  readonly modelBucketArn: pulumi.Output<string>;
 }
 
 /** `<name>-token-exchange-role`, `<name>-token-exchange-policy`, `<name>-role-alias` and `<name>-core-policy`. */
@@ -32,20 +36,19 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
     `${name}-token-exchange-policy`,
     {
       role: tokenExchangeRole.id,
-      policy: pulumi.all([scope, reads.artifactBucketArn, reads.repositoryArns, reads.modelUri]).apply(([sc, bucketArn, repos, model]) =>
-        build(() => {
-          const modelArn = modelObjectArn(model, sc.partition);
-          return JSON.stringify(
+      policy: pulumi.all([scope, reads.artifactBucketArn, reads.repositoryArns, reads.modelBucketArn]).apply(([sc, bucketArn, repos, modelBucketArn]) =>
+        build(() =>
+          JSON.stringify(
             tokenExchangeRolePolicy({
               ...sc,
               artifactBucketArn: bucketArn,
               artifactPrefix: ARTIFACT_PREFIX,
               repositoryArns: repos,
               logGroupPrefix: GREENGRASS_LOG_GROUP_ROOT,
-              modelObjectArns: modelArn !== undefined ? [modelArn] : [],
+              ...(modelBucketArn !== "" ? { modelBucketArn, modelPrefix: RELEASES_PREFIX } : {}),
             }),
-          );
-        }),
+          ),
+        ),
       ),
     },
     parent,
@@ -58,7 +61,7 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
   const corePolicy = new iot.Policy(
     `${name}-core-policy`,
     {
-      policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, roleAliasArn })))),
+      policy: pulumi.all([scope, roleAlias.arn]).apply(([sc, roleAliasArn]) => JSON.stringify(build(() => coreDevicePolicy({ ...sc, stack: s.stack, roleAliasArn })))),
     },
     parent,
   );

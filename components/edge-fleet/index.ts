@@ -1,8 +1,8 @@
 // The edge fleet: Greengrass v2 core devices of one stack. A root thing group (and child groups for sites and
 // hardware revisions), a token exchange role behind an IoT role alias, a least-privilege core device policy,
 // prototype devices registered statically, fleet provisioning by claim with a pre-provisioning hook for production
-// devices, the two Greengrass components (the docker-compose hub app and the inference service's image) and one
-// deployment to the root group that rolls out slowly, cancels itself on failures and rolls devices back.
+// devices, the two platform Greengrass components (the docker-compose hub app and the inference service's image, which
+// serves the model the release workflow deploys to the model groups) and one deployment to the root group that rolls out slowly, cancels itself on failures and rolls devices back.
 //
 // The class only wires named builders together, one AWS concept each: groups.ts, components.ts (artifacts and
 // component versions), device-access.ts (token exchange role, role alias, core device policy), static-device.ts,
@@ -29,7 +29,7 @@ import * as iam from "@pulumi/aws/iam";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 
 export { edgeFleetSettings, type EdgeFleetSettings, type EdgeFleetSettingsInput } from "./args";
-export { ARTIFACT_PREFIX, COMPOSE_FILE, INFERENCE_PORT, inferenceImageUri, modelObjectArn } from "./components";
+export { ARTIFACT_PREFIX, COMPOSE_FILE, INFERENCE_PORT, inferenceImageUri } from "./components";
 export {
   deploymentFailureMessage,
   deploymentFailurePattern,
@@ -43,6 +43,7 @@ export {
   resolveEdgeFleetMonitoring,
   type EdgeFleetMonitoringArgs,
 } from "./monitoring";
+export { canaryGroupName, childGroupName, fleetGroupName } from "./groups";
 export { HOOK_PAYLOAD_VERSION, HOOK_TIMEOUT_SECONDS } from "./provisioning";
 export {
   readCsrFile,
@@ -61,7 +62,11 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The stack's root thing group: every device joins it, the deployment targets it. */
   public readonly thingGroup: iot.ThingGroup;
   public readonly thingGroupArn: pulumi.Output<string>;
-  /** Child thing groups by name. */
+  /** Model group of canary devices (`<root>-canary`): a release's first model deployment targets it. */
+  public readonly canaryGroup: iot.ThingGroup;
+  /** Model group of every other device (`<root>-fleet`): a release's second model deployment targets it. */
+  public readonly fleetGroup: iot.ThingGroup;
+  /** Child thing groups by their configured name (the groups are named `<root>-<child>`). */
   public readonly childGroups: Readonly<Record<string, iot.ThingGroup>>;
   /** Bucket of the Greengrass component artifacts (under `artifacts/`). */
   public readonly artifactBucket: s3.Bucket;
@@ -113,16 +118,18 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.thingGroup = groups.root;
     this.thingGroupArn = groups.root.arn;
     this.childGroups = groups.children;
+    this.canaryGroup = groups.canary;
+    this.fleetGroup = groups.fleet;
 
     const artifacts = buildArtifactBucket(ctx);
     this.artifactBucket = artifacts.bucket;
-    const inferenceSource = {
-      image: args.inferenceImage,
-      repositoryArns: pulumi.output(args.ecrRepositoryArns),
-      modelUri: pulumi.output(args.modelUri).apply((uri) => uri ?? ""),
-    };
+    const inferenceSource = { image: args.inferenceImage, repositoryArns: pulumi.output(args.ecrRepositoryArns) };
 
-    const access = buildDeviceAccess(ctx, { artifactBucketArn: artifacts.bucket.arn, ...inferenceSource });
+    const access = buildDeviceAccess(ctx, {
+      artifactBucketArn: artifacts.bucket.arn,
+      repositoryArns: inferenceSource.repositoryArns,
+      modelBucketArn: pulumi.output(args.modelBucketArn).apply((arn) => arn ?? ""),
+    });
     this.tokenExchangeRole = access.tokenExchangeRole;
     this.roleAlias = access.roleAlias;
     this.corePolicy = access.corePolicy;
@@ -131,7 +138,7 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.devices = devices.devices;
     this.generatedPrivateKeys = devices.generatedPrivateKeys;
 
-    const provisioning = buildFleetProvisioning(ctx, groups.root, access.corePolicy);
+    const provisioning = buildFleetProvisioning(ctx, groups, access.corePolicy);
     this.provisioningTemplate = provisioning?.template;
     this.provisioningTemplateName = provisioning?.template.name;
     this.provisioningHook = provisioning?.hook;
@@ -156,6 +163,10 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
 
     this.registerOutputs({
       thingGroupArn: this.thingGroupArn,
+      canaryGroupName: this.canaryGroup.name,
+      canaryGroupArn: this.canaryGroup.arn,
+      fleetGroupName: this.fleetGroup.name,
+      fleetGroupArn: this.fleetGroup.arn,
       roleAlias: this.roleAlias.alias,
       provisioningTemplateName: this.provisioningTemplateName,
       claimPolicyName: this.claimPolicyName,

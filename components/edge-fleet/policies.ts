@@ -9,6 +9,7 @@
  * {@link WILDCARD_RESOURCE_EXCEPTIONS}, where AWS offers nothing narrower.
  * {@link findPolicyViolations} enforces that on any document (the policy pack reuses it).
  */
+import { DEVICE_TOPICS } from "../../contracts/model-release";
 import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { validateProvisioningTemplateName } from "../../contracts/iot-names";
 import { arnPattern, AWS_REGION, S3_BUCKET_NAME } from "../../contracts/patterns";
@@ -108,6 +109,8 @@ function iotArn(scope: AccountScope, resource: string): string {
 // ---------------------------------------------------------------------------------------------
 
 export interface CoreDevicePolicyArgs extends AccountScope {
+  /** The stack's name: the telemetry topics are `edge-mlops/<stack>/<thing>/{samples,metrics,health}`. Letters, digits, '.', '_' and '-'. */
+  readonly stack: string;
   /** ARN of the role alias that points at the token exchange role (same partition, region and account). */
   readonly roleAliasArn: string;
 }
@@ -123,6 +126,8 @@ export interface CoreDevicePolicyArgs extends AccountScope {
  *   non-exclusive attachment it resolves only when the client id equals the thing name.
  * - Publish/Receive/Subscribe only on the device's own topics: `edge-mlops/<thing>/*`, the
  *   Greengrass health telemetry topics, jobs and classic/named shadows.
+ * - Publish only on the device's telemetry topics (contracts/model-release' DEVICE_TOPICS:
+ *   samples, metrics, health) of its own thing name, never another thing's.
  * - Shadow get/update/delete on the device's own thing only.
  * - `iot:AssumeRoleWithCertificate` on the token exchange role alias only.
  * - The four Greengrass data-plane actions a core calls (see {@link WILDCARD_RESOURCE_EXCEPTIONS}).
@@ -144,7 +149,11 @@ export function coreDevicePolicy(args: CoreDevicePolicyArgs): IotPolicyDocument 
         `(arn:${args.partition}:iot:${args.region}:${args.accountId}:rolealias/<name>)`,
     );
   }
+  if (typeof args.stack !== "string" || !/^[\w.-]{1,100}$/.test(args.stack)) {
+    fail(fn, `stack ${JSON.stringify(args.stack)} must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)`);
+  }
   const thing = THING_NAME_VARIABLE;
+  const telemetryTopics = Object.values(DEVICE_TOPICS).map((topic) => topic(args.stack, thing));
   const ownTopics = [
     `${DEVICE_TOPIC_ROOT}/${thing}/*`,
     `$aws/things/${thing}/jobs/*`,
@@ -167,6 +176,11 @@ export function coreDevicePolicy(args: CoreDevicePolicyArgs): IotPolicyDocument 
         Effect: "Allow",
         Action: ["iot:Publish", "iot:Receive"],
         Resource: [...ownTopics, ...healthTopics].map((t) => iotArn(args, `topic/${t}`)),
+      },
+      {
+        Effect: "Allow",
+        Action: ["iot:Publish"],
+        Resource: telemetryTopics.map((t) => iotArn(args, `topic/${t}`)),
       },
       {
         Effect: "Allow",
@@ -262,20 +276,24 @@ export interface TokenExchangeRolePolicyArgs extends AccountScope {
   /** Log group name prefix the devices write to; must start with `/aws/greengrass/`. */
   readonly logGroupPrefix: string;
   /**
-   * S3 objects the inference container reads with the device's credentials (the model it
-   * serves), as object ARNs `arn:<partition>:s3:::<bucket>/<key>`; a key may end in `/*` to
-   * cover one folder. Never a whole bucket.
-   * @default []
+   * The stack's model store bucket (`arn:<partition>:s3:::<bucket>`): the nucleus downloads the
+   * release's model component artifacts from `<bucket>/<modelPrefix>*`.
+   * @default undefined (devices read no model)
    */
-  readonly modelObjectArns?: readonly string[];
+  readonly modelBucketArn?: string;
+  /** Key prefix of released models in the model store bucket, ending with "/". Required with modelBucketArn. */
+  readonly modelPrefix?: string;
 }
 
 /** An S3 bucket name (contracts/patterns' rule), without its anchors, to compose ARN patterns from. */
 const BUCKET_NAME = S3_BUCKET_NAME.source.replace(/^\^|\$$/g, "");
 const BUCKET_ARN_PATTERN = new RegExp(`^arn:([a-z-]+):s3:::(${BUCKET_NAME})$`);
-/** An object (`<bucket>/<key>`) or one folder (`<bucket>/<prefix>/*`), never a whole bucket or a wildcard inside a key. */
-const OBJECT_ARN_PATTERN = new RegExp(`^arn:([a-z-]+):s3:::${BUCKET_NAME}\\/(?:[^*?\\s]+\\/\\*|[^*?\\s]*[^*?\\s/])$`);
 const REPOSITORY_ARN_PATTERN = arnPattern("ecr", "repository/[a-z0-9][a-z0-9._/-]*");
+
+/** A key prefix: non-empty, ending with "/", without a leading "/", wildcards or spaces. */
+function isKeyPrefix(prefix: unknown): prefix is string {
+  return typeof prefix === "string" && prefix.length > 0 && !prefix.startsWith("/") && prefix.endsWith("/") && !/[*?\s]/.test(prefix);
+}
 
 /**
  * IAM policy of the token exchange role that core devices assume through the role alias.
@@ -285,7 +303,8 @@ const REPOSITORY_ARN_PATTERN = arnPattern("ecr", "repository/[a-z0-9][a-z0-9._/-
  * - `s3:GetObject` on `<bucket>/<artifactPrefix>*` only, plus `s3:GetBucketLocation` on that
  *   bucket: the nucleus looks up the artifact bucket's region before every download and
  *   fails the deployment when that call is denied.
- * - `s3:GetObject` on the model objects the inference container loads, when given.
+ * - `s3:GetObject` on `<model bucket>/<modelPrefix>*` and `s3:GetBucketLocation` on the model
+ *   bucket, when given: the release's model components are artifacts there.
  * - ECR pull (`ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`) on the given repositories and
  *   `ecr:GetAuthorizationToken`, which has no resource-level permissions.
  */
@@ -300,7 +319,7 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
     );
   }
   const prefix = args.artifactPrefix;
-  if (typeof prefix !== "string" || prefix.length === 0 || prefix.startsWith("/") || !prefix.endsWith("/") || /[*?\s]/.test(prefix)) {
+  if (!isKeyPrefix(prefix)) {
     fail(
       fn,
       `artifactPrefix ${JSON.stringify(prefix)} must be a non-empty key prefix ending with "/", without a leading "/", wildcards or spaces`,
@@ -324,18 +343,12 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
       );
     }
   }
-  const modelObjectArns = args.modelObjectArns ?? [];
-  if (!Array.isArray(modelObjectArns)) {
-    fail(fn, "modelObjectArns must be an array of S3 object ARNs");
+  const model = args.modelBucketArn !== undefined ? BUCKET_ARN_PATTERN.exec(typeof args.modelBucketArn === "string" ? args.modelBucketArn : "") : undefined;
+  if (model === null || (model && model[1] !== args.partition)) {
+    fail(fn, `modelBucketArn ${JSON.stringify(args.modelBucketArn)} must be an S3 bucket ARN in partition ${args.partition} (arn:${args.partition}:s3:::<bucket>)`);
   }
-  for (const object of modelObjectArns) {
-    const match = typeof object === "string" ? OBJECT_ARN_PATTERN.exec(object) : null;
-    if (!match || match[1] !== args.partition) {
-      fail(
-        fn,
-        `modelObjectArns entry ${JSON.stringify(object)} must be an S3 object ARN in partition ${args.partition} (arn:${args.partition}:s3:::<bucket>/<key> or .../<folder>/*)`,
-      );
-    }
+  if (model && !isKeyPrefix(args.modelPrefix)) {
+    fail(fn, `modelPrefix ${JSON.stringify(args.modelPrefix)} must be a non-empty key prefix ending with "/", without a leading "/", wildcards or spaces`);
   }
   const logGroup = `arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${logPrefix}*`;
   const statements: PolicyStatement[] = [
@@ -358,8 +371,11 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
       Resource: [args.artifactBucketArn],
     },
   ];
-  if (modelObjectArns.length > 0) {
-    statements.push({ Sid: "ModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [...new Set(modelObjectArns)] });
+  if (model) {
+    statements.push(
+      { Sid: "ModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${args.modelBucketArn}/${args.modelPrefix}*`] },
+      { Sid: "ModelArtifactBucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [args.modelBucketArn as string] },
+    );
   }
   if (args.repositoryArns.length > 0) {
     statements.push(

@@ -26,6 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { LambdaFunction } from "../lambda-function";
 import type { FleetContext } from "./context";
+import { canaryGroupName, childGroupName, fleetGroupName, type ThingGroups } from "./groups";
 import { claimPolicy, provisioningTrustPolicy } from "./policies";
 import { describeValue, validateThingGroupName } from "../../contracts/iot-names";
 import * as awsIot from "@pulumi/aws/iot";
@@ -60,6 +61,11 @@ export interface ProvisioningTemplateBody {
 export interface ProvisioningTemplateBodyArgs {
   /** The stack's root thing group every provisioned device joins. */
   readonly thingGroupName: string;
+  /**
+   * The model group every provisioned device joins: `<root>-fleet`. Moving a device to the canary is an operator's
+   * step (`aws iot remove-thing-from-thing-group` from `<root>-fleet`, then `add-thing-to-thing-group` to `<root>-canary`).
+   */
+  readonly modelGroupName: string;
   /** Name of the existing core device IoT policy attached to every new certificate. */
   readonly policyName: string;
 }
@@ -75,6 +81,8 @@ const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
 export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): ProvisioningTemplateBody {
   const groupError = validateThingGroupName(args.thingGroupName);
   if (groupError) throw new Error(`provisioningTemplateBody: thingGroupName: ${groupError}`);
+  const modelGroupError = validateThingGroupName(args.modelGroupName);
+  if (modelGroupError) throw new Error(`provisioningTemplateBody: modelGroupName: ${modelGroupError}`);
   if (typeof args.policyName !== "string" || !POLICY_NAME_PATTERN.test(args.policyName)) {
     throw new Error(
       `provisioningTemplateBody: policyName ${describeValue(args.policyName)} must be an AWS IoT policy name (1 to 128 of letters, digits and _+=,.@-)`,
@@ -92,7 +100,7 @@ export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): Pr
         Properties: {
           ThingName: { Ref: "ThingName" },
           AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
-          ThingGroups: [args.thingGroupName],
+          ThingGroups: [args.thingGroupName, args.modelGroupName],
         },
         OverrideSettings: { AttributePayload: "MERGE", ThingGroups: "MERGE" },
       },
@@ -125,7 +133,7 @@ export interface FleetProvisioning {
  * `<name>-provisioning-{role,registration,hook,hook-invoke,template}`, `<name>-claim-policy` and, with a claim CSR or a
  * generated claim key, `<name>-claim-{key,csr,cert,policy-attachment}`. Undefined when provisioning is off.
  */
-export function buildFleetProvisioning(ctx: FleetContext, thingGroup: awsIot.ThingGroup, corePolicy: awsIot.Policy): FleetProvisioning | undefined {
+export function buildFleetProvisioning(ctx: FleetContext, groups: ThingGroups, corePolicy: awsIot.Policy): FleetProvisioning | undefined {
   const { fleet, name, settings: s, scope, build, parent } = ctx;
   const p = s.provisioning;
   if (!p.enabled) return undefined;
@@ -143,7 +151,8 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: awsIot.Thi
       environment: {
         SERIAL_NUMBER_PATTERN: p.serialNumberPattern,
         THING_GROUP_NAME: s.rootGroupName,
-        ...(s.childGroups.length > 0 ? { CHILD_THING_GROUP_NAMES: s.childGroups.map((g) => g.name).join(",") } : {}),
+        // Every other group of the stack: the two model groups and the (prefixed) child groups.
+        CHILD_THING_GROUP_NAMES: [canaryGroupName(s.rootGroupName), fleetGroupName(s.rootGroupName), ...s.childGroups.map((g) => childGroupName(s.rootGroupName, g.name))].join(","),
       },
       statements: scope.apply((sc) => [
         {
@@ -175,14 +184,14 @@ export function buildFleetProvisioning(ctx: FleetContext, thingGroup: awsIot.Thi
     `${name}-provisioning-template`,
     {
       name: p.templateName,
-      description: `Fleet provisioning by claim for stack ${s.stack}: devices join ${s.rootGroupName}`,
+      description: `Fleet provisioning by claim for stack ${s.stack}: devices join ${s.rootGroupName} and ${fleetGroupName(s.rootGroupName)}`,
       enabled: true,
       type: "FLEET_PROVISIONING",
       provisioningRoleArn: role.arn,
       preProvisioningHook: { targetArn: hook.function.arn, payloadVersion: HOOK_PAYLOAD_VERSION },
       templateBody: pulumi
-        .all([thingGroup.name, corePolicy.name])
-        .apply(([thingGroupName, policyName]) => JSON.stringify(build(() => provisioningTemplateBody({ thingGroupName, policyName })))),
+        .all([groups.root.name, groups.fleet.name, corePolicy.name])
+        .apply(([thingGroupName, modelGroupName, policyName]) => JSON.stringify(build(() => provisioningTemplateBody({ thingGroupName, modelGroupName, policyName })))),
     },
     { parent: fleet, dependsOn: [invoke, registration] },
   );

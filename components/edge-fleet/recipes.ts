@@ -7,6 +7,7 @@
  * written by hand.
  */
 import { describeValue, validateComponentName, validateComponentVersion } from "../../contracts/iot-names";
+import { DEVICE_MODEL_DIR } from "../../contracts/model-release";
 import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
 
 export const RECIPE_FORMAT_VERSION = "2020-01-25";
@@ -36,6 +37,12 @@ export const HUB_IMAGES: readonly string[] = [
 ];
 /** Default port of the inference service on the device. */
 export const DEFAULT_INFERENCE_PORT = 8080;
+/** Where the device's model directory ({@link DEVICE_MODEL_DIR}) is mounted, read-only, inside the inference container. */
+export const INFERENCE_MODEL_MOUNT = "/opt/edge-mlops/model";
+/** The model file the server serves and watches: `MODEL_PATH` inside the container. */
+export const INFERENCE_MODEL_PATH = `${INFERENCE_MODEL_MOUNT}/model.json`;
+/** A Greengrass recipe platform architecture (AWS IoT Greengrass component recipe reference, `Platform`). */
+export type GreengrassArchitecture = "amd64" | "aarch64" | "arm" | "x86";
 /** uid:gid the inference container runs as (never root). */
 export const INFERENCE_CONTAINER_USER = "65532:65532";
 
@@ -106,7 +113,7 @@ export interface Artifact {
 }
 
 export interface Manifest {
-  readonly Platform: { readonly os: "linux"; readonly architecture?: string };
+  readonly Platform: { readonly os: "linux"; readonly architecture?: GreengrassArchitecture };
   readonly Lifecycle: Lifecycle;
   readonly Artifacts: readonly Artifact[];
 }
@@ -264,11 +271,6 @@ export interface InferenceRecipeArgs {
   /** `docker:` URI of the inference service image in private ECR, pinned by tag or digest. */
   readonly imageUri: string;
   /**
-   * `s3://bucket/key` of the model artifact (`model.json`) the service loads, or `""` for the
-   * model built into the image (the service treats an empty `MODEL_URI` as unset).
-   */
-  readonly modelUri: string;
-  /**
    * Port the service listens on (host network, non-root, so 1024-65535).
    * @default 8080
    */
@@ -278,10 +280,17 @@ export interface InferenceRecipeArgs {
 /**
  * Recipe of the inference component: runs the inference service's ECR image detached, with
  * a read-only root file system, as a non-root user without capabilities, restarted by Docker
- * unless stopped. `ModelUri` and `Port` are component configuration; they reach the container
- * as `MODEL_URI` and `PORT` through `Setenv`, so configuration values are never parsed by the
- * shell. The container uses the host network so it can reach the token exchange service
- * (`AWS_CONTAINER_CREDENTIALS_FULL_URI` on localhost) for credentials to read the model.
+ * unless stopped. The model is not part of this recipe: the device's model directory
+ * ({@link DEVICE_MODEL_DIR}, written by the release's model component) is bind-mounted
+ * read-only at {@link INFERENCE_MODEL_MOUNT} and the server serves and watches
+ * `MODEL_PATH` ({@link INFERENCE_MODEL_PATH}), reloading a valid new model. The directory, not
+ * the file, is mounted: the model component replaces model.json by a rename, which a file
+ * bind mount (pinned to the old inode) would never show. `Port` is component configuration;
+ * it reaches the container as `PORT` through `Setenv`, so configuration values are never
+ * parsed by the shell. The container uses the host network so it can reach the token exchange
+ * service (`AWS_CONTAINER_CREDENTIALS_FULL_URI` on localhost). One manifest per architecture
+ * the image is built for ({@link SUPPORTED_ARCHITECTURES}), so Greengrass refuses to
+ * deploy the component to a device the image cannot run on.
  */
 export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   const fn = "inferenceRecipe";
@@ -292,8 +301,6 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   if (!isPrivateEcrImage(args.imageUri)) {
     fail(fn, `imageUri ${describeValue(args.imageUri)} must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)`);
   }
-  const model = typeof args.modelUri === "string" && (args.modelUri === "" || s3Object(args.modelUri) !== undefined);
-  if (!model) fail(fn, `modelUri ${describeValue(args.modelUri)} must be an s3://bucket/key URI, or "" for the image's built-in model`);
   const port = args.port ?? DEFAULT_INFERENCE_PORT;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     fail(fn, `port ${describeValue(port)} must be an integer from 1024 to 65535 (the container is not root)`);
@@ -307,7 +314,8 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     `--user ${INFERENCE_CONTAINER_USER}`,
     "--cap-drop ALL --security-opt no-new-privileges",
     "--network host",
-    "-e MODEL_URI -e PORT",
+    `--mount type=bind,source=${DEVICE_MODEL_DIR},target=${INFERENCE_MODEL_MOUNT},readonly`,
+    "-e MODEL_PATH -e PORT",
     "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN",
     image,
   ].join(" ");
@@ -320,15 +328,16 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     ComponentDependencies: dockerDependencies(true),
     ComponentConfiguration: {
       // Greengrass recommends numbers as strings so they keep their type on the device.
-      DefaultConfiguration: { ModelUri: args.modelUri, Port: String(port) },
+      DefaultConfiguration: { Port: String(port) },
     },
     Manifests: linuxManifests({
       Lifecycle: {
-        Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
+        Setenv: { MODEL_PATH: INFERENCE_MODEL_PATH, PORT: "{configuration:/Port}" },
         Install: { Script: dockerPreflight(componentName, false), RequiresPrivilege: true, Timeout: 60 },
         Startup: {
-          // Remove a container left by an earlier version before starting this one.
-          Script: `${dockerPreflight(componentName, false)}\ndocker rm -f ${container} >/dev/null 2>&1 || true\n${run}`,
+          // The model directory exists before the first model arrives (a bind mount of a missing source fails);
+          // remove a container left by an earlier version before starting this one.
+          Script: `${dockerPreflight(componentName, false)}\ninstall -d -m 0755 ${DEVICE_MODEL_DIR}\ndocker rm -f ${container} >/dev/null 2>&1 || true\n${run}`,
           RequiresPrivilege: true,
           Timeout: 120,
         },

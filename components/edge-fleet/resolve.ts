@@ -34,8 +34,12 @@ export interface EdgeFleetWiring {
   readonly inferenceImage: pulumi.Input<string>;
   /** ECR repositories devices may pull from; must include the inference image's repository. */
   readonly ecrRepositoryArns: pulumi.Input<pulumi.Input<string>[]>;
-  /** `s3://bucket/key` of the model the devices load (readable through the token exchange role). @default the image's built-in model */
-  readonly modelUri?: pulumi.Input<string | undefined>;
+  /**
+   * The stack's model store bucket (`arn:<partition>:s3:::<bucket>`): devices may read its `releases/` prefix through
+   * the token exchange role, where the release workflow's model components keep their artifacts.
+   * @default undefined (devices read no model: the release workflow cannot deploy models to them)
+   */
+  readonly modelBucketArn?: pulumi.Input<string | undefined>;
   /**
    * The stack's alarm topic (and its key) and thresholds: with it, Greengrass deployment failures and failing IoT job
    * executions reach the topic, and an alarm says when EventBridge cannot deliver them.
@@ -69,7 +73,7 @@ export interface ResolvedEdgeFleet extends Omit<EdgeFleetSettings, "rootGroupNam
   readonly environment: Environment;
   readonly rootGroupName: string;
   readonly roleAliasName: string;
-  readonly devices: readonly { readonly name: string; readonly group?: string; readonly key: DeviceKey }[];
+  readonly devices: readonly { readonly name: string; readonly group?: string; readonly canary: boolean; readonly key: DeviceKey }[];
   readonly provisioning: ProvisioningSettings;
   readonly protect: boolean;
   /** Absent without the `monitoring` arg. */
@@ -130,6 +134,7 @@ export function resolveEdgeFleetArgs(args: EdgeFleetArgs): ResolvedEdgeFleet {
     devices: devices.map((d, i) => ({
       name: d.name,
       ...(d.group !== undefined ? { group: d.group } : {}),
+      canary: d.canary,
       key: d.csrFile !== undefined ? csr(`devices[${i}].csrFile`, d.csrFile) : { kind: "generated" },
     })),
     provisioning: p.enabled

@@ -96,7 +96,10 @@ export interface StaticDevices {
   readonly generatedPrivateKeys?: pulumi.Output<Record<string, string>>;
 }
 
-/** `<name>-device-<thing>` for each of the fleet's static devices, in the root group and its own child group. */
+/**
+ * `<name>-device-<thing>` for each of the fleet's static devices: in the root group (platform deployment), in exactly
+ * one model group (`canary` when the device says so, else `fleet`) and in its own child group, if any.
+ */
 export function buildStaticDevices({ name, settings: s, parent }: FleetContext, policyName: pulumi.Input<string>, groups: ThingGroups): StaticDevices {
   const devices: Record<string, StaticDevice> = {};
   for (const d of s.devices) {
@@ -108,6 +111,7 @@ export function buildStaticDevices({ name, settings: s, parent }: FleetContext, 
         policyName,
         thingGroups: [
           { label: "root", name: groups.root.name },
+          d.canary ? { label: "canary", name: groups.canary.name } : { label: "fleet", name: groups.fleet.name },
           ...(d.group !== undefined ? [{ label: d.group, name: groups.children[d.group].name }] : []),
         ],
       },

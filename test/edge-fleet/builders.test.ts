@@ -6,9 +6,8 @@ import {
   iotJobConfiguration,
   type DeploymentSettings,
 } from "../../components/edge-fleet/deployment";
-import { inferenceImageUri, modelObjectArn } from "../../components/edge-fleet";
+import { inferenceImageUri } from "../../components/edge-fleet";
 import { provisioningTemplateBody } from "../../components/edge-fleet/provisioning";
-import { inferenceRecipe } from "../../components/edge-fleet/recipes";
 
 const greengrass = { nucleusVersion: "2.14.3", dockerApplicationManagerVersion: "2.0.13", tokenExchangeServiceVersion: "2.0.3" };
 
@@ -76,12 +75,12 @@ describe("deployment builders", () => {
 
 describe("provisioningTemplateBody", () => {
   it("creates the thing with its serial number in the stack's group and attaches the core policy", () => {
-    expect(JSON.parse(JSON.stringify(provisioningTemplateBody({ thingGroupName: "edge-mlops-prod", policyName: "prod-core-policy-1a2b3c4" })))).toEqual({
+    expect(JSON.parse(JSON.stringify(provisioningTemplateBody({ thingGroupName: "edge-mlops-prod", modelGroupName: "edge-mlops-prod-fleet", policyName: "prod-core-policy-1a2b3c4" })))).toEqual({
       Parameters: { ThingName: { Type: "String" }, SerialNumber: { Type: "String" }, "AWS::IoT::Certificate::Id": { Type: "String" } },
       Resources: {
         thing: {
           Type: "AWS::IoT::Thing",
-          Properties: { ThingName: { Ref: "ThingName" }, AttributePayload: { serialNumber: { Ref: "SerialNumber" } }, ThingGroups: ["edge-mlops-prod"] },
+          Properties: { ThingName: { Ref: "ThingName" }, AttributePayload: { serialNumber: { Ref: "SerialNumber" } }, ThingGroups: ["edge-mlops-prod", "edge-mlops-prod-fleet"] },
           OverrideSettings: { AttributePayload: "MERGE", ThingGroups: "MERGE" },
         },
         certificate: { Type: "AWS::IoT::Certificate", Properties: { CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" } },
@@ -91,8 +90,9 @@ describe("provisioningTemplateBody", () => {
   });
 
   it("rejects a bad group or policy name, naming the argument", () => {
-    expect(() => provisioningTemplateBody({ thingGroupName: "bad group", policyName: "p" })).toThrow(/^provisioningTemplateBody: thingGroupName: thing group name "bad group"/);
-    expect(() => provisioningTemplateBody({ thingGroupName: "g", policyName: "a b" })).toThrow('provisioningTemplateBody: policyName "a b" must be an AWS IoT policy name');
+    expect(() => provisioningTemplateBody({ thingGroupName: "bad group", modelGroupName: "g-fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: thingGroupName: thing group name "bad group"/);
+    expect(() => provisioningTemplateBody({ thingGroupName: "g", modelGroupName: "g fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: modelGroupName: thing group name "g fleet"/);
+    expect(() => provisioningTemplateBody({ thingGroupName: "g", modelGroupName: "g-fleet", policyName: "a b" })).toThrow('provisioningTemplateBody: policyName "a b" must be an AWS IoT policy name');
   });
 });
 
@@ -118,20 +118,5 @@ describe("inference image and model", () => {
       `EdgeFleet: inferenceImage: "${image.slice(0, 77)}..." is in ${repo}, which is not in ecrRepositoryArns (arn:aws:ecr:eu-west-1:123456789012:repository/other); devices could not pull it`,
     );
     expect(() => inferenceImageUri("nginx:1.27-alpine", [repo], "aws")).toThrow('EdgeFleet: inferenceImage: "nginx:1.27-alpine" must be a private ECR image');
-  });
-
-  it("gives the model's object ARN, none for the image's built-in model", () => {
-    expect(modelObjectArn("s3://edge-mlops-models/prod/model.json", "aws")).toBe("arn:aws:s3:::edge-mlops-models/prod/model.json");
-    expect(modelObjectArn("", "aws")).toBeUndefined();
-    expect(modelObjectArn(undefined, "aws-cn")).toBeUndefined();
-    expect(() => modelObjectArn("https://x/model.json", "aws")).toThrow('EdgeFleet: modelUri: "https://x/model.json" must be an s3://bucket/key URI');
-  });
-
-  it("lets the inference recipe fall back to the image's built-in model", () => {
-    const recipe = inferenceRecipe({ version: "1.0.0", imageUri: `docker:${image}`, modelUri: "", port: 5000 });
-    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ ModelUri: "", Port: "5000" });
-    expect(() => inferenceRecipe({ version: "1.0.0", imageUri: `docker:${image}`, modelUri: " " })).toThrow(
-      'inferenceRecipe: modelUri " " must be an s3://bucket/key URI, or "" for the image\'s built-in model',
-    );
   });
 });

@@ -36,7 +36,7 @@ function inferenceVersion(root: string): string {
   const tagged = `${REPOSITORY}:${imageContentTag(root, BUILD_INPUTS)}`;
   const digest = createHash("sha256").update(tagged).digest("hex");
   const imageUri = `docker:${REPOSITORY}@sha256:${digest}`;
-  return contentVersionedRecipe("1.0", (version) => inferenceRecipe({ version, imageUri, modelUri: "", port: 5000 })).ComponentVersion;
+  return contentVersionedRecipe("1.0", (version) => inferenceRecipe({ version, imageUri, port: 5000 })).ComponentVersion;
 }
 
 function hubVersion(compose: Buffer): { key: string; version: string } {

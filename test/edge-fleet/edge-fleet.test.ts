@@ -31,7 +31,6 @@ const SCOPE = { partition: "aws", region: "eu-west-1", accountId: ACCOUNT } as c
 const DIGEST = "ab".repeat(32);
 const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-inference@sha256:${DIGEST}`;
 const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inference`;
-const MODEL_URI = "s3://edge-mlops-models-prod/abalone/v7/model.json";
 /** SHA-256 of the hub's compose file, the middle of its artifact key. */
 const COMPOSE_SHA256 = createHash("sha256").update(readFileSync(path.resolve(__dirname, "../../edge/compose/docker-compose.yaml"))).digest("hex");
 
@@ -94,8 +93,8 @@ describe("resolveEdgeFleetArgs", () => {
       csrBaseDir: csrDir,
     });
     expect(s.devices).toEqual([
-      { name: "hub-north-001", group: "lab", key: { kind: "csr", file: "hub-north-001.csr.pem", pem: csr("hub-north-001.csr.pem") } },
-      { name: "proto-1", key: { kind: "generated" } },
+      { name: "hub-north-001", group: "lab", canary: false, key: { kind: "csr", file: "hub-north-001.csr.pem", pem: csr("hub-north-001.csr.pem") } },
+      { name: "proto-1", canary: false, key: { kind: "generated" } },
     ]);
     expect(s.provisioning).toMatchObject({ claim: { kind: "csr", file: "edge-mlops-claim-prod.csr.pem", pem: csr("edge-mlops-claim-prod.csr.pem") } });
     expect(resolveEdgeFleetArgs({ ...base, allowGeneratedKeys: true }).provisioning).toMatchObject({ claim: { kind: "generated" } });
@@ -172,6 +171,8 @@ describe("EdgeFleet under mocks", () => {
       aliases = recordAliases();
       // What the inference service hands over: its repository and the image it built, pinned by digest.
       const repo = new aws.ecr.Repository("shared-inference", {});
+      // What the model store hands over: its bucket, whose releases/ the devices read.
+      const models = new aws.s3.Bucket("shared-models", {});
       const common = { inferenceImage: pulumi.interpolate`${repo.repositoryUrl}@sha256:${DIGEST}`, ecrRepositoryArns: [repo.arn] };
       const dev = devFleet("dev", 2, common);
       devFleet("dev0", 0, common);
@@ -187,7 +188,7 @@ describe("EdgeFleet under mocks", () => {
         ],
         credentialDurationSeconds: 7200,
         devices: [
-          { name: "hub-north-001", group: "site-north", csrFile: "hub-north-001.csr.pem" },
+          { name: "hub-north-001", group: "site-north", canary: true, csrFile: "hub-north-001.csr.pem" },
           { name: "hub-lab-002", csrFile: "hub-lab-002.csr.pem" },
         ],
         provisioning: { serialNumberPattern: "^HBS[0-9]{9}$", claimCsrFile: "edge-mlops-claim-prod.csr.pem" },
@@ -198,7 +199,7 @@ describe("EdgeFleet under mocks", () => {
           timeoutMinutes: 120,
           componentUpdateTimeoutSeconds: 120,
         },
-        modelUri: MODEL_URI,
+        modelBucketArn: models.arn,
         logRetentionDays: 365,
         lambdaReservedConcurrency: 10,
         csrBaseDir: csrDir,
@@ -210,6 +211,8 @@ describe("EdgeFleet under mocks", () => {
       return {
         repositoryUrl: repo.repositoryUrl,
         thingGroupArn: prod.thingGroupArn,
+        canaryGroupArn: prod.canaryGroup.arn,
+        fleetGroupArn: prod.fleetGroup.arn,
         roleAlias: prod.roleAlias.alias,
         provisioningTemplateName: prod.provisioningTemplateName,
         iotDataEndpoint: prod.iotDataEndpoint,
@@ -241,7 +244,7 @@ describe("EdgeFleet under mocks", () => {
     });
     for (const [group, kind] of [["site-north", "site"], ["site-south", "site"], ["hub-rev-b", "hardware"]]) {
       expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${group}`)).toEqual({
-        name: group,
+        name: `edge-mlops-prod-${group}`,
         parentGroupName: "edge-mlops-prod",
         properties: { attributePayload: { attributes: { kind } } },
       });
@@ -250,6 +253,22 @@ describe("EdgeFleet under mocks", () => {
       description: "Lab bench",
       attributePayload: { attributes: { kind: "site" } },
     });
+  });
+
+  it("creates the two model groups as top-level siblings of the root group", () => {
+    for (const role of ["canary", "fleet"] as const) {
+      expect(inputsOf(plan, "aws:iot/thingGroup:ThingGroup", `prod-group-${role}`)).toEqual({
+        name: `edge-mlops-prod-${role}`,
+        properties: {
+          description:
+            role === "canary"
+              ? "Canary core devices of stack prod: releases deploy models here first"
+              : "Core devices of stack prod outside the canary: releases deploy models here after the canary",
+          attributePayload: { attributes: { kind: "model", role, stack: "prod" } },
+        },
+      });
+    }
+    expect(plan.outputs).toMatchObject({ canaryGroupArn: `${IOT}:thinggroup/edge-mlops-prod-canary`, fleetGroupArn: `${IOT}:thinggroup/edge-mlops-prod-fleet` });
   });
 
   it("keeps component artifacts in an encrypted, versioned, private, TLS-only bucket, protected in prod", () => {
@@ -321,6 +340,7 @@ describe("EdgeFleet under mocks", () => {
     const doc = policyDocument(rolePolicy.policy);
     const bucketArn = one(plan, "aws:s3/bucket:Bucket", "prod-artifacts-bucket").arn!;
     const repoArn = one(plan, "aws:ecr/repository:Repository", "shared-inference").arn!;
+    const modelBucketArn = one(plan, "aws:s3/bucket:Bucket", "shared-models").arn!;
     expect(doc).toEqual(
       tokenExchangeRolePolicy({
         ...SCOPE,
@@ -328,19 +348,21 @@ describe("EdgeFleet under mocks", () => {
         artifactPrefix: "artifacts/",
         repositoryArns: [repoArn],
         logGroupPrefix: "/aws/greengrass/",
-        modelObjectArns: ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"],
+        modelBucketArn: modelBucketArn,
+        modelPrefix: "releases/",
       }),
     );
     expect(doc.Statement.map((s) => [s.Sid, s.Resource])).toEqual([
       ["GreengrassLogs", [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*`, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/greengrass/*:log-stream:*`]],
       ["ComponentArtifacts", [`${bucketArn}/artifacts/*`]],
       ["ComponentArtifactBucketLocation", [bucketArn]],
-      ["ModelArtifacts", ["arn:aws:s3:::edge-mlops-models-prod/abalone/v7/model.json"]],
+      ["ModelArtifacts", [`${modelBucketArn}/releases/*`]],
+      ["ModelArtifactBucketLocation", [modelBucketArn]],
       ["EcrAuthorization", ["*"]],
       ["EcrPull", [repoArn]],
     ]);
     expect(findPolicyViolations(doc)).toEqual([]);
-    // Without a model URI the devices read no model object.
+    // Without a model store the devices read no model.
     const devDoc = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").policy);
     expect(devDoc.Statement.map((s) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
   });
@@ -357,16 +379,20 @@ describe("EdgeFleet under mocks", () => {
   it("gives core devices the minimal policy, with the role alias as the only role they may assume", () => {
     const doc = parseDocument<IotPolicyDocument>(inputsOf(plan, "aws:iot/policy:Policy", "prod-core-policy").policy);
     const roleAliasArn = `${IOT}:rolealias/edge-mlops-prod-token-exchange`;
-    expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, roleAliasArn }));
+    expect(doc).toEqual(coreDevicePolicy({ ...SCOPE, stack: "prod", roleAliasArn }));
+    // Telemetry: publish only on this stack's topics of the connected thing, never a wildcard over other things.
+    expect(doc.Statement.filter((s) => s.Action.length === 1 && s.Action[0] === "iot:Publish").map((s) => s.Resource)).toEqual([
+      ["samples", "metrics", "health"].map((t) => `${IOT}:topic/edge-mlops/prod/\${iot:Connection.Thing.ThingName}/${t}`),
+    ]);
     expect(doc.Statement.filter((s) => s.Action.includes("iot:AssumeRoleWithCertificate")).map((s) => s.Resource)).toEqual([[roleAliasArn]]);
     expect(findPolicyViolations(doc)).toEqual([]);
   });
 
-  it("registers each prod device from its own CSR, attached exclusively, with the core policy and its groups", () => {
+  it("registers each prod device from its own CSR, attached exclusively, with the core policy, the root group, exactly one model group and its own group", () => {
     const corePolicy = one(plan, "aws:iot/policy:Policy", "prod-core-policy");
     const expectations: [string, string[]][] = [
-      ["hub-north-001", ["edge-mlops-prod", "site-north"]],
-      ["hub-lab-002", ["edge-mlops-prod"]],
+      ["hub-north-001", ["edge-mlops-prod", "edge-mlops-prod-canary", "edge-mlops-prod-site-north"]],
+      ["hub-lab-002", ["edge-mlops-prod", "edge-mlops-prod-fleet"]],
     ];
     for (const [thing, groups] of expectations) {
       const prefix = `prod-device-${thing}`;
@@ -405,7 +431,8 @@ describe("EdgeFleet under mocks", () => {
     });
     expect(allInputsOf(plan, "aws:iot/thingGroupMembership:ThingGroupMembership", `${prefix}-in-`)).toEqual([
       { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev" },
-      { thingName: "dev-hub-01", thingGroupName: "dev-lab" },
+      { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev-fleet" },
+      { thingName: "dev-hub-01", thingGroupName: "edge-mlops-dev-dev-lab" },
     ]);
     expect(plan.outputs.devGeneratedKeys).toBe(true);
     // Derived from a secret Output, the key names are secret too (Pulumi keeps secrecy through apply).
@@ -415,14 +442,14 @@ describe("EdgeFleet under mocks", () => {
     expect(inputsOf(plan, "tls:index/certRequest:CertRequest", "dev-claim-csr").subject).toEqual({ commonName: "edge-mlops-dev-fleet-claim" });
   });
 
-  it("provisions devices by claim through a template that adds them to the root group with the core policy", () => {
+  it("provisions devices by claim through a template that adds them to the root group and the fleet model group with the core policy", () => {
     const template = one(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     const role = one(plan, "aws:iam/role:Role", "prod-provisioning-role");
     const hook = one(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn");
     const { templateBody, ...rest } = inputsOf(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     expect(rest).toEqual({
       name: "edge-mlops-prod-fleet",
-      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod",
+      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod and edge-mlops-prod-fleet",
       enabled: true,
       type: "FLEET_PROVISIONING",
       provisioningRoleArn: role.arn,
@@ -433,7 +460,7 @@ describe("EdgeFleet under mocks", () => {
     expect(body.Resources.thing.Properties).toEqual({
       ThingName: { Ref: "ThingName" },
       AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
-      ThingGroups: ["edge-mlops-prod"],
+      ThingGroups: ["edge-mlops-prod", "edge-mlops-prod-fleet"],
     });
     expect(body.Resources.certificate.Properties).toEqual({ CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" });
     expect(body.Resources.policy.Properties).toEqual({ PolicyName: arnName(one(plan, "aws:iot/policy:Policy", "prod-core-policy")) });
@@ -455,11 +482,11 @@ describe("EdgeFleet under mocks", () => {
     expect(inputsOf(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn")).toMatchObject({
       timeout: 5,
       reservedConcurrentExecutions: 10,
-      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "site-north,site-south,hub-rev-b" } },
+      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "edge-mlops-prod-canary,edge-mlops-prod-fleet,edge-mlops-prod-site-north,edge-mlops-prod-site-south,edge-mlops-prod-hub-rev-b" } },
     });
     expect(inputsOf(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").retentionInDays).toBe(365);
     expect(inputsOf(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").environment).toEqual({
-      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging" },
+      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging", CHILD_THING_GROUP_NAMES: "edge-mlops-staging-canary,edge-mlops-staging-fleet" },
     });
     const policy = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").policy);
     expect(policy.Statement.slice(2)).toEqual([
@@ -523,7 +550,7 @@ describe("EdgeFleet under mocks", () => {
     expect(recipe.Manifests[0].Lifecycle.Startup).toMatchObject({ RequiresPrivilege: true, Script: expect.stringMatching(/ up -d$/) });
   });
 
-  it("publishes the inference service's image as a component reading the configured model on port 5000", () => {
+  it("publishes the inference service's image as a component on port 5000 for amd64 and aarch64, serving the mounted model", () => {
     const recipe = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "prod-inference-component").inlineRecipe);
     expect(recipe).toMatchObject({ ComponentName: "com.edgemlops.Inference" });
     expect(recipe.ComponentVersion).toBe(versionOf("prod-inference-component"));
@@ -532,10 +559,15 @@ describe("EdgeFleet under mocks", () => {
       "aws.greengrass.DockerApplicationManager": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
       "aws.greengrass.TokenExchangeService": { VersionRequirement: "^2.0.0", DependencyType: "HARD" },
     });
-    expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }]);
-    expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: MODEL_URI, Port: "5000" } });
-    const dev = parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", "dev-inference-component").inlineRecipe);
-    expect(dev.ComponentConfiguration).toEqual({ DefaultConfiguration: { ModelUri: "", Port: "5000" } });
+    expect(recipe.Manifests.map((m) => [m.Platform, m.Artifacts, m.Lifecycle.Setenv])).toEqual(
+      ["amd64", "aarch64"].map((architecture) => [
+        { os: "linux", architecture },
+        [{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }],
+        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}" },
+      ]),
+    );
+    expect(recipe.Manifests[0].Lifecycle.Startup?.Script).toContain(" --mount type=bind,source=/var/lib/edge-mlops/model,target=/opt/edge-mlops/model,readonly ");
+    expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { Port: "5000" } });
   });
 
   it("deploys pinned components to the root group with exponential rollout, abort, timeout and rollback in prod", () => {
@@ -593,10 +625,11 @@ describe("EdgeFleet under mocks", () => {
   it("grows only with static devices: provisioned devices add no resources", () => {
     const count = (fleet: string) => children(plan, fleet).length;
     const perDevice = (fleet: string, n: number) => (count(fleet) - count("dev0")) / n;
-    // Per static device: its component, thing, key, CSR, certificate, principal and policy attachments, 2 memberships.
-    expect(perDevice("dev", 2)).toBe(9);
-    expect(perDevice("dev5", 5)).toBe(9);
-    expect(children(plan, "dev5").filter((r) => r.name.startsWith("dev5-device-")).length).toBe(45);
+    // Per static device: its component, thing, key, CSR, certificate, principal and policy attachments, 3 memberships
+    // (root group, one model group, its child group).
+    expect(perDevice("dev", 2)).toBe(10);
+    expect(perDevice("dev5", 5)).toBe(10);
+    expect(children(plan, "dev5").filter((r) => r.name.startsWith("dev5-device-")).length).toBe(50);
     // Everything else is the same fixed set whatever the fleet size; none of it takes a device count or list.
     const shape = (fleet: string) =>
       children(plan, fleet)
@@ -624,6 +657,8 @@ describe("EdgeFleet under mocks", () => {
       "aws:iot/roleAlias:RoleAlias <fleet>-role-alias",
       "aws:iot/thingGroup:ThingGroup <fleet>-group",
       "aws:iot/thingGroup:ThingGroup <fleet>-group-<fleet>-lab",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group-canary",
+      "aws:iot/thingGroup:ThingGroup <fleet>-group-fleet",
       "aws:lambda/function:Function <fleet>-provisioning-hook-fn",
       "aws:lambda/permission:Permission <fleet>-provisioning-hook-invoke",
       "aws:s3/bucket:Bucket <fleet>-artifacts-bucket",

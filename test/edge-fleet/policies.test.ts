@@ -22,7 +22,7 @@ function roundTrip(doc: unknown): unknown {
 
 describe("coreDevicePolicy", () => {
   it("grants exactly the minimal Greengrass core permissions, scoped to the device's own thing", () => {
-    expect(roundTrip(coreDevicePolicy({ ...scope, roleAliasArn: ROLE_ALIAS }))).toEqual({
+    expect(roundTrip(coreDevicePolicy({ ...scope, stack: "prod", roleAliasArn: ROLE_ALIAS }))).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -40,6 +40,15 @@ describe("coreDevicePolicy", () => {
             `${ARN}:topic/$aws/things/${THING}/shadow/*`,
             `${ARN}:topic/$aws/things/${THING}/greengrass/health/json`,
             `${ARN}:topic/$aws/things/${THING}/greengrassv2/health/json`,
+          ],
+        },
+        {
+          Effect: "Allow",
+          Action: ["iot:Publish"],
+          Resource: [
+            `${ARN}:topic/edge-mlops/prod/${THING}/samples`,
+            `${ARN}:topic/edge-mlops/prod/${THING}/metrics`,
+            `${ARN}:topic/edge-mlops/prod/${THING}/health`,
           ],
         },
         {
@@ -71,8 +80,16 @@ describe("coreDevicePolicy", () => {
     });
   });
 
+  it("refuses a stack name that would widen the telemetry topics", () => {
+    for (const bad of ["", "+", "prod/#", "a*"]) {
+      expect(() => coreDevicePolicy({ ...scope, stack: bad, roleAliasArn: ROLE_ALIAS })).toThrow(
+        `coreDevicePolicy: stack ${JSON.stringify(bad)} must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)`,
+      );
+    }
+  });
+
   it("grants nothing for client devices", () => {
-    const json = JSON.stringify(coreDevicePolicy({ ...scope, roleAliasArn: ROLE_ALIAS }));
+    const json = JSON.stringify(coreDevicePolicy({ ...scope, stack: "prod", roleAliasArn: ROLE_ALIAS }));
     for (const absent of ["PutCertificateAuthorities", "VerifyClientDevice", "-gci", "Connectivity", "iot:*", "greengrass:*"]) {
       expect(json).not.toContain(absent);
     }
@@ -80,6 +97,7 @@ describe("coreDevicePolicy", () => {
 
   it("builds ARNs in other partitions", () => {
     const doc = coreDevicePolicy({
+      stack: "prod",
       partition: "aws-cn",
       region: "cn-north-1",
       accountId: "210987654321",
@@ -98,18 +116,18 @@ describe("coreDevicePolicy", () => {
       `${ARN}:rolealias/*`,
       "",
     ]) {
-      expect(() => coreDevicePolicy({ ...scope, roleAliasArn: bad })).toThrow(expected.replace("%s", bad));
+      expect(() => coreDevicePolicy({ ...scope, stack: "prod", roleAliasArn: bad })).toThrow(expected.replace("%s", bad));
     }
   });
 
   it("rejects a malformed partition, region or account", () => {
-    expect(() => coreDevicePolicy({ ...scope, partition: "aws-x", roleAliasArn: ROLE_ALIAS })).toThrow(
+    expect(() => coreDevicePolicy({ ...scope, stack: "prod", partition: "aws-x", roleAliasArn: ROLE_ALIAS })).toThrow(
       'coreDevicePolicy: partition "aws-x" must be one of aws, aws-cn, aws-us-gov',
     );
-    expect(() => coreDevicePolicy({ ...scope, region: "*", roleAliasArn: ROLE_ALIAS })).toThrow(
+    expect(() => coreDevicePolicy({ ...scope, stack: "prod", region: "*", roleAliasArn: ROLE_ALIAS })).toThrow(
       'coreDevicePolicy: region "*" is not an AWS region name (e.g. eu-west-1)',
     );
-    expect(() => coreDevicePolicy({ ...scope, accountId: "1234", roleAliasArn: ROLE_ALIAS })).toThrow(
+    expect(() => coreDevicePolicy({ ...scope, stack: "prod", accountId: "1234", roleAliasArn: ROLE_ALIAS })).toThrow(
       'coreDevicePolicy: accountId "1234" must be a 12-digit AWS account id',
     );
   });
@@ -225,29 +243,22 @@ describe("tokenExchangeRolePolicy", () => {
     expect(twice.Statement[4].Resource).toEqual([args.repositoryArns[0]]);
   });
 
-  it("lets the devices read the model objects they serve, and nothing else of that bucket", () => {
-    const doc = tokenExchangeRolePolicy({
-      ...args,
-      repositoryArns: [],
-      modelObjectArns: [
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v3/model.json",
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v4/*",
-      ],
-    });
-    expect(roundTrip(doc.Statement[3])).toEqual({
-      Sid: "ModelArtifacts",
-      Effect: "Allow",
-      Action: ["s3:GetObject"],
-      Resource: [
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v3/model.json",
-        "arn:aws:s3:::edge-mlops-models/dev/abalone/v4/*",
-      ],
-    });
-    expect(doc.Statement).toHaveLength(4);
+  it("lets the devices read the model store's releases/ prefix and the bucket's location, and nothing else of that bucket", () => {
+    const doc = tokenExchangeRolePolicy({ ...args, repositoryArns: [], modelBucketArn: "arn:aws:s3:::edge-mlops-models-dev", modelPrefix: "releases/" });
+    expect(roundTrip(doc.Statement.slice(3))).toEqual([
+      { Sid: "ModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::edge-mlops-models-dev/releases/*"] },
+      { Sid: "ModelArtifactBucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::edge-mlops-models-dev"] },
+    ]);
+    expect(doc.Statement).toHaveLength(5);
     expect(findPolicyViolations(roundTrip(doc))).toEqual([]);
-    for (const bad of ["arn:aws:s3:::edge-mlops-models", "arn:aws:s3:::edge-mlops-models/*", "arn:aws:s3:::edge-mlops-models/dev*", "arn:aws:s3:::b/"]) {
-      expect(() => tokenExchangeRolePolicy({ ...args, modelObjectArns: [bad] })).toThrow(
-        `tokenExchangeRolePolicy: modelObjectArns entry "${bad}" must be an S3 object ARN in partition aws (arn:aws:s3:::<bucket>/<key> or .../<folder>/*)`,
+    for (const bad of ["arn:aws:s3:::edge-mlops-models/*", "arn:aws-cn:s3:::edge-mlops-models", "edge-mlops-models"]) {
+      expect(() => tokenExchangeRolePolicy({ ...args, modelBucketArn: bad, modelPrefix: "releases/" })).toThrow(
+        `tokenExchangeRolePolicy: modelBucketArn "${bad}" must be an S3 bucket ARN in partition aws (arn:aws:s3:::<bucket>)`,
+      );
+    }
+    for (const bad of [undefined, "", "releases", "/releases/", "rel*/"]) {
+      expect(() => tokenExchangeRolePolicy({ ...args, modelBucketArn: "arn:aws:s3:::models", modelPrefix: bad })).toThrow(
+        `tokenExchangeRolePolicy: modelPrefix ${JSON.stringify(bad)} must be a non-empty key prefix ending with "/", without a leading "/", wildcards or spaces`,
       );
     }
   });
@@ -298,7 +309,7 @@ describe("trust policies", () => {
 describe("findPolicyViolations", () => {
   it("finds nothing in any document this module builds", () => {
     const docs = [
-      coreDevicePolicy({ ...scope, roleAliasArn: ROLE_ALIAS }),
+      coreDevicePolicy({ ...scope, stack: "prod", roleAliasArn: ROLE_ALIAS }),
       claimPolicy({ ...scope, templateName: "edge-mlops-dev" }),
       claimPolicy({ ...scope, templateName: "edge-mlops-dev", useCsr: true }),
       tokenExchangeRolePolicy({

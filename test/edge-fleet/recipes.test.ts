@@ -18,7 +18,6 @@ import {
 
 const COMPOSE_URI = "s3://edge-mlops-artifacts/dev/components/com.hbs.hub.Container/1.0.0/docker-compose.yaml";
 const ECR_IMAGE = "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2";
-const MODEL_URI = "s3://edge-mlops-models/dev/abalone/v3/model.json";
 
 /** What Greengrass receives: the serialized recipe, parsed back. */
 function published(recipe: GreengrassRecipe): Record<string, unknown> {
@@ -103,9 +102,36 @@ describe("composeAppRecipe", () => {
 });
 
 describe("inferenceRecipe", () => {
-  it("runs the ECR image hardened, with the model location as configuration", () => {
-    const recipe = published(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
+  it("runs the ECR image hardened on amd64 and aarch64, with the device's model directory mounted read-only", () => {
+    const recipe = published(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE }));
     const name = "com.edgemlops.Inference";
+    const manifest = (architecture: string) => ({
+      Platform: { os: "linux", architecture },
+      Lifecycle: {
+        Setenv: { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}" },
+        Install: { Script: dockerPreflight(name, false), RequiresPrivilege: true, Timeout: 60 },
+        Startup: {
+          Script:
+            `${dockerPreflight(name, false)}\n` +
+            "install -d -m 0755 /var/lib/edge-mlops/model\n" +
+            `docker rm -f ${name} >/dev/null 2>&1 || true\n` +
+            `docker run -d --name ${name} --restart unless-stopped ` +
+            "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 65532:65532 " +
+            "--cap-drop ALL --security-opt no-new-privileges --network host " +
+            "--mount type=bind,source=/var/lib/edge-mlops/model,target=/opt/edge-mlops/model,readonly -e MODEL_PATH -e PORT " +
+            "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN " +
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2",
+          RequiresPrivilege: true,
+          Timeout: 120,
+        },
+        Shutdown: {
+          Script: `if docker inspect ${name} >/dev/null 2>&1; then docker stop --time 20 ${name} && docker rm ${name}; fi`,
+          RequiresPrivilege: true,
+          Timeout: 60,
+        },
+      },
+      Artifacts: [{ URI: ECR_IMAGE }],
+    });
     expect(recipe).toEqual({
       RecipeFormatVersion: "2020-01-25",
       ComponentName: name,
@@ -116,56 +142,31 @@ describe("inferenceRecipe", () => {
         "aws.greengrass.DockerApplicationManager": DOCKER_MANAGER,
         "aws.greengrass.TokenExchangeService": DOCKER_MANAGER,
       },
-      ComponentConfiguration: { DefaultConfiguration: { ModelUri: MODEL_URI, Port: "8080" } },
-      Manifests: onLinuxAmd64AndArm64({
-          Lifecycle: {
-            Setenv: { MODEL_URI: "{configuration:/ModelUri}", PORT: "{configuration:/Port}" },
-            Install: { Script: dockerPreflight(name, false), RequiresPrivilege: true, Timeout: 60 },
-            Startup: {
-              Script:
-                `${dockerPreflight(name, false)}\n` +
-                `docker rm -f ${name} >/dev/null 2>&1 || true\n` +
-                `docker run -d --name ${name} --restart unless-stopped ` +
-                "--read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m --user 65532:65532 " +
-                "--cap-drop ALL --security-opt no-new-privileges --network host -e MODEL_URI -e PORT " +
-                "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN " +
-                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:1.4.2",
-              RequiresPrivilege: true,
-              Timeout: 120,
-            },
-            Shutdown: {
-              Script: `if docker inspect ${name} >/dev/null 2>&1; then docker stop --time 20 ${name} && docker rm ${name}; fi`,
-              RequiresPrivilege: true,
-              Timeout: 60,
-            },
-          },
-          Artifacts: [{ URI: ECR_IMAGE }],
-      }),
+      ComponentConfiguration: { DefaultConfiguration: { Port: "8080" } },
+      Manifests: [manifest("amd64"), manifest("aarch64")],
     });
   });
 
-  it("keeps configuration values out of the shell: they reach docker only through Setenv", () => {
-    const recipe = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI, port: 9000 });
+  it("keeps configuration values out of the shell: they reach docker only through Setenv; no model URI anywhere", () => {
+    const recipe = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, port: 9000 });
     const lifecycle = recipe.Manifests[0].Lifecycle;
-    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ ModelUri: MODEL_URI, Port: "9000" });
+    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ Port: "9000" });
     expect(lifecycle.Startup?.Script).not.toContain("{configuration:");
-    expect(lifecycle.Startup?.Script).not.toContain(MODEL_URI);
-    expect(lifecycle.Startup?.Script.split("\n").at(-1)).toMatch(/^docker run -d .* -e MODEL_URI -e PORT /);
+    expect(lifecycle.Startup?.Script.split("\n").at(-1)).toMatch(/^docker run -d .* -e MODEL_PATH -e PORT /);
+    expect(JSON.stringify(recipe)).not.toMatch(/s3:\/\/|MODEL_URI|ModelUri/);
   });
 
   it("accepts an image pinned by digest", () => {
     const digest = `docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@sha256:${"a".repeat(64)}`;
-    const recipe = inferenceRecipe({ version: "1.0.0", imageUri: digest, modelUri: MODEL_URI });
-    expect(recipe.Manifests[0].Artifacts).toEqual([{ URI: digest }]);
+    const recipe = inferenceRecipe({ version: "1.0.0", imageUri: digest });
+    expect(recipe.Manifests.map((m) => m.Artifacts)).toEqual([[{ URI: digest }], [{ URI: digest }]]);
   });
 
-  const base = { version: "1.0.0", imageUri: ECR_IMAGE, modelUri: MODEL_URI };
+  const base = { version: "1.0.0", imageUri: ECR_IMAGE };
   it.each([
     [{ imageUri: "docker:nginx:1.27-alpine" }, 'imageUri "docker:nginx:1.27-alpine" must be a private ECR image (docker:<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)'],
     [{ imageUri: "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:latest" }, 'imageUri: image "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference:latest" must be pinned to a version tag or digest, not "latest"'],
     [{ imageUri: "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference" }, 'imageUri: image "docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference" must be a Greengrass docker artifact URI pinned by tag or digest (docker:[registry/]image:tag or docker:[registry/]image@sha256:<digest>)'],
-    [{ modelUri: "https://example.com/model.json" }, 'modelUri "https://example.com/model.json" must be an s3://bucket/key URI'],
-    [{ modelUri: "s3://bucket/" }, 'modelUri "s3://bucket/" must be an s3://bucket/key URI'],
     [{ port: 80 }, "port number 80 must be an integer from 1024 to 65535 (the container is not root)"],
     [{ port: 70000 }, "port number 70000 must be an integer from 1024 to 65535 (the container is not root)"],
     [{ port: 8080.5 }, "port number 8080.5 must be an integer from 1024 to 65535 (the container is not root)"],
@@ -177,8 +178,8 @@ describe("inferenceRecipe", () => {
 
 describe("serializeRecipe", () => {
   it("is stable: equal recipes give identical JSON whatever the key order", () => {
-    const a = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI });
-    const b = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI });
+    const a = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE });
+    const b = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE });
     const reordered = Object.fromEntries(Object.entries(a).reverse()) as unknown as GreengrassRecipe;
     expect(serializeRecipe(a)).toBe(serializeRecipe(b));
     expect(serializeRecipe(reordered)).toBe(serializeRecipe(a));
@@ -188,8 +189,8 @@ describe("serializeRecipe", () => {
   });
 
   it("changes when the recipe changes", () => {
-    const v1 = serializeRecipe(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
-    const v2 = serializeRecipe(inferenceRecipe({ version: "1.4.3", imageUri: ECR_IMAGE, modelUri: MODEL_URI }));
+    const v1 = serializeRecipe(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE }));
+    const v2 = serializeRecipe(inferenceRecipe({ version: "1.4.3", imageUri: ECR_IMAGE }));
     expect(v1).not.toBe(v2);
   });
 

@@ -15,7 +15,7 @@ const iotPolicy = (doc: unknown) => [res(T.iotPolicy, "policy", { policy: JSON.s
 
 describe("IoT policies of the edge fleet", () => {
   it("the core device policy grants only the connecting thing's own resources", () => {
-    expect(messages(iotPolicy(coreDevicePolicy({ ...SCOPE, roleAliasArn: ROLE_ALIAS_ARN })), [iotPolicyLeastPrivilege])).toEqual([]);
+    expect(messages(iotPolicy(coreDevicePolicy({ ...SCOPE, stack: "prod", roleAliasArn: ROLE_ALIAS_ARN })), [iotPolicyLeastPrivilege])).toEqual([]);
   });
 
   it("the claim policy, with and without device CSRs, stays within the fleet-provisioning exceptions", () => {

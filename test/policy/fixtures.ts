@@ -151,7 +151,7 @@ export const ROLE_ALIAS_ARN = `arn:aws:iot:${REGION}:${ACCOUNT}:rolealias/edge-m
 export const TOKEN_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/token-exchange-1a2b3c4`;
 
 export function corePolicyJson(): string {
-  return JSON.stringify(coreDevicePolicy({ ...SCOPE, roleAliasArn: ROLE_ALIAS_ARN }));
+  return JSON.stringify(coreDevicePolicy({ ...SCOPE, stack: "dev", roleAliasArn: ROLE_ALIAS_ARN }));
 }
 
 export function tokenExchangePolicyJson(): string {
