@@ -9,7 +9,8 @@
 // their values, so a `pulumi up` never moves a service or a device to another model. Created first in index.ts; the
 // inference service, training, release and edge components receive it as wiring.
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
+import * as s3 from "@pulumi/aws/s3";
+import * as ssm from "@pulumi/aws/ssm";
 import * as pulumi from "@pulumi/pulumi";
 import { BOOTSTRAP_MODEL_KEY, currentModelParameterName, releasedVersionParameterName } from "../../contracts/model-release";
 import { resolveArgs } from "../args";
@@ -48,13 +49,13 @@ export class ModelStore extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
   /** The bootstrap model object (`releases/bootstrap/model.json`). */
-  public readonly bootstrapModel: aws.s3.BucketObjectv2;
+  public readonly bootstrapModel: s3.BucketObjectv2;
   /** The s3:// URI of the bootstrap model. */
   public readonly bootstrapModelUri: pulumi.Output<string>;
   /** The pointer the cloud service reads (value owned by the release workflow after creation). */
-  public readonly pointer: aws.ssm.Parameter;
+  public readonly pointer: ssm.Parameter;
   /** The model package version last released (value owned by the release workflow after creation). */
-  public readonly releasedVersion: aws.ssm.Parameter;
+  public readonly releasedVersion: ssm.Parameter;
   /** Bucket and pointer, as the consumers' args take them. */
   public readonly wiring: ModelStoreWiring;
 
@@ -67,7 +68,7 @@ export class ModelStore extends pulumi.ComponentResource {
     this.bucketName = this.bucket.bucketName;
     this.bucketArn = this.bucket.bucketArn;
 
-    this.bootstrapModel = new aws.s3.BucketObjectv2(
+    this.bootstrapModel = new s3.BucketObjectv2(
       `${name}-bootstrap-model`,
       {
         bucket: this.bucketName,
@@ -84,7 +85,7 @@ export class ModelStore extends pulumi.ComponentResource {
     // parameter's value is given as `insecureValue` (the provider marks `value` secret); a refresh reads the value
     // back into either field, so both are ignored.
     const owned: pulumi.CustomResourceOptions = { parent: this, ignoreChanges: [...OWNED_BY_RELEASE] };
-    this.pointer = new aws.ssm.Parameter(
+    this.pointer = new ssm.Parameter(
       `${name}-current-model`,
       {
         name: currentModelParameterName(s.stack),
@@ -94,7 +95,7 @@ export class ModelStore extends pulumi.ComponentResource {
       },
       owned,
     );
-    this.releasedVersion = new aws.ssm.Parameter(
+    this.releasedVersion = new ssm.Parameter(
       `${name}-released-version`,
       {
         name: releasedVersionParameterName(s.stack),

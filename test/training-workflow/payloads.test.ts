@@ -10,7 +10,10 @@ import {
   ListModelPackagesCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { gzipSync } from "node:zlib";
+import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
+import { createTar } from "nanotar";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTrainingDefinition } from "../../components/training-workflow/definition";
 import { EVALUATION_REPORT, KEPT_RESULTS, type RegisterModelEnvironment } from "../../contracts/training-payloads";
@@ -22,6 +25,9 @@ import { simulate, valueAtPath, type Json } from "./simulate";
 import { ACCOUNT, EXAMPLE_DEFINITION_ARGS as ARGS } from "./support";
 
 const sagemaker = mockClient(SageMakerClient);
+const s3 = mockClient(S3Client);
+/** The model.tar.gz the training job wrote: register-model reads its model.json and puts it beside the archive. */
+const ARCHIVE = gzipSync(createTar([{ name: "model.json", data: new TextEncoder().encode(JSON.stringify({ model_version: "78f050bdef83" })) }]));
 const definition = buildTrainingDefinition(ARGS);
 const GROUP = ARGS.modelPackageGroupName;
 const BASELINE_ARN = `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:model-package/${GROUP}/4`;
@@ -84,6 +90,10 @@ beforeEach(() => {
   sagemaker.on(CreateExperimentCommand).resolves({});
   sagemaker.on(CreateTrialCommand).resolves({});
   sagemaker.on(CreateModelPackageCommand).resolves({ ModelPackageArn: NEW_ARN });
+  s3.reset();
+  // The handler reads the body only through the SDK's transformToByteArray.
+  s3.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => ARCHIVE } as unknown as GetObjectCommandOutput["Body"] });
+  s3.on(PutObjectCommand).resolves({});
   Object.assign(process.env, environment);
 });
 afterEach(() => {
