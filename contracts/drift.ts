@@ -1,0 +1,39 @@
+/**
+ * The drift contract between the model server (service/src/emf.ts writes it) and the drift alarms
+ * (components/observability/drift.ts read it). No Pulumi here.
+ *
+ * Per served instance the server standardises each number input and the prediction with the served model's own
+ * training statistics, z = (x − μ) / σ, and writes the z values as CloudWatch embedded metric format (EMF) values.
+ * Under the training distribution each z has mean 0 and standard deviation 1, whatever model is served, so the alarms
+ * need no model version and no per-model band: over a period with n values, AVG(z) · √n is the period mean's distance
+ * from the training mean in standard errors (a z-test), and the alarm fires when its absolute value exceeds k.
+ */
+
+/** CloudWatch namespace of the inference metrics. */
+export const METRICS_NAMESPACE = "EdgeMlops/Inference";
+/** The one dimension of the drift metrics: which service (or device fleet) served the requests. */
+export const SERVICE_DIMENSION = "Service";
+/** Environment variable naming the value of the Service dimension; the server uses "local" when it is unset. */
+export const SERVICE_DIMENSION_ENV = "METRICS_SERVICE";
+/** Metric counting requests (one value per successful POST /forecast). */
+export const REQUEST_METRIC = "RequestCount";
+/** Metric of standardised predictions (one value per instance). */
+export const PREDICTION_Z_METRIC = "Prediction_Z";
+/**
+ * Most values one EMF metric may carry in one document (CloudWatch embedded metric format specification: "arrays of
+ * up to 100 values"); a request with more instances is written as several documents.
+ */
+export const MAX_EMF_VALUES = 100;
+
+/** Metric of one number input field's standardised values: `Feature_<field>_Z`. */
+export function featureZMetricName(field: string): string {
+  return `Feature_${field}_Z`;
+}
+
+/**
+ * Name prefix of a service's drift alarms, `<service>-drift-`; the retraining rule matches alarms by it (EventBridge
+ * `prefix` matching on `detail.alarmName`).
+ */
+export function driftAlarmPrefix(service: string): string {
+  return `${service}-drift-`;
+}
