@@ -157,6 +157,10 @@ export const releasedVersionParameter = modelStore.releasedVersion.name;
 export const serviceUrl = inference.serviceUrl;
 export const repositoryUrl = inference.repositoryUrl;
 export const imageRef = inference.imageRef;
+// What the deploy gate (scripts/gate.ts) checks after `pulumi up`: the rollout of this task definition on this service.
+export const inferenceClusterName = inference.clusterName;
+export const inferenceServiceName = inference.serviceName;
+export const inferenceTaskDefinitionArn = inference.taskDefinition.arn;
 export const dataBucket = training.dataBucketName;
 export const featureGroup = training.featureGroupName;
 export const modelPackageGroup = training.modelPackageGroupName;

@@ -25,10 +25,16 @@ export const ipv4CidrBlock = z
 /** A container user: a name or uid, optionally with `:group` or `:gid` (ECS's `user` field). */
 const USER = /^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/;
 
-/** An image reference pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>` (see image.ts). */
+/**
+ * An image in a private ECR repository, pinned by digest: `<account>.dkr.ecr.<region>.amazonaws.com/<name>[:<tag>]@sha256:<64
+ * hex>` (see image.ts). ECR only: the task's execution role is what pulls (ecr:GetAuthorizationToken and the layer
+ * reads on that repository), and the task definition carries no `repositoryCredentials` for any other registry.
+ */
 const imageReference = z.string().superRefine((ref, ctx) => {
   try {
-    parseImageReference(ref);
+    if (parseImageReference(ref).ecr === undefined) {
+      ctx.addIssue({ code: "custom", message: `must be an image in a private ECR repository (<account>.dkr.ecr.<region>.amazonaws.com/<name>@sha256:<64 hex digits>), got '${ref}'` });
+    }
   } catch (e) {
     ctx.addIssue({ code: "custom", message: (e as Error).message });
   }
@@ -49,8 +55,11 @@ export const SERVICE_BUILD_INPUTS: readonly string[] = ["service/src", "service/
 const imageSettings = z
   .strictObject({
     /**
-     * An image that exists (built by CI, say), pinned by digest: `<repository>[:<tag>]@sha256:<64 hex>`. A tag alone is
-     * refused: tags move, and the task definition must name exactly one image. @default undefined (build service/)
+     * An image that exists in ECR, pinned by digest: `<account>.dkr.ecr.<region>.amazonaws.com/<name>[:<tag>]@sha256:<64
+     * hex>`. The deploy workflow builds the image once per commit and sets this to the same digest in every stack
+     * (`pulumi config set --path edge-mlops:inference.image.existing`). A tag alone is refused: tags move, and the task
+     * definition must name exactly one image. Another registry is refused: only ECR is pulled with the execution role.
+     * @default undefined (build service/)
      */
     existing: imageReference.optional(),
     /** Docker build context, relative to the project directory (where Pulumi runs the program). @default "." */

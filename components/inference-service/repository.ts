@@ -1,7 +1,8 @@
 // The inference image's home: an ECR repository (immutable tags, scan on push, encrypted, never force-deleted) with a
 // lifecycle policy, and the image the tasks run. By default the component builds service/ with the Docker provider,
 // tags the image by the content of its build inputs and pushes it with a short-lived ECR token; the tasks then run it
-// by digest. With `image.existing` nothing is built and that image runs; if it lives in another ECR repository, the
+// by digest. With `image.existing` (an ECR image pinned by digest, which the deploy workflow builds once per commit and
+// promotes through the stacks) nothing is built and that image runs; if it lives in another ECR repository, the
 // execution role may pull from that one too.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -43,8 +44,8 @@ export function repositoryAndImage(
   if (built.kind === "existing") {
     const ecr = built.ecr;
     const pullRepositoryArns = pulumi.all([repository.arn, partition]).apply(([own, p]) => {
-      const other = ecr && `arn:${p}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.name}`;
-      return other && other !== own ? [own, other] : [own];
+      const other = `arn:${p}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.name}`;
+      return other !== own ? [own, other] : [own];
     });
     return { repository, imageRef: pulumi.output(built.ref), pullRepositoryArns };
   }

@@ -58,7 +58,7 @@ const wiringSchema = z.object({
 /** The image the tasks run: built from the repository and tagged by content, or one that exists. */
 export type ResolvedImage =
   | { readonly kind: "build"; readonly context: string; readonly dockerfile: string; readonly tag: string }
-  | { readonly kind: "existing"; readonly ref: string; readonly ecr?: ImageReference["ecr"] };
+  | { readonly kind: "existing"; readonly ref: string; readonly ecr: NonNullable<ImageReference["ecr"]> };
 
 /** The settings an InferenceService is built from, defaults applied. @throws ArgError naming the first bad arg. */
 export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
@@ -91,7 +91,8 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
 export type InferenceServiceSettings = ReturnType<typeof resolveInferenceServiceArgs>;
 
 function resolveImage(image: InferenceSettings["image"]): ResolvedImage {
-  if (image.existing !== undefined) return { kind: "existing", ref: image.existing, ecr: parseImageReference(image.existing).ecr };
+  // The schema has already refused a reference outside ECR.
+  if (image.existing !== undefined) return { kind: "existing", ref: image.existing, ecr: parseImageReference(image.existing).ecr! };
   try {
     return { kind: "build", context: image.context, dockerfile: image.dockerfile, tag: imageContentTag(path.resolve(image.context), image.contentPaths) };
   } catch (e) {

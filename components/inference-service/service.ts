@@ -75,6 +75,14 @@ export interface FargateService {
  * Registers `<name>-cluster` and `<name>-service` under `parent`. The service starts only once `dependsOn` exist (the
  * listeners, so that its target group is attached to the load balancer, and the execution role's policy), rolls back
  * a failed deployment, and leaves its task count to autoscaling after creation.
+ *
+ * `waitForSteadyState: true`: `pulumi up` returns only once the service is stable (the provider's
+ * `aws ecs wait services-stable`: one deployment, running count = desired), and fails if that takes longer than the
+ * provider's timeout (20 minutes for create and update), so nothing after the update starts while tasks are still
+ * being replaced. It does not prove the new task definition runs: when the deployment circuit breaker rolls a failed
+ * deployment back, the service becomes stable again on the previous task definition and the update still succeeds
+ * (terraform-provider-aws issues 19519 and 20858). The deploy workflow's gate (scripts/gate.ts) is the real check: the
+ * PRIMARY deployment on the task definition this update registered, its rollout COMPLETED.
  */
 export function fargateService(
   parent: pulumi.Resource,
@@ -106,7 +114,7 @@ export function fargateService(
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       enableExecuteCommand: false,
-      waitForSteadyState: false,
+      waitForSteadyState: true,
     },
     { parent, ignoreChanges: ["desiredCount"], dependsOn: refs.dependsOn },
   );

@@ -452,7 +452,7 @@ describe("ECS service and autoscaling", () => {
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       enableExecuteCommand: false,
-      waitForSteadyState: false,
+      waitForSteadyState: true,
     });
     // The task definition the service runs is the one planned (its revision follows its replace-forcing inputs).
     expect(inputsOf(plan, "aws:ecs/service:Service", "prod-service").taskDefinition).toBe(one(plan, "aws:ecs/taskDefinition:TaskDefinition", "prod-task").arn);

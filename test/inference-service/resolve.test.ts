@@ -63,7 +63,9 @@ describe("what the builders get", () => {
     const ref = `999988887777.dkr.ecr.us-east-1.amazonaws.com/platform/inference@sha256:${"c".repeat(64)}`;
     expect(resolve({ image: { existing: ref } }).image).toEqual({ kind: "existing", ref, ecr: { account: "999988887777", region: "us-east-1", name: "platform/inference" } });
     const ghcr = `ghcr.io/acme/inference@sha256:${"c".repeat(64)}`;
-    expect(resolve({ image: { existing: ghcr } }).image).toEqual({ kind: "existing", ref: ghcr, ecr: undefined });
+    expect(() => resolve({ image: { existing: ghcr } })).toThrow(
+      `InferenceService: image.existing: must be an image in a private ECR repository (<account>.dkr.ecr.<region>.amazonaws.com/<name>@sha256:<64 hex digits>), got '${ghcr}'`,
+    );
   });
 
   it("names a build input that does not exist", () => {
