@@ -114,7 +114,8 @@ const edge = edgeEnabled
         stack: config.stack,
         environment: config.environment,
         inferenceImage: inference.imageRef,
-        ecrRepositoryArns: [inference.repository.arn],
+        // The repositories the inference image is pulled from (another one too when the deploy promotes a built image).
+        ecrRepositoryArns: inference.pullRepositoryArns,
         protect: config.protect,
         // IoT job execution events are an account-wide switch: the stack that owns the fleet audit owns it too.
         monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.observability.fleetAudit },

@@ -49,6 +49,8 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
   public readonly image?: docker.Image;
   /** The image the tasks run, pinned by digest (`<repository>@sha256:<hex>`). */
   public readonly imageRef: pulumi.Output<string>;
+  /** The ECR repositories `imageRef` is pulled from: the component's own and, with `image.existing`, the image's. */
+  public readonly pullRepositoryArns: pulumi.Output<string[]>;
   public readonly cluster: awsEcs.Cluster;
   public readonly taskDefinition: awsEcs.TaskDefinition;
   public readonly service: awsEcs.Service;
@@ -91,6 +93,7 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
     this.repositoryUrl = built.repository.repositoryUrl;
     this.image = built.image;
     this.imageRef = built.imageRef;
+    this.pullRepositoryArns = built.pullRepositoryArns;
 
     const task = inferenceTask(this, name, s, { imageRef: built.imageRef, pullRepositoryArns: built.pullRepositoryArns, partition, account });
     this.logGroup = task.logGroup;

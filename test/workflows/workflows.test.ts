@@ -1,6 +1,8 @@
 // The GitHub workflows: linted with action-validator (schema of GitHub's workflow syntax), then checked for the
 // jobs and steps the review process depends on.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { describe, expect, it } from "vitest";
@@ -124,22 +126,73 @@ describe("offline-plan-comment.yml", () => {
 describe("deploy.yml and pulumi-up.yml", () => {
   const deploy = load("deploy.yml");
   const up = load("pulumi-up.yml");
-  it("updates dev, then staging, then prod on pushes to main", () => {
+  const job = up.jobs.up;
+  const at = (pred: (s: any) => boolean) => steps(job).findIndex(pred);
+  const IMAGE = "${{ needs.build.outputs.image }}";
+
+  it("builds the image once, then promotes the same digest through dev, then staging, then prod, on pushes to main", () => {
     expect(deploy.on).toEqual({ push: { branches: ["main"] } });
-    expect(deploy.jobs.dev.needs).toBeUndefined();
-    expect(deploy.jobs.staging.needs).toBe("dev");
-    expect(deploy.jobs.prod.needs).toBe("staging");
-    for (const stack of ["dev", "staging", "prod"]) expect(deploy.jobs[stack]).toMatchObject({ uses: "./.github/workflows/pulumi-up.yml", with: { stack } });
+    expect(Object.keys(deploy.jobs)).toEqual(["build", "dev", "staging", "prod"]);
+    expect(deploy.jobs.build.needs).toBeUndefined();
+    expect(deploy.jobs.dev.needs).toBe("build");
+    expect(deploy.jobs.staging.needs).toEqual(["build", "dev"]);
+    expect(deploy.jobs.prod.needs).toEqual(["build", "staging"]);
+    for (const stack of ["dev", "staging", "prod"]) {
+      expect(deploy.jobs[stack]).toEqual({ needs: deploy.jobs[stack].needs, uses: "./.github/workflows/pulumi-up.yml", with: { stack, image: IMAGE }, secrets: "inherit" });
+    }
   });
-  it("runs each update in the stack's GitHub environment (prod's has required reviewers) with OIDC and the policy pack", () => {
-    const job = up.jobs.up;
+
+  it("the build job pushes once per commit, tagged by the commit, and outputs the image pinned by digest", () => {
+    const build = deploy.jobs.build;
+    expect(build.outputs.image).toBe("${{ steps.image.outputs.image }}");
+    expect(build.permissions["id-token"]).toBe("write");
+    expect(uses(build, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toBe("${{ vars.AWS_BUILD_ROLE_ARN }}");
+    const push = uses(build, "docker/build-push-action");
+    expect(push.with).toMatchObject({ context: ".", file: "service/Dockerfile", push: true, tags: "${{ vars.INFERENCE_IMAGE_REPOSITORY }}:${{ github.sha }}" });
+    // A re-run finds the commit's image instead of pushing an immutable tag again.
+    const pushed = steps(build).find((s) => s.id === "pushed");
+    expect(pushed.run).toMatch(/aws ecr describe-images[\s\S]*imageTag="\$GITHUB_SHA"/);
+    expect(push.if).toBe("steps.pushed.outputs.digest == ''");
+    const image = steps(build).find((s) => s.id === "image");
+    expect(image.env.DIGEST).toBe("${{ steps.pushed.outputs.digest || steps.build.outputs.digest }}");
+    expect(steps(build).indexOf(image)).toBe(steps(build).length - 1);
+  });
+
+  it("the digest check of the build job refuses anything but a sha256 digest", () => {
+    const script = steps(deploy.jobs.build).find((s) => s.id === "image").run as string;
+    const run = (digest: string) => {
+      const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deploy-")), "output");
+      const r = spawnSync("bash", ["-e", "-c", script], { env: { PATH: process.env.PATH, DIGEST: digest, REPOSITORY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference", GITHUB_SHA: "c0ffee", GITHUB_OUTPUT: out }, encoding: "utf8" });
+      return { status: r.status, output: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "", stdout: r.stdout };
+    };
+    const digest = `sha256:${"ab".repeat(32)}`;
+    expect(run(digest)).toEqual({ status: 0, output: `image=123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@${digest}\n`, stdout: "" });
+    expect(run("")).toEqual({ status: 1, output: "", stdout: "::error::no image digest for c0ffee (got '')\n" });
+    expect(run("None").status).toBe(1);
+  });
+
+  it("each stage runs the given image, then pulumi up in the stack's GitHub environment with OIDC and the policy pack, then the gate", () => {
+    expect(up.on.workflow_call.inputs.image).toMatchObject({ required: true, type: "string" });
     expect(job.environment).toBe("${{ inputs.stack }}");
     expect(job.permissions["id-token"]).toBe("write");
     expect(uses(job, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
-    expect(uses(job, "pulumi/actions").with).toMatchObject({ command: "up", policyPacks: "policy", policyPackConfigs: "policy/config.${{ inputs.stack }}.json" });
-    const offline = steps(job).findIndex((s) => /npm run plan/.test(s.run ?? ""));
-    const cloud = steps(job).findIndex((s) => (s.uses ?? "").startsWith("aws-actions/"));
-    expect(offline).toBeGreaterThan(-1);
-    expect(offline).toBeLessThan(cloud);
+    const setImage = at((s) => /pulumi config set/.test(s.run ?? ""));
+    expect(steps(job)[setImage].run).toBe(`pulumi config set --stack "$STACK" --path 'edge-mlops:inference.image.existing' "$IMAGE"`);
+    expect(steps(job)[setImage].env.IMAGE).toBe("${{ inputs.image }}");
+    const offline = at((s) => /npm run plan/.test(s.run ?? ""));
+    const cloud = at((s) => (s.uses ?? "").startsWith("aws-actions/"));
+    const pulumiUp = at((s) => s.with?.command === "up");
+    const gate = at((s) => /npm run gate/.test(s.run ?? ""));
+    expect(steps(job)[pulumiUp].with).toMatchObject({ command: "up", policyPacks: "policy", policyPackConfigs: "policy/config.${{ inputs.stack }}.json" });
+    // The image is set before the offline plan checks it, credentials come after it, the gate after pulumi up, last.
+    expect([setImage, offline, cloud, pulumiUp, gate].every((i, k, all) => i > -1 && (k === 0 || all[k - 1]! < i))).toBe(true);
+    expect(gate).toBe(steps(job).length - 1);
+    expect(steps(job)[gate].run).toMatch(/pulumi stack output --json --stack "\$STACK" > "\$RUNNER_TEMP\/outputs.json"\n/);
+    expect(steps(job)[gate].run).toMatch(/npm run gate --silent -- --stack "\$\{\{ inputs.stack \}\}" --outputs "\$RUNNER_TEMP\/outputs.json"/);
+    expect(steps(job)[gate].if).toBeUndefined();
+  });
+
+  it("a stage runs where it can reach the stack's load balancer: DEPLOY_RUNNER_<stack> when set", () => {
+    expect(job["runs-on"]).toBe("${{ vars[format('DEPLOY_RUNNER_{0}', inputs.stack)] || 'ubuntu-latest' }}");
   });
 });
