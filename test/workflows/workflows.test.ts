@@ -142,16 +142,18 @@ describe("deploy.yml and pulumi-up.yml", () => {
     }
   });
 
-  it("the build job pushes once per commit, tagged by the commit, and outputs the image pinned by digest", () => {
+  it("the build job pushes once per content of the build inputs, tagged by it, and outputs the image pinned by digest", () => {
     const build = deploy.jobs.build;
     expect(build.outputs.image).toBe("${{ steps.image.outputs.image }}");
     expect(build.permissions["id-token"]).toBe("write");
     expect(uses(build, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toBe("${{ vars.AWS_BUILD_ROLE_ARN }}");
     const push = uses(build, "docker/build-push-action");
-    expect(push.with).toMatchObject({ context: ".", file: "service/Dockerfile", push: true, tags: "${{ vars.INFERENCE_IMAGE_REPOSITORY }}:${{ github.sha }}" });
-    // A re-run finds the commit's image instead of pushing an immutable tag again.
+    expect(push.with).toMatchObject({ context: ".", file: "service/Dockerfile", push: true, tags: "${{ vars.INFERENCE_IMAGE_REPOSITORY }}:${{ steps.tag.outputs.tag }}" });
+    expect(steps(build).find((s) => s.id === "tag").run).toBe('echo "tag=$(npm run --silent image-tag)" >> "$GITHUB_OUTPUT"');
+    // The same content (or a re-run) finds its image instead of pushing an immutable tag again.
     const pushed = steps(build).find((s) => s.id === "pushed");
-    expect(pushed.run).toMatch(/aws ecr describe-images[\s\S]*imageTag="\$GITHUB_SHA"/);
+    expect(pushed.env.TAG).toBe("${{ steps.tag.outputs.tag }}");
+    expect(pushed.run).toMatch(/aws ecr describe-images[\s\S]*imageTag="\$TAG"/);
     expect(push.if).toBe("steps.pushed.outputs.digest == ''");
     const image = steps(build).find((s) => s.id === "image");
     expect(image.env.DIGEST).toBe("${{ steps.pushed.outputs.digest || steps.build.outputs.digest }}");
@@ -162,12 +164,12 @@ describe("deploy.yml and pulumi-up.yml", () => {
     const script = steps(deploy.jobs.build).find((s) => s.id === "image").run as string;
     const run = (digest: string) => {
       const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deploy-")), "output");
-      const r = spawnSync("bash", ["-e", "-c", script], { env: { PATH: process.env.PATH, DIGEST: digest, REPOSITORY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference", GITHUB_SHA: "c0ffee", GITHUB_OUTPUT: out }, encoding: "utf8" });
+      const r = spawnSync("bash", ["-e", "-c", script], { env: { PATH: process.env.PATH, DIGEST: digest, REPOSITORY: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference", TAG: "468996ddb51d634a", GITHUB_OUTPUT: out }, encoding: "utf8" });
       return { status: r.status, output: fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "", stdout: r.stdout };
     };
     const digest = `sha256:${"ab".repeat(32)}`;
     expect(run(digest)).toEqual({ status: 0, output: `image=123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@${digest}\n`, stdout: "" });
-    expect(run("")).toEqual({ status: 1, output: "", stdout: "::error::no image digest for c0ffee (got '')\n" });
+    expect(run("")).toEqual({ status: 1, output: "", stdout: "::error::no image digest for tag 468996ddb51d634a (got '')\n" });
     expect(run("None").status).toBe(1);
   });
 
