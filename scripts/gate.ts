@@ -208,10 +208,19 @@ export async function checkAlarms(topicArn: string, deps: Pick<GateDeps, "cloudw
   return alarms.filter((a) => a.state === "ALARM").map((a) => `alarms: ${a.name} is in ALARM: ${a.reason}`);
 }
 
-/** Runs the three checks; returns one line per failure (empty: the stage passed). */
+/** An AWS SDK error as one line: `<name>: <message>`. */
+const sdkError = (e: unknown) => {
+  const err = e as Error;
+  return `${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${err.message}`;
+};
+
+/**
+ * Runs the three checks; returns one line per failure (empty: the stage passed). An AWS call that fails (access
+ * denied, throttled past the SDK's retries) fails its own check, and the other checks still run.
+ */
 export async function runGate(o: GateOutputs, deps: GateDeps, timing: GateTiming = DEFAULT_TIMING): Promise<string[]> {
   const failures: string[] = [];
-  const rollout = await checkRollout(o, deps, timing);
+  const rollout = await checkRollout(o, deps, timing).catch((e: unknown) => `rollout: ECS DescribeServices failed: ${sdkError(e)}`);
   if (rollout !== undefined) failures.push(rollout);
   let expected: ExpectedAnswer | undefined;
   if (o.currentModelParameter !== undefined) {
@@ -223,7 +232,7 @@ export async function runGate(o: GateOutputs, deps: GateDeps, timing: GateTiming
   }
   const http = await checkHttp(o.serviceUrl, expected, deps, timing);
   if (http !== undefined) failures.push(http);
-  failures.push(...(await checkAlarms(o.alarmTopicArn, deps)));
+  failures.push(...(await checkAlarms(o.alarmTopicArn, deps).catch((e: unknown) => [`alarms: CloudWatch DescribeAlarms failed: ${sdkError(e)}`])));
   return failures;
 }
 

