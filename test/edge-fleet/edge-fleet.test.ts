@@ -78,7 +78,6 @@ describe("resolveEdgeFleetArgs", () => {
       },
       protect: false,
       logRetentionDays: 30,
-      lambdaReservedConcurrency: 5,
       monitoring: undefined,
     });
   });
