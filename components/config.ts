@@ -150,7 +150,8 @@ const rules: Rule[] = [
   prodRequires("training.modelApproval", (c) => c.training.modelApproval !== "PendingManualApproval", "must be PendingManualApproval"),
   prodRequires("training.includeExecutionData", (c) => c.training.includeExecutionData, "must be false (execution data may hold training data)"),
   prodRequires("edgeFleet.allowGeneratedKeys", (c) => c.edgeFleet.allowGeneratedKeys, "must be false (private keys would be stored in state)"),
-  prodRequires("observability.auditFrequency", (c) => c.observability.auditFrequency !== "DAILY", "must be DAILY"),
+  // Only the stack that owns the account's settings schedules the audit.
+  prodRequires("observability.auditFrequency", (c) => c.accountSettings.owner && c.observability.auditFrequency !== "DAILY", "must be DAILY"),
   prodRequires(
     "observability.notifications",
     (c) => c.observability.notifications.emails.length + c.observability.notifications.httpsEndpoints.length === 0,
@@ -379,6 +380,16 @@ export function parseStackSettings(raw: Record<string, unknown>): StackSettings 
   if (!result.success) {
     const [path, problem] = firstIssue(result.error, raw, stackSchema);
     throw new ConfigError(`${PROJECT}:${path}`, problem);
+  }
+  // The account's IoT logging level and audit frequency are read only where the stack owns the account's settings.
+  if (!result.data.accountSettings.owner && observability !== null && typeof observability === "object") {
+    const unread = ["iotLogLevel", "auditFrequency"].find((k) => k in observability);
+    if (unread) {
+      throw new ConfigError(
+        `${PROJECT}:observability.${unread}`,
+        "applies only to the stack that owns the account's settings (accountSettings.owner true); this stack creates no IoT logging or audit, so nothing reads it: remove it",
+      );
+    }
   }
   for (const rule of rules) {
     const broken = rule(result.data);

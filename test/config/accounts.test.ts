@@ -7,6 +7,13 @@ import { ConfigError, parseStackConfig, parseStackSettings } from "../../compone
 import { loadStackFiles } from "../../scripts/offline/run";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** The least a prod stack must set besides the account's settings. */
+const PROD_MINIMUM = {
+  network: { natGateways: "onePerAz" },
+  inference: { desiredCount: 2, loadBalancer: { deletionProtection: true } },
+  training: { modelApproval: "PendingManualApproval" },
+  observability: { notifications: { emails: ["oncall@example.com"] } },
+};
 
 function configError(settings: Record<string, unknown>): string {
   try {
@@ -46,12 +53,24 @@ describe("accountSettings", () => {
       { observability: { fleetAudit: true } },
       "config error: edge-mlops:observability.fleetAudit: is no longer read: the one stack per account and region that owns the account's IoT audit, logging and events sets accountSettings.owner true (default false)",
     ],
+    [
+      "an IoT log level in a stack that owns no IoT logging",
+      { observability: { iotLogLevel: "INFO" } },
+      "config error: edge-mlops:observability.iotLogLevel: applies only to the stack that owns the account's settings (accountSettings.owner true); this stack creates no IoT logging or audit, so nothing reads it: remove it",
+    ],
     ["a reservation of 0", { training: { lambdaReservedConcurrency: 0 } }, "config error: edge-mlops:training.lambdaReservedConcurrency: must be >= 1, got 0"],
     ["fewer ECR images than are in use", { inference: { keepImages: 2 } }, "config error: edge-mlops:inference.keepImages: must be >= 3, got 2"],
   ])("rejects %s in one line", (_, settings, message) => {
     const said = configError(settings);
     expect(said.startsWith(message)).toBe(true);
     expect(said).not.toContain("\n");
+  });
+
+  it("asks a daily audit of prod only where it owns the account's settings", () => {
+    expect(parseStackSettings({ environment: "prod", ...PROD_MINIMUM }).accountSettings.owner).toBe(false);
+    expect(configError({ environment: "prod", ...PROD_MINIMUM, accountSettings: { owner: true } })).toBe(
+      "config error: edge-mlops:observability.auditFrequency: must be DAILY when environment is prod",
+    );
   });
 
   it("leaves reserved concurrency unset unless a stack asks for it", () => {
