@@ -14,6 +14,7 @@ import type * as aws from "@pulumi/aws";
 import type * as awsNative from "@pulumi/aws-native";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import { Provider as NativeProvider } from "@pulumi/aws-native/provider";
+import { ServiceLinkedRole } from "@pulumi/aws/iam";
 
 const config = loadStackConfig();
 
@@ -57,6 +58,16 @@ const network = new Network(
   { providers },
 );
 
+// Account-wide: ECS's service-linked role, created only by the stack that owns the account's settings and only where
+// asked (accountSettings.ecsServiceLinkedRole); the cluster waits for it. Kept on delete: other stacks use it.
+const ecsServiceLinkedRole = config.accountSettings.ecsServiceLinkedRole
+  ? new ServiceLinkedRole(
+      "ecs-service-linked-role",
+      { awsServiceName: "ecs.amazonaws.com", description: "ECS manages load balancer targets and network interfaces of the account's services" },
+      { provider: awsProvider, retainOnDelete: true },
+    )
+  : undefined;
+
 const inference = new InferenceService(
   config.stack,
   {
@@ -71,7 +82,13 @@ const inference = new InferenceService(
     monitoring,
     modelStore: modelStore.wiring,
   },
-  { providers },
+  {
+    providers,
+    // The cluster is the first ECS call; it waits for the service-linked role when this stack creates it.
+    transformations: ecsServiceLinkedRole
+      ? [(a) => (a.type === "aws:ecs/cluster:Cluster" ? { props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [ecsServiceLinkedRole] }) } : undefined)]
+      : [],
+  },
 );
 
 // Training: data bucket, feature group, model registry and the Step Functions pipeline that trains, evaluates and
@@ -117,15 +134,15 @@ const edge = edgeEnabled
         // The repositories the inference image is pulled from (another one too when the deploy promotes a built image).
         ecrRepositoryArns: inference.pullRepositoryArns,
         protect: config.protect,
-        // IoT job execution events are an account-wide switch: the stack that owns the fleet audit owns it too.
-        monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.observability.fleetAudit },
+        // IoT job execution events are an account-wide switch: the stack that owns the account's settings owns it.
+        monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.accountSettings.owner },
       },
       { providers },
     )
   : undefined;
 
-// Device Defender audits and IoT logging are account-wide: one stack per account owns them.
-if (config.observability.fleetAudit) {
+// Device Defender audits and IoT logging are account-wide: one stack per account and region owns them.
+if (config.accountSettings.owner) {
   new FleetAudit(
     config.stack,
     {
@@ -135,6 +152,7 @@ if (config.observability.fleetAudit) {
       frequency: config.observability.auditFrequency,
       scheduledAuditName: `edge-mlops-${config.stack}`,
       logLevel: config.observability.iotLogLevel,
+      logGroup: config.accountSettings.iotLogGroup ?? "create",
       logRetentionDays: config.edgeFleet.logRetentionDays,
     },
     { providers },

@@ -24,6 +24,7 @@ import { ConfigError, firstIssue, formatPath, SECRET_PLACEHOLDER } from "./args"
 import { airflowSettings } from "./airflow-environment/args";
 import { csrFileProblem } from "./csr";
 import { defaultRootGroupName, edgeFleetSettings } from "./edge-fleet/args";
+import { IOT_LOG_GROUP_MODES } from "./edge-fleet/audit-args";
 import { inferenceSettings } from "./inference-service/args";
 import { blocksOverlap, networkSettings, parseIpv4Block } from "./network/args";
 import { observabilitySettings } from "./observability/args";
@@ -40,6 +41,39 @@ const tagKey = z
   .refine((k) => !k.toLowerCase().startsWith("aws:"), { message: "tag keys must not start with 'aws:'" })
   .refine((k) => !["project", "stack", "managed-by"].includes(k), {
     message: "project, stack and managed-by are set by the program and cannot be overridden",
+  });
+
+/**
+ * The settings that exist once per AWS account and region, not once per stack: AWS IoT's audit configuration and
+ * scheduled audit, its v2 logging options, its event configuration (JOB_EXECUTION events), the log group
+ * `AWSIotLogsV2`, and (once per account) ECS's service-linked role. Exactly one stack per account and region owns
+ * them (`owner: true`); every other stack sharing the account leaves them alone, as a stack in an account of its own
+ * owns them too. Creating one that another stack made fails (or, for the IoT settings, silently overwrites it).
+ */
+export const accountSettings = z
+  .strictObject({
+    /** This stack creates and keeps the account's settings above. @default false (another stack, or nobody, does) */
+    owner: z.boolean().default(false),
+    /**
+     * How the owner holds `AWSIotLogsV2`: "create" where IoT v2 logging was never on in the account and region,
+     * "import" where the group exists, "unmanaged" to leave it to IoT (IOT_LOG_GROUP_MODES,
+     * components/edge-fleet/audit-args.ts). Only with owner true. @default "create" (for the owner)
+     */
+    iotLogGroup: z.enum(IOT_LOG_GROUP_MODES).optional(),
+    /**
+     * Create ECS's service-linked role AWSServiceRoleForECS (iam.ServiceLinkedRole for ecs.amazonaws.com) and make the
+     * cluster wait for it. ECS creates the role itself on first use, but a cluster and service created in the same
+     * deployment can race it ("Unable to assume the service linked role"). Only where the role does not exist yet:
+     * CreateServiceLinkedRole fails on an existing one, and the provider does not adopt it. Kept on delete: other
+     * stacks' clusters use it. Only with owner true. @default false (the role exists, or ECS makes it)
+     */
+    ecsServiceLinkedRole: z.boolean().default(false),
+  })
+  .superRefine((a, ctx) => {
+    const ownerOnly = (key: string) =>
+      ctx.addIssue({ code: "custom", path: [key], message: "applies only to the stack that owns the account's settings: set accountSettings.owner true here, or remove it" });
+    if (!a.owner && a.iotLogGroup !== undefined) ownerOnly("iotLogGroup");
+    if (!a.owner && a.ecsServiceLinkedRole) ownerOnly("ecsServiceLinkedRole");
   });
 
 /** The schema of the `edge-mlops:` namespace: one section per component, each the component's own args schema. */
@@ -64,6 +98,7 @@ export const stackSchema = z.strictObject({
   airflow: airflowSettings.prefault({}),
   training: trainingSettings.prefault({}),
   observability: observabilitySettings.prefault({}),
+  accountSettings: accountSettings.prefault({}),
 });
 
 export type StackSettings = z.infer<typeof stackSchema>;
@@ -73,6 +108,7 @@ export type InferenceConfig = StackSettings["inference"];
 export type AirflowConfig = StackSettings["airflow"];
 export type TrainingConfig = StackSettings["training"];
 export type ObservabilityConfig = StackSettings["observability"];
+export type AccountSettingsConfig = StackSettings["accountSettings"];
 
 /** The validated config of one stack, plus what Pulumi itself knows about it. */
 export interface StackConfig extends StackSettings {
@@ -114,7 +150,8 @@ const rules: Rule[] = [
   prodRequires("training.modelApproval", (c) => c.training.modelApproval !== "PendingManualApproval", "must be PendingManualApproval"),
   prodRequires("training.includeExecutionData", (c) => c.training.includeExecutionData, "must be false (execution data may hold training data)"),
   prodRequires("edgeFleet.allowGeneratedKeys", (c) => c.edgeFleet.allowGeneratedKeys, "must be false (private keys would be stored in state)"),
-  prodRequires("observability.auditFrequency", (c) => c.observability.auditFrequency !== "DAILY", "must be DAILY"),
+  // Only the stack that owns the account's settings schedules the audit.
+  prodRequires("observability.auditFrequency", (c) => c.accountSettings.owner && c.observability.auditFrequency !== "DAILY", "must be DAILY"),
   prodRequires(
     "observability.notifications",
     (c) => c.observability.notifications.emails.length + c.observability.notifications.httpsEndpoints.length === 0,
@@ -332,10 +369,27 @@ function checkCsrFiles(settings: StackSettings, projectDir: string): void {
  * Returns the settings with defaults applied; throws a ConfigError naming the first bad key otherwise.
  */
 export function parseStackSettings(raw: Record<string, unknown>): StackSettings {
+  const observability = raw.observability;
+  if (observability !== null && typeof observability === "object" && "fleetAudit" in observability) {
+    throw new ConfigError(
+      `${PROJECT}:observability.fleetAudit`,
+      "is no longer read: the one stack per account and region that owns the account's IoT audit, logging and events sets accountSettings.owner true (default false)",
+    );
+  }
   const result = stackSchema.safeParse(raw);
   if (!result.success) {
     const [path, problem] = firstIssue(result.error, raw, stackSchema);
     throw new ConfigError(`${PROJECT}:${path}`, problem);
+  }
+  // The account's IoT logging level and audit frequency are read only where the stack owns the account's settings.
+  if (!result.data.accountSettings.owner && observability !== null && typeof observability === "object") {
+    const unread = ["iotLogLevel", "auditFrequency"].find((k) => k in observability);
+    if (unread) {
+      throw new ConfigError(
+        `${PROJECT}:observability.${unread}`,
+        "applies only to the stack that owns the account's settings (accountSettings.owner true); this stack creates no IoT logging or audit, so nothing reads it: remove it",
+      );
+    }
   }
   for (const rule of rules) {
     const broken = rule(result.data);

@@ -91,8 +91,12 @@ export const edgeFleetSettings = z
       .default([]),
     /** Days the provisioning hook's log group keeps logs (a CloudWatch Logs retention value). @default 30 */
     logRetentionDays: retention.default(30),
-    /** Reserved concurrency of the provisioning hook, 1 to 1000 (Lambda's default account quota). @default 5 */
-    lambdaReservedConcurrency: int(1, 1000).default(5),
+    /**
+     * Reserved concurrency of the provisioning hook, 1 to 1000 (Lambda's default account quota). A reservation must
+     * leave the account's UnreservedConcurrentExecutions at 10 or more (PutFunctionConcurrency), so it fails in a new
+     * account whose quota is 10 (components/lambda-function/args.ts). @default undefined (unreserved)
+     */
+    lambdaReservedConcurrency: int(1, 1000).optional(),
     /** Lifetime of the credentials the role alias hands to devices, 900 to 43200 s (AWS IoT CreateRoleAlias). @default 3600 */
     credentialDurationSeconds: int(900, 43200).default(3600),
     /**

@@ -1,5 +1,5 @@
 // A FleetAudit's settings as one schema: which Device Defender checks run, how often, and the account's IoT logging
-// level and log retention. Every default, range and rule of a FleetAudit is stated here once; the FleetAudit resolves
+// level, log group and log retention. Every default, range and rule of a FleetAudit is stated here once; the FleetAudit resolves
 // its args with it (the stack config's `observability` section holds the stack's choice of frequency and log level).
 import type * as awsNative from "@pulumi/aws-native";
 import { z } from "zod";
@@ -48,6 +48,24 @@ export type AuditFrequency = (typeof AUDIT_FREQUENCIES)[number];
 export const DAYS_OF_WEEK = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] as const;
 export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
 
+/**
+ * How a FleetAudit holds the log group AWS IoT v2 logging writes to, `AWSIotLogsV2`, fixed by AWS and one per account
+ * and region:
+ * - `create`: the stack creates it with its retention. For an account and region whose IoT v2 logging was never on:
+ *   creating a group that exists fails (CreateLogGroup: ResourceAlreadyExistsException).
+ * - `import`: the group exists (IoT logging was on before, and IoT's logging role created it): the stack adopts it with
+ *   Pulumi's `import` resource option (id `AWSIotLogsV2`) and from then on manages its retention. Pulumi refuses an
+ *   import whose inputs differ from the group as it is, and says which differ: the first `pulumi up` states the
+ *   group's present retention (logRetentionDays), a later one may change it. Once imported the option changes nothing.
+ * - `unmanaged`: the stack leaves the group alone; IoT's logging role may create it, without a retention (logs kept
+ *   until someone sets one).
+ * Adoption through `import` was chosen over a resource that writes the retention of whatever group exists: neither
+ * provider has one (aws.cloudwatch.LogGroup and AWS::Logs::LogGroup both fail on an existing name), and an import keeps
+ * the group in the state like any other, so its retention shows in previews and drifts are caught.
+ */
+export const IOT_LOG_GROUP_MODES = ["create", "import", "unmanaged"] as const;
+export type IotLogGroupMode = (typeof IOT_LOG_GROUP_MODES)[number];
+
 const isWeekly = (frequency: AuditFrequency) => frequency === "WEEKLY" || frequency === "BIWEEKLY";
 
 export const fleetAuditSettings = z
@@ -74,10 +92,9 @@ export const fleetAuditSettings = z
     /** Default level of AWS IoT logging (SetV2LoggingOptions); DISABLED turns all IoT logs off. @default "ERROR" */
     logLevel: z.enum(IOT_LOG_LEVELS).default("ERROR"),
     /**
-     * Create the `AWSIotLogsV2` log group with a retention. An account whose IoT logging was on before already has it:
-     * import it, or set false and IoT's logging role may create it. @default true
+     * How the stack holds the account's `AWSIotLogsV2` log group (IOT_LOG_GROUP_MODES). @default "create"
      */
-    createLogGroup: z.boolean().default(true),
+    logGroup: z.enum(IOT_LOG_GROUP_MODES).default("create"),
     /** Days the IoT log group keeps logs (a CloudWatch Logs retention value). @default 30 */
     logRetentionDays: retentionDays.default(30),
   })

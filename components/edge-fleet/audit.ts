@@ -4,10 +4,10 @@
 // logs to look at.
 //
 // Account-wide: the audit configuration, the scheduled audit's checks and the IoT logging options belong to the AWS
-// account and region, not to a stack. Create one FleetAudit per account and region (stacks in separate accounts each
-// have their own). IoT writes its logs to the log group `AWSIotLogsV2`; the component creates it with a retention
-// unless `createLogGroup` is false (an account whose IoT logging was on before already has it: import it, or pass
-// false and IoT's logging role may create it).
+// account and region, not to a stack. Create one FleetAudit per account and region (the stack config's
+// `accountSettings.owner`; stacks in separate accounts each have their own). IoT writes its logs to the log group
+// `AWSIotLogsV2`, which the component creates, adopts (Pulumi `import`) or leaves alone (`logGroup`, ./audit-args.ts).
+// The logging role holds what AWS's own AWSIoTLogging managed policy grants, scoped to that one group.
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_KEY_ARN } from "../../contracts/patterns";
 import { PROJECT } from "../../contracts/project";
@@ -26,6 +26,8 @@ export {
   AUDIT_CHECK_PROPERTIES,
   AUDIT_FREQUENCIES,
   DAYS_OF_WEEK,
+  IOT_LOG_GROUP_MODES,
+  type IotLogGroupMode,
   FLEET_AUDIT_CHECKS,
   fleetAuditSettings,
   IOT_LOG_LEVELS,
@@ -94,14 +96,29 @@ export function auditNotificationPolicy(topicArn: string, kmsKeyArn: string | un
   };
 }
 
-/** What AWS IoT's logging role may do: write streams of its log group (and create the group when the stack does not). */
-export function iotLoggingPolicy(logGroupArn: string, createLogGroup: boolean): PolicyDocument {
+/**
+ * The actions of AWS's managed policy `service-role/AWSIoTLogging` (v1, the policy AWS IoT's documentation gives its
+ * logging role; https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSIoTLogging.html). AWS grants them
+ * on every resource; the logging role here holds them on the IoT log group and its streams only.
+ */
+export const IOT_LOGGING_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "logs:PutMetricFilter",
+  "logs:PutRetentionPolicy",
+  "logs:GetLogEvents",
+  "logs:DeleteLogStream",
+] as const;
+
+/**
+ * What AWS IoT's logging role may do: everything AWSIoTLogging allows, on the `AWSIotLogsV2` group and its streams.
+ * CreateLogGroup stays even where the stack creates the group: IoT recreates it should it be deleted.
+ */
+export function iotLoggingPolicy(logGroupArn: string): PolicyDocument {
   return {
     Version: POLICY_VERSION,
-    Statement: [
-      ...(createLogGroup ? [] : [{ Sid: "CreateIotLogGroup", Effect: "Allow" as const, Action: "logs:CreateLogGroup", Resource: logGroupArn }]),
-      { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`] },
-    ],
+    Statement: [{ Sid: "WriteIotLogs", Effect: "Allow", Action: [...IOT_LOGGING_ACTIONS], Resource: [logGroupArn, `${logGroupArn}:*`] }],
   };
 }
 
@@ -112,7 +129,7 @@ export class FleetAudit extends pulumi.ComponentResource {
   public readonly accountAuditConfiguration: nativeIot.AccountAuditConfiguration;
   public readonly scheduledAudit: nativeIot.ScheduledAudit;
   public readonly loggingOptions: awsIot.LoggingOptions;
-  /** The IoT log group, when the component creates it. */
+  /** The IoT log group, when the component creates or imports it. */
   public readonly logGroup?: cloudwatch.LogGroup;
   /** Checks enabled and audited. */
   public readonly checks: readonly AuditCheckName[];
@@ -172,15 +189,19 @@ export class FleetAudit extends pulumi.ComponentResource {
     // ---- IoT logging ------------------------------------------------------------------------------------------------
     const logGroupArn = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:${IOT_LOG_GROUP}`;
     const loggingDependsOn: pulumi.Resource[] = [];
-    if (s.createLogGroup) {
-      this.logGroup = new cloudwatch.LogGroup(`${name}-iot-logs`, { name: IOT_LOG_GROUP, retentionInDays: s.logRetentionDays }, parent);
+    if (s.logGroup !== "unmanaged") {
+      this.logGroup = new cloudwatch.LogGroup(
+        `${name}-iot-logs`,
+        { name: IOT_LOG_GROUP, retentionInDays: s.logRetentionDays },
+        s.logGroup === "import" ? { parent: this, import: IOT_LOG_GROUP } : parent,
+      );
       loggingDependsOn.push(this.logGroup);
     }
     this.loggingRole = new awsIam.Role(`${name}-logging-role`, { description: "AWS IoT writes its logs to CloudWatch Logs", assumeRolePolicy: trust }, parent);
     loggingDependsOn.push(
       new awsIam.RolePolicy(
         `${name}-logging-policy`,
-        { role: this.loggingRole.id, policy: logGroupArn.apply((arn) => JSON.stringify(iotLoggingPolicy(arn, s.createLogGroup))) },
+        { role: this.loggingRole.id, policy: logGroupArn.apply((arn) => JSON.stringify(iotLoggingPolicy(arn))) },
         parent,
       ),
     );

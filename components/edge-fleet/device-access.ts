@@ -2,7 +2,8 @@
 // permissions (component artifacts, released models in the model store, ECR pulls, Greengrass logs); devices reach it only through the IoT role
 // alias, by presenting their certificate to the credentials provider. The core device policy, attached to every
 // device certificate (static or provisioned), lets a device use its own thing's topics and shadows and assume that
-// one role alias. Documents come from ./policies.ts.
+// one role alias. Documents come from ./policies.ts. The role's maximum session is at least the alias' credential
+// duration: the credentials provider asks STS for sessions that long.
 import * as pulumi from "@pulumi/pulumi";
 import { RELEASES_PREFIX } from "../../contracts/model-release";
 import { ARTIFACT_PREFIX } from "./components";
@@ -29,9 +30,25 @@ export interface DeviceReads {
   readonly modelBucketArn: pulumi.Output<string>;
 }
 
+/** IAM's range of a role's MaxSessionDuration, in seconds (CreateRole: 3600 to 43200; unset means 3600). */
+export const ROLE_MAX_SESSION_SECONDS = { min: 3600, max: 43200 } as const;
+
+/**
+ * The token exchange role's MaxSessionDuration for credentials of `credentialDurationSeconds` (900 to 43200, the role
+ * alias' CredentialDurationSeconds): at least as long, since the credentials provider assumes the role for the alias'
+ * duration and STS refuses a session longer than the role allows; never below IAM's minimum of 3600.
+ */
+export function tokenExchangeMaxSession(credentialDurationSeconds: number): number {
+  return Math.min(ROLE_MAX_SESSION_SECONDS.max, Math.max(ROLE_MAX_SESSION_SECONDS.min, credentialDurationSeconds));
+}
+
 /** `<name>-token-exchange-role`, `<name>-token-exchange-policy`, `<name>-role-alias` and `<name>-core-policy`. */
 export function buildDeviceAccess({ name, settings: s, scope, build, parent }: FleetContext, reads: DeviceReads): DeviceAccess {
-  const tokenExchangeRole = new iam.Role(`${name}-token-exchange-role`, { assumeRolePolicy: JSON.stringify(tokenExchangeTrustPolicy()) }, parent);
+  const tokenExchangeRole = new iam.Role(
+    `${name}-token-exchange-role`,
+    { assumeRolePolicy: JSON.stringify(tokenExchangeTrustPolicy()), maxSessionDuration: tokenExchangeMaxSession(s.credentialDurationSeconds) },
+    parent,
+  );
   const tokenExchangePolicy = new iam.RolePolicy(
     `${name}-token-exchange-policy`,
     {

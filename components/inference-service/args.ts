@@ -87,6 +87,20 @@ const imageSettings = z
       : { context: image.context ?? ".", dockerfile: image.dockerfile ?? "service/Dockerfile", contentPaths: image.contentPaths ?? [...SERVICE_BUILD_INPUTS] },
   );
 
+/**
+ * Images of the repository a stack may be running at once: the one its last deployment runs, in ECS tasks and on core
+ * devices (the same digest), and the one before, which ECS's deployment circuit breaker rolls the service back to and
+ * Greengrass rolls a device back to when a deployment fails.
+ */
+export const IMAGES_IN_USE = 2;
+/**
+ * Pushes that never became a deployment (a `pulumi up` that failed after its push) since the image rolled back to was
+ * pushed, which the images in use survive at the fewest kept images.
+ */
+export const FAILED_PUSHES_TOLERATED = 1;
+/** The fewest tagged images the lifecycle policy may keep: every image in use, behind the failed pushes tolerated. */
+export const MIN_KEEP_IMAGES = IMAGES_IN_USE + FAILED_PUSHES_TOLERATED;
+
 export const inferenceSettings = z
   .strictObject({
     /** Task CPU units; Fargate accepts 256, 512, 1024, 2048, 4096, 8192, 16384 (fargate.ts). @default 256 */
@@ -126,8 +140,13 @@ export const inferenceSettings = z
     maxPercent: int(100, 200).default(200),
     /** Days CloudWatch Logs keeps the container logs (one of CloudWatch's retention values). @default 30 */
     logRetentionDays: retention.default(30),
-    /** Tagged images kept in the ECR repository, 1-1000 (untagged ones expire after a day). @default 10 */
-    keepImages: int(1, 1000).default(10),
+    /**
+     * Tagged images the ECR lifecycle policy keeps, newest first by push time, MIN_KEEP_IMAGES (3) to 1000; older
+     * tagged images expire, untagged ones a day after push. At least the images a stack may be running (the deployed
+     * one, and the previous one ECS's circuit breaker and Greengrass roll back to) plus one pushed by a `pulumi up` that
+     * failed after its push: see ecrLifecyclePolicy (./policies.ts). @default 10
+     */
+    keepImages: int(MIN_KEEP_IMAGES, 1000).default(10),
     /**
      * The model.json whose training statistics set the drift bands: a local copy of the file at `modelUri`. Read when
      * the program runs, and only with `monitoring`. @default service/model/model.json (the model built into the image)

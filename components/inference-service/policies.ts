@@ -5,20 +5,44 @@
 // which has no resource-level permissions.
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { RELEASES_PREFIX } from "../../contracts/model-release";
+import { IMAGES_IN_USE, MIN_KEEP_IMAGES } from "./args";
 
-/** ECR lifecycle policy: untagged images expire a day after push; of tagged images, the newest `keepImages` stay. */
+/** Days after push an untagged image expires. */
+export const UNTAGGED_IMAGE_DAYS = 1;
+
+/**
+ * ECR lifecycle policy that cannot expire an image a task definition or a Greengrass deployment uses: untagged images
+ * expire UNTAGGED_IMAGE_DAYS after push; of tagged images, the newest `keepImages` (by push time) stay.
+ *
+ * Why no image in use expires:
+ * - In use means named by digest by the service's task definition or by the inference component the fleet's deployment
+ *   runs: the digest the push of the content-tagged image returned (./image.ts). Tags are IMMUTABLE, so that tag never
+ *   moves and the digest stays tagged: the untagged rule never selects it. (An image given by `image.existing` that
+ *   lives in this repository must carry a tag too.)
+ * - ECR applies rules by priority and an image is expired by at most one rule, so the tagged rule alone decides about
+ *   tagged images; it expires only images beyond the newest `keepImages` pushes.
+ * - A stack runs at most IMAGES_IN_USE images (the deployed one and the one rolled back to), both among its latest
+ *   pushes; each push not followed by its deployment puts one more image ahead of the older of them. So the images in
+ *   use are kept while at most keepImages − IMAGES_IN_USE pushes failed since the image rolled back to was pushed:
+ *   FAILED_PUSHES_TOLERATED at the fewest (MIN_KEEP_IMAGES). Stacks whose ups often fail after the push keep more.
+ * AWS's evaluation rules: Amazon ECR User Guide, "Lifecycle policy evaluation rules".
+ * @throws Error when keepImages is below MIN_KEEP_IMAGES or not a whole number.
+ */
 export function ecrLifecyclePolicy(keepImages: number) {
+  if (!Number.isInteger(keepImages) || keepImages < MIN_KEEP_IMAGES) {
+    throw new Error(`ecrLifecyclePolicy: keepImages must be a whole number of at least ${MIN_KEEP_IMAGES} (the images in use and one failed push), got ${keepImages}`);
+  }
   return {
     rules: [
       {
         rulePriority: 1,
-        description: "Expire untagged images one day after push",
-        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        description: `Expire untagged images ${UNTAGGED_IMAGE_DAYS} day after push (no task definition or deployment names one)`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: UNTAGGED_IMAGE_DAYS },
         action: { type: "expire" },
       },
       {
         rulePriority: 2,
-        description: `Keep the last ${keepImages} tagged images`,
+        description: `Keep the last ${keepImages} tagged images (at least the ${IMAGES_IN_USE} in use)`,
         selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: keepImages },
         action: { type: "expire" },
       },

@@ -1,6 +1,7 @@
 // A Lambda function from `lambda/<folder>/index.ts`, secure by default: bundled by esbuild (no closure
-// serialisation), its own least-privilege role, JSON logs to a log group with retention, X-Ray tracing and reserved
-// concurrency. Callers add the statements their handler needs and grant invoke permissions themselves.
+// serialisation), its own least-privilege role, JSON logs to a log group with retention, X-Ray tracing, and reserved
+// concurrency only when asked for (unset: unreserved, as AWS creates a function). Callers add the statements their
+// handler needs and grant invoke permissions themselves.
 import * as pulumi from "@pulumi/pulumi";
 import { resolveArgs } from "../args";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyStatement } from "../iam";
@@ -79,7 +80,8 @@ export class LambdaFunction extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: settings.memoryMb,
         timeout: settings.timeoutSeconds,
-        reservedConcurrentExecutions: settings.reservedConcurrency,
+        // Unset leaves the function unreserved (the provider's -1).
+        ...(settings.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: settings.reservedConcurrency } : {}),
         tracingConfig: { mode: "Active" },
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: args.environment ? { variables: args.environment } : undefined,

@@ -1,5 +1,5 @@
-// The observability settings as one schema: notification recipients, alarm thresholds and the account-wide IoT audit
-// and logging switches. Components read the thresholds through components/observability/contract.ts; the stack
+// The observability settings as one schema: notification recipients, alarm thresholds and the level and frequency of
+// the account-wide IoT logging and audit (which stack owns those: `accountSettings`, components/config.ts). Components read the thresholds through components/observability/contract.ts; the stack
 // config composes the schema as `edge-mlops:observability`.
 import { z } from "zod";
 import { AWS_REGION, KMS_KEY_OR_ALIAS_ARN } from "../../contracts/patterns";
@@ -80,15 +80,10 @@ export const dashboardSettings = z.object({
 export const observabilitySettings = z.strictObject({
   notifications: notificationSettings.prefault({}),
   alarms: alarmThresholds.prefault({}),
-  /** AWS IoT logging level. @default "ERROR" */
+  /** AWS IoT logging level; applies where the stack owns the account's settings (accountSettings.owner). @default "ERROR" */
   iotLogLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "DISABLED"]).default("ERROR"),
-  /** Device Defender scheduled audit frequency. @default "WEEKLY" */
+  /** Device Defender scheduled audit frequency; applies where the stack owns the account's settings. @default "WEEKLY" */
   auditFrequency: z.enum(["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]).default("WEEKLY"),
-  /**
-   * Own the account-wide IoT settings (Device Defender audit configuration, scheduled audit, IoT logging). They exist
-   * once per account and region: when stacks share an account, leave this on in exactly one of them. @default true
-   */
-  fleetAudit: z.boolean().default(true),
 });
 
 /** The observability settings as given (defaults optional). */

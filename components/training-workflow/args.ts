@@ -89,11 +89,12 @@ export const trainingSettings = z.strictObject({
     .prefault({}),
   /**
    * Reserved (and maximum) concurrency of each workflow Lambda, 1-100. Each runs once per execution, so a few are
-   * plenty; the cap keeps the workflow from taking the account's unreserved pool (Lambda keeps at least 100 of the
-   * account's concurrency unreserved). Decided: 100, the stack config's bound, over the component's former 1000.
-   * @default 2
+   * plenty where a cap is wanted. A reservation must leave the account's UnreservedConcurrentExecutions at 10 or more
+   * (PutFunctionConcurrency), so in a new account whose concurrency quota is 10 any reservation fails: set it only
+   * where the quota leaves room for every stack's reservations (components/lambda-function/args.ts).
+   * @default undefined (unreserved)
    */
-  lambdaReservedConcurrency: int(1, 100).default(2),
+  lambdaReservedConcurrency: int(1, 100).optional(),
   /** Days the Lambda and state machine log groups keep logs (a CloudWatch Logs retention value). @default 30 */
   logRetentionDays: retention.default(30),
   /**

@@ -205,4 +205,43 @@ export const iotRoleAliasRolePolicies: StackRule = {
   },
 };
 
-export const IOT_RULES = [iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies];
+/** IAM's MaxSessionDuration of a role that sets none (CreateRole), and AWS IoT's CredentialDurationSeconds default (CreateRoleAlias). */
+export const DEFAULT_SESSION_SECONDS = 3600;
+
+export const iotRoleAliasSessionFitsRole: StackRule = {
+  kind: "stack",
+  subjectTypes: ROLE_ALIAS_TYPES,
+  name: "iot-role-alias-session-fits-role",
+  description:
+    "The role behind each IoT role alias allows sessions at least as long as the alias' credentials " +
+    "(maxSessionDuration ≥ credentialDuration, both 3600 when unset): the credentials provider assumes the role for " +
+    "the alias' duration, and STS refuses a longer session than the role's maximum, so devices would get no credentials.",
+  mapsTo: { none: "no public check compares a role alias' credential duration with its role's maximum session" },
+  severity: ALWAYS_MANDATORY,
+  awsDefaults: [
+    {
+      setting: "maxSessionDuration",
+      whenAbsent: "3600 seconds: too short for a role alias whose credentials last longer",
+      compliant: false,
+      source: "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html",
+    },
+  ],
+  checkStack: (resources) => {
+    const roles = ofTypes(resources, [ROLE_TYPE]);
+    const findings: StackFinding[] = [];
+    for (const alias of ofTypes(resources, ROLE_ALIAS_TYPES)) {
+      const role = roleOf(alias, roles);
+      if (role === "unknown" || !role) continue; // iot-role-alias-role-policies names a role this stack does not manage
+      const duration = alias.inputs.credentialDuration ?? DEFAULT_SESSION_SECONDS;
+      const maxSession = role.inputs.maxSessionDuration ?? DEFAULT_SESSION_SECONDS;
+      if (isUnknown(duration) || isUnknown(maxSession) || typeof duration !== "number" || typeof maxSession !== "number" || maxSession >= duration) continue;
+      findings.push({
+        urn: alias.urn,
+        message: `role alias "${alias.name}" hands out credentials for ${duration} seconds but role "${role.name}" allows sessions of ${maxSession}: set its maxSessionDuration to at least ${duration}`,
+      });
+    }
+    return findings;
+  },
+};
+
+export const IOT_RULES = [iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies, iotRoleAliasSessionFitsRole];

@@ -1,5 +1,5 @@
-/** Lambda rules: traced, bounded in concurrency, and logging to a group that expires its logs. */
-import { ALWAYS_MANDATORY, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
+/** Lambda rules: traced, bounded in concurrency where the account allows (advisory), and logging to a group that expires its logs. */
+import { ALWAYS_ADVISORY, ALWAYS_MANDATORY, type CheckedResource, type ResourceRule, type StackFinding, type StackRule } from "./types";
 import { get, isUnknown, ofTypes, physicalName, str } from "./util";
 
 const FUNCTION_TYPES = ["aws:lambda/function:Function"];
@@ -31,11 +31,12 @@ export const lambdaReservedConcurrency: ResourceRule = {
   kind: "resource",
   name: "lambda-reserved-concurrency",
   description:
-    "Lambda functions reserve (and so cap) their concurrency: reservedConcurrentExecutions is a whole number of at " +
-    "least 1. Unset or -1 lets one function take the account's whole pool; 0 disables the function, which is an " +
-    "operational switch, not a deployed configuration.",
+    "Lambda functions may reserve (and so cap) their concurrency: reservedConcurrentExecutions, when set, is a whole " +
+    "number of at least 1 (0 disables the function, an operational switch, not a deployed configuration). Advisory: " +
+    "a reservation must leave the account's UnreservedConcurrentExecutions at 10 or more, so in a new account whose " +
+    "concurrency quota is 10 every reservation fails; unset (unreserved) is the components' default.",
   mapsTo: { checkov: ["CKV_AWS_115"] },
-  severity: ALWAYS_MANDATORY,
+  severity: ALWAYS_ADVISORY,
   awsDefaults: [
     {
       setting: "reservedConcurrentExecutions",
@@ -49,7 +50,7 @@ export const lambdaReservedConcurrency: ResourceRule = {
     const reserved = r.inputs.reservedConcurrentExecutions;
     if (isUnknown(reserved) || (typeof reserved === "number" && Number.isInteger(reserved) && reserved >= 1)) return [];
     const current = reserved === undefined ? "unset" : JSON.stringify(reserved);
-    return [`function "${r.name}" has reservedConcurrentExecutions ${current}: reserve a whole number of at least 1`];
+    return [`function "${r.name}" has reservedConcurrentExecutions ${current}: reserve a whole number of at least 1 where the account's quota leaves room`];
   },
 };
 

@@ -7,6 +7,7 @@ import {
   resolveFleetAuditArgs,
   type FleetAuditArgs,
 } from "../../components/edge-fleet/audit";
+import * as pulumi from "@pulumi/pulumi";
 import { ArgError } from "../../components/args";
 import { one, ofType, planProgram, type Plan } from "../support/offline";
 import { inputsOf, policyDocument } from "../support/resources";
@@ -42,6 +43,18 @@ const FLEET_CHECKS = [
 ];
 
 let plan: Plan;
+/** The options each log group was registered with, by name (the plan records no `import`). */
+const logGroupOptions = new Map<string, pulumi.CustomResourceOptions>();
+/** AWS's managed policy service-role/AWSIoTLogging (v1), as published in the AWS Managed Policy reference. */
+const AWS_IOT_LOGGING_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "logs:PutMetricFilter",
+  "logs:PutRetentionPolicy",
+  "logs:GetLogEvents",
+  "logs:DeleteLogStream",
+];
 
 /** What `fn` throws; fails the test when it returns. */
 function thrownBy(fn: () => unknown): Error {
@@ -56,8 +69,13 @@ function thrownBy(fn: () => unknown): Error {
 beforeAll(async () => {
   plan = await planProgram(
     () => {
+      pulumi.runtime.registerStackTransformation((a) => {
+        if (a.type === T.logGroup) logGroupOptions.set(a.name, a.opts);
+        return undefined;
+      });
+      new FleetAudit("shared", { stack: "dev", alarmTopicArn: TOPIC, logGroup: "import", logRetentionDays: 365 });
       new FleetAudit("dev", { stack: "dev", alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: KEY, logLevel: "INFO" });
-      new FleetAudit("prod", { stack: "dev", alarmTopicArn: TOPIC, frequency: "DAILY", createLogGroup: false, scheduledAuditName: "edge-mlops-prod-daily" });
+      new FleetAudit("prod", { stack: "dev", alarmTopicArn: TOPIC, frequency: "DAILY", logGroup: "unmanaged", scheduledAuditName: "edge-mlops-prod-daily" });
       new FleetAudit("monthly", {
         stack: "dev",
         alarmTopicArn: TOPIC,
@@ -83,7 +101,7 @@ describe("resolveFleetAuditArgs", () => {
       checks: FLEET_CHECKS,
       scheduledAuditName: "edge-mlops-dev-audit",
       logLevel: "ERROR",
-      createLogGroup: true,
+      logGroup: "create",
       logRetentionDays: 30,
     });
     const days = (extra: Partial<FleetAuditArgs>) => {
@@ -217,22 +235,32 @@ describe("FleetAudit under mocks", () => {
     expect(policyDocument(inputsOf(plan, T.role, "dev-logging-role").assumeRolePolicy).Statement).toEqual(TRUST);
     const policy = one(plan, T.rolePolicy, "dev-logging-policy");
     expect(policyDocument(inputsOf(plan, T.rolePolicy, "dev-logging-policy").policy).Statement).toEqual([
-      { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
+      { Sid: "WriteIotLogs", Effect: "Allow", Action: AWS_IOT_LOGGING_ACTIONS, Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
     ]);
     const logging = one(plan, T.logging, "dev-logging");
     expect(inputsOf(plan, T.logging, "dev-logging")).toEqual({ defaultLogLevel: "INFO", disableAllLogs: false, roleArn: role.arn });
     expect(logging.dependsOn).toEqual(expect.arrayContaining([group.urn, policy.urn]));
   });
 
-  it("lets IoT create the log group itself when the stack does not, and can switch logging off", () => {
+  it("lets IoT create the log group itself when the stack leaves it unmanaged, and can switch logging off", () => {
     expect(ofType(plan, T.logGroup, "prod-")).toHaveLength(0);
-    expect(policyDocument(inputsOf(plan, T.rolePolicy, "prod-logging-policy").policy).Statement).toEqual([
-      { Sid: "CreateIotLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: LOG_GROUP_ARN },
-      { Sid: "WriteIotLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
-    ]);
+    // Every permission of AWS's own logging policy, on the one group, whether or not the stack holds the group.
+    for (const audit of ["dev", "prod", "shared"]) {
+      expect(policyDocument(inputsOf(plan, T.rolePolicy, `${audit}-logging-policy`).policy).Statement).toEqual([
+        { Sid: "WriteIotLogs", Effect: "Allow", Action: AWS_IOT_LOGGING_ACTIONS, Resource: [LOG_GROUP_ARN, `${LOG_GROUP_ARN}:*`] },
+      ]);
+    }
     expect(inputsOf(plan, T.logging, "prod-logging")).toMatchObject({ defaultLogLevel: "ERROR", disableAllLogs: false });
     expect(inputsOf(plan, T.logging, "monthly-logging")).toMatchObject({ defaultLogLevel: "DISABLED", disableAllLogs: true });
     expect(inputsOf(plan, T.logGroup, "monthly-iot-logs").retentionInDays).toBe(7);
+  });
+
+  it("adopts an existing AWSIotLogsV2 with Pulumi's import instead of creating it, and creates it otherwise", () => {
+    expect(inputsOf(plan, T.logGroup, "shared-iot-logs")).toEqual({ name: "AWSIotLogsV2", retentionInDays: 365 });
+    expect(logGroupOptions.get("shared-iot-logs")?.import).toBe("AWSIotLogsV2");
+    expect(logGroupOptions.get("dev-iot-logs")?.import).toBeUndefined();
+    expect(logGroupOptions.has("prod-iot-logs")).toBe(false);
+    expect(one(plan, T.logging, "shared-logging").dependsOn).toContain(one(plan, T.logGroup, "shared-iot-logs").urn);
   });
 
   it("parents every child to its component", () => {

@@ -20,6 +20,7 @@ import {
 import { HUB_IMAGES } from "../../components/edge-fleet/recipes";
 import type { IotPolicyDocument } from "../../components/edge-fleet/policies";
 import type { ProvisioningTemplateBody } from "../../components/edge-fleet/provisioning";
+import { tokenExchangeMaxSession } from "../../components/edge-fleet/device-access";
 import type { GreengrassRecipe } from "../../components/edge-fleet/recipes";
 import type { TrustPolicy } from "../../components/iam";
 import { ofType, one, parentAliases, planProgram, recordAliases, type Plan, type PlannedResource } from "../support/offline";
@@ -78,7 +79,6 @@ describe("resolveEdgeFleetArgs", () => {
       },
       protect: false,
       logRetentionDays: 30,
-      lambdaReservedConcurrency: 5,
       monitoring: undefined,
     });
   });
@@ -374,6 +374,24 @@ describe("EdgeFleet under mocks", () => {
       credentialDuration: 7200,
     });
     expect(inputsOf(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").credentialDuration).toBe(3600);
+  });
+
+  it("lets every role alias' role keep sessions as long as the alias' credentials (STS refuses longer ones)", () => {
+    const aliases = ofType(plan, "aws:iot/roleAlias:RoleAlias");
+    expect(aliases.length).toBeGreaterThanOrEqual(5);
+    for (const alias of aliases) {
+      const role = plan.resources.find((r) => r.type === "aws:iam/role:Role" && r.arn === alias.inputs.roleArn);
+      expect(role, `${alias.name}'s role`).toBeDefined();
+      // IAM's default MaxSessionDuration is 3600 s.
+      const maxSession = (role!.inputs.maxSessionDuration as number | undefined) ?? 3600;
+      expect(maxSession, `${role!.name}.maxSessionDuration`).toBeGreaterThanOrEqual(alias.inputs.credentialDuration as number);
+    }
+    expect(inputsOf(plan, "aws:iam/role:Role", "prod-token-exchange-role").maxSessionDuration).toBe(7200);
+    expect(inputsOf(plan, "aws:iam/role:Role", "dev-token-exchange-role").maxSessionDuration).toBe(3600);
+  });
+
+  it("sizes the token exchange role's session from the credential duration, within IAM's 3600 to 43200 s", () => {
+    expect([900, 3600, 3601, 43200].map(tokenExchangeMaxSession)).toEqual([3600, 3600, 3601, 43200]);
   });
 
   it("gives core devices the minimal policy, with the role alias as the only role they may assume", () => {

@@ -113,7 +113,7 @@ describe("ECR repository and image", () => {
     expect(parseDocument<ReturnType<typeof ecrLifecyclePolicy>>(dev.policy)).toEqual(ecrLifecyclePolicy(5));
     expect(ecrLifecyclePolicy(5).rules[1]).toEqual({
       rulePriority: 2,
-      description: "Keep the last 5 tagged images",
+      description: "Keep the last 5 tagged images (at least the 2 in use)",
       selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 5 },
       action: { type: "expire" },
     });

@@ -8,13 +8,13 @@ describe("documents", () => {
       rules: [
         {
           rulePriority: 1,
-          description: "Expire untagged images one day after push",
+          description: "Expire untagged images 1 day after push (no task definition or deployment names one)",
           selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
           action: { type: "expire" },
         },
         {
           rulePriority: 2,
-          description: "Keep the last 7 tagged images",
+          description: "Keep the last 7 tagged images (at least the 2 in use)",
           selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 7 },
           action: { type: "expire" },
         },

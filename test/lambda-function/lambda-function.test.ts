@@ -4,11 +4,12 @@ import { one, planProgram, type Plan } from "../support/offline";
 import { policyDocument } from "../support/resources";
 
 describe("resolveLambdaFunctionArgs", () => {
-  it("defaults to one reserved execution, 30 s, 256 MB, 30-day logs, arm64", () => {
-    expect(resolveLambdaFunctionArgs({ folder: "register-model" })).toEqual({
+  it("defaults to no reserved concurrency (unreserved), 30 s, 256 MB, 30-day logs, arm64", () => {
+    const s = resolveLambdaFunctionArgs({ folder: "register-model" });
+    expect("reservedConcurrency" in s && s.reservedConcurrency !== undefined).toBe(false);
+    expect(s).toEqual({
       folder: "register-model",
       description: "",
-      reservedConcurrency: 1,
       timeoutSeconds: 30,
       memoryMb: 256,
       logRetentionDays: 30,
@@ -38,7 +39,15 @@ describe("LambdaFunction under mocks", () => {
         reservedConcurrency: 5,
         logRetentionDays: 14,
       });
+      new LambdaFunction("unreserved", { folder: "provisioning-hook" });
     });
+  });
+
+  it("leaves a function without reservedConcurrency unreserved: no reservedConcurrentExecutions input at all", () => {
+    // A fresh account's concurrency quota is 10 and AWS keeps 10 unreserved: any reservation would fail there.
+    const fn = one(plan, "aws:lambda/function:Function", "unreserved-fn");
+    expect(Object.keys(fn.inputs)).not.toContain("reservedConcurrentExecutions");
+    expect(fn.inputs.tracingConfig).toEqual({ mode: "Active" });
   });
 
   it("deploys the esbuild bundle with tracing, reserved concurrency and JSON logs to its own group", () => {

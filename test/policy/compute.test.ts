@@ -117,9 +117,9 @@ describe("load balancers", () => {
 describe("Lambda", () => {
   it("reserved concurrency: 0 and fractions fail, unknown passes", () => {
     const fn = (reservedConcurrentExecutions: unknown) => res(T.fn, "fn", { reservedConcurrentExecutions });
-    expect(messages([fn(0)], [lambdaReservedConcurrency])).toEqual([`function "fn" has reservedConcurrentExecutions 0: reserve a whole number of at least 1`]);
+    expect(messages([fn(0)], [lambdaReservedConcurrency])).toEqual([`function "fn" has reservedConcurrentExecutions 0: reserve a whole number of at least 1 where the account's quota leaves room`]);
     expect(messages([fn(1.5)], [lambdaReservedConcurrency])).toHaveLength(1);
-    expect(messages([fn(undefined)], [lambdaReservedConcurrency])).toEqual([`function "fn" has reservedConcurrentExecutions unset: reserve a whole number of at least 1`]);
+    expect(messages([fn(undefined)], [lambdaReservedConcurrency])).toEqual([`function "fn" has reservedConcurrentExecutions unset: reserve a whole number of at least 1 where the account's quota leaves room`]);
     expect(messages([fn(UNKNOWN)], [lambdaReservedConcurrency])).toEqual([]);
   });
 

@@ -175,6 +175,14 @@ export function roleAliasStack(policy: string): CheckedResource[] {
   ];
 }
 
+/** A role alias with credentials of `duration` seconds and its role, with `maxSession` (unset: IAM's 3600). */
+export function sessionStack(duration: number, maxSession: number | undefined): CheckedResource[] {
+  return [
+    res(T.roleAlias, "token-exchange-alias", { alias: "edge-mlops-test-token-exchange", roleArn: TOKEN_ROLE_ARN, credentialDuration: duration }),
+    res(T.role, "token-exchange", { assumeRolePolicy: "{}", ...(maxSession !== undefined ? { maxSessionDuration: maxSession } : {}) }, { id: "token-exchange-1a2b3c4", arn: TOKEN_ROLE_ARN }),
+  ];
+}
+
 // ---- SNS ----------------------------------------------------------------------------------------------------------
 
 export const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:alarms-1a2b3c4`;
@@ -399,6 +407,11 @@ export const CASES: Record<string, RuleCase> = {
     bad: roleAliasStack(doc({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["*"] })),
     fires: `role alias "token-exchange-alias" -> role "token-exchange": policy of "token-exchange-policy": Statement[0] allows "s3:GetObject" on resource "*"`,
     good: roleAliasStack(tokenExchangePolicyJson()),
+  },
+  "iot-role-alias-session-fits-role": {
+    bad: sessionStack(7200, undefined),
+    fires: `role alias "token-exchange-alias" hands out credentials for 7200 seconds but role "token-exchange" allows sessions of 3600: set its maxSessionDuration to at least 7200`,
+    good: sessionStack(7200, 7200),
   },
   "log-group-retention": {
     bad: [res(T.logGroup, "logs", { namePrefix: "/edge-mlops/test/" })],
@@ -668,6 +681,13 @@ export const ABSENT_CASES: Record<string, Record<string, AbsentCase>> = {
       omitted: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN })],
       wrong: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN, credentialDuration: 43200 })],
       passing: [res(T.roleAlias, "alias", { alias: "a", roleArn: TOKEN_ROLE_ARN, credentialDuration: 3600 })],
+    },
+  },
+  "iot-role-alias-session-fits-role": {
+    maxSessionDuration: {
+      omitted: sessionStack(7200, undefined),
+      wrong: sessionStack(7200, 3600),
+      passing: sessionStack(7200, 43200),
     },
   },
   "log-group-retention": {

@@ -34,6 +34,7 @@ export interface ResourceArgs {
   "aws:iam/role:Role": aws.iam.RoleArgs;
   "aws:iam/rolePolicy:RolePolicy": aws.iam.RolePolicyArgs;
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws.iam.RolePolicyAttachmentArgs;
+  "aws:iam/serviceLinkedRole:ServiceLinkedRole": aws.iam.ServiceLinkedRoleArgs;
   "aws:iot/certificate:Certificate": aws.iot.CertificateArgs;
   "aws:iot/eventConfigurations:EventConfigurations": aws.iot.EventConfigurationsArgs;
   "aws:iot/loggingOptions:LoggingOptions": aws.iot.LoggingOptionsArgs;
@@ -101,6 +102,7 @@ const TABLE: Record<ResourceType, true> = {
   "aws:iam/role:Role": true,
   "aws:iam/rolePolicy:RolePolicy": true,
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": true,
+  "aws:iam/serviceLinkedRole:ServiceLinkedRole": true,
   "aws:iot/certificate:Certificate": true,
   "aws:iot/eventConfigurations:EventConfigurations": true,
   "aws:iot/loggingOptions:LoggingOptions": true,

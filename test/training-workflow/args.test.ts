@@ -48,7 +48,6 @@ describe("resolveTrainingWorkflowArgs", () => {
       qualityThresholdRmse: 2.5,
       modelApproval: "PendingManualApproval",
       schedule: { enabled: false, expression: "rate(7 days)" },
-      lambdaReservedConcurrency: 2,
       logRetentionDays: 30,
       includeExecutionData: false,
       monitoring: undefined,
