@@ -8,9 +8,10 @@
  */
 import { readConfig } from "./config";
 import { Logger } from "./log";
-import { defaultModelPath, loadModel } from "./model";
+import { defaultModelPath, loadModel, type ModelFile } from "./model";
 import { resolveModelPointer } from "./pointer";
 import { InferenceService } from "./server";
+import { ModelWatcher } from "./watch";
 
 async function main(): Promise<void> {
   let config;
@@ -21,10 +22,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = new Logger(config.logLevel);
-  const service = new InferenceService({ log });
+  const service = new InferenceService({ log, metricsService: config.metricsService });
+  let watcher: ModelWatcher | undefined;
+  const serve = (model: ModelFile, fields: Record<string, unknown>): void => {
+    const previous = service.modelVersion;
+    const unstandardised = service.setModel(model);
+    log.log("info", "model loaded", { model_version: model.model_version, ...fields, previous_model_version: previous, trees: model.trees.length });
+    if (unstandardised.length > 0) {
+      log.log("warn", `no drift metric for ${unstandardised.join(", ")}: training standard deviation is 0`, { model_version: model.model_version });
+    }
+  };
 
   const stop = (signal: NodeJS.Signals): void => {
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
+    watcher?.close();
     void service.shutdown(config.shutdownTimeoutMs).then((drained) => {
       if (drained) log.log("info", "stopped");
       else log.log("error", `in-flight requests cut after ${config.shutdownTimeoutMs} ms`);
@@ -42,12 +53,32 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  if (config.modelPath !== undefined) {
+    const path = config.modelPath;
+    service.waitForModel(path);
+    watcher = new ModelWatcher({
+      path,
+      onModel: (model, sha256) => serve(model, { model_path: path, sha256 }),
+      onRefused: (problem) => {
+        service.waitForModel(path, problem);
+        log.log("error", "model refused", { model_path: path, error: problem, serving: service.modelVersion ?? null });
+      },
+      onWatchProblem: (message) => log.log("warn", message, { model_path: path }),
+    });
+    try {
+      await watcher.start();
+    } catch (err) {
+      log.log("error", `MODEL_PATH ${path}: cannot watch its directory: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    if (service.modelVersion === undefined) log.log("info", "waiting for model", { model_path: path });
+    return;
+  }
+
   let uri = config.modelUri ?? defaultModelPath(__dirname);
   try {
     if (config.modelPointer !== undefined) uri = await resolveModelPointer(config.modelPointer);
-    const model = await loadModel(uri);
-    service.setModel(model);
-    log.log("info", "model loaded", { model_version: model.model_version, model_uri: uri, model_pointer: config.modelPointer, trees: model.trees.length });
+    serve(await loadModel(uri), { model_uri: uri, model_pointer: config.modelPointer });
   } catch (err) {
     log.log("error", (err as Error).message);
     process.exit(1);

@@ -1,0 +1,159 @@
+/**
+ * MODEL_PATH: the model file a core device serves, watched for new models. The release's model
+ * component (contracts/model-component.ts) installs a model by renaming a complete new model.json over
+ * the old one, so the file's inode changes with every release: the watcher watches the directory
+ * (fs.watch, inotify on Linux; the directory is bind-mounted into the container, so events on the
+ * host reach it) and reacts to events naming the file.
+ *
+ * Events come in bursts (a rename is several), so a check runs once the events have been quiet for
+ * `debounceMs`, and at the latest `maxDelayMs` after the first event of a burst. A check reads the file
+ * (at most MAX_MODEL_BYTES), skips it when its SHA-256 is the one last seen, and validates it
+ * (parseModel, service/model/model.schema.json): a valid model goes to `onModel`, which swaps it in;
+ * an invalid one to `onRefused` with the problem (naming the file), and the served model stays. Only
+ * one check runs at a time; events during a check schedule one more. A missing file is no error: a
+ * device waits for its first release. If the watch itself fails (the directory removed), it is made
+ * again every `rewatchMs` until it works.
+ */
+import { createHash } from "node:crypto";
+import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import { parseModel, readLocalModel, ModelError, type ModelFile } from "./model";
+
+export interface ModelWatcherOptions {
+  /** Absolute path of the model file. */
+  readonly path: string;
+  /** A valid new model: serve it. `sha256` is the file's SHA-256 (hex). */
+  readonly onModel: (model: ModelFile, sha256: string) => void;
+  /** The file was refused (`problem` names the file and the first problem), or cannot be watched. */
+  readonly onRefused: (problem: string) => void;
+  /** The watch failed or came back (a message for the log). */
+  readonly onWatchProblem?: (message: string) => void;
+  /** Quiet time after the last event before a check, in ms. @default 100 */
+  readonly debounceMs?: number;
+  /** Longest wait from the first event of a burst to its check, in ms. @default 1000 */
+  readonly maxDelayMs?: number;
+  /** Wait between attempts to watch again after the watch failed, in ms. @default 5000 */
+  readonly rewatchMs?: number;
+}
+
+export class ModelWatcher {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private burstStart = 0;
+  private checking: Promise<void> | undefined;
+  private again = false;
+  private lastSha: string | undefined;
+  private closed = false;
+  private readonly name: string;
+  private readonly debounceMs: number;
+  private readonly maxDelayMs: number;
+  private readonly rewatchMs: number;
+
+  constructor(private readonly options: ModelWatcherOptions) {
+    this.name = basename(options.path);
+    this.debounceMs = options.debounceMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 1000;
+    this.rewatchMs = options.rewatchMs ?? 5000;
+  }
+
+  /**
+   * Starts watching the file's directory and checks the file once. Resolves after that first check.
+   * @throws Error when the directory cannot be watched (it does not exist, or is not readable).
+   */
+  async start(): Promise<void> {
+    this.watchDirectory();
+    await this.check();
+  }
+
+  /** Stops watching; a check under way finishes, no other starts. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** Resolves once no check is running or scheduled (for tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.checking || this.timer) await (this.checking ?? new Promise((r) => setTimeout(r, this.debounceMs)));
+  }
+
+  private watchDirectory(): void {
+    const watcher = watch(dirname(this.options.path), { persistent: false }, (_event, file) => {
+      // Some platforms give no name; then any event in the directory may be the file.
+      if (file === null || file === this.name) this.schedule();
+    });
+    watcher.on("error", (err) => {
+      watcher.close();
+      if (this.watcher !== watcher || this.closed) return;
+      this.watcher = undefined;
+      this.options.onWatchProblem?.(`cannot watch ${dirname(this.options.path)}: ${err.message}; trying again every ${this.rewatchMs} ms`);
+      this.rewatch();
+    });
+    this.watcher = watcher;
+  }
+
+  private rewatch(): void {
+    const retry = setTimeout(() => {
+      if (this.closed) return;
+      try {
+        this.watchDirectory();
+      } catch {
+        return this.rewatch();
+      }
+      this.options.onWatchProblem?.(`watching ${dirname(this.options.path)} again`);
+      this.schedule();
+    }, this.rewatchMs);
+    retry.unref();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (this.timer === undefined) this.burstStart = now;
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.debounceMs, this.burstStart + this.maxDelayMs - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.check();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private check(): Promise<void> {
+    if (this.checking) {
+      this.again = true;
+      return this.checking;
+    }
+    this.checking = this.read().finally(() => {
+      this.checking = undefined;
+      if (this.again && !this.closed) {
+        this.again = false;
+        this.schedule();
+      }
+    });
+    return this.checking;
+  }
+
+  private async read(): Promise<void> {
+    const { path } = this.options;
+    let text: string;
+    try {
+      text = await readLocalModel(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // not released yet, or between releases
+      return this.options.onRefused(`model ${path}: cannot read: ${(err as Error).message}`);
+    }
+    const sha = createHash("sha256").update(text).digest("hex");
+    if (sha === this.lastSha) return;
+    this.lastSha = sha;
+    let model: ModelFile;
+    try {
+      model = parseModel(text, path);
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      return this.options.onRefused(err.message);
+    }
+    this.options.onModel(model, sha);
+  }
+}
