@@ -8,10 +8,10 @@
  */
 import { readConfig } from "./config";
 import { Logger } from "./log";
-import { defaultModelPath, loadModel, type ModelFile } from "./model";
+import { defaultModelPath, loadModel } from "./model";
 import { resolveModelPointer } from "./pointer";
 import { InferenceService } from "./server";
-import { ModelWatcher } from "./watch";
+import { serveModel, watchModelFile, type ModelWatcher } from "./watch";
 
 async function main(): Promise<void> {
   let config;
@@ -24,14 +24,6 @@ async function main(): Promise<void> {
   const log = new Logger(config.logLevel);
   const service = new InferenceService({ log, metricsService: config.metricsService });
   let watcher: ModelWatcher | undefined;
-  const serve = (model: ModelFile, fields: Record<string, unknown>): void => {
-    const previous = service.modelVersion;
-    const unstandardised = service.setModel(model);
-    log.log("info", "model loaded", { model_version: model.model_version, ...fields, previous_model_version: previous, trees: model.trees.length });
-    if (unstandardised.length > 0) {
-      log.log("warn", `no drift metric for ${unstandardised.join(", ")}: training standard deviation is 0`, { model_version: model.model_version });
-    }
-  };
 
   const stop = (signal: NodeJS.Signals): void => {
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
@@ -54,31 +46,19 @@ async function main(): Promise<void> {
   }
 
   if (config.modelPath !== undefined) {
-    const path = config.modelPath;
-    service.waitForModel(path);
-    watcher = new ModelWatcher({
-      path,
-      onModel: (model, sha256) => serve(model, { model_path: path, sha256 }),
-      onRefused: (problem) => {
-        service.waitForModel(path, problem);
-        log.log("error", "model refused", { model_path: path, error: problem, serving: service.modelVersion ?? null });
-      },
-      onWatchProblem: (message) => log.log("warn", message, { model_path: path }),
-    });
     try {
-      await watcher.start();
+      watcher = await watchModelFile(service, log, config.modelPath);
     } catch (err) {
-      log.log("error", `MODEL_PATH ${path}: cannot watch its directory: ${(err as Error).message}`);
+      log.log("error", `MODEL_PATH ${config.modelPath}: cannot watch its directory: ${(err as Error).message}`);
       process.exit(1);
     }
-    if (service.modelVersion === undefined) log.log("info", "waiting for model", { model_path: path });
     return;
   }
 
   let uri = config.modelUri ?? defaultModelPath(__dirname);
   try {
     if (config.modelPointer !== undefined) uri = await resolveModelPointer(config.modelPointer);
-    serve(await loadModel(uri), { model_uri: uri, model_pointer: config.modelPointer });
+    serveModel(service, log, await loadModel(uri), { model_uri: uri, model_pointer: config.modelPointer });
   } catch (err) {
     log.log("error", (err as Error).message);
     process.exit(1);

@@ -17,7 +17,50 @@
 import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import type { Logger } from "./log";
 import { parseModel, readLocalModel, ModelError, type ModelFile } from "./model";
+import type { InferenceService } from "./server";
+
+/**
+ * Serves `model` and logs it: one "model loaded" line (its version, `fields` saying where it came
+ * from, the version it replaces) and a warning naming the number fields that get no drift metric.
+ */
+export function serveModel(service: InferenceService, log: Logger, model: ModelFile, fields: Record<string, unknown>): void {
+  const previous = service.modelVersion;
+  const unstandardised = service.setModel(model);
+  log.log("info", "model loaded", { model_version: model.model_version, ...fields, previous_model_version: previous, trees: model.trees.length });
+  if (unstandardised.length > 0) {
+    log.log("warn", `no drift metric for ${unstandardised.join(", ")}: training standard deviation is 0`, { model_version: model.model_version });
+  }
+}
+
+/**
+ * MODEL_PATH: makes `service` wait for the model file at `path`, then serve each valid version of it.
+ * A refused file is one "model refused" error line naming the file and the problem; the served model
+ * (if any) stays. Resolves once the file has been checked a first time.
+ * @throws Error when the file's directory cannot be watched.
+ */
+export async function watchModelFile(
+  service: InferenceService,
+  log: Logger,
+  path: string,
+  timing: Pick<ModelWatcherOptions, "debounceMs" | "maxDelayMs" | "rewatchMs"> = {},
+): Promise<ModelWatcher> {
+  service.waitForModel(path);
+  const watcher = new ModelWatcher({
+    ...timing,
+    path,
+    onModel: (model, sha256) => serveModel(service, log, model, { model_path: path, sha256 }),
+    onRefused: (problem) => {
+      service.waitForModel(path, problem);
+      log.log("error", "model refused", { model_path: path, error: problem, serving: service.modelVersion ?? null });
+    },
+    onWatchProblem: (message) => log.log("warn", message, { model_path: path }),
+  });
+  await watcher.start();
+  if (service.modelVersion === undefined) log.log("info", "waiting for model", { model_path: path });
+  return watcher;
+}
 
 export interface ModelWatcherOptions {
   /** Absolute path of the model file. */
@@ -71,11 +114,6 @@ export class ModelWatcher {
     clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
-  }
-
-  /** Resolves once no check is running or scheduled (for tests and shutdown). */
-  async settled(): Promise<void> {
-    while (this.checking || this.timer) await (this.checking ?? new Promise((r) => setTimeout(r, this.debounceMs)));
   }
 
   private watchDirectory(): void {
