@@ -96,6 +96,12 @@ interface Waiting {
   readonly problem?: string;
 }
 
+/** The 503 body of GET /health while waiting: `{"status":"waiting for model","model_path":...,"refused"?:...}`. */
+function waitingBody(waiting: Waiting): string {
+  const refused = waiting.problem === undefined ? {} : { refused: waiting.problem };
+  return JSON.stringify({ status: "waiting for model", model_path: waiting.path, ...refused });
+}
+
 /** What fastify hands its error handler: its own errors carry a code and a status. */
 type FrameworkError = Error & { code?: string; statusCode?: number };
 
@@ -210,8 +216,7 @@ export class InferenceService {
     });
     app.get("/health", (_request, reply) => {
       if (this.ready) return reply.type(JSON_TYPE).send(this.loaded!.health);
-      const body = this.draining ? HEALTH.draining : this.waiting ? JSON.stringify({ status: "waiting for model", model_path: this.waiting.path, ...(this.waiting.problem && { refused: this.waiting.problem }) }) : HEALTH.loading;
-      return reply.code(503).type(JSON_TYPE).send(body);
+      return reply.code(503).type(JSON_TYPE).send(this.draining ? HEALTH.draining : this.waiting ? waitingBody(this.waiting) : HEALTH.loading);
     });
     app.get("/model", (request, reply) => {
       if (!this.loaded) return this.fail(request, reply, this.notLoaded());

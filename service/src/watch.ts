@@ -11,8 +11,8 @@
  * (parseModel, service/model/model.schema.json): a valid model goes to `onModel`, which swaps it in;
  * an invalid one to `onRefused` with the problem (naming the file), and the served model stays. Only
  * one check runs at a time; events during a check schedule one more. A missing file is no error: a
- * device waits for its first release. If the watch itself fails (the directory removed), it is made
- * again every `rewatchMs` until it works.
+ * device waits for its first release. If the watch itself fails, that is logged and the served model
+ * stays (the directory is the container's mount point: it outlives the process).
  */
 import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
@@ -44,7 +44,7 @@ export async function watchModelFile(
   service: InferenceService,
   log: Logger,
   path: string,
-  timing: Pick<ModelWatcherOptions, "debounceMs" | "maxDelayMs" | "rewatchMs"> = {},
+  timing: Pick<ModelWatcherOptions, "debounceMs" | "maxDelayMs"> = {},
 ): Promise<ModelWatcher> {
   service.waitForModel(path);
   const watcher = new ModelWatcher({
@@ -69,14 +69,12 @@ export interface ModelWatcherOptions {
   readonly onModel: (model: ModelFile, sha256: string) => void;
   /** The file was refused (`problem` names the file and the first problem), or cannot be watched. */
   readonly onRefused: (problem: string) => void;
-  /** The watch failed or came back (a message for the log). */
+  /** The watch failed (a message for the log). */
   readonly onWatchProblem?: (message: string) => void;
   /** Quiet time after the last event before a check, in ms. @default 100 */
   readonly debounceMs?: number;
   /** Longest wait from the first event of a burst to its check, in ms. @default 1000 */
   readonly maxDelayMs?: number;
-  /** Wait between attempts to watch again after the watch failed, in ms. @default 5000 */
-  readonly rewatchMs?: number;
 }
 
 export class ModelWatcher {
@@ -90,13 +88,11 @@ export class ModelWatcher {
   private readonly name: string;
   private readonly debounceMs: number;
   private readonly maxDelayMs: number;
-  private readonly rewatchMs: number;
 
   constructor(private readonly options: ModelWatcherOptions) {
     this.name = basename(options.path);
     this.debounceMs = options.debounceMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 1000;
-    this.rewatchMs = options.rewatchMs ?? 5000;
   }
 
   /**
@@ -121,28 +117,12 @@ export class ModelWatcher {
       // Some platforms give no name; then any event in the directory may be the file.
       if (file === null || file === this.name) this.schedule();
     });
+    // Without a listener an error would end the process; the served model stays, new files are not seen.
     watcher.on("error", (err) => {
       watcher.close();
-      if (this.watcher !== watcher || this.closed) return;
-      this.watcher = undefined;
-      this.options.onWatchProblem?.(`cannot watch ${dirname(this.options.path)}: ${err.message}; trying again every ${this.rewatchMs} ms`);
-      this.rewatch();
+      this.options.onWatchProblem?.(`stopped watching ${dirname(this.options.path)}: ${err.message}; the served model stays until a restart`);
     });
     this.watcher = watcher;
-  }
-
-  private rewatch(): void {
-    const retry = setTimeout(() => {
-      if (this.closed) return;
-      try {
-        this.watchDirectory();
-      } catch {
-        return this.rewatch();
-      }
-      this.options.onWatchProblem?.(`watching ${dirname(this.options.path)} again`);
-      this.schedule();
-    }, this.rewatchMs);
-    retry.unref();
   }
 
   private schedule(): void {

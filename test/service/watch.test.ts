@@ -4,7 +4,7 @@
  * refuses an invalid one and keeps serving, and answers a request with the model it arrived with.
  * Every wait is bounded (waitFor, 10 s).
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync, type FSWatcher } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -143,6 +143,28 @@ describe("MODEL_PATH: the served model file, watched", () => {
       expect(ctx.parsed().filter((l) => l.msg === "model refused")).toHaveLength(1);
       install(modelText());
       await servedVersion(ctx, model_version);
+    } finally {
+      await ctx.stop();
+    }
+  });
+
+  it("logs a failed watch and keeps serving", async () => {
+    install(modelText());
+    const ctx = await watched();
+    try {
+      await servedVersion(ctx, model_version);
+      // What fs.watch reports when inotify gives up (such as EMFILE); there is no portable way to cause it.
+      const fsWatcher = (ctx.watcher as unknown as { watcher: FSWatcher }).watcher;
+      fsWatcher.emit("error", Object.assign(new Error("EMFILE: too many open files, watch"), { code: "EMFILE" }));
+      expect(ctx.parsed().filter((l) => l.level === "warn")).toEqual([
+        {
+          level: "warn",
+          time: expect.any(String),
+          model_path: path,
+          msg: `stopped watching ${dir}: EMFILE: too many open files, watch; the served model stays until a restart`,
+        },
+      ]);
+      expect(await ctx.health()).toEqual({ status: 200, body: { status: "ok", model_version } });
     } finally {
       await ctx.stop();
     }
