@@ -1,15 +1,43 @@
 /**
- * CloudWatch embedded metric format (EMF) for POST /forecast. One document per successful request,
- * written to stdout as one line; CloudWatch Logs extracts the metrics from it. Alarms on model drift
- * compare these means with the training statistics recorded in model.json, so the names below are a
- * contract: namespace EdgeMlops/Inference, dimension ModelVersion, metrics RequestCount,
- * PredictionMean and Feature_<field>_Mean for every number input field. What is the same for every
- * request of a model (the metric directive, the dimension value, the member names) is serialised once
- * when the model is loaded (ForecastMetrics); each request adds its timestamp and means.
+ * CloudWatch embedded metric format (EMF) for POST /forecast: the drift metrics of contracts/drift.ts.
+ * Per successful request the server writes, to stdout, one document (one line; CloudWatch Logs extracts
+ * the metrics from it) in namespace METRICS_NAMESPACE with the one dimension SERVICE_DIMENSION:
+ *
+ *   RequestCount              1 (first document of the request only)
+ *   Prediction_Z              [(prediction − μ) / σ per instance]   μ, σ: training_statistics.prediction
+ *   Feature_<field>_Z         [(x − μ) / σ per instance]            μ, σ: training_statistics.features.<field>
+ *
+ * The z values are standardised with the served model's own statistics, so the alarms need no model
+ * version. EMF allows at most MAX_EMF_VALUES values per metric array, so a request of more instances
+ * is written as several documents of up to 100 instances each (RequestCount only in the first).
+ * What is the same for every request of a model (the directives, the dimension value, the member
+ * names, each field's μ and σ) is prepared once when the model is loaded (DriftMetrics); each
+ * request adds its timestamp and z values.
+ *
+ * A field whose training σ is 0 has no z (its whole training column was one value): its metric is left
+ * out of the documents and DriftMetrics.unstandardisable names it, for the server's warning at load.
+ * CloudWatch refuses values whose magnitude is above 2^360 or below 2^-360 (PutMetricData,
+ * MetricDatum.Value); a z beyond that is written as ±2^360 and a z closer to 0 than 2^-360 as 0.
  */
+import {
+  featureZMetricName,
+  MAX_EMF_VALUES,
+  METRICS_NAMESPACE,
+  PREDICTION_Z_METRIC,
+  REQUEST_METRIC,
+  SERVICE_DIMENSION,
+} from "../../contracts/drift";
+import type { ModelFile } from "./model";
 
-export const EMF_NAMESPACE = "EdgeMlops/Inference";
+/**
+ * Names the drift alarms read until components/observability/drift.ts moves to contracts/drift.ts
+ * (the server no longer writes the ModelVersion dimension nor the *_Mean metrics).
+ */
+export const EMF_NAMESPACE = METRICS_NAMESPACE;
 export const EMF_DIMENSION = "ModelVersion";
+export function featureMetricName(field: string): string {
+  return `Feature_${field}_Mean`;
+}
 
 export interface EmfMetric {
   readonly Name: string;
@@ -28,69 +56,97 @@ export interface EmfDocument {
   readonly [member: string]: unknown;
 }
 
-export function featureMetricName(field: string): string {
-  return `Feature_${field}_Mean`;
+/** Largest magnitude CloudWatch accepts for a metric value (2^360; PutMetricData, MetricDatum.Value). */
+export const CLOUDWATCH_MAX_VALUE = 2 ** 360;
+/** Smallest non-zero magnitude CloudWatch accepts (2^-360). */
+export const CLOUDWATCH_MIN_VALUE = 2 ** -360;
+
+/** A z value as CloudWatch accepts it, written as JSON. */
+function zText(z: number): string {
+  const magnitude = Math.abs(z);
+  if (magnitude > CLOUDWATCH_MAX_VALUE) return z > 0 ? String(CLOUDWATCH_MAX_VALUE) : String(-CLOUDWATCH_MAX_VALUE);
+  if (magnitude < CLOUDWATCH_MIN_VALUE) return "0";
+  return String(z);
 }
 
-export interface ForecastMetricsInput {
-  readonly modelVersion: string;
-  /** Milliseconds since the epoch. */
-  readonly timestamp: number;
-  readonly predictions: ArrayLike<number>;
-  /** Number input field names, with the mean of each over the request's instances (same order). */
-  readonly numberFields: readonly string[];
-  readonly numberMeans: ArrayLike<number>;
+/** What DriftMetrics needs from a model: its number input fields and training statistics. */
+export type DriftModel = Pick<ModelFile, "input_fields" | "training_statistics">;
+
+interface Standardised {
+  /** `,"<metric>":[` */
+  readonly key: string;
+  readonly mean: number;
+  readonly std: number;
+  /** Row of this field in the request's number values (-1: the predictions). */
+  readonly slot: number;
 }
 
 /**
- * The EMF line of one successful forecast request for one model, with everything that does not
- * change between requests (the metric directive, the dimension value, the member names) serialised
- * once, at model load. `line` only adds the timestamp and the means.
+ * The EMF lines of the successful forecast requests of one model, for one Service dimension value.
+ * `lines` takes the request's predictions and its number values field by field
+ * (`numbers[slot * count + i]`: number field `slot`, in input-field order, of instance `i`).
  */
-export class ForecastMetrics {
-  private readonly head: string;
-  private readonly featureKeys: readonly string[];
+export class DriftMetrics {
+  /** Number fields whose training σ is 0: no z, no metric. */
+  readonly unstandardisable: readonly string[];
+  private readonly first: string;
+  private readonly rest: string;
+  private readonly series: readonly Standardised[];
+  private readonly numberFields: number;
 
-  constructor(
-    readonly modelVersion: string,
-    /** Number input field names, in the order `line` receives their means. */
-    readonly numberFields: readonly string[],
-  ) {
-    const metrics: EmfMetric[] = [
-      { Name: "RequestCount", Unit: "Count" },
-      { Name: "PredictionMean", Unit: "None" },
-      ...numberFields.map((field): EmfMetric => ({ Name: featureMetricName(field), Unit: "None" })),
-    ];
-    const directives = JSON.stringify([{ Namespace: EMF_NAMESPACE, Dimensions: [[EMF_DIMENSION]], Metrics: metrics }]);
-    this.head = `,"CloudWatchMetrics":${directives}},${JSON.stringify(EMF_DIMENSION)}:${JSON.stringify(modelVersion)},"RequestCount":1,"PredictionMean":`;
-    this.featureKeys = numberFields.map((field) => `,${JSON.stringify(featureMetricName(field))}:`);
+  constructor(model: DriftModel, service: string) {
+    const stats = model.training_statistics;
+    const series: Standardised[] = [];
+    const flat: string[] = [];
+    if (stats.prediction.std > 0) series.push({ key: PREDICTION_Z_METRIC, mean: stats.prediction.mean, std: stats.prediction.std, slot: -1 });
+    else flat.push("prediction");
+    let slot = 0;
+    for (const field of model.input_fields) {
+      if (field.type !== "number") continue;
+      const { mean, std } = stats.features[field.name]!;
+      if (std > 0) series.push({ key: featureZMetricName(field.name), mean, std, slot });
+      else flat.push(field.name);
+      slot++;
+    }
+    this.unstandardisable = flat;
+    this.numberFields = slot;
+    this.series = series.map((s) => ({ ...s, key: `,${JSON.stringify(s.key)}:[` }));
+    const head = (withCount: boolean): string => {
+      const metrics: EmfMetric[] = series.map((s) => ({ Name: s.key, Unit: "None" }));
+      if (withCount) metrics.unshift({ Name: REQUEST_METRIC, Unit: "Count" });
+      const directives = JSON.stringify([{ Namespace: METRICS_NAMESPACE, Dimensions: [[SERVICE_DIMENSION]], Metrics: metrics }]);
+      const count = withCount ? `,${JSON.stringify(REQUEST_METRIC)}:1` : "";
+      return `,"CloudWatchMetrics":${directives}},${JSON.stringify(SERVICE_DIMENSION)}:${JSON.stringify(service)}${count}`;
+    };
+    this.first = head(true);
+    this.rest = head(false);
   }
 
   /**
-   * One EMF document as a JSON line (newline included). `timestamp` is in milliseconds since the
-   * epoch; `numberMeans` holds the mean of each number field over the request's instances. Throws
-   * RangeError for no predictions or a means count that differs from the number fields.
+   * The request's EMF documents as JSON lines (newline included): ceil(count / MAX_EMF_VALUES) of them.
+   * `timestamp` is in milliseconds since the epoch. Throws RangeError for no predictions or a
+   * `numbers` array whose length is not the number fields × the predictions.
    */
-  line(timestamp: number, predictions: ArrayLike<number>, numberMeans: ArrayLike<number>): string {
-    if (predictions.length === 0) throw new RangeError("forecastMetrics needs at least one prediction");
-    if (numberMeans.length !== this.featureKeys.length) {
-      throw new RangeError(`${this.featureKeys.length} number fields but ${numberMeans.length} means`);
+  lines(timestamp: number, predictions: ArrayLike<number>, numbers: ArrayLike<number>): string {
+    const count = predictions.length;
+    if (count === 0) throw new RangeError("DriftMetrics.lines needs at least one prediction");
+    const fields = this.numberFields;
+    if (numbers.length !== fields * count) {
+      throw new RangeError(`${fields} number fields × ${count} predictions need ${fields * count} values, got ${numbers.length}`);
     }
-    let sum = 0;
-    for (let i = 0; i < predictions.length; i++) sum += predictions[i]!;
-    let out = `{"_aws":{"Timestamp":${timestamp}${this.head}${jsonNumber(sum / predictions.length)}`;
-    for (let i = 0; i < this.featureKeys.length; i++) out += this.featureKeys[i]! + jsonNumber(numberMeans[i]!);
-    return `${out}}\n`;
+    let out = "";
+    for (let start = 0; start < count; start += MAX_EMF_VALUES) {
+      const end = Math.min(count, start + MAX_EMF_VALUES);
+      out += `{"_aws":{"Timestamp":${timestamp}${start === 0 ? this.first : this.rest}`;
+      for (const { key, mean, std, slot } of this.series) {
+        const values = slot === -1 ? predictions : numbers;
+        const base = slot === -1 ? 0 : slot * count;
+        out += key;
+        for (let i = start; i < end; i++) out += (i === start ? "" : ",") + zText((values[base + i]! - mean) / std);
+        out += "]";
+      }
+      out += "}\n";
+    }
+    return out;
   }
-}
-
-/** A number as JSON.stringify writes it (non-finite values become null). */
-function jsonNumber(value: number): string {
-  return Number.isFinite(value) ? String(value) : "null";
-}
-
-/** The EMF document for one successful forecast request (pure: same input, same document). */
-export function forecastMetrics(input: ForecastMetricsInput): EmfDocument {
-  const line = new ForecastMetrics(input.modelVersion, input.numberFields).line(input.timestamp, input.predictions, input.numberMeans);
-  return JSON.parse(line) as EmfDocument;
 }

@@ -11,6 +11,7 @@ import { Logger } from "./log";
 import { defaultModelPath, loadModel } from "./model";
 import { resolveModelPointer } from "./pointer";
 import { InferenceService } from "./server";
+import { serveModel, watchModelFile, type ModelWatcher } from "./watch";
 
 async function main(): Promise<void> {
   let config;
@@ -21,10 +22,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = new Logger(config.logLevel);
-  const service = new InferenceService({ log });
+  const service = new InferenceService({ log, metricsService: config.metricsService });
+  let watcher: ModelWatcher | undefined;
 
   const stop = (signal: NodeJS.Signals): void => {
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
+    watcher?.close();
     void service.shutdown(config.shutdownTimeoutMs).then((drained) => {
       if (drained) log.log("info", "stopped");
       else log.log("error", `in-flight requests cut after ${config.shutdownTimeoutMs} ms`);
@@ -42,12 +45,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  if (config.modelPath !== undefined) {
+    try {
+      watcher = await watchModelFile(service, log, config.modelPath);
+    } catch (err) {
+      log.log("error", `MODEL_PATH ${config.modelPath}: cannot watch its directory: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    return;
+  }
+
   let uri = config.modelUri ?? defaultModelPath(__dirname);
   try {
     if (config.modelPointer !== undefined) uri = await resolveModelPointer(config.modelPointer);
-    const model = await loadModel(uri);
-    service.setModel(model);
-    log.log("info", "model loaded", { model_version: model.model_version, model_uri: uri, model_pointer: config.modelPointer, trees: model.trees.length });
+    serveModel(service, log, await loadModel(uri), { model_uri: uri, model_pointer: config.modelPointer });
   } catch (err) {
     log.log("error", (err as Error).message);
     process.exit(1);

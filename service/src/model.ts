@@ -206,7 +206,8 @@ async function readS3(bucket: string, key: string, client: S3Client): Promise<st
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function readLocal(path: string): Promise<string> {
+/** The text of a local model file; throws the file system's error (code ENOENT when missing), or "not a file" / "file is N bytes, more than MAX_MODEL_BYTES". */
+export async function readLocalModel(path: string): Promise<string> {
   const info = await stat(path);
   if (!info.isFile()) throw new Error("not a file");
   if (info.size > MAX_MODEL_BYTES) throw new Error(`file is ${info.size} bytes, more than ${MAX_MODEL_BYTES}`);
@@ -219,7 +220,7 @@ export async function loadModel(uri: string, s3: () => S3Client = () => new S3Cl
   const source = location.kind === "s3" ? `s3://${location.bucket}/${location.key}` : location.path;
   let text: string;
   try {
-    text = location.kind === "s3" ? await readS3(location.bucket, location.key, s3()) : await readLocal(location.path);
+    text = location.kind === "s3" ? await readS3(location.bucket, location.key, s3()) : await readLocalModel(location.path);
   } catch (err) {
     const e = err as Error & { code?: string };
     const what = e.code ?? (e.name && e.name !== "Error" ? e.name : undefined);

@@ -2,18 +2,22 @@
  * The inference HTTP service on fastify 5.
  *
  *   POST /forecast  {"instances": [{...}, ...]} (1-1000) -> {"predictions": [...], "model_version": "..."}
- *   GET  /health    200 once a model is loaded; 503 before that and while draining
+ *   GET  /health    200 {"status":"ok","model_version":"..."} once a model is loaded; 503 before that
+ *                   ({"status":"loading"}, or {"status":"waiting for model","model_path":...} while the
+ *                   model file a device serves is missing or refused) and while draining
  *   GET  /model     the model's metadata (everything in model.json but the trees)
  *
- * Bodies are checked by ajv against the JSON Schema generated from the loaded model, and answers
- * written by fast-json-stringify from the answer schema generated from it (fastify's validator and
- * serializer for /forecast run the model's compiled functions, since the model arrives after the
- * routes are built). Every client mistake, whoever finds it (the HTTP parser, fastify's router and
+ * The served model can be replaced at any time (`setModel`, from the MODEL_PATH watcher): a request
+ * takes the model served when it arrives and keeps it to the end, so its validation, predictions,
+ * answer, version and metrics all come from one model, and a swap lands between requests.
+ * Bodies are checked by ajv against the JSON Schema generated from the request's model, and answers
+ * written by fast-json-stringify from the answer schema generated from it, both compiled once per
+ * model at `setModel`. Every client mistake, whoever finds it (the HTTP parser, fastify's router and
  * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
  * header, and writes one JSON log line through fastify's logger (pino) with that id and, for a
- * successful forecast, one EMF metrics line after it.
+ * successful forecast, its EMF drift metrics lines after it (emf.ts).
  *
  * Draining (`shutdown`): the listener stays open and /health answers 503 {"status":"draining"}, so
  * a load balancer's health check sees the service leave instead of a refused connection; every
@@ -27,7 +31,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import fastJson from "fast-json-stringify";
-import { ForecastMetrics } from "./emf";
+import { DriftMetrics } from "./emf";
 import type { Logger } from "./log";
 import { modelMetadata, type ModelFile } from "./model";
 import { Predictor } from "./predictor";
@@ -46,7 +50,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
 /** Allowed methods per route, for 405 answers and their Allow header. */
 const ROUTES: Readonly<Record<string, string>> = { "/forecast": "POST", "/health": "GET, HEAD", "/model": "GET, HEAD" };
 const ROUTE_LIST = "routes: POST /forecast, GET /health, GET /model";
-const HEALTH = { ok: '{"status":"ok"}', loading: '{"status":"loading"}', draining: '{"status":"draining"}' };
+const HEALTH = { loading: '{"status":"loading"}', draining: '{"status":"draining"}' };
 const INTERNAL_ERROR = '{"error":"internal error","field":null}';
 const errorBody = fastJson(ERROR_RESPONSE_SCHEMA);
 
@@ -54,8 +58,10 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Instances of a valid forecast body (0 otherwise), for the request's log line. */
     instances: number;
-    /** A successful forecast, for the EMF line written once the answer is sent. */
-    forecast: { predictions: number[]; numberMeans: Float64Array } | null;
+    /** The model serving this request (POST /forecast), taken when it arrives. */
+    model: LoadedModel | null;
+    /** A successful forecast, for the EMF lines written once the answer is sent. */
+    forecast: { predictions: number[]; numbers: Float64Array } | null;
     /** Why the request failed (the message; the stack for a 500), for its log line. */
     failure: string | null;
   }
@@ -67,16 +73,33 @@ export interface ServiceOptions {
   readonly now?: () => number;
   /** Request body limit in bytes (default MAX_BODY_BYTES). */
   readonly maxBodyBytes?: number;
+  /** Value of the drift metrics' Service dimension (default "local"; contracts/drift.ts). */
+  readonly metricsService?: string;
 }
 
 interface LoadedModel {
   readonly version: string;
   readonly predictor: Predictor;
   readonly validator: RequestValidator;
-  readonly metrics: ForecastMetrics;
+  readonly metrics: DriftMetrics;
   /** fast-json-stringify's writer of the 200 answer, from the schema generated for the model. */
   readonly answer: (body: { predictions: number[]; model_version: string }) => string;
   readonly metadata: string;
+  /** The 200 body of GET /health. */
+  readonly health: string;
+}
+
+/** The model file a device serves (MODEL_PATH) while no valid model is loaded from it. */
+interface Waiting {
+  readonly path: string;
+  /** Why the last file seen was refused. */
+  readonly problem?: string;
+}
+
+/** The 503 body of GET /health while waiting: `{"status":"waiting for model","model_path":...,"refused"?:...}`. */
+function waitingBody(waiting: Waiting): string {
+  const refused = waiting.problem === undefined ? {} : { refused: waiting.problem };
+  return JSON.stringify({ status: "waiting for model", model_path: waiting.path, ...refused });
 }
 
 /** What fastify hands its error handler: its own errors carry a code and a status. */
@@ -120,6 +143,7 @@ function parseJson(body: Buffer): unknown {
 export class InferenceService {
   readonly app;
   private loaded: LoadedModel | undefined;
+  private waiting: Waiting | undefined;
   private draining = false;
   /** Responses of the requests in flight. */
   private readonly active = new Set<ServerResponse>();
@@ -129,11 +153,13 @@ export class InferenceService {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
+  private readonly metricsService: string;
 
   constructor(options: ServiceOptions) {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.metricsService = options.metricsService ?? "local";
     const app = Fastify({
       loggerInstance: options.log.pino,
       // One line per request, written by `end`; pino labels the request id request_id.
@@ -148,13 +174,14 @@ export class InferenceService {
       clientErrorHandler: (err, socket) => this.malformed(err, socket),
       frameworkErrors: (err, request, reply) => {
         // fastify builds this request outside the routes, without the decorations below.
-        Object.assign(request, { instances: 0, forecast: null, failure: null });
+        Object.assign(request, { instances: 0, model: null, forecast: null, failure: null });
         this.begin(request, reply);
         this.fail(request, reply, new ClientError(400, `malformed request URL: ${err.message}`));
       },
     });
     this.app = app;
     app.decorateRequest("instances", 0);
+    app.decorateRequest("model", null);
     app.decorateRequest("forecast", null);
     app.decorateRequest("failure", null);
     app.addHook("onRequest", (request, reply, done) => {
@@ -171,36 +198,28 @@ export class InferenceService {
       method: "POST",
       url: "/forecast",
       onRequest: (request, reply, done) => {
-        const problem = this.loaded ? contentTypeProblem(request.headers["content-type"]) : new ClientError(503, "model not loaded yet");
+        request.model = this.loaded ?? null;
+        const problem = this.loaded ? contentTypeProblem(request.headers["content-type"]) : this.notLoaded();
         if (problem) return void this.fail(request, reply, problem);
         done();
       },
-      // Both schemas are generated from the loaded model and compiled at setModel (ajv for the
-      // body, fast-json-stringify for the answer); fastify runs them through this route's compilers.
-      schema: {
-        body: { type: "object", description: "generated from the loaded model's input fields" },
-        response: { 200: { type: "object", description: "generated from the loaded model" } },
-      },
-      validatorCompiler: () => (body: unknown) => {
-        const problem = this.loaded!.validator.problem(body);
-        return problem ? { error: problem } : true;
-      },
-      serializerCompiler: () => (answer: unknown) => this.loaded!.answer(answer as { predictions: number[]; model_version: string }),
       handler: (request, reply) => {
-        const loaded = this.loaded!;
+        const loaded = request.model!;
+        const problem = loaded.validator.problem(request.body);
+        if (problem) return this.fail(request, reply, problem);
         const input = loaded.validator.encode(request.body as ForecastBody);
         const predictions = loaded.predictor.predict(input.rows, input.count);
         request.instances = input.count;
-        request.forecast = { predictions, numberMeans: input.numberMeans };
-        return reply.send({ predictions, model_version: loaded.version });
+        request.forecast = { predictions, numbers: input.numbers };
+        return reply.type(JSON_TYPE).send(loaded.answer({ predictions, model_version: loaded.version }));
       },
     });
     app.get("/health", (_request, reply) => {
-      const status = this.ready ? "ok" : this.draining ? "draining" : "loading";
-      return reply.code(status === "ok" ? 200 : 503).type(JSON_TYPE).send(HEALTH[status]);
+      if (this.ready) return reply.type(JSON_TYPE).send(this.loaded!.health);
+      return reply.code(503).type(JSON_TYPE).send(this.draining ? HEALTH.draining : this.waiting ? waitingBody(this.waiting) : HEALTH.loading);
     });
     app.get("/model", (request, reply) => {
-      if (!this.loaded) return this.fail(request, reply, new ClientError(503, "model not loaded yet"));
+      if (!this.loaded) return this.fail(request, reply, this.notLoaded());
       return reply.type(JSON_TYPE).send(this.loaded.metadata);
     });
   }
@@ -223,18 +242,42 @@ export class InferenceService {
     return this.loaded?.version;
   }
 
-  /** Makes `model` (already validated by parseModel/loadModel) the one served. */
-  setModel(model: ModelFile): void {
+  /**
+   * Makes `model` (already validated by parseModel/loadModel) the one served: requests arriving from
+   * now on use it, requests in flight finish with the model they started with. Returns the number
+   * fields whose training σ is 0, which get no drift metric (emf.ts).
+   */
+  setModel(model: ModelFile): readonly string[] {
     const validator = new RequestValidator(model);
+    const metrics = new DriftMetrics(model, this.metricsService);
     this.loaded = {
       version: model.model_version,
       predictor: new Predictor(model),
       validator,
-      metrics: new ForecastMetrics(model.model_version, validator.numberFields),
+      metrics,
       // fast-json-stringify writes a `const` as given; its typings know neither const nor maxItems.
       answer: fastJson(forecastResponseSchema(model) as Parameters<typeof fastJson>[0]),
       metadata: JSON.stringify(modelMetadata(model)),
+      health: JSON.stringify({ status: "ok", model_version: model.model_version }),
     };
+    this.waiting = undefined;
+    return metrics.unstandardisable;
+  }
+
+  /**
+   * No model yet: the service waits for the model file at `path` (MODEL_PATH on a device). /health
+   * and POST /forecast answer 503 naming the file until `setModel`. `problem` says why the last
+   * file seen there was refused. Ignored once a model is served (the old model keeps serving).
+   */
+  waitForModel(path: string, problem?: string): void {
+    if (!this.loaded) this.waiting = problem === undefined ? { path } : { path, problem };
+  }
+
+  /** The 503 of a request that needs a model while none is loaded. */
+  private notLoaded(): ClientError {
+    if (!this.waiting) return new ClientError(503, "model not loaded yet");
+    const refused = this.waiting.problem ? ` (the last one was refused: ${this.waiting.problem})` : "";
+    return new ClientError(503, `waiting for model: no valid model file at ${this.waiting.path} yet${refused}`);
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
@@ -303,8 +346,9 @@ export class InferenceService {
     const error = sent ? request.failure : "client closed the connection before the response";
     if (error !== null) fields.error = error;
     const forecast = request.forecast;
-    const emf = forecast && sent && this.loaded ? this.loaded.metrics.line(this.now(), forecast.predictions, forecast.numberMeans) : "";
-    // The EMF line follows the request's log line in the same write.
+    if (request.model) fields.model_version = request.model.version;
+    const emf = forecast && sent ? request.model!.metrics.lines(this.now(), forecast.predictions, forecast.numbers) : "";
+    // The EMF lines follow the request's log line in the same write.
     this.log.logWithLines(emf, () => request.log[status >= 500 ? "error" : "info"](fields, "request"));
     if (this.active.size === 0) this.whenIdle?.();
   }

@@ -35,8 +35,11 @@ export interface ForecastInput {
   readonly count: number;
   /** Feature vectors, `count` × the model's feature count, in the model's feature order. */
   readonly rows: Float32Array;
-  /** Per number field (RequestValidator.numberFields order): the mean over the instances of the raw value. */
-  readonly numberMeans: Float64Array;
+  /**
+   * The raw number values field by field: `numbers[slot * count + i]` is number field `slot`
+   * (RequestValidator.numberFields order) of instance `i`, as sent (not rounded to float32).
+   */
+  readonly numbers: Float64Array;
 }
 
 type Encoded =
@@ -112,12 +115,12 @@ export class RequestValidator {
     return this.encode(body as ForecastBody);
   }
 
-  /** Feature vectors and number-field means of a body that passed `check`. */
+  /** Feature vectors and raw number values of a body that passed `check`. */
   encode(body: ForecastBody): ForecastInput {
     const { instances } = body;
     const count = instances.length;
     const rows = new Float32Array(count * this.featureCount);
-    const sums = new Float64Array(this.numberFields.length);
+    const numbers = new Float64Array(this.numberFields.length * count);
     for (let i = 0; i < count; i++) {
       const record = instances[i]!;
       const offset = i * this.featureCount;
@@ -125,14 +128,13 @@ export class RequestValidator {
         if (field.kind === "number") {
           const value = record[field.name] as number;
           rows[offset + field.column] = value;
-          sums[field.slot]! += value;
+          numbers[field.slot * count + i] = value;
         } else {
           rows[offset + field.columns.get(record[field.name] as string)!] = 1;
         }
       }
     }
-    for (let s = 0; s < sums.length; s++) sums[s]! /= count;
-    return { count, rows, numberMeans: sums };
+    return { count, rows, numbers };
   }
 
   private describe(error: ErrorObject): ClientError {

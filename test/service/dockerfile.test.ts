@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./support";
 
@@ -62,11 +63,27 @@ describe("service/Dockerfile", () => {
     const sources = steps
       .filter((s) => s.op === "COPY" && !s.args.startsWith("--from"))
       .flatMap((s) => s.args.split(/\s+/).slice(0, -1));
-    expect(sources).toEqual(["package.json", "package-lock.json", "service/build.mjs", "service/src"]);
+    expect(sources).toEqual(["package.json", "package-lock.json", "service/build.mjs", "contracts/drift.ts", "service/src"]);
     for (const source of sources) {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
       expect(admitted, source).toContain(source);
     }
+  });
+
+  it("copies every repository file the bundle is built from", async () => {
+    const copied = steps.filter((s) => s.op === "COPY" && !s.args.startsWith("--from")).map((s) => s.args.split(/\s+/).at(-2)!);
+    const { metafile } = await build({
+      entryPoints: [join(ROOT, "service", "src", "main.ts")],
+      absWorkingDir: ROOT,
+      bundle: true,
+      platform: "node",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const own = Object.keys(metafile.inputs).filter((file) => !file.startsWith("node_modules/"));
+    expect(own).toContain("contracts/drift.ts");
+    expect(own.filter((file) => !copied.some((source) => file === source || file.startsWith(`${source}/`)))).toEqual([]);
   });
 });
 

@@ -1,92 +1,136 @@
 import { describe, expect, it } from "vitest";
-import { EMF_DIMENSION, EMF_NAMESPACE, featureMetricName, ForecastMetrics, forecastMetrics } from "../../service/src/emf";
+import { MAX_EMF_VALUES } from "../../contracts/drift";
+import { CLOUDWATCH_MAX_VALUE, DriftMetrics, type DriftModel } from "../../service/src/emf";
+import { emfProblems } from "./emf-spec";
+import { shippedModel } from "./support";
 
-const fields = ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"];
+/** Two number fields and a category; statistics chosen so every z below is exact in binary. */
+const model: DriftModel = {
+  input_fields: [
+    { name: "sex", type: "category", categories: ["M", "F"] },
+    { name: "a", type: "number" },
+    { name: "b", type: "number", minimum: 0 },
+  ],
+  training_statistics: {
+    rows: 10,
+    features: { a: { mean: 0.5, std: 0.25, min: 0, max: 1 }, b: { mean: 10, std: 4, min: 0, max: 20 } },
+    categories: { sex: { M: 0.5, F: 0.5 } },
+    target: { mean: 9, std: 3, min: 1, max: 20 },
+    prediction: { mean: 9, std: 2, min: 3, max: 15 },
+  },
+};
 
-describe("forecastMetrics", () => {
-  it("builds one CloudWatch EMF document per request", () => {
-    const doc = forecastMetrics({
-      modelVersion: "78f050bdef83",
-      timestamp: 1_700_000_000_123,
-      predictions: [9, 10, 12.5],
-      numberFields: fields,
-      numberMeans: [0.5, 0.4, 0.1, 0.8, 0.3, 0.2, 0.25],
-    });
-    const line = JSON.stringify(doc);
-    expect(line).not.toContain("\n");
-    expect(JSON.parse(line)).toEqual({
+const parse = (lines: string) => lines.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+
+describe("DriftMetrics (contracts/drift.ts)", () => {
+  it("writes one document per request with z = (x − μ) / σ per instance, computed by hand", () => {
+    // Instance 0: prediction 13, a 1, b 2; instance 1: prediction 8, a 0.25, b 10 (numbers field by field).
+    const lines = new DriftMetrics(model, "hbs-fleet").lines(1_700_000_000_123, [13, 8], [1, 0.25, 2, 10]);
+    expect(lines.endsWith("}\n")).toBe(true);
+    expect(lines.indexOf("\n")).toBe(lines.length - 1);
+    expect(JSON.parse(lines)).toEqual({
       _aws: {
         Timestamp: 1_700_000_000_123,
         CloudWatchMetrics: [
           {
             Namespace: "EdgeMlops/Inference",
-            Dimensions: [["ModelVersion"]],
+            Dimensions: [["Service"]],
             Metrics: [
               { Name: "RequestCount", Unit: "Count" },
-              { Name: "PredictionMean", Unit: "None" },
-              { Name: "Feature_length_Mean", Unit: "None" },
-              { Name: "Feature_diameter_Mean", Unit: "None" },
-              { Name: "Feature_height_Mean", Unit: "None" },
-              { Name: "Feature_whole_weight_Mean", Unit: "None" },
-              { Name: "Feature_shucked_weight_Mean", Unit: "None" },
-              { Name: "Feature_viscera_weight_Mean", Unit: "None" },
-              { Name: "Feature_shell_weight_Mean", Unit: "None" },
+              { Name: "Prediction_Z", Unit: "None" },
+              { Name: "Feature_a_Z", Unit: "None" },
+              { Name: "Feature_b_Z", Unit: "None" },
             ],
           },
         ],
       },
-      ModelVersion: "78f050bdef83",
+      Service: "hbs-fleet",
       RequestCount: 1,
-      PredictionMean: 31.5 / 3,
-      Feature_length_Mean: 0.5,
-      Feature_diameter_Mean: 0.4,
-      Feature_height_Mean: 0.1,
-      Feature_whole_weight_Mean: 0.8,
-      Feature_shucked_weight_Mean: 0.3,
-      Feature_viscera_weight_Mean: 0.2,
-      Feature_shell_weight_Mean: 0.25,
+      Prediction_Z: [2, -0.5], // (13 − 9) / 2, (8 − 9) / 2
+      Feature_a_Z: [2, -1], // (1 − 0.5) / 0.25, (0.25 − 0.5) / 0.25
+      Feature_b_Z: [-2, 0], // (2 − 10) / 4, (10 − 10) / 4
     });
+    expect(emfProblems(JSON.parse(lines))).toEqual([]);
   });
 
-  it("every declared metric has a numeric value and the dimension has a value (EMF rules)", () => {
-    const doc = forecastMetrics({ modelVersion: "v1", timestamp: 0, predictions: [1], numberFields: ["a"], numberMeans: [2] });
-    const directive = doc._aws.CloudWatchMetrics[0]!;
-    expect(directive.Namespace).toBe(EMF_NAMESPACE);
-    for (const m of directive.Metrics) expect(typeof doc[m.Name]).toBe("number");
-    for (const d of directive.Dimensions.flat()) expect(typeof doc[d]).toBe("string");
-    expect(EMF_DIMENSION).toBe("ModelVersion");
-    expect(featureMetricName("shell_weight")).toBe("Feature_shell_weight_Mean");
+  it("writes more than 100 instances as documents of at most 100 values, RequestCount in the first only", () => {
+    const count = 2 * MAX_EMF_VALUES + 50;
+    const predictions = Array.from({ length: count }, (_, i) => 9 + i / 8);
+    const numbers = Array.from({ length: 2 * count }, (_, j) => (j < count ? 0.5 + j / 64 : 10 - (j - count)));
+    const docs = parse(new DriftMetrics(model, "local").lines(5, predictions, numbers));
+    expect(docs.map((d) => d.Prediction_Z.length)).toEqual([100, 100, 50]);
+    expect(docs.map((d) => d.RequestCount)).toEqual([1, undefined, undefined]);
+    expect(docs.map((d) => d._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name))).toEqual([
+      ["RequestCount", "Prediction_Z", "Feature_a_Z", "Feature_b_Z"],
+      ["Prediction_Z", "Feature_a_Z", "Feature_b_Z"],
+      ["Prediction_Z", "Feature_a_Z", "Feature_b_Z"],
+    ]);
+    for (const doc of docs) expect([doc.Service, doc._aws.Timestamp, emfProblems(doc)]).toEqual(["local", 5, []]);
+    // Concatenated in order, the documents hold every instance's z once.
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(predictions.map((p) => (p - 9) / 2));
+    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(numbers.slice(0, count).map((x) => (x - 0.5) / 0.25));
+    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(numbers.slice(count).map((x) => (x - 10) / 4));
+    expect(parse(new DriftMetrics(model, "local").lines(5, predictions.slice(0, 100), [...numbers.slice(0, 100), ...numbers.slice(0, 100)]))).toHaveLength(1);
   });
 
-  it("serialises a model's fixed parts once: each request's line adds only the timestamp and the means", () => {
-    const metrics = new ForecastMetrics("v1", ["a", "b"]);
-    const first = metrics.line(1_700_000_000_001, [2, 4], [0.5, 1]);
-    const second = metrics.line(1_700_000_000_002, [1e308, 1e308], [Number.POSITIVE_INFINITY, -0]);
-    for (const line of [first, second]) expect(line.indexOf("\n")).toBe(line.length - 1);
-    const directive = {
-      Namespace: "EdgeMlops/Inference",
-      Dimensions: [["ModelVersion"]],
-      Metrics: [
-        { Name: "RequestCount", Unit: "Count" },
-        { Name: "PredictionMean", Unit: "None" },
-        { Name: "Feature_a_Mean", Unit: "None" },
-        { Name: "Feature_b_Mean", Unit: "None" },
-      ],
+  it("serialises a model's fixed parts once: requests differ only in timestamp and values", () => {
+    const metrics = new DriftMetrics(model, "local");
+    const first = parse(metrics.lines(1, [9], [0.5, 10]))[0]!;
+    const second = parse(metrics.lines(2, [11], [0.75, 14]))[0]!;
+    expect(first._aws.CloudWatchMetrics).toEqual(second._aws.CloudWatchMetrics);
+    expect([first.Prediction_Z, first.Feature_a_Z, first.Feature_b_Z]).toEqual([[0], [0], [0]]);
+    expect([second._aws.Timestamp, second.Prediction_Z, second.Feature_a_Z, second.Feature_b_Z]).toEqual([2, [1], [1], [1]]);
+  });
+
+  it("leaves out a field whose training σ is 0 and names it", () => {
+    const flat: DriftModel = {
+      ...model,
+      training_statistics: { ...model.training_statistics, features: { ...model.training_statistics.features, a: { mean: 1, std: 0, min: 1, max: 1 } } },
     };
-    expect(JSON.parse(first)).toEqual({
-      _aws: { Timestamp: 1_700_000_000_001, CloudWatchMetrics: [directive] },
-      ModelVersion: "v1", RequestCount: 1, PredictionMean: 3, Feature_a_Mean: 0.5, Feature_b_Mean: 1,
-    });
-    // Non-finite values are written as JSON.stringify writes them (null), never as bare Infinity.
-    expect(JSON.parse(second)).toMatchObject({ _aws: { Timestamp: 1_700_000_000_002 }, PredictionMean: null, Feature_a_Mean: null, Feature_b_Mean: 0 });
+    const metrics = new DriftMetrics(flat, "local");
+    expect(metrics.unstandardisable).toEqual(["a"]);
+    const [doc] = parse(metrics.lines(0, [9], [3, 10]));
+    expect(doc!.Feature_a_Z).toBeUndefined();
+    expect(doc!._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(["RequestCount", "Prediction_Z", "Feature_b_Z"]);
+    expect(doc!.Feature_b_Z).toEqual([0]);
+  });
+
+  it("keeps values inside CloudWatch's range: beyond 2^360 clamped, below 2^-360 written as 0", () => {
+    const tiny: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1e-300, min: 0, max: 0 } } };
+    // 1e300 / 1e-300 overflows to ±Infinity; 1e-290 / 1e-300 = 1e10 is kept.
+    const [doc] = parse(new DriftMetrics(tiny, "local").lines(0, [1e300, -1e300, 1e-290], [0.5, 0.5, 0.5, 10, 10, 10]));
+    expect(doc!.Prediction_Z).toEqual([CLOUDWATCH_MAX_VALUE, -CLOUDWATCH_MAX_VALUE, 1e-290 / 1e-300]);
+    expect(emfProblems(doc!)).toEqual([]);
+    const centred: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1, min: 0, max: 0 } } };
+    const [small] = parse(new DriftMetrics(centred, "local").lines(0, [2 ** -400, 2 ** -300], [0.5, 0.5, 10, 10]));
+    expect(small!.Prediction_Z).toEqual([0, 2 ** -300]);
+  });
+
+  it("writes valid documents for the shipped model", () => {
+    const shipped = shippedModel();
+    const fields = shipped.input_fields.filter((f) => f.type === "number").map((f) => f.name);
+    const metrics = new DriftMetrics(shipped, "inference-dev");
+    expect(metrics.unstandardisable).toEqual([]);
+    const [doc] = parse(metrics.lines(0, [10], fields.map((f) => shipped.training_statistics.features[f]!.mean)));
+    expect(emfProblems(doc!)).toEqual([]);
+    for (const f of fields) expect(doc![`Feature_${f}_Z`]).toEqual([0]);
   });
 
   it("refuses inputs that cannot form a document", () => {
-    expect(() => forecastMetrics({ modelVersion: "v", timestamp: 0, predictions: [], numberFields: [], numberMeans: [] })).toThrow(
-      "forecastMetrics needs at least one prediction",
-    );
-    expect(() => forecastMetrics({ modelVersion: "v", timestamp: 0, predictions: [1], numberFields: ["a"], numberMeans: [] })).toThrow(
-      "1 number fields but 0 means",
-    );
+    const metrics = new DriftMetrics(model, "local");
+    expect(() => metrics.lines(0, [], [])).toThrow("DriftMetrics.lines needs at least one prediction");
+    expect(() => metrics.lines(0, [1, 2], [1, 2, 3])).toThrow("2 number fields × 2 predictions need 4 values, got 3");
+  });
+});
+
+describe("the EMF rule checker", () => {
+  it("finds what breaks the specification", () => {
+    const doc = parse(new DriftMetrics(model, "local").lines(0, [9], [0.5, 10]))[0]!;
+    expect(emfProblems(doc)).toEqual([]);
+    expect(emfProblems({ ...doc, Prediction_Z: Array(101).fill(0) })).toEqual(["metric Prediction_Z: 101 values, allowed 1 to 100"]);
+    expect(emfProblems({ ...doc, Service: undefined })).toEqual(["dimension Service: root member must be a string of 1-1024 characters"]);
+    expect(emfProblems({ ...doc, Feature_a_Z: [null] })).toEqual(["metric Feature_a_Z: null is not a number"]);
+    expect(emfProblems({ ...doc, Feature_b_Z: [2 ** 361] })).toEqual([`metric Feature_b_Z: ${2 ** 361} is outside CloudWatch's range`]);
+    expect(emfProblems({ ...doc, _aws: { ...doc._aws, Timestamp: "now" } })).toEqual(["/_aws/Timestamp must be integer"]);
   });
 });

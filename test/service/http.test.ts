@@ -2,7 +2,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Predictor } from "../../service/src/predictor";
 import { MAX_BODY_BYTES } from "../../service/src/server";
-import { call, fixture, parseRaw, post, rawConnect, startService, waitFor } from "./support";
+import { emfProblems } from "./emf-spec";
+import { call, fixture, parseRaw, post, rawConnect, shippedModel, startService, waitFor } from "./support";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const { instances, predictions, model_version } = fixture();
@@ -37,7 +38,7 @@ describe("inference service over loopback HTTP", () => {
   });
 
   it("GET /health is 200 with a loaded model, GET /model gives metadata without trees", async () => {
-    expect((await call(ctx.port, "GET", "/health")).json()).toEqual({ status: "ok" });
+    expect((await call(ctx.port, "GET", "/health")).json()).toEqual({ status: "ok", model_version });
     const head = await call(ctx.port, "HEAD", "/health");
     expect([head.status, head.text]).toEqual([200, ""]);
     const meta = (await call(ctx.port, "GET", "/model")).json();
@@ -107,21 +108,32 @@ describe("inference service over loopback HTTP", () => {
     expect(notFound!.error).toContain("no route for /nowhere");
 
     const got = reply.json().predictions as number[];
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const stats = shippedModel().training_statistics;
+    expect(log!.model_version).toBe(model_version);
     expect(emf!._aws).toEqual({
       Timestamp: 1_700_000_000_000,
-      CloudWatchMetrics: [{ Namespace: "EdgeMlops/Inference", Dimensions: [["ModelVersion"]], Metrics: expect.any(Array) }],
+      CloudWatchMetrics: [{ Namespace: "EdgeMlops/Inference", Dimensions: [["Service"]], Metrics: expect.any(Array) }],
     });
     expect(emf!._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual([
-      "RequestCount", "PredictionMean", "Feature_length_Mean", "Feature_diameter_Mean", "Feature_height_Mean",
-      "Feature_whole_weight_Mean", "Feature_shucked_weight_Mean", "Feature_viscera_weight_Mean", "Feature_shell_weight_Mean",
+      "RequestCount", "Prediction_Z", "Feature_length_Z", "Feature_diameter_Z", "Feature_height_Z",
+      "Feature_whole_weight_Z", "Feature_shucked_weight_Z", "Feature_viscera_weight_Z", "Feature_shell_weight_Z",
     ]);
-    expect(emf!.ModelVersion).toBe(model_version);
-    expect(emf!.RequestCount).toBe(1);
-    expect(emf!.PredictionMean).toBeCloseTo(mean(got), 12);
+    expect([emf!.Service, emf!.RequestCount, emf!.ModelVersion]).toEqual(["local", 1, undefined]);
+    expect(emf!.Prediction_Z).toEqual(got.map((p) => (p - stats.prediction.mean) / stats.prediction.std));
     for (const field of ["length", "height", "shell_weight"]) {
-      expect(emf![`Feature_${field}_Mean`]).toBeCloseTo(mean(body.instances.map((i) => i[field] as number)), 12);
+      const { mean, std } = stats.features[field]!;
+      expect(emf![`Feature_${field}_Z`]).toEqual(body.instances.map((i) => ((i[field] as number) - mean) / std));
     }
+    expect(emfProblems(emf!)).toEqual([]);
+  });
+
+  it("writes a request of more than 100 instances as several EMF lines after its log line", async () => {
+    ctx.lines.length = 0;
+    const reply = await post(ctx.port, { instances: instances.slice(0, 150) });
+    expect(reply.status).toBe(200);
+    const [log, ...docs] = ctx.parsed();
+    expect(log).toMatchObject({ msg: "request", instances: 150, status: 200 });
+    expect(docs.map((d) => [d.RequestCount, d.Prediction_Z.length, emfProblems(d)])).toEqual([[1, 100, []], [undefined, 50, []]]);
   });
 
   const bigValid = JSON.stringify({ instances: [good] }).replace("}]}", `}]${" ".repeat(MAX_BODY_BYTES)}}`);

@@ -1,6 +1,6 @@
-/** The built bundle as a child process: default model path, start-up failures, SIGTERM drain. */
+/** The built bundle as a child process: default model path, MODEL_PATH watched, start-up failures, SIGTERM drain. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,6 +122,66 @@ describe("service bundle", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("with MODEL_PATH waits for the model, serves each valid file renamed over it, logs one line for an invalid one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "device-model-"));
+    const path = join(dir, "model.json");
+    const install = (text: string, name: string) => {
+      writeFileSync(join(dir, name), text);
+      renameSync(join(dir, name), path);
+    };
+    try {
+      const child = run({ MODEL_PATH: path, METRICS_SERVICE: "hbs-fleet" });
+      await waitFor("waiting for model", () => child.lines().some((l) => l.msg === "waiting for model"));
+      const port = child.lines().find((l) => l.msg === "listening")!.port as number;
+      const waiting = await call(port, "GET", "/health");
+      expect([waiting.status, waiting.json()]).toEqual([503, { status: "waiting for model", model_path: path }]);
+      expect((await call(port, "POST", "/forecast", JSON.stringify({ instances: fixture().instances.slice(0, 1) }))).status).toBe(503);
+
+      install(modelText(), ".model.json.1");
+      await waitFor("model loaded", () => child.lines().some((l) => l.msg === "model loaded"));
+      const { instances, predictions, model_version } = fixture();
+      const reply = await call(port, "POST", "/forecast", JSON.stringify({ instances: instances.slice(0, 2) }));
+      expect(reply.json()).toEqual({ predictions: predictions.slice(0, 2), model_version });
+      await waitFor("the EMF line", () => child.lines().some((l) => l._aws));
+      expect(child.lines().find((l) => l._aws)).toMatchObject({ Service: "hbs-fleet", RequestCount: 1, Prediction_Z: [expect.any(Number), expect.any(Number)] });
+
+      const bad = JSON.parse(modelText());
+      bad.input_fields[1].name = "9length";
+      install(JSON.stringify(bad), ".model.json.2");
+      await waitFor("model refused", () => child.lines().some((l) => l.msg === "model refused"));
+      const refused = child.lines().filter((l) => l.msg === "model refused");
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ level: "error", model_path: path, serving: model_version });
+      expect(refused[0]!.error).toBe(`model ${path}: input_fields[1].name: must be a name of letters, digits and _`);
+      expect((await call(port, "GET", "/health")).json()).toEqual({ status: "ok", model_version });
+
+      child.proc.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stops with one line when MODEL_PATH's directory cannot be watched", async () => {
+    const child = run({ MODEL_PATH: "/nonexistent-model-dir/model.json" });
+    expect(await child.exited).toBe(1);
+    const errors = child.lines().filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/^MODEL_PATH \/nonexistent-model-dir\/model\.json: cannot watch its directory: ENOENT/);
+  });
+
+  it("stops with one line when more than one model source is set", async () => {
+    const child = run({ MODEL_PATH: "/m/model.json", MODEL_URI: "/m/model.json" });
+    expect(await child.exited).toBe(1);
+    expect(child.lines()).toEqual([
+      {
+        level: "error",
+        time: expect.any(String),
+        msg: "config error: MODEL_PATH and MODEL_URI are both set: set at most one (MODEL_POINTER in the cloud, MODEL_PATH on devices, MODEL_URI for local use)",
+      },
+    ]);
   });
 
   it("stops with one line for a bad setting", async () => {

@@ -99,7 +99,7 @@ export async function startService(model: ModelFile | null = shippedModel(), now
   const service = new InferenceService({ log, now });
   if (model) service.setModel(model);
   const { port } = await service.listen(0, "127.0.0.1");
-  return { service, port, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
+  return { service, port, log, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
 }
 
 export const waitFor = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../service/src/config";
 import { forecastResponseSchema } from "../../service/src/schemas";
@@ -18,14 +19,15 @@ function rejection(body: unknown): { status: number; message: string; field: str
 }
 
 describe("RequestValidator", () => {
-  it("encodes instances in the model's feature order and averages the number fields", () => {
+  it("encodes instances in the model's feature order and keeps the raw number values field by field", () => {
     const input = validator.validate({ instances: [good, { ...good, sex: "I", length: 0.25 }] });
     expect(input.count).toBe(2);
     expect(Array.from(input.rows)).toEqual(
       [0, 1, 0, 0.53, 0.42, 0.135, 0.677, 0.2565, 0.1415, 0.21, 0, 0, 1, 0.25, 0.42, 0.135, 0.677, 0.2565, 0.1415, 0.21].map(Math.fround),
     );
     expect(validator.numberFields).toEqual(["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"]);
-    expect(Array.from(input.numberMeans)).toEqual([(0.53 + 0.25) / 2, 0.42, 0.135, 0.677, 0.2565, 0.1415, 0.21]);
+    // Not rounded to float32: the drift z values use the values as sent.
+    expect(Array.from(input.numbers)).toEqual([0.53, 0.25, 0.42, 0.42, 0.135, 0.135, 0.677, 0.677, 0.2565, 0.2565, 0.1415, 0.1415, 0.21, 0.21]);
   });
 
   it("accepts zero sizes and exactly the instance limit", () => {
@@ -89,14 +91,26 @@ describe("RequestValidator", () => {
 
 describe("readConfig", () => {
   it("has defaults and treats empty variables as unset", () => {
-    expect(readConfig({})).toEqual({ port: 5000, host: "0.0.0.0", modelUri: undefined, modelPointer: undefined, logLevel: "info", shutdownTimeoutMs: 10_000 });
+    expect(readConfig({})).toEqual({
+      port: 5000, host: "0.0.0.0", modelUri: undefined, modelPointer: undefined, modelPath: undefined, metricsService: "local", logLevel: "info", shutdownTimeoutMs: 10_000,
+    });
+    expect(readConfig({ MODEL_PATH: "", METRICS_SERVICE: "" })).toMatchObject({ modelPath: undefined, metricsService: "local" });
     expect(readConfig({ PORT: "", HOST: "", MODEL_URI: "", LOG_LEVEL: "" }).port).toBe(5000);
   });
 
   it("reads every setting", () => {
     expect(
       readConfig({ PORT: "0", HOST: "[::1]", MODEL_URI: "s3://edge-models/prod/model.json", LOG_LEVEL: "WARN", SHUTDOWN_TIMEOUT_MS: "25000" }),
-    ).toEqual({ port: 0, host: "::1", modelUri: "s3://edge-models/prod/model.json", modelPointer: undefined, logLevel: "warn", shutdownTimeoutMs: 25_000 });
+    ).toEqual({
+      port: 0, host: "::1", modelUri: "s3://edge-models/prod/model.json", modelPointer: undefined, modelPath: undefined, metricsService: "local", logLevel: "warn", shutdownTimeoutMs: 25_000,
+    });
+  });
+
+  it("reads MODEL_PATH as an absolute path and the Service dimension from METRICS_SERVICE", () => {
+    expect(readConfig({ MODEL_PATH: "/opt/edge-mlops/model/model.json", METRICS_SERVICE: "hbs-fleet" })).toMatchObject({
+      modelPath: "/opt/edge-mlops/model/model.json", modelUri: undefined, modelPointer: undefined, metricsService: "hbs-fleet",
+    });
+    expect(readConfig({ MODEL_PATH: "model/model.json" }).modelPath).toBe(resolve("model/model.json"));
   });
 
   it.each([
@@ -107,7 +121,13 @@ describe("readConfig", () => {
     [{ LOG_LEVEL: "verbose" }, 'LOG_LEVEL="verbose": must be one of debug, info, warn, error'],
     [{ MODEL_URI: "gs://bucket/model.json" }, 'MODEL_URI "gs://bucket/model.json": unsupported scheme'],
     [{ MODEL_URI: "s3://bucket" }, 'MODEL_URI "s3://bucket": expected s3://<bucket>/<key>'],
-    [{ MODEL_POINTER: "/edge-mlops/dev/inference/current-model", MODEL_URI: "s3://edge-models/m.json" }, "MODEL_POINTER and MODEL_URI are both set: set one"],
+    [{ MODEL_POINTER: "/edge-mlops/dev/inference/current-model", MODEL_URI: "s3://edge-models/m.json" }, "MODEL_POINTER and MODEL_URI are both set: set at most one"],
+    [{ MODEL_PATH: "/m/model.json", MODEL_URI: "s3://edge-models/m.json" }, "MODEL_PATH and MODEL_URI are both set: set at most one (MODEL_POINTER in the cloud, MODEL_PATH on devices, MODEL_URI for local use)"],
+    [{ MODEL_POINTER: "/p", MODEL_PATH: "/m/model.json", MODEL_URI: "s3://edge-models/m.json" }, "MODEL_POINTER and MODEL_PATH and MODEL_URI are all set: set at most one"],
+    [{ MODEL_PATH: "s3://edge-models/m.json" }, 'MODEL_PATH="s3://edge-models/m.json": must be a file path (the model file to serve and watch), not a URI'],
+    [{ METRICS_SERVICE: "   " }, 'METRICS_SERVICE="   ": must be 1-1024 printable ASCII characters, at least one not white space (a CloudWatch dimension value)'],
+    [{ METRICS_SERVICE: "flotte-é" }, 'METRICS_SERVICE="flotte-é": must be 1-1024 printable ASCII'],
+    [{ METRICS_SERVICE: "x".repeat(1025) }, "METRICS_SERVICE=\"xxxx"],
     [{ SHUTDOWN_TIMEOUT_MS: "0" }, 'SHUTDOWN_TIMEOUT_MS="0": must be an integer from 1 to 120000'],
   ])("rejects %o", (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
