@@ -98,7 +98,7 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 
   it("checks monitoring thresholds with the observability contract", () => {
-    const thresholds: AlarmThresholds = { evaluationPeriods: 0, periodSeconds: 300, alb5xxPercent: 5, p99LatencyMs: 500, cpuPercent: 80, memoryPercent: 80, lambdaErrors: 0, airflowQueuedTasks: 20, driftStdDevs: 3 };
+    const thresholds: AlarmThresholds = { evaluationPeriods: 0, periodSeconds: 300, alb5xxPercent: 5, p99LatencyMs: 500, cpuPercent: 80, memoryPercent: 80, lambdaErrors: 0, airflowQueuedTasks: 20, driftCriticalZ: 4, driftMinEffectSize: 0.2 };
     expect(() => resolve({ monitoring: { alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms", thresholds } })).toThrow(
       "TrainingWorkflow: monitoring.thresholds.evaluationPeriods: must be >= 1, got 0",
     );
