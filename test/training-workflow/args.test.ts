@@ -48,10 +48,12 @@ describe("resolveTrainingWorkflowArgs", () => {
       qualityThresholdRmse: 2.5,
       modelApproval: "PendingManualApproval",
       schedule: { enabled: false, expression: "rate(7 days)" },
+      retrainOnDrift: { enabled: true, coolDownHours: 24 },
       lambdaReservedConcurrency: 2,
       logRetentionDays: 30,
       includeExecutionData: false,
       monitoring: undefined,
+      driftAlarmPrefix: undefined,
     });
   });
 
@@ -69,6 +71,7 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 
   it.each<[string, Partial<TrainingWorkflowArgs>, string]>([
+    ["driftAlarmPrefix", { driftAlarmPrefix: "" }, `TrainingWorkflow: driftAlarmPrefix: must be 1-240 printable ASCII characters (CloudWatch alarm names are at most 255), got ""`],
     ["stack", { stack: "dev/eu" }, `TrainingWorkflow: stack: must be 1-100 letters, digits, '-', '_' or '.', got "dev/eu"`],
     ["region", { region: "Europe" }, `TrainingWorkflow: region: must be an AWS region name such as eu-west-1, got "Europe"`],
     ["pipelineName", { pipelineName: "Edge-MLOps" }, "TrainingWorkflow: pipelineName: must be 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
