@@ -8,7 +8,10 @@
  *
  * StartExecution under driftExecutionName(event time, cool-down). ExecutionAlreadyExists means a run of this window
  * exists (another feature drifted too, or the alarm fired again): an expected outcome, returned as started: false with
- * the reason. Every other error is thrown, so that Lambda's asynchronous retries try again.
+ * the reason. Every other error is thrown, so that Lambda's asynchronous retries try again. The input names the alarm
+ * and the event, so a second alarm always meets ExecutionAlreadyExists; the same event delivered again while its run
+ * is RUNNING gets what Step Functions gives a repeated StartExecution of the same name and input: that execution
+ * (started: true, the same executionArn), and still one run.
  */
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";

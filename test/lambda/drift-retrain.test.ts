@@ -6,39 +6,16 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { driftExecutionName } from "../../contracts/drift-retrain";
 import { handler } from "../../lambda/drift-retrain/index";
+import { alarmEvent as event, clearEnvironment, PREFIX, setEnvironment } from "./drift-retrain-support";
 
 const sfn = mockClient(SFNClient);
 const MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:edge-mlops-dev-training";
-const PREFIX = "edge-mlops-dev-drift-";
-
-const event = (alarmName: string, time: string, over: { state?: string; id?: string } = {}) => ({
-  version: "0",
-  id: over.id ?? "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
-  "detail-type": "CloudWatch Alarm State Change",
-  source: "aws.cloudwatch",
-  account: "123456789012",
-  time,
-  region: "eu-west-1",
-  resources: [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`],
-  detail: {
-    alarmName,
-    state: { value: over.state ?? "ALARM", reason: "Threshold Crossed", timestamp: `${time.replace("Z", "")}.000+0000` },
-    previousState: { value: "OK" },
-    configuration: { description: "Model drift" },
-  },
-});
 
 beforeEach(() => {
   sfn.reset();
-  process.env.STATE_MACHINE_ARN = MACHINE;
-  process.env.DRIFT_ALARM_PREFIX = PREFIX;
-  process.env.COOL_DOWN_HOURS = "24";
+  setEnvironment(MACHINE);
 });
-afterEach(() => {
-  delete process.env.STATE_MACHINE_ARN;
-  delete process.env.DRIFT_ALARM_PREFIX;
-  delete process.env.COOL_DOWN_HOURS;
-});
+afterEach(clearEnvironment);
 
 describe("drift-retrain", () => {
   it("starts the training state machine under the window's name, with a drift input", async () => {
