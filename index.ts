@@ -92,10 +92,20 @@ const inference = new InferenceService(
 );
 
 // Training: data bucket, feature group, model registry and the Step Functions pipeline that trains, evaluates and
-// registers models; the registered model package points at the inference image.
+// registers models; the registered model package points at the inference image. A drift alarm of the service starts
+// a run, at most one per cool-down window.
 const training = new TrainingWorkflow(
   config.stack,
-  { stack: config.stack, region: config.region, inferenceImageUri: inference.imageRef, ...config.training, protect: config.protect, monitoring },
+  {
+    stack: config.stack,
+    region: config.region,
+    inferenceImageUri: inference.imageRef,
+    ...config.training,
+    protect: config.protect,
+    monitoring,
+    // The inference service's drift alarms start a run (training.retrainOnDrift).
+    driftAlarmPrefix: inference.driftAlarmPrefix,
+  },
   { providers },
 );
 

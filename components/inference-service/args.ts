@@ -148,8 +148,9 @@ export const inferenceSettings = z
      */
     keepImages: int(MIN_KEEP_IMAGES, 1000).default(10),
     /**
-     * The model.json whose training statistics set the drift bands: a local copy of the file at `modelUri`. Read when
-     * the program runs, and only with `monitoring`. @default service/model/model.json (the model built into the image)
+     * A model.json whose number input fields the drift alarms watch (one alarm per field, plus the prediction); its
+     * statistics do not matter: the tasks standardise with the served model's own. Read when the program runs, and
+     * only with `monitoring`. @default service/model/model.json (the bootstrap model)
      */
     driftBaseline: z.string().min(1).default(DEFAULT_DRIFT_BASELINE),
     /** KMS key (key or alias ARN) encrypting the ECR repository. @default AES256 (S3-managed keys) */

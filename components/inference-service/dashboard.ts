@@ -1,5 +1,5 @@
 // The inference service's section of the stack's dashboard: traffic and 5xx responses, response time, tasks, CPU and
-// memory, and, with monitoring thresholds, their alarm lines, the drift graphs of the served model and the state of
+// memory, and, with monitoring thresholds, their alarm lines, the drift z statistics of the service and the state of
 // every alarm. Pure: the Dashboard component lays the widgets out.
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,6 +8,7 @@ import { driftWidgets, type DriftBaseline } from "../observability/drift";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type Widget } from "../observability/widgets";
 import { ALB, CONTAINER_INSIGHTS, ECS, type InferenceMetricRefs } from "./monitoring";
 import type { InferenceServiceSettings } from "./resolve";
+import { metricsServiceName } from "./task-definition";
 
 /** The service's dashboard section. Threshold lines and drift graphs appear when monitoring thresholds are given. */
 export function inferenceWidgets(
@@ -57,7 +58,7 @@ export function inferenceWidgets(
       },
     ),
   ];
-  if (t && baseline) widgets.push(...driftWidgets(baseline, t));
+  if (t && baseline) widgets.push(...driftWidgets(baseline, metricsServiceName(name), t));
   if (alarmArns.length > 0) widgets.push(alarmStatusWidget(`Alarms of inference service ${name}`, alarmArns));
   return widgets;
 }

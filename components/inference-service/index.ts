@@ -20,7 +20,8 @@ import { repositoryAndImage } from "./repository";
 import { resolveInferenceServiceArgs, type InferenceServiceArgs } from "./resolve";
 import { autoscaling } from "./scaling";
 import { fargateService, securityGroups } from "./service";
-import { inferenceTask } from "./task-definition";
+import { inferenceTask, metricsServiceName } from "./task-definition";
+import { driftAlarmPrefix } from "../../contracts/drift";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as ecr from "@pulumi/aws/ecr";
@@ -40,7 +41,7 @@ export { hashBuildInputs, imageContentTag, parseImageReference, readBuildInputs 
 export { inferenceAlarmSpecs, type InferenceMetricRefs } from "./monitoring";
 export { ELB_LOG_DELIVERY_ACCOUNTS } from "./policies";
 export { resolveInferenceServiceArgs, type InferenceServiceArgs, type InferenceServiceSettings, type InferenceServiceWiring } from "./resolve";
-export { CONTAINER_NAME, containerDefinitions } from "./task-definition";
+export { CONTAINER_NAME, containerDefinitions, metricsServiceName } from "./task-definition";
 
 export class InferenceService extends pulumi.ComponentResource implements Monitored {
   public readonly repository: ecr.Repository;
@@ -78,8 +79,12 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
   public readonly alarms: cloudwatch.MetricAlarm[];
   /** The service's dashboard widgets: traffic, latency, tasks, CPU and memory, drift and alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
-  /** The drift bands the alarms watch, when `monitoring` is set. */
+  /** The model whose number fields the drift alarms watch, when `monitoring` is set. */
   public readonly driftBaseline?: DriftBaseline;
+  /** Value of the Service dimension of the tasks' drift metrics (env METRICS_SERVICE): `edge-mlops-<name>`. */
+  public readonly metricsService: string;
+  /** Name prefix of the drift alarms (`<metricsService>-drift-`); the retraining rule matches it. */
+  public readonly driftAlarmPrefix: string;
 
   constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Impossible args fail here, before anything is registered.
@@ -129,6 +134,8 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
 
     const metrics = { loadBalancer: this.loadBalancerArnSuffix, targetGroup: this.targetGroupArnSuffix, cluster: this.clusterName, service: this.serviceName };
     this.driftBaseline = s.baseline;
+    this.metricsService = metricsServiceName(name);
+    this.driftAlarmPrefix = driftAlarmPrefix(this.metricsService);
     this.alarms = inferenceAlarms(this, name, s, metrics);
     this.widgets = inferenceDashboardSection(name, s, metrics, this.alarms);
 

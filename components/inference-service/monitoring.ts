@@ -1,13 +1,14 @@
 // The inference service's alarms, as the monitoring contract asks (components/observability/contract.ts). With
 // `monitoring` the service alarms on its 5xx rate, p99 latency, unhealthy targets, CPU, memory, running tasks below
-// desired, and on model drift: the EMF means the service emits per model version against the training bands of
-// `driftBaseline` (components/observability/drift.ts). Each alarm notifies the stack's topic on ALARM and on OK.
+// desired, and on model drift: a z-test per period on the standardised inputs and predictions the tasks emit under
+// their Service dimension, one alarm per number field of `driftBaseline` (components/observability/drift.ts). Each alarm notifies the stack's topic on ALARM and on OK.
 // Missing data counts as fine where it means "no traffic", and as breaching for the task count.
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import type { AlarmThresholds } from "../observability/contract";
 import { driftAlarmSpecs } from "../observability/drift";
+import { metricsServiceName } from "./task-definition";
 import type { InferenceServiceSettings } from "./resolve";
 
 /** The CloudWatch dimension values of the service's metrics. */
@@ -111,6 +112,6 @@ export function inferenceAlarms(
 ): aws.cloudwatch.MetricAlarm[] {
   const { monitoring, baseline } = s;
   if (!monitoring || !baseline) return [];
-  const specs = { ...inferenceAlarmSpecs(refs, monitoring.thresholds), ...driftAlarmSpecs(baseline, monitoring.thresholds) };
+  const specs = { ...inferenceAlarmSpecs(refs, monitoring.thresholds), ...driftAlarmSpecs(baseline, metricsServiceName(name), monitoring.thresholds) };
   return Object.entries(specs).map(([suffix, spec]) => createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent }));
 }

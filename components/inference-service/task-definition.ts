@@ -2,8 +2,12 @@
 // process, a stop timeout the server drains within), its log group, and its two roles. The execution role lets the ECS
 // agent pull the image and write the log group, nothing else; the task role may read the model pointer (env
 // MODEL_POINTER, an SSM parameter) and the released models under `releases/` of the model store. Both roles trust ECS tasks only; the task role only those of this
-// account (the confused-deputy guard).
+// account (the confused-deputy guard). The container's env names the Service dimension of its drift metrics
+// (contracts/drift.ts SERVICE_DIMENSION_ENV): `edge-mlops-<name>`, fixed by the component's name, so the drift alarms
+// know it at plan time (the ECS service's own name is auto-named and depends on this task definition).
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_DIMENSION_ENV } from "../../contracts/drift";
+import { PROJECT } from "../../contracts/project";
 import { ecsTasksTrustPolicy, executionRolePolicy, taskRolePolicy } from "./policies";
 import type { InferenceServiceSettings } from "./resolve";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
@@ -13,10 +17,15 @@ import * as ecs from "@pulumi/aws/ecs";
 /** Name of the one container of the task. */
 export const CONTAINER_NAME = "inference";
 
+/** Value of the Service dimension of the drift metrics a component named `name` writes: `edge-mlops-<name>`. */
+export function metricsServiceName(name: string): string {
+  return `${PROJECT}-${name}`;
+}
+
 type ContainerSettings = Pick<InferenceServiceSettings, "containerPort" | "user" | "stopTimeoutSeconds">;
 
 /** The task's container definitions (one container), as ECS takes them. Pure: plain values in, a typed object out. */
-export function containerDefinitions(s: ContainerSettings, refs: { image: string; logGroup: string; region: string; modelPointer: string }) {
+export function containerDefinitions(s: ContainerSettings, refs: { image: string; logGroup: string; region: string; modelPointer: string; metricsService: string }) {
   return [
     {
       name: CONTAINER_NAME,
@@ -26,6 +35,7 @@ export function containerDefinitions(s: ContainerSettings, refs: { image: string
       environment: [
         { name: "PORT", value: String(s.containerPort) },
         { name: "MODEL_POINTER", value: refs.modelPointer },
+        { name: SERVICE_DIMENSION_ENV, value: refs.metricsService },
       ],
       user: s.user,
       readonlyRootFilesystem: true,
@@ -109,7 +119,7 @@ export function inferenceTask(
       taskRoleArn: taskRole.arn,
       containerDefinitions: pulumi
         .all([refs.imageRef, logGroup.name, store.pointerParameterName])
-        .apply(([image, logGroupName, modelPointer]) => JSON.stringify(containerDefinitions(s, { image, logGroup: logGroupName, region: s.region, modelPointer }))),
+        .apply(([image, logGroupName, modelPointer]) => JSON.stringify(containerDefinitions(s, { image, logGroup: logGroupName, region: s.region, modelPointer, metricsService: metricsServiceName(name) }))),
     },
     opts,
   );

@@ -39,6 +39,8 @@ export interface MetricMathSource {
 }
 
 export type AlarmSpec = (SingleMetricSource | MetricMathSource) & {
+  /** The alarm's name, when others match it (1-255 characters, PutMetricAlarm). @default Pulumi's auto-name */
+  readonly alarmName?: string;
   /** What breached and what to look at; shown in the notification. */
   readonly description: string;
   readonly comparison: ComparisonOperator;
@@ -62,6 +64,7 @@ export function validateAlarmSpec(name: string, spec: AlarmSpec): void {
     throw new Error(`alarm ${name}: ${what}`);
   };
   if (!spec.description?.trim()) fail("description must say what breached");
+  if (spec.alarmName !== undefined && (spec.alarmName.length < 1 || spec.alarmName.length > 255)) fail(`alarmName must be 1-255 characters, got ${spec.alarmName.length}`);
   if (!Number.isFinite(spec.threshold)) fail(`threshold must be a finite number, got ${spec.threshold}`);
   if (!isAlarmPeriod(spec.periodSeconds)) fail(`periodSeconds must be a multiple of 60 up to 86400, got ${spec.periodSeconds}`);
   if (!Number.isInteger(spec.evaluationPeriods) || spec.evaluationPeriods < 1) fail(`evaluationPeriods must be a positive integer, got ${spec.evaluationPeriods}`);
@@ -129,6 +132,7 @@ export function createAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Inpu
   return new cloudwatch.MetricAlarm(
     name,
     {
+      ...(spec.alarmName !== undefined ? { name: spec.alarmName } : {}),
       alarmDescription: spec.description,
       ...source,
       comparisonOperator: spec.comparison,

@@ -51,9 +51,21 @@ export const alarmThresholds = z
     lambdaErrors: int(0, 100000).default(1),
     /** Queued Airflow tasks before alarming. @default 50 */
     airflowQueuedTasks: int(0, 100000).default(50),
-    /** Drift band: training mean ± this many standard deviations. @default 3 */
-    driftStdDevs: z.number().positive().max(10).default(3),
-    })
+    /**
+     * Critical value k of the drift alarms' two-sided z-test (components/observability/drift.ts): a period's mean of a
+     * standardised input or prediction alarms when it is more than k standard errors from the training mean. From 2
+     * (P(|Z| > 2) = 4.6% per period and alarm: several false breaches a day) to 8 (P(|Z| > 8) ≈ 1e-15: stricter
+     * changes nothing but what a real shift needs). @default 4 (P(|Z| > 4) = 6.3e-5 per period and alarm)
+     */
+    driftCriticalZ: z.number().min(2).max(8).default(4),
+    /**
+     * Minimum effect size e of the drift alarms, in training standard deviations: a period mean closer than e to the
+     * training mean never alarms, however many values the period holds (with 10,000 values a shift of 0.04 would pass
+     * k = 4). 0 turns it off; at most 2 (a mean 2 standard deviations off already sits outside most training data: a
+     * larger e would hide shifts the model cannot serve). @default 0.2 (Cohen's "small" effect)
+     */
+    driftMinEffectSize: z.number().min(0).max(2).default(0.2),
+  })
   .refine((t) => t.evaluationPeriods * t.periodSeconds <= 86400, {
     path: ["evaluationPeriods"],
     message: "times periodSeconds must not exceed one day (CloudWatch evaluates at most 86,400 s of periods)",

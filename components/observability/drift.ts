@@ -1,59 +1,46 @@
-// Model drift: the inference service emits, per request and model version, the mean of each number input field and
-// of the predictions (CloudWatch embedded metric format, see service/src/emf.ts). The training statistics recorded in
-// model.json say where those means sat in training. A drift alarm fires when a period's mean leaves
-// `training mean ± k · training std`: metric math `ABS(m - mean) / std` compared with k, one alarm per number field and
-// one for the prediction mean. This is the signal that starts retraining.
+// Model drift as a z-test per period. The model server standardises every served number input and every prediction
+// with the served model's own training statistics (contracts/drift.ts): under the training distribution each z value
+// has mean 0 and standard deviation 1, whatever model is served. A period's Average of n such values, times √n, is
+// the period mean's distance from the training mean in standard errors. One alarm per number input field of the
+// baseline model and one for the prediction compares
+//
+//     IF(ABS(avg) >= e, ABS(avg) * (n ^ 0.5), 0)   >   k          (avg: Average, n: SampleCount of the period)
+//
+// k (`driftCriticalZ`, default 4) is the critical value of the two-sided test; e (`driftMinEffectSize`, default 0.2
+// training standard deviations, Cohen's "small" effect) keeps a huge sample count from alarming on a negligible shift.
+// Under the training distribution one alarm's datapoint breaches with probability at most P(|Z| > 4) = 6.3e-5 per
+// period (with e it is P(|Z| > max(k, e·√n)), never more); the alarm fires only after `evaluationPeriods` breaching
+// periods in a row. A shift of d standard deviations breaches in at least half the periods once d ≥ max(e, k/√n).
+// √n is written `n ^ 0.5`: metric math has the `^` operator but no square-root function.
+// The baseline model.json only says which fields to watch: the statistics that set the test are in each z value.
+// These alarms are what starts retraining (components/training-workflow/retrain.ts matches them by name prefix).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { EMF_DIMENSION, EMF_NAMESPACE, featureMetricName } from "../../service/src/emf";
+import { driftAlarmPrefix, featureZMetricName, METRICS_NAMESPACE, PREDICTION_Z_METRIC, REQUEST_METRIC, SERVICE_DIMENSION } from "../../contracts/drift";
 import type { AlarmSpec } from "./alarms";
 import type { AlarmThresholds } from "./contract";
 import { expressionLine, graphWidget, metricLine, type MetricWidget } from "./widgets";
 
-export { EMF_DIMENSION, EMF_NAMESPACE, featureMetricName };
-
 /** The model the service image carries: the default baseline. */
 export const DEFAULT_DRIFT_BASELINE = path.resolve(__dirname, "..", "..", "service", "model", "model.json");
-/** Metric of the mean prediction per request. */
-export const PREDICTION_METRIC = "PredictionMean";
-/** Metric counting requests per model version. */
-export const REQUEST_METRIC = "RequestCount";
+/** Longest CloudWatch alarm name (PutMetricAlarm: AlarmName, 1-255 characters). */
+export const MAX_ALARM_NAME_LENGTH = 255;
 
-export interface BandStatistics {
-  readonly mean: number;
-  readonly std: number;
-}
-
-/** What drift alarms need from a model.json. */
+/** What drift alarms need from a model.json: which fields are numbers. */
 export interface DriftBaseline {
   readonly modelVersion: string;
-  /** Number input fields in model order, each with its training mean and standard deviation. */
-  readonly features: readonly (BandStatistics & { readonly name: string })[];
-  /** Mean and standard deviation of the model's predictions on its training data. */
-  readonly prediction: BandStatistics;
+  /** Number input fields, in model order. */
+  readonly features: readonly string[];
 }
 
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-function band(value: unknown, at: string, source: string): BandStatistics {
-  const v = value as { mean?: unknown; std?: unknown } | undefined;
-  if (typeof v !== "object" || v === null) throw new Error(`${source}: ${at} is missing`);
-  if (typeof v.mean !== "number" || !Number.isFinite(v.mean)) throw new Error(`${source}: ${at}.mean must be a finite number`);
-  if (typeof v.std !== "number" || !Number.isFinite(v.std) || v.std <= 0) {
-    throw new Error(`${source}: ${at}.std must be a positive number (a drift band needs a spread), got ${JSON.stringify(v.std)}`);
-  }
-  return { mean: v.mean, std: v.std };
-}
-
 /** Reads the drift baseline out of a parsed model.json; throws `<source>: <field> ...` naming the first bad field. */
 export function parseDriftBaseline(doc: unknown, source: string): DriftBaseline {
-  const m = doc as { model_version?: unknown; input_fields?: unknown; training_statistics?: { features?: unknown; prediction?: unknown } };
+  const m = doc as { model_version?: unknown; input_fields?: unknown };
   if (typeof m !== "object" || m === null || Array.isArray(m)) throw new Error(`${source}: must be a JSON object (a model.json)`);
   if (typeof m.model_version !== "string" || m.model_version.trim() === "") throw new Error(`${source}: model_version must be a non-empty string`);
   if (!Array.isArray(m.input_fields) || m.input_fields.length === 0) throw new Error(`${source}: input_fields must be a non-empty list`);
-  const stats = m.training_statistics;
-  if (typeof stats !== "object" || stats === null) throw new Error(`${source}: training_statistics is missing`);
-  const featureStats = (stats.features ?? {}) as Record<string, unknown>;
   const features = m.input_fields
     .map((f: unknown, i: number) => {
       const field = f as { name?: unknown; type?: unknown };
@@ -61,9 +48,9 @@ export function parseDriftBaseline(doc: unknown, source: string): DriftBaseline 
       return field;
     })
     .filter((f) => f.type === "number")
-    .map((f) => ({ name: f.name as string, ...band(featureStats[f.name as string], `training_statistics.features.${String(f.name)}`, source) }));
+    .map((f) => f.name as string);
   if (features.length === 0) throw new Error(`${source}: input_fields has no number field to watch`);
-  return { modelVersion: m.model_version, features, prediction: band(stats.prediction, "training_statistics.prediction", source) };
+  return { modelVersion: m.model_version, features };
 }
 
 /** Reads and checks a model.json file; errors name the file. */
@@ -83,45 +70,59 @@ export function readDriftBaseline(file: string): DriftBaseline {
   return parseDriftBaseline(doc, `driftBaseline '${file}'`);
 }
 
-/** Metric math of a band: how many training standard deviations `id`'s value is from the training mean. */
-export function bandExpression(id: string, b: BandStatistics): string {
-  return `ABS(${id} - (${b.mean})) / ${b.std}`;
+/**
+ * Metric math of the z statistic of a period: `ABS(avg) * (n ^ 0.5)` (standard errors from the training mean), or 0 when
+ * the period mean is less than `minEffectSize` training standard deviations away (0: no such gate). `avg` and `n` are
+ * the ids of the metric's Average and SampleCount.
+ */
+export function zTestExpression(avg: string, n: string, minEffectSize: number): string {
+  const z = `ABS(${avg}) * (${n} ^ 0.5)`;
+  return minEffectSize > 0 ? `IF(ABS(${avg}) >= ${minEffectSize}, ${z}, 0)` : z;
 }
 
-/** One watched metric: the feature (or "prediction"), its EMF metric name and its band. */
-export interface DriftTarget extends BandStatistics {
+/** One watched metric: the field (or "prediction"), its z metric and the alarm's name. */
+export interface DriftTarget {
   /** Field name, or "prediction". */
   readonly watch: string;
   readonly metricName: string;
+  /** `<driftAlarmPrefix(service)>feature-<field>` or `<driftAlarmPrefix(service)>prediction`. */
+  readonly alarmName: string;
 }
 
-/** Every metric the drift alarms watch: each number field's mean, then the prediction mean. */
-export function driftTargets(b: DriftBaseline): DriftTarget[] {
-  return [
-    ...b.features.map((f) => ({ watch: f.name, metricName: featureMetricName(f.name), mean: f.mean, std: f.std })),
-    { watch: "prediction", metricName: PREDICTION_METRIC, mean: b.prediction.mean, std: b.prediction.std },
+/** Every metric the drift alarms watch: each number field's z, then the prediction's. @throws when a name is too long. */
+export function driftTargets(b: DriftBaseline, service: string): DriftTarget[] {
+  const prefix = driftAlarmPrefix(service);
+  const targets = [
+    ...b.features.map((f) => ({ watch: f, metricName: featureZMetricName(f), alarmName: `${prefix}feature-${f}` })),
+    { watch: "prediction", metricName: PREDICTION_Z_METRIC, alarmName: `${prefix}prediction` },
   ];
+  const long = targets.find((t) => t.alarmName.length > MAX_ALARM_NAME_LENGTH);
+  if (long) throw new Error(`drift alarm name '${long.alarmName}' is ${long.alarmName.length} characters; CloudWatch allows at most ${MAX_ALARM_NAME_LENGTH}`);
+  return targets;
 }
 
-/** Alarm specs keyed by resource name suffix: `drift-feature-<field>` per number field and `drift-prediction`. */
-export function driftAlarmSpecs(b: DriftBaseline, t: AlarmThresholds): Record<string, AlarmSpec> {
+/**
+ * Alarm specs keyed by resource name suffix (`drift-feature-<field>`, `drift-prediction`), each with its explicit
+ * alarm name. `service` is the value of the Service dimension the tasks write (env SERVICE_DIMENSION_ENV).
+ */
+export function driftAlarmSpecs(b: DriftBaseline, service: string, t: AlarmThresholds): Record<string, AlarmSpec> {
   const specs: Record<string, AlarmSpec> = {};
-  for (const target of driftTargets(b)) {
-    const what = target.watch === "prediction" ? "the mean prediction" : `the mean of input field '${target.watch}'`;
+  const effect = t.driftMinEffectSize > 0 ? ` and at least ${t.driftMinEffectSize} training standard deviations away` : "";
+  for (const target of driftTargets(b, service)) {
+    const what = target.watch === "prediction" ? "the predictions" : `input field '${target.watch}'`;
+    const metric = { namespace: METRICS_NAMESPACE, metricName: target.metricName, dimensions: { [SERVICE_DIMENSION]: service } };
     specs[target.watch === "prediction" ? "drift-prediction" : `drift-feature-${target.watch}`] = {
+      alarmName: target.alarmName,
       description:
-        `Model drift: ${what} served by model ${b.modelVersion} left its training band ` +
-        `${target.mean} ± ${t.driftStdDevs} × ${target.std}. Check the incoming data; retrain if the shift is real.`,
+        `Model drift: the mean of ${what} served by ${service} is more than ${t.driftCriticalZ} standard errors from the ` +
+        `training mean${effect}. Check the incoming data; a retraining run starts unless one ran in this cool-down window.`,
       queries: [
-        {
-          id: "m",
-          label: target.metricName,
-          metric: { namespace: EMF_NAMESPACE, metricName: target.metricName, dimensions: { [EMF_DIMENSION]: b.modelVersion }, stat: "Average" },
-        },
-        { id: "z", label: `|${target.metricName} - training mean| / training std`, expression: bandExpression("m", target), returnData: true },
+        { id: "avg", label: `${target.metricName} Average`, metric: { ...metric, stat: "Average" } },
+        { id: "n", label: `${target.metricName} SampleCount`, metric: { ...metric, stat: "SampleCount" } },
+        { id: "z", label: "|period mean - training mean| in standard errors", expression: zTestExpression("avg", "n", t.driftMinEffectSize), returnData: true },
       ],
       comparison: "GreaterThanThreshold",
-      threshold: t.driftStdDevs,
+      threshold: t.driftCriticalZ,
       periodSeconds: t.periodSeconds,
       evaluationPeriods: t.evaluationPeriods,
       // No requests, no evidence of drift.
@@ -131,22 +132,22 @@ export function driftAlarmSpecs(b: DriftBaseline, t: AlarmThresholds): Record<st
   return specs;
 }
 
-/** Dashboard widgets of drift: requests per model version and every watched mean in standard deviations. */
-export function driftWidgets(b: DriftBaseline, t: Pick<AlarmThresholds, "driftStdDevs" | "periodSeconds">): MetricWidget[] {
-  const targets = driftTargets(b);
-  const dims = { [EMF_DIMENSION]: b.modelVersion };
+/** Dashboard widgets of drift: the service's requests and every watched z statistic with the alarm line. */
+export function driftWidgets(b: DriftBaseline, service: string, t: Pick<AlarmThresholds, "driftCriticalZ" | "driftMinEffectSize" | "periodSeconds">): MetricWidget[] {
+  const targets = driftTargets(b, service);
+  const dims = { [SERVICE_DIMENSION]: service };
   return [
-    graphWidget(`Requests served by model ${b.modelVersion}`, [metricLine(EMF_NAMESPACE, REQUEST_METRIC, dims, { stat: "Sum" })], {
-      period: t.periodSeconds,
-      width: 8,
-    }),
+    graphWidget(`Requests served by ${service}`, [metricLine(METRICS_NAMESPACE, REQUEST_METRIC, dims, { stat: "Sum" })], { period: t.periodSeconds, width: 8 }),
     graphWidget(
-      `Drift of model ${b.modelVersion}: |mean - training mean| / training std`,
+      `Drift of ${service}: |period mean - training mean| in standard errors`,
       [
-        ...targets.map((target, i) => metricLine(EMF_NAMESPACE, target.metricName, dims, { id: `m${i}`, stat: "Average", visible: false })),
-        ...targets.map((target, i) => expressionLine(bandExpression(`m${i}`, target), `z${i}`, target.watch)),
+        ...targets.flatMap((target, i) => [
+          metricLine(METRICS_NAMESPACE, target.metricName, dims, { id: `avg${i}`, stat: "Average", visible: false }),
+          metricLine(METRICS_NAMESPACE, target.metricName, dims, { id: `n${i}`, stat: "SampleCount", visible: false }),
+        ]),
+        ...targets.map((target, i) => expressionLine(zTestExpression(`avg${i}`, `n${i}`, t.driftMinEffectSize), `z${i}`, target.watch)),
       ],
-      { period: t.periodSeconds, width: 16, annotations: { horizontal: [{ value: t.driftStdDevs, label: `alarm at ${t.driftStdDevs} std`, fill: "above" }] } },
+      { period: t.periodSeconds, width: 16, annotations: { horizontal: [{ value: t.driftCriticalZ, label: `alarm above z = ${t.driftCriticalZ}`, fill: "above" }] } },
     ),
   ];
 }

@@ -8,6 +8,7 @@ import { AWS_REGION, KMS_KEY_ARN, S3_BUCKET_NAME, SAGEMAKER_INSTANCE_TYPE } from
 import { PROJECT } from "../../contracts/project";
 import { MODEL_APPROVAL_STATUSES } from "../../contracts/training-payloads";
 import { MAX_PIPELINE_NAME_LENGTH, PIPELINE_NAME } from "../../contracts/training-run";
+import { MAX_COOL_DOWN_HOURS, MIN_COOL_DOWN_HOURS } from "../../contracts/drift-retrain";
 import { argError, int, resolveArgs, retentionDays as retention } from "../args";
 import { validateThresholds, type MonitoringArgs } from "../observability/contract";
 
@@ -88,6 +89,24 @@ export const trainingSettings = z.strictObject({
     })
     .prefault({}),
   /**
+   * Retraining on drift (retrain.ts): an EventBridge rule on the inference service's drift alarms going to ALARM
+   * starts the state machine through the drift-retrain Lambda, one run per cool-down window. Needs the wiring's
+   * `driftAlarmPrefix` (nothing is built without it).
+   */
+  retrainOnDrift: z
+    .strictObject({
+      /** Start a training run when a drift alarm fires. @default true */
+      enabled: z.boolean().default(true),
+      /**
+       * Length of the cool-down window in whole hours: at most one drift-started run per window (windows are aligned
+       * to the epoch, so two runs can start as little as minutes apart across a window's edge). From 1 to 2160 (90
+       * days: Step Functions frees an execution name 90 days after the execution closes, and a longer window could
+       * then start a second run inside it). @default 24
+       */
+      coolDownHours: int(MIN_COOL_DOWN_HOURS, MAX_COOL_DOWN_HOURS).default(24),
+    })
+    .prefault({}),
+  /**
    * Reserved (and maximum) concurrency of each workflow Lambda, 1-100. Each runs once per execution, so a few are
    * plenty where a cap is wanted. A reservation must leave the account's UnreservedConcurrentExecutions at 10 or more
    * (PutFunctionConcurrency), so in a new account whose concurrency quota is 10 any reservation fails: set it only
@@ -131,9 +150,22 @@ export interface TrainingWorkflowWiring {
    * @default undefined (no alarms; the dashboard widgets still exist)
    */
   readonly monitoring?: MonitoringArgs;
+  /**
+   * Name prefix of the inference service's drift alarms (InferenceService.driftAlarmPrefix): the retraining rule
+   * matches it. @default undefined (no retraining on drift)
+   */
+  readonly driftAlarmPrefix?: string;
 }
 
 export type TrainingWorkflowArgs = TrainingSettingsInput & TrainingWorkflowWiring;
+
+/** A drift alarm name prefix: 1-240 printable ASCII characters (alarm names are at most 255 and go on after it). */
+function checkDriftAlarmPrefix(component: string, prefix: string): string {
+  if (!/^[\x20-\x7e]{1,240}$/.test(prefix)) {
+    argError(component, "driftAlarmPrefix", `must be 1-240 printable ASCII characters (CloudWatch alarm names are at most 255), got ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
 
 /** Stack names as SSM parameter path segments take them. */
 const STACK = /^[a-zA-Z0-9_.-]{1,100}$/;
@@ -158,6 +190,7 @@ export function resolveTrainingWorkflowArgs(args: TrainingWorkflowArgs) {
     modelPackageGroupName: `${pipelineName}-abalone`,
     stateMachineName: `${pipelineName}-training`,
     monitoring: args.monitoring && { alarmTopicArn: args.monitoring.alarmTopicArn, thresholds: validateThresholds(C, args.monitoring.thresholds) },
+    driftAlarmPrefix: args.driftAlarmPrefix === undefined ? undefined : checkDriftAlarmPrefix(C, args.driftAlarmPrefix),
   };
 }
 

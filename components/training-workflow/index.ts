@@ -2,7 +2,8 @@
 // in that bucket, the model package group, the job scripts of `training/`, a least-privilege SageMaker execution role,
 // the three workflow Lambdas, the Step Functions state machine (logged and traced) that runs
 //   create experiment → preprocess → train → evaluate → evaluate results → register
-// an optional EventBridge Scheduler trigger, and SSM parameters naming all of it for the Airflow DAG and operators.
+// an optional EventBridge Scheduler trigger, retraining when the inference service's drift alarms fire (retrain.ts), and
+// SSM parameters naming all of it for the Airflow DAG and operators.
 //
 // Monitoring (components/observability/contract.ts): given `monitoring`, the workflow alarms on failed, timed-out and
 // aborted executions and on each Lambda's errors and throttles (./monitoring.ts); `widgets` is its part of the dashboard.
@@ -17,6 +18,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Monitored } from "../observability/contract";
 import type { Widget } from "../observability/widgets";
+import type { LambdaFunction } from "../lambda-function";
 import type { SecureBucket } from "../secure-bucket";
 import { resolveTrainingWorkflowArgs, type TrainingWorkflowArgs } from "./args";
 import { workflowContext } from "./context";
@@ -27,6 +29,7 @@ import { buildJobRuntime, uploadScripts } from "./jobs";
 import { buildMonitoring, WORKFLOW_LAMBDAS, type WorkflowLambda } from "./monitoring";
 import { buildParameters, type ParameterKey } from "./parameters";
 import { PREFIXES } from "./policies";
+import { buildRetrainOnDrift } from "./retrain";
 import { buildSchedule } from "./schedule";
 import { buildStateMachine } from "./state-machine";
 
@@ -46,6 +49,7 @@ export { TRAINING_DIR, TRAINING_SCRIPTS } from "./jobs";
 export { trainingAlarmSpecs, trainingWidgets, WORKFLOW_LAMBDAS, type TrainingMetricRefs, type WorkflowLambda } from "./monitoring";
 export { PARAMETER_NAMES, type ParameterKey } from "./parameters";
 export { PREFIXES, WILDCARD_RESOURCE_ACTIONS } from "./policies";
+export { driftAlarmEventPattern, driftRetrainStatements } from "./retrain";
 
 export class TrainingWorkflow extends pulumi.ComponentResource implements Monitored {
   /** The created data bucket (undefined with `dataBucket.existing`). */
@@ -74,6 +78,8 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
   public readonly stateMachineLogGroup: aws.cloudwatch.LogGroup;
   /** The scheduled trigger, when enabled. */
   public readonly schedule?: aws.scheduler.Schedule;
+  /** The rule and Lambda that start a run when a drift alarm fires (with `driftAlarmPrefix` and retrainOnDrift.enabled). */
+  public readonly retrainOnDrift?: { readonly function: LambdaFunction; readonly rule: aws.cloudwatch.EventRule };
   public readonly parameters: Readonly<Record<ParameterKey, aws.ssm.Parameter>>;
   /** Execution and Lambda alarms (see `trainingAlarmSpecs`); empty without `monitoring`. */
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
@@ -109,6 +115,7 @@ export class TrainingWorkflow extends pulumi.ComponentResource implements Monito
     this.stateMachineArn = this.stateMachine.arn;
     this.stateMachineName = this.stateMachine.name;
     this.schedule = buildSchedule(ctx, this.stateMachineArn);
+    this.retrainOnDrift = buildRetrainOnDrift(ctx, this.stateMachineArn);
 
     this.parameters = buildParameters(ctx, {
       dataBucket: this.dataBucketName,

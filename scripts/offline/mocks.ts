@@ -107,6 +107,9 @@ function awsState(type: string, name: string, inputs: State, region: string): { 
     case "cloudwatch/MetricAlarm":
       arn = `arn:${partition}:cloudwatch:${region_}:alarm:${physical}`;
       break;
+    case "cloudwatch/EventRule":
+      arn = `arn:${partition}:events:${region_}:rule/${physical}`;
+      break;
     case "cloudwatch/Dashboard":
       out.dashboardArn = `arn:${partition}:cloudwatch::${ACCOUNT_ID}:dashboard/${String(inputs.dashboardName ?? physical)}`;
       break;

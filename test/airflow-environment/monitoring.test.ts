@@ -17,7 +17,8 @@ const THRESHOLDS: AlarmThresholds = {
   memoryPercent: 75,
   lambdaErrors: 1,
   airflowQueuedTasks: 40,
-  driftStdDevs: 3,
+  driftCriticalZ: 4,
+  driftMinEffectSize: 0.2,
 };
 const STACK = { region: "eu-west-1", project: "edge-mlops", stack: "prod" };
 const enabled: AirflowEnvironmentArgs = {

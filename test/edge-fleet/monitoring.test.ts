@@ -25,7 +25,8 @@ const THRESHOLDS: AlarmThresholds = {
   memoryPercent: 75,
   lambdaErrors: 1,
   airflowQueuedTasks: 50,
-  driftStdDevs: 3,
+  driftCriticalZ: 4,
+  driftMinEffectSize: 0.2,
 };
 const T = {
   rule: "aws:cloudwatch/eventRule:EventRule",

@@ -185,7 +185,11 @@ describe("cluster and task definition", () => {
       image: expect.any(String),
       essential: true,
       portMappings: [{ containerPort: 5000, hostPort: 5000, protocol: "tcp" }],
-      environment: [{ name: "PORT", value: "5000" }, { name: "MODEL_POINTER", value: POINTER }],
+      environment: [
+        { name: "PORT", value: "5000" },
+        { name: "MODEL_POINTER", value: POINTER },
+        { name: "METRICS_SERVICE", value: "edge-mlops-dev" },
+      ],
       user: "65532:65532",
       readonlyRootFilesystem: true,
       privileged: false,
@@ -200,6 +204,7 @@ describe("cluster and task definition", () => {
       [
         { name: "PORT", value: "5000" },
         { name: "MODEL_POINTER", value: POINTER },
+        { name: "METRICS_SERVICE", value: "edge-mlops-prod" },
       ],
     ]);
   });

@@ -20,7 +20,8 @@ const PROD: AlarmThresholds = {
   memoryPercent: 75,
   lambdaErrors: 1,
   airflowQueuedTasks: 50,
-  driftStdDevs: 3,
+  driftCriticalZ: 4,
+  driftMinEffectSize: 0.2,
 };
 const SHIPPED = path.join(__dirname, "..", "..", "service", "model", "model.json");
 
@@ -28,17 +29,15 @@ const SHIPPED = path.join(__dirname, "..", "..", "service", "model", "model.json
 interface ModelDocument {
   model_version: string;
   input_fields: { name: string; type: string }[];
-  training_statistics: { features: Record<string, { mean: number; std: number; min: number; max: number }>; prediction: { mean: number; std: number } };
 }
 const readModel = (file: string) => parseDocument<ModelDocument>(fs.readFileSync(file, "utf8"));
 
-// A model other than the shipped one: another version, another band for `length`, no `height` field.
+// A model other than the shipped one: another version, no `height` field.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "baseline-"));
 const OTHER = path.join(dir, "model.json");
 {
   const doc = readModel(SHIPPED);
   doc.model_version = "0a1b2c3d4e5f";
-  doc.training_statistics.features.length = { mean: 0.6, std: 0.1, min: 0.1, max: 0.9 };
   doc.input_fields = doc.input_fields.filter((f) => f.name !== "height");
   fs.writeFileSync(OTHER, JSON.stringify(doc));
 }
@@ -204,38 +203,35 @@ describe("InferenceService alarms", () => {
     });
   });
 
-  it("drift: bands from the shipped model.json, per model version", () => {
-    const stats = readModel(SHIPPED).training_statistics;
+  it("drift: a z-test per number field of the shipped model.json and per prediction, named for the retraining rule", () => {
+    const metric = (metricName: string, stat: string) => ({ namespace: "EdgeMlops/Inference", metricName, dimensions: { Service: "edge-mlops-mon" }, stat, period: 60 });
     for (const field of ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"]) {
-      const { mean, std } = stats.features[field];
       expect(alarm(`mon-drift-feature-${field}`)).toMatchObject({
+        name: `edge-mlops-mon-drift-feature-${field}`,
         metricQueries: [
-          {
-            id: "m",
-            label: `Feature_${field}_Mean`,
-            returnData: false,
-            metric: { namespace: "EdgeMlops/Inference", metricName: `Feature_${field}_Mean`, dimensions: { ModelVersion: "78f050bdef83" }, stat: "Average", period: 60 },
-          },
-          { id: "z", returnData: true, expression: `ABS(m - (${mean})) / ${std}` },
+          { id: "avg", returnData: false, metric: metric(`Feature_${field}_Z`, "Average") },
+          { id: "n", returnData: false, metric: metric(`Feature_${field}_Z`, "SampleCount") },
+          { id: "z", returnData: true, expression: "IF(ABS(avg) >= 0.2, ABS(avg) * (n ^ 0.5), 0)" },
         ],
         comparisonOperator: "GreaterThanThreshold",
-        threshold: 3,
+        threshold: 4,
         ...prodWindow,
         treatMissingData: "notBreaching",
       });
     }
-    const prediction = alarm("mon-drift-prediction").metricQueries ?? [];
-    expect(prediction[0].metric?.metricName).toBe("PredictionMean");
-    expect(prediction[1].expression).toBe(`ABS(m - (${stats.prediction.mean})) / ${stats.prediction.std}`);
+    expect(alarm("mon-drift-prediction")).toMatchObject({ name: "edge-mlops-mon-drift-prediction", metricQueries: [{ metric: metric("Prediction_Z", "Average") }, {}, {}] });
+  });
+
+  it("drift: the tasks write the Service dimension the alarms read", () => {
+    const defs = parseDocument<{ environment: { name: string; value: string }[] }[]>(String(inputsOf(plan, "aws:ecs/taskDefinition:TaskDefinition", "mon-task").containerDefinitions));
+    expect(defs[0].environment).toContainEqual({ name: "METRICS_SERVICE", value: "edge-mlops-mon" });
   });
 
   it("drift: follows the model given as driftBaseline", () => {
     const names = ofType(plan, ALARM, "other-drift-").map((r) => r.name);
     expect(names).toHaveLength(7);
     expect(names).not.toContain("other-drift-feature-height");
-    const length = alarm("other-drift-feature-length").metricQueries ?? [];
-    expect(length[0].metric?.dimensions).toEqual({ ModelVersion: "0a1b2c3d4e5f" });
-    expect(length[1].expression).toBe("ABS(m - (0.6)) / 0.1");
+    expect(alarm("other-drift-feature-length").metricQueries?.[0].metric?.dimensions).toEqual({ Service: "edge-mlops-other" });
   });
 });
 
@@ -249,8 +245,8 @@ describe("InferenceService widgets", () => {
       "Target response time (s)",
       "Tasks",
       "CPU and memory utilisation (%)",
-      "Requests served by model 78f050bdef83",
-      "Drift of model 78f050bdef83: |mean - training mean| / training std",
+      "Requests served by edge-mlops-mon",
+      "Drift of edge-mlops-mon: |period mean - training mean| in standard errors",
       "alarms:14",
     ]);
     const alarmWidget = widgets.mon[7];

@@ -17,7 +17,8 @@ describe("validateThresholds", () => {
       memoryPercent: 80,
       lambdaErrors: 1,
       airflowQueuedTasks: 50,
-      driftStdDevs: 3,
+      driftCriticalZ: 4,
+      driftMinEffectSize: 0.2,
     });
     expect(validateThresholds("X", defaults)).toEqual(defaults);
   });
@@ -31,7 +32,7 @@ describe("validateThresholds", () => {
     expect(bad({ memoryPercent: 101 })).toThrow("monitoring.thresholds.memoryPercent: must be <= 100, got 101");
     expect(bad({ p99LatencyMs: 0 })).toThrow("monitoring.thresholds.p99LatencyMs: must be > 0, got 0");
     expect(bad({ airflowQueuedTasks: 2.5 })).toThrow("monitoring.thresholds.airflowQueuedTasks: must be an integer, got 2.5");
-    expect(bad({ driftStdDevs: Number.NaN })).toThrow("monitoring.thresholds.driftStdDevs: must be a number, got NaN");
+    expect(bad({ driftCriticalZ: Number.NaN })).toThrow("monitoring.thresholds.driftCriticalZ: must be a number, got NaN");
   });
 
   it("knows CloudWatch's alarm periods", () => {

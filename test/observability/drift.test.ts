@@ -1,20 +1,19 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseStackSettings } from "../../components/config";
 import {
-  bandExpression,
   DEFAULT_DRIFT_BASELINE,
   driftAlarmSpecs,
   driftTargets,
   driftWidgets,
   parseDriftBaseline,
   readDriftBaseline,
-  type DriftBaseline,
+  zTestExpression,
 } from "../../components/observability/drift";
 import type { AlarmQuery, AlarmSpec } from "../../components/observability/alarms";
-import { fixture, post, startService } from "../service/support";
+import { driftAlarmPrefix } from "../../contracts/drift";
 
 /** The metric math lines of a spec. */
 const queries = (spec: AlarmSpec): readonly AlarmQuery[] => ("queries" in spec ? spec.queries : []);
@@ -23,37 +22,31 @@ const SHIPPED = path.join(__dirname, "..", "..", "service", "model", "model.json
 const shippedDoc = () => JSON.parse(fs.readFileSync(SHIPPED, "utf8"));
 const thresholds = parseStackSettings({
   environment: "dev",
-  observability: { alarms: { driftStdDevs: 2.5, periodSeconds: 60 } },
+  observability: { alarms: { driftCriticalZ: 3.5, driftMinEffectSize: 0.25, periodSeconds: 60 } },
 }).observability.alarms;
 
 describe("parseDriftBaseline", () => {
-  it("reads the shipped model's version and training bands", () => {
+  it("reads the shipped model's version and number fields, not its statistics", () => {
     expect(DEFAULT_DRIFT_BASELINE).toBe(SHIPPED);
     const b = readDriftBaseline(SHIPPED);
-    expect(b.modelVersion).toBe("78f050bdef83");
-    expect(b.features.map((f) => f.name)).toEqual(["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"]);
-    expect(b.features[0]).toEqual({ name: "length", mean: 0.5239920995930094, std: 0.12007853620602839 });
-    expect(b.features[6]).toEqual({ name: "shell_weight", mean: 0.23883085946851804, std: 0.13918600552884794 });
-    expect(b.prediction).toEqual({ mean: 9.93368446253292, std: 2.3790145699377994 });
+    expect(b).toEqual({ modelVersion: "78f050bdef83", features: ["length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight"] });
+    const doc = shippedDoc();
+    delete doc.training_statistics;
+    expect(parseDriftBaseline(doc, "m")).toEqual(b);
   });
 
   it("watches number fields only (not the category field sex)", () => {
     const doc = shippedDoc();
     expect(doc.input_fields.map((f: { name: string }) => f.name)).toContain("sex");
-    expect(driftTargets(parseDriftBaseline(doc, "m")).map((t) => t.watch)).not.toContain("sex");
+    expect(driftTargets(parseDriftBaseline(doc, "m"), "svc").map((t) => t.watch)).not.toContain("sex");
   });
 
-  it("names the field that makes a band impossible", () => {
+  it("names the field that makes a baseline unusable", () => {
     const broken = (mutate: (doc: any) => void) => {
       const doc = shippedDoc();
       mutate(doc);
       return () => parseDriftBaseline(doc, "model.json");
     };
-    expect(broken((d) => (d.training_statistics.features.height.std = 0))).toThrow(
-      "model.json: training_statistics.features.height.std must be a positive number (a drift band needs a spread), got 0",
-    );
-    expect(broken((d) => delete d.training_statistics.features.diameter)).toThrow("model.json: training_statistics.features.diameter is missing");
-    expect(broken((d) => (d.training_statistics.prediction.mean = "9"))).toThrow("model.json: training_statistics.prediction.mean must be a finite number");
     expect(broken((d) => delete d.model_version)).toThrow("model.json: model_version must be a non-empty string");
     expect(broken((d) => (d.input_fields = d.input_fields.filter((f: any) => f.type !== "number")))).toThrow("model.json: input_fields has no number field to watch");
     expect(broken((d) => (d.input_fields[1].name = "len gth"))).toThrow("model.json: input_fields[1].name must be a name of letters, digits and _");
@@ -75,9 +68,10 @@ describe("parseDriftBaseline", () => {
 
 describe("driftAlarmSpecs", () => {
   const b = readDriftBaseline(SHIPPED);
+  const SERVICE = "edge-mlops-prod";
 
-  it("makes one alarm per number field and one for the prediction mean", () => {
-    const specs = driftAlarmSpecs(b, thresholds);
+  it("makes one alarm per number field and one for the prediction, each named with the service's drift prefix", () => {
+    const specs = driftAlarmSpecs(b, SERVICE, thresholds);
     expect(Object.keys(specs)).toEqual([
       "drift-feature-length",
       "drift-feature-diameter",
@@ -88,94 +82,65 @@ describe("driftAlarmSpecs", () => {
       "drift-feature-shell_weight",
       "drift-prediction",
     ]);
+    for (const spec of Object.values(specs)) expect(spec.alarmName?.startsWith(driftAlarmPrefix(SERVICE))).toBe(true);
+    expect(specs["drift-prediction"].alarmName).toBe("edge-mlops-prod-drift-prediction");
   });
 
-  it("compares |mean - training mean| / training std with k, per model version", () => {
-    const spec = driftAlarmSpecs(b, thresholds)["drift-feature-whole_weight"];
+  it("is a z-test of the period mean: Average and SampleCount of the z metric under the Service dimension", () => {
+    const spec = driftAlarmSpecs(b, SERVICE, thresholds)["drift-feature-whole_weight"];
+    const metric = { namespace: "EdgeMlops/Inference", metricName: "Feature_whole_weight_Z", dimensions: { Service: SERVICE } };
     expect(spec).toEqual({
+      alarmName: "edge-mlops-prod-drift-feature-whole_weight",
       description:
-        "Model drift: the mean of input field 'whole_weight' served by model 78f050bdef83 left its training band 0.8287421594445774 ± 2.5 × 0.4903303136137728. Check the incoming data; retrain if the shift is real.",
+        "Model drift: the mean of input field 'whole_weight' served by edge-mlops-prod is more than 3.5 standard errors from the training mean and at least 0.25 training standard deviations away. Check the incoming data; a retraining run starts unless one ran in this cool-down window.",
       queries: [
-        {
-          id: "m",
-          label: "Feature_whole_weight_Mean",
-          metric: { namespace: "EdgeMlops/Inference", metricName: "Feature_whole_weight_Mean", dimensions: { ModelVersion: "78f050bdef83" }, stat: "Average" },
-        },
-        {
-          id: "z",
-          label: "|Feature_whole_weight_Mean - training mean| / training std",
-          expression: "ABS(m - (0.8287421594445774)) / 0.4903303136137728",
-          returnData: true,
-        },
+        { id: "avg", label: "Feature_whole_weight_Z Average", metric: { ...metric, stat: "Average" } },
+        { id: "n", label: "Feature_whole_weight_Z SampleCount", metric: { ...metric, stat: "SampleCount" } },
+        { id: "z", label: "|period mean - training mean| in standard errors", expression: "IF(ABS(avg) >= 0.25, ABS(avg) * (n ^ 0.5), 0)", returnData: true },
       ],
       comparison: "GreaterThanThreshold",
-      threshold: 2.5,
+      threshold: 3.5,
       periodSeconds: 60,
       evaluationPeriods: 3,
       treatMissingData: "notBreaching",
     });
-    const prediction = queries(driftAlarmSpecs(b, thresholds)["drift-prediction"]);
-    expect(prediction[0].metric!.metricName).toBe("PredictionMean");
-    expect(prediction[1].expression).toBe("ABS(m - (9.93368446253292)) / 2.3790145699377994");
+    const prediction = queries(driftAlarmSpecs(b, SERVICE, thresholds)["drift-prediction"]);
+    expect(prediction[0].metric!.metricName).toBe("Prediction_Z");
   });
 
-  it("keeps negative means readable in metric math", () => {
-    expect(bandExpression("m", { mean: -1.5, std: 0.25 })).toBe("ABS(m - (-1.5)) / 0.25");
+  it("drops the effect-size gate when the minimum effect size is 0", () => {
+    expect(zTestExpression("avg", "n", 0)).toBe("ABS(avg) * (n ^ 0.5)");
+    const spec = driftAlarmSpecs(b, SERVICE, { ...thresholds, driftMinEffectSize: 0 })["drift-prediction"];
+    expect(queries(spec)[2].expression).toBe("ABS(avg) * (n ^ 0.5)");
+    expect(spec.description).not.toContain("standard deviations away");
   });
 
-  it("graphs every watched mean in standard deviations with the alarm line", () => {
-    const [requests, drift] = driftWidgets(b, thresholds);
-    expect(requests.properties.metrics).toEqual([["EdgeMlops/Inference", "RequestCount", "ModelVersion", "78f050bdef83", { stat: "Sum" }]]);
-    expect(drift.properties.metrics).toHaveLength(16);
-    expect(drift.properties.metrics[7]).toEqual(["EdgeMlops/Inference", "PredictionMean", "ModelVersion", "78f050bdef83", { id: "m7", stat: "Average", visible: false }]);
-    expect(drift.properties.metrics[8]).toEqual([{ expression: "ABS(m0 - (0.5239920995930094)) / 0.12007853620602839", id: "z0", label: "length" }]);
-    expect(drift.properties.annotations).toEqual({ horizontal: [{ value: 2.5, label: "alarm at 2.5 std", fill: "above" }] });
+  it("refuses a service whose alarm names would pass CloudWatch's 255 characters", () => {
+    const service = "s".repeat(230);
+    expect(() => driftAlarmSpecs(b, service, thresholds)).toThrow(
+      `drift alarm name '${service}-drift-feature-whole_weight' is 257 characters; CloudWatch allows at most 255`,
+    );
+    expect(() => driftAlarmSpecs(b, "s".repeat(226), thresholds)).not.toThrow();
+  });
+
+  it("graphs the service's requests and every z statistic with the alarm line", () => {
+    const [requests, drift] = driftWidgets(b, SERVICE, thresholds);
+    expect(requests.properties.metrics).toEqual([["EdgeMlops/Inference", "RequestCount", "Service", SERVICE, { stat: "Sum" }]]);
+    expect(drift.properties.metrics).toHaveLength(24);
+    expect(drift.properties.metrics[15]).toEqual(["EdgeMlops/Inference", "Prediction_Z", "Service", SERVICE, { id: "n7", stat: "SampleCount", visible: false }]);
+    expect(drift.properties.metrics[16]).toEqual([{ expression: "IF(ABS(avg0) >= 0.25, ABS(avg0) * (n0 ^ 0.5), 0)", id: "z0", label: "length" }]);
+    expect(drift.properties.annotations).toEqual({ horizontal: [{ value: 3.5, label: "alarm above z = 3.5", fill: "above" }] });
   });
 });
 
-describe("the running service emits exactly the metrics the drift alarms watch", () => {
-  let ctx: Awaited<ReturnType<typeof startService>>;
-  let emf: Record<string, any>;
-  let baseline: DriftBaseline;
-  beforeAll(async () => {
-    baseline = readDriftBaseline(SHIPPED);
-    ctx = await startService();
-    const { instances } = fixture();
-    const reply = await post(ctx.port, { instances });
-    expect(reply.status).toBe(200);
-    const lines = ctx.parsed().filter((l) => l._aws !== undefined);
-    expect(lines).toHaveLength(1);
-    emf = lines[0];
-  });
-  afterAll(async () => {
-    await ctx.service.shutdown(1_000);
-  });
-
-  it("in the namespace and dimension the alarms query, for the served model version", () => {
-    const [directive] = emf._aws.CloudWatchMetrics;
-    expect(directive.Namespace).toBe("EdgeMlops/Inference");
-    expect(directive.Dimensions).toEqual([["ModelVersion"]]);
-    expect(emf.ModelVersion).toBe(baseline.modelVersion);
-    for (const spec of Object.values(driftAlarmSpecs(baseline, thresholds))) {
-      const metric = queries(spec)[0].metric!;
-      expect(metric.namespace).toBe(directive.Namespace);
-      expect(metric.dimensions).toEqual({ [directive.Dimensions[0][0]]: emf.ModelVersion });
-    }
-  });
-
-  it("with the same metric names: every emitted mean is watched and every watched metric is emitted", () => {
-    const emitted = emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name).filter((n: string) => n !== "RequestCount");
-    const watched = Object.values(driftAlarmSpecs(baseline, thresholds)).map((s) => queries(s)[0].metric!.metricName);
-    expect([...emitted].sort()).toEqual([...watched].sort());
-    expect(watched).toHaveLength(8);
-  });
-
-  it("and data like the training data stays inside every band", () => {
-    // The fixture's instances come from the training data: their means must not look like drift.
-    for (const target of driftTargets(baseline)) {
-      const value = emf[target.metricName];
-      expect(typeof value).toBe("number");
-      expect(Math.abs(value - target.mean) / target.std).toBeLessThan(thresholds.driftStdDevs);
-    }
+describe("the drift settings", () => {
+  const alarms = (a: Record<string, unknown>) => () => parseStackSettings({ environment: "dev", observability: { alarms: a } });
+  it("default to k = 4 and e = 0.2, and bound k to [2, 8] and e to [0, 2]", () => {
+    expect(parseStackSettings({ environment: "dev" }).observability.alarms).toMatchObject({ driftCriticalZ: 4, driftMinEffectSize: 0.2 });
+    expect(alarms({ driftCriticalZ: 1.96 })).toThrow(/driftCriticalZ/);
+    expect(alarms({ driftCriticalZ: 8.5 })).toThrow(/driftCriticalZ/);
+    expect(alarms({ driftMinEffectSize: -0.1 })).toThrow(/driftMinEffectSize/);
+    expect(alarms({ driftMinEffectSize: 2.5 })).toThrow(/driftMinEffectSize/);
+    expect(alarms({ driftStdDevs: 3 })).toThrow(/driftStdDevs/);
   });
 });

@@ -121,11 +121,22 @@ describe.each([
   });
 
   it(`forwards failed Greengrass deployments and IoT job executions${expected.audit ? ", and audits the fleet" : ""}`, () => {
-    const [rule] = ofType("aws:cloudwatch/eventRule:EventRule");
-    expect(JSON.parse(String(rule.inputs.eventPattern))).toMatchObject({ source: ["aws.greengrass"] });
+    const sources = ofType("aws:cloudwatch/eventRule:EventRule").map((r) => (JSON.parse(String(r.inputs.eventPattern)) as { source: string[] }).source[0]);
+    expect(sources.filter((s) => s === "aws.greengrass")).toHaveLength(1);
     expect(ofType("aws:iot/topicRule:TopicRule")).toHaveLength(1);
     expect(ofType("aws-native:iot:AccountAuditConfiguration")).toHaveLength(expected.audit ? 1 : 0);
     expect(ofType("aws-native:iot:ScheduledAudit").map((r) => r.inputs.frequency)).toEqual(expected.audit ? [expected.audit] : []);
+  });
+
+  it("starts retraining when one of the service's drift alarms goes to ALARM", () => {
+    const drift = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((r) => r.name.startsWith(`${stack}-drift-`));
+    const [rule] = ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name === `${stack}-drift-retrain-rule`);
+    const prefix = (JSON.parse(String(rule.inputs.eventPattern)) as { detail: { alarmName: { prefix: string }[] } }).detail.alarmName[0].prefix;
+    expect(prefix).toBe(`edge-mlops-${stack}-drift-`);
+    expect(drift).toHaveLength(8);
+    for (const alarm of drift) expect(String(alarm.inputs.name).startsWith(prefix), alarm.name).toBe(true);
+    const fn = ofType("aws:lambda/function:Function").find((r) => r.name === `${stack}-drift-retrain-fn`);
+    expect(ofType("aws:cloudwatch/eventTarget:EventTarget").find((r) => r.name === `${stack}-drift-retrain-target`)?.inputs.arn).toBe(fn?.arn);
   });
 
   it("has only advisory policy violations, each explained", () => {

@@ -48,9 +48,11 @@ describe("resolveTrainingWorkflowArgs", () => {
       qualityThresholdRmse: 2.5,
       modelApproval: "PendingManualApproval",
       schedule: { enabled: false, expression: "rate(7 days)" },
+      retrainOnDrift: { enabled: true, coolDownHours: 24 },
       logRetentionDays: 30,
       includeExecutionData: false,
       monitoring: undefined,
+      driftAlarmPrefix: undefined,
     });
   });
 
@@ -68,6 +70,7 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 
   it.each<[string, Partial<TrainingWorkflowArgs>, string]>([
+    ["driftAlarmPrefix", { driftAlarmPrefix: "" }, `TrainingWorkflow: driftAlarmPrefix: must be 1-240 printable ASCII characters (CloudWatch alarm names are at most 255), got ""`],
     ["stack", { stack: "dev/eu" }, `TrainingWorkflow: stack: must be 1-100 letters, digits, '-', '_' or '.', got "dev/eu"`],
     ["region", { region: "Europe" }, `TrainingWorkflow: region: must be an AWS region name such as eu-west-1, got "Europe"`],
     ["pipelineName", { pipelineName: "Edge-MLOps" }, "TrainingWorkflow: pipelineName: must be 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit"],
@@ -97,7 +100,7 @@ describe("resolveTrainingWorkflowArgs", () => {
   });
 
   it("checks monitoring thresholds with the observability contract", () => {
-    const thresholds: AlarmThresholds = { evaluationPeriods: 0, periodSeconds: 300, alb5xxPercent: 5, p99LatencyMs: 500, cpuPercent: 80, memoryPercent: 80, lambdaErrors: 0, airflowQueuedTasks: 20, driftStdDevs: 3 };
+    const thresholds: AlarmThresholds = { evaluationPeriods: 0, periodSeconds: 300, alb5xxPercent: 5, p99LatencyMs: 500, cpuPercent: 80, memoryPercent: 80, lambdaErrors: 0, airflowQueuedTasks: 20, driftCriticalZ: 4, driftMinEffectSize: 0.2 };
     expect(() => resolve({ monitoring: { alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms", thresholds } })).toThrow(
       "TrainingWorkflow: monitoring.thresholds.evaluationPeriods: must be >= 1, got 0",
     );

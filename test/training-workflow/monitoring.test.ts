@@ -25,7 +25,8 @@ const THRESHOLDS: AlarmThresholds = {
   memoryPercent: 75,
   lambdaErrors: 3,
   airflowQueuedTasks: 40,
-  driftStdDevs: 3,
+  driftCriticalZ: 4,
+  driftMinEffectSize: 0.2,
 };
 const base = (stack: string): TrainingWorkflowArgs => ({ stack, region: "eu-west-1", inferenceImageUri: IMAGE, protect: false });
 

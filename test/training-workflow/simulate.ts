@@ -53,18 +53,19 @@ export interface Run {
 }
 
 /**
- * Runs the definition from StartAt; `respond(state, parameters)` gives each Task's raw result (for a Lambda task,
- * `{ Payload: ... }`). At most 50 transitions.
+ * Runs the definition from StartAt on the execution input `input` (default `{}`); `respond(state, parameters)` gives
+ * each Task's raw result (for a Lambda task, `{ Payload: ... }`). At most 50 transitions.
  */
 export async function simulate(
   definition: StateMachineDefinition,
   respond: (state: string, parameters: Json) => Json | Promise<Json>,
   context: Json,
+  input: Json = {},
 ): Promise<Run> {
   const doc = JSON.parse(JSON.stringify(definition)) as { StartAt: string; States: Record<string, Record<string, Json>> };
   const parameters: Record<string, Json> = {};
   let name = doc.StartAt;
-  let data: Json = {};
+  let data: Json = input;
   for (let step = 0; step < 50; step++) {
     const state = doc.States[name];
     if (state.Type === "Succeed" || state.Type === "Fail") return { end: name, parameters, output: data };
