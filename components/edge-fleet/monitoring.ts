@@ -143,9 +143,17 @@ export function jobExecutionEventConfigurations(): Record<(typeof IOT_EVENT_TYPE
   return Object.fromEntries(IOT_EVENT_TYPES.map((type) => [type, type === "JOB_EXECUTION"])) as Record<(typeof IOT_EVENT_TYPES)[number], boolean>;
 }
 
-/** Trust policy of the job-events rule's role: AWS IoT, for this rule of this account only. */
-export function jobEventsTrustPolicy(accountId: string, ruleArn: string): TrustPolicy {
+/** Trust policy of an IoT topic rule's role: AWS IoT, acting for this rule of this account only. */
+export function topicRuleTrustPolicy(accountId: string, ruleArn: string): TrustPolicy {
   return serviceTrustPolicy("iot.amazonaws.com", { ...sourceAccountCondition(accountId), ArnEquals: { "aws:SourceArn": ruleArn } });
+}
+
+/** Trust policy of the job-events rule's role: {@link topicRuleTrustPolicy}. */
+export const jobEventsTrustPolicy = topicRuleTrustPolicy;
+
+/** ARN of the topic rule `ruleName` in an account and region. */
+export function topicRuleArn(scope: { partition: string; region: string; accountId: string }, ruleName: string): string {
+  return `arn:${scope.partition}:iot:${scope.region}:${scope.accountId}:rule/${ruleName}`;
 }
 
 /** What the job-events rule's role may do: publish to the alarm topic and, if it is encrypted, use its key through SNS. */
