@@ -121,9 +121,15 @@ describe.each([
   it("forwards failed Greengrass deployments and IoT job executions, and audits the fleet", () => {
     const [rule] = ofType("aws:cloudwatch/eventRule:EventRule");
     expect(JSON.parse(String(rule.inputs.eventPattern))).toMatchObject({ source: ["aws.greengrass"] });
-    expect(ofType("aws:iot/topicRule:TopicRule")).toHaveLength(1);
+    expect(ofType("aws:iot/topicRule:TopicRule").map((r) => r.name).sort()).toEqual([`${stack}-device-metrics`, `${stack}-device-samples`, `${stack}-job-failures`]);
     expect(ofType("aws-native:iot:AccountAuditConfiguration")).toHaveLength(1);
     expect(ofType("aws-native:iot:ScheduledAudit").map((r) => r.inputs.frequency)).toEqual([expected.audit]);
+  });
+
+  it("lands the devices' samples in the training data bucket under the prefix the DAG ingests", () => {
+    const [samples] = ofType("aws:iot/topicRule:TopicRule").filter((r) => r.name === `${stack}-device-samples`);
+    const [dataBucket] = ofType("aws:s3/bucket:Bucket").filter((r) => r.name === `${stack}-data-bucket`);
+    expect(samples.inputs.s3).toEqual([expect.objectContaining({ bucketName: dataBucket.id, key: "incoming/devices/${topic(3)}/${timestamp()}-${newuuid()}.csv" })]);
   });
 
   it(expected.violations === "none" ? "has no policy violations" : "has only advisory policy violations, each explained", () => {
