@@ -119,7 +119,7 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   public readonly topicRules: iot.TopicRule[];
   /** The account's IoT event configuration, when `monitoring.enableJobExecutionEvents` turns JOB_EXECUTION events on. */
   public readonly iotEventConfigurations?: iot.EventConfigurations;
-  /** Alarms on the delivery of fleet events; empty without `monitoring`. */
+  /** Alarms on the delivery of fleet events and of device telemetry; empty without `monitoring`. */
   public readonly alarms: cloudwatch.MetricAlarm[];
   /** The fleet's dashboard widgets: where its events go, device connections, fleet failure events, alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
@@ -174,12 +174,12 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     const events = buildFleetEvents(ctx, this.deploymentId);
     this.eventRules = events.eventRules;
     this.topicRules = events.topicRules;
-    this.alarms = events.alarms;
     this.iotEventConfigurations = events.iotEventConfigurations;
     this.widgets = fleetWidgets(ctx, this.deploymentId, events);
 
     this.telemetry = args.telemetry ? buildTelemetry(ctx, args.telemetry) : undefined;
     this.telemetryWidgets = args.telemetry && this.telemetry ? fleetTelemetryWidgets(ctx, args.telemetry, this.telemetry) : pulumi.output([]);
+    this.alarms = [...events.alarms, ...(this.telemetry?.alarms ?? [])];
 
     this.iotDataEndpoint = iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
     this.credentialEndpoint = iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, ctx.parent).endpointAddress;

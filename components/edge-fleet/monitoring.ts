@@ -15,7 +15,7 @@
 // - An alarm on the deployment rule's FailedInvocations says when EventBridge could not deliver to the topic.
 import type * as pulumi from "@pulumi/pulumi";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
-import type { AlarmSpec } from "../observability/alarms";
+import type { AlarmMetric, AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
 import { describeValue } from "../../contracts/iot-names";
@@ -188,19 +188,30 @@ export const IOT_NAMESPACE = "AWS/IoT";
  */
 export function edgeAlarmSpecs(deploymentRuleName: pulumi.Input<string>, rootGroupName: string, t: AlarmThresholds): Record<string, AlarmSpec> {
   return {
-    "alarm-deployment-events-undelivered": {
-      description:
-        `EventBridge could not deliver Greengrass deployment failures of ${rootGroupName} to the alarm topic ` +
+    "alarm-deployment-events-undelivered": undeliveredAlarm(
+      `EventBridge could not deliver Greengrass deployment failures of ${rootGroupName} to the alarm topic ` +
         "(check the topic's policy and its key's policy for events.amazonaws.com).",
-      metric: { namespace: EVENTS_NAMESPACE, metricName: "FailedInvocations", dimensions: { RuleName: deploymentRuleName } },
-      statistic: "Sum",
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: t.periodSeconds,
-      evaluationPeriods: t.evaluationPeriods,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
+      { namespace: EVENTS_NAMESPACE, metricName: "FailedInvocations", dimensions: { RuleName: deploymentRuleName } },
+      t,
+    ),
+  };
+}
+
+/**
+ * An alarm on a count of undelivered events: in alarm as soon as one period's sum is above zero; no data (nothing
+ * failed, so nothing was reported) is fine.
+ */
+export function undeliveredAlarm(description: string, metric: AlarmMetric, t: AlarmThresholds): AlarmSpec {
+  return {
+    description,
+    metric,
+    statistic: "Sum",
+    comparison: "GreaterThanThreshold",
+    threshold: 0,
+    periodSeconds: t.periodSeconds,
+    evaluationPeriods: t.evaluationPeriods,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
   };
 }
 

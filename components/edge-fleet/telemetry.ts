@@ -19,15 +19,18 @@
 //
 // Each rule has its own role, trusted by iot.amazonaws.com for that rule of this account only, and an error action
 // that writes AWS IoT's error message (the failed action, the reason, the original payload in base64) to the
-// telemetry error log group. The data bucket and the DAG's prefix come from the training workflow and the Airflow
-// environment; without them (wiring `telemetry` unset) nothing here is built.
+// telemetry error log group; with the fleet's monitoring, an alarm fires when that group receives anything. The data
+// bucket and the DAG's prefix come from the training workflow and the Airflow environment; without them (wiring
+// `telemetry` unset) nothing here is built.
 import * as pulumi from "@pulumi/pulumi";
 import { DEVICE_TOPICS } from "../../contracts/model-release";
 import { METRICS_NAMESPACE, PREDICTION_Z_METRIC, REQUEST_METRIC, SERVICE_DIMENSION } from "../../contracts/drift";
 import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
-import { graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
+import { createAlarm, type AlarmSpec } from "../observability/alarms";
+import type { AlarmThresholds } from "../observability/contract";
+import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
 import type { FleetContext } from "./context";
-import { IOT_NAMESPACE, IOT_SQL_VERSION, topicRuleArn, topicRuleTrustPolicy } from "./monitoring";
+import { IOT_NAMESPACE, IOT_SQL_VERSION, topicRuleArn, topicRuleTrustPolicy, undeliveredAlarm } from "./monitoring";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as awsIot from "@pulumi/aws/iot";
 import * as iam from "@pulumi/aws/iam";
@@ -66,6 +69,8 @@ export interface FleetTelemetry {
   /** Log group both rules' error actions write to. */
   readonly errorLogGroup: cloudwatch.LogGroup;
   readonly roles: { readonly samples: iam.Role; readonly metrics: iam.Role };
+  /** Alarms on telemetry that could not be delivered; empty without the fleet's `monitoring`. */
+  readonly alarms: cloudwatch.MetricAlarm[];
 }
 
 /** Checks the stack name and incoming prefix the rules are built from. @throws Error naming the bad value and what is allowed. */
@@ -141,6 +146,24 @@ export function metricsRulePolicy(p: { metricsLogGroupArn: string; errorLogGroup
   return { Version: POLICY_VERSION, Statement: [logGroupWriteStatement("WriteDeviceMetrics", p.metricsLogGroupArn), logGroupWriteStatement("WriteRuleErrors", p.errorLogGroupArn)] };
 }
 
+/** CloudWatch Logs' own metrics namespace (IncomingLogEvents per LogGroupName). */
+export const LOGS_NAMESPACE = "AWS/Logs";
+
+/**
+ * The telemetry alarms, keyed by resource name suffix: `alarm-telemetry-undelivered` when a rule's error action wrote
+ * to the error log group, i.e. a sample or metrics message was not delivered (the event says which and why: a missing
+ * permission, a key policy, a deleted bucket). No data is fine: the group receives nothing while all is delivered.
+ */
+export function telemetryAlarmSpecs(errorLogGroupName: pulumi.Input<string>, rootGroupName: string, t: AlarmThresholds): Record<string, AlarmSpec> {
+  return {
+    "alarm-telemetry-undelivered": undeliveredAlarm(
+      `Device telemetry of edge fleet ${rootGroupName} was not delivered: read the failures in the log group of the rules' error actions.`,
+      { namespace: LOGS_NAMESPACE, metricName: "IncomingLogEvents", dimensions: { LogGroupName: errorLogGroupName } },
+      t,
+    ),
+  };
+}
+
 /** Log group names of a stack's device telemetry: `/edge-mlops/<stack>/device-telemetry/{metrics,errors}`. */
 export function telemetryLogGroupName(stack: string, kind: "metrics" | "errors"): string {
   return `/edge-mlops/${stack}/device-telemetry/${kind}`;
@@ -204,7 +227,11 @@ export function buildTelemetry({ name, settings: s, scope, build, parent, fleet 
     },
     { parent: fleet, dependsOn: [metrics.attached] },
   );
-  return { samplesRule, metricsRule, metricsLogGroup, errorLogGroup, roles: { samples: samples.role, metrics: metrics.role } };
+  const m = s.monitoring;
+  const alarms = m
+    ? Object.entries(telemetryAlarmSpecs(errorLogGroup.name, s.rootGroupName, m.thresholds)).map(([suffix, spec]) => createAlarm(`${name}-${suffix}`, spec, m.alarmTopicArn, parent))
+    : [];
+  return { samplesRule, metricsRule, metricsLogGroup, errorLogGroup, roles: { samples: samples.role, metrics: metrics.role }, alarms };
 }
 
 /** What the telemetry widgets show. */
@@ -217,6 +244,8 @@ export interface TelemetryWidgetRefs {
   readonly errorLogGroupName: string;
   /** Period of the graphs in seconds. @default 300 */
   readonly periodSeconds?: number;
+  /** The telemetry alarms, shown when there are any. @default [] */
+  readonly alarmArns?: readonly string[];
 }
 
 /** Markdown saying where device telemetry goes. */
@@ -257,14 +286,15 @@ export function telemetryWidgets(r: TelemetryWidgetRefs): Widget[] {
       ],
       { period },
     ),
+    ...(r.alarmArns && r.alarmArns.length > 0 ? [alarmStatusWidget(`Telemetry alarms of edge fleet ${r.rootGroupName}`, r.alarmArns)] : []),
   ];
 }
 
 /** The telemetry widgets of a fleet, once the rule and log group names are known. */
 export function fleetTelemetryWidgets({ settings: s }: FleetContext, wiring: TelemetryWiring, t: FleetTelemetry): pulumi.Output<Widget[]> {
   return pulumi
-    .all([t.samplesRule.name, t.metricsRule.name, pulumi.output(wiring.dataBucketName), t.errorLogGroup.name])
-    .apply(([samplesRuleName, metricsRuleName, dataBucketName, errorLogGroupName]) =>
+    .all([t.samplesRule.name, t.metricsRule.name, pulumi.output(wiring.dataBucketName), t.errorLogGroup.name, pulumi.all(t.alarms.map((a) => a.arn))])
+    .apply(([samplesRuleName, metricsRuleName, dataBucketName, errorLogGroupName, alarmArns]) =>
       telemetryWidgets({
         rootGroupName: s.rootGroupName,
         samplesRuleName,
@@ -273,6 +303,7 @@ export function fleetTelemetryWidgets({ settings: s }: FleetContext, wiring: Tel
         incomingPrefix: wiring.incomingPrefix,
         errorLogGroupName,
         periodSeconds: s.monitoring?.thresholds.periodSeconds,
+        alarmArns,
       }),
     );
 }

@@ -17,6 +17,7 @@ import { topicRuleTrustPolicy } from "../../components/edge-fleet/monitoring";
 import { DEVICE_TOPICS } from "../../contracts/model-release";
 import { runFeatureIngest } from "../support/feature-ingest";
 import { ofType, one, planProgram, type Plan } from "../support/offline";
+import { TEST_THRESHOLDS } from "../support/thresholds";
 import { inputsOf, parseDocument, policyDocument } from "../support/resources";
 
 const ACCOUNT = "123456789012";
@@ -25,11 +26,13 @@ const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inferen
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b7f1c2e-1111-4222-8333-444455556666`;
 const BUCKET = "edge-mlops-prod-data-0a1b2c3d";
 const LOGS = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:`;
+const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:edge-mlops-prod-alarms`;
 const T = {
   topicRule: "aws:iot/topicRule:TopicRule",
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 } as const;
 
 const fleet = (stack: "prod" | "dev"): EdgeFleetArgs => ({ stack, environment: stack, inferenceImage: IMAGE, ecrRepositoryArns: [REPO_ARN] });
@@ -42,6 +45,7 @@ beforeAll(async () => {
     const prod = new EdgeFleet("prod", {
       ...fleet("prod"),
       logRetentionDays: 365,
+      monitoring: { alarmTopicArn: TOPIC, thresholds: TEST_THRESHOLDS },
       telemetry: { dataBucketName: BUCKET, dataBucketArn: `arn:aws:s3:::${BUCKET}`, dataBucketKmsKeyArn: KEY, incomingPrefix: "landing/new/" },
     });
     const dev = new EdgeFleet("dev", fleet("dev"));
@@ -115,9 +119,26 @@ describe("telemetry rules under mocks", () => {
     ]);
   });
 
+  it("alarms when a rule's error action wrote anything: a message was not delivered", () => {
+    expect(inputsOf(plan, T.alarm, "prod-alarm-telemetry-undelivered")).toMatchObject({
+      namespace: "AWS/Logs",
+      metricName: "IncomingLogEvents",
+      dimensions: { LogGroupName: "/edge-mlops/prod/device-telemetry/errors" },
+      statistic: "Sum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      period: 60,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 1,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+    });
+  });
+
   it("builds nothing without the telemetry wiring", () => {
     expect(ofType(plan, T.topicRule, "dev-device-")).toEqual([]);
     expect(ofType(plan, T.logGroup, "dev-telemetry-")).toEqual([]);
+    expect(ofType(plan, T.alarm, "dev-")).toEqual([]);
     expect(widgets.dev).toEqual([]);
   });
 });
@@ -175,6 +196,7 @@ describe("telemetry widgets", () => {
       ["AWS/IoT", "TopicMatch", "RuleName", "edge_mlops_prod_device_metrics", { stat: "Sum", label: "metrics" }],
       ["AWS/IoT", "ParseError", "RuleName", "edge_mlops_prod_device_metrics", { stat: "Sum", label: "metrics not JSON" }],
     ]);
+    expect(widgets.prod.at(-1)).toMatchObject({ type: "alarm", properties: { alarms: [one(plan, T.alarm, "prod-alarm-telemetry-undelivered").arn] } });
     expect(validateDashboardBody(JSON.parse(JSON.stringify(dashboardBody([widgets.prod], { region: "eu-west-1" }))))).toEqual([]);
   });
 });
