@@ -59,7 +59,7 @@ export {
 } from "./resolve";
 export { StaticDevice } from "./static-device";
 export {
-  checkTelemetryNames,
+  incomingPrefixProblem,
   DEVICE_SAMPLES_FOLDER,
   metricsRulePolicy,
   metricsRuleSql,

@@ -15,7 +15,7 @@ import {
   type EdgeFleetSettings,
   type EdgeFleetSettingsInput,
 } from "./args";
-import type { TelemetryWiring } from "./telemetry";
+import { incomingPrefixProblem, type TelemetryWiring } from "./telemetry";
 import { resolveEdgeFleetMonitoring, type EdgeFleetMonitoringArgs, type EdgeFleetMonitoringSettings } from "./monitoring";
 
 const COMPONENT = "EdgeFleet";
@@ -123,6 +123,10 @@ export function resolveEdgeFleetArgs(args: EdgeFleetArgs): ResolvedEdgeFleet {
   if (typeof args.stack !== "string" || args.stack === "") argError(COMPONENT, "stack", "must be the stack's name");
   if (!(ENVIRONMENTS as readonly string[]).includes(args.environment)) {
     argError(COMPONENT, "environment", `must be one of ${ENVIRONMENTS.join(", ")}, got ${JSON.stringify(args.environment)}`);
+  }
+  if (args.telemetry !== undefined) {
+    const problem = incomingPrefixProblem(args.telemetry.incomingPrefix);
+    if (problem) argError(COMPONENT, "telemetry.incomingPrefix", problem);
   }
   const rootGroupName = args.rootGroupName ?? defaultRootGroupName(args.stack);
   const { csrBaseDir, devices, provisioning, ...settings } = resolveArgs(COMPONENT, edgeFleetSettings, { ...args, rootGroupName });

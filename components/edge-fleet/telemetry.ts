@@ -73,12 +73,15 @@ export interface FleetTelemetry {
   readonly alarms: cloudwatch.MetricAlarm[];
 }
 
-/** Checks the stack name and incoming prefix the rules are built from. @throws Error naming the bad value and what is allowed. */
-export function checkTelemetryNames(stack: string, incomingPrefix: string): void {
+/** Why `incomingPrefix` is not a prefix the DAG ingests from, or undefined. */
+export function incomingPrefixProblem(incomingPrefix: unknown): string | undefined {
+  if (typeof incomingPrefix === "string" && DATA_PREFIX.test(incomingPrefix)) return undefined;
+  return `must be a relative S3 prefix ending in '/' without * ? [ (what the DAG ingests), e.g. "incoming/"; got ${JSON.stringify(incomingPrefix)}`;
+}
+
+/** Checks the stack name the rules' topic filters are built from. @throws Error naming the bad value and what is allowed. */
+function checkStackName(stack: string): void {
   if (!STACK_NAME.test(stack)) throw new Error(`telemetry: stack ${JSON.stringify(stack)} must be letters, digits, '.', '_' or '-' (it stands in the rules' topic filters)`);
-  if (typeof incomingPrefix !== "string" || !DATA_PREFIX.test(incomingPrefix)) {
-    throw new Error(`telemetry: incomingPrefix ${JSON.stringify(incomingPrefix)} must be a relative S3 prefix ending in '/' without * ? [ (what the DAG ingests), e.g. "incoming/"`);
-  }
 }
 
 /** Rule name `<root group>_device_<kind>`, with '_' for characters rule names do not allow. */
@@ -89,6 +92,7 @@ export function telemetryRuleName(rootGroupName: string, kind: "samples" | "metr
 
 /** SQL of the samples rule: every device's samples payload of this stack, passed on as it is (binary, not JSON). */
 export function samplesRuleSql(stack: string): string {
+  checkStackName(stack);
   return `SELECT * FROM '${DEVICE_TOPICS.samples(stack, "+")}'`;
 }
 
@@ -102,6 +106,7 @@ export function samplesObjectKey(incomingPrefix: string): string {
  * group), with the publishing thing's name added as a member.
  */
 export function metricsRuleSql(stack: string, service: string): string {
+  checkStackName(stack);
   if (service.includes("'")) throw new Error(`telemetry: service ${JSON.stringify(service)} must not contain a quote`);
   return `SELECT *, topic(3) AS ${THING_NAME_MEMBER} FROM '${DEVICE_TOPICS.metrics(stack, "+")}' WHERE ${SERVICE_DIMENSION} = '${service}'`;
 }
@@ -173,8 +178,7 @@ export function telemetryLogGroupName(stack: string, kind: "metrics" | "errors")
  * `<name>-telemetry-{errors,metrics}` log groups, `<name>-device-{samples,metrics}-{role,policy}` and the topic rules
  * `<name>-device-samples` and `<name>-device-metrics`.
  */
-export function buildTelemetry({ name, settings: s, scope, build, parent, fleet }: FleetContext, wiring: TelemetryWiring): FleetTelemetry {
-  build(() => checkTelemetryNames(s.stack, wiring.incomingPrefix));
+export function buildTelemetry({ name, settings: s, scope, parent, fleet }: FleetContext, wiring: TelemetryWiring): FleetTelemetry {
   const logGroup = (kind: "metrics" | "errors") =>
     new cloudwatch.LogGroup(`${name}-telemetry-${kind}`, { name: telemetryLogGroupName(s.stack, kind), retentionInDays: s.logRetentionDays }, parent);
   const errorLogGroup = logGroup("errors");

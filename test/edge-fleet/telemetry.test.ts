@@ -3,7 +3,7 @@
 // and the dashboard section.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  checkTelemetryNames,
+  incomingPrefixProblem,
   EdgeFleet,
   metricsRuleSql,
   samplesObjectKey,
@@ -161,14 +161,15 @@ describe("telemetry rule builders", () => {
     expect(doc.Statement.map((s) => s.Sid)).toEqual(["PutDeviceSamples", "WriteRuleErrors"]);
   });
 
-  it.each(["incoming", "/incoming/", "in*/", ""])("refuse the incoming prefix %j", (prefix) => {
-    expect(() => checkTelemetryNames("dev", prefix)).toThrow(
-      `telemetry: incomingPrefix ${JSON.stringify(prefix)} must be a relative S3 prefix ending in '/' without * ? [ (what the DAG ingests), e.g. "incoming/"`,
+  it.each(["incoming", "/incoming/", "in*/", ""])("refuse the incoming prefix %j before anything is registered, naming the arg", (prefix) => {
+    expect(() => new EdgeFleet("bad", { ...fleet("dev"), telemetry: { dataBucketName: BUCKET, dataBucketArn: `arn:aws:s3:::${BUCKET}`, incomingPrefix: prefix } })).toThrow(
+      `EdgeFleet: telemetry.incomingPrefix: must be a relative S3 prefix ending in '/' without * ? [ (what the DAG ingests), e.g. "incoming/"; got ${JSON.stringify(prefix)}`,
     );
+    expect(incomingPrefixProblem("landing/new/")).toBeUndefined();
   });
 
   it("refuse a stack name that cannot stand in a topic filter", () => {
-    expect(() => checkTelemetryNames("it's", "incoming/")).toThrow(`telemetry: stack "it's" must be letters, digits, '.', '_' or '-'`);
+    expect(() => samplesRuleSql("it's")).toThrow(`telemetry: stack "it's" must be letters, digits, '.', '_' or '-'`);
     expect(() => metricsRuleSql("dev", "a'b")).toThrow(`telemetry: service "a'b" must not contain a quote`);
   });
 
