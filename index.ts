@@ -146,6 +146,13 @@ const edge = edgeEnabled
         protect: config.protect,
         // IoT job execution events are an account-wide switch: the stack that owns the account's settings owns it.
         monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.accountSettings.owner },
+        // Devices' samples land where the continuous-training DAG ingests from; their metrics reach CloudWatch.
+        telemetry: {
+          dataBucketName: training.dataBucketName,
+          dataBucketArn: training.dataBucketArn,
+          dataBucketKmsKeyArn: config.training.kmsKeyArn,
+          incomingPrefix: config.airflow.newDataPrefix,
+        },
       },
       { providers },
     )
@@ -169,8 +176,9 @@ if (config.accountSettings.owner) {
   );
 }
 
-// One dashboard, assembled from the widgets each component contributes.
-const dashboard = new Dashboard(config.stack, { region: config.region, sections: [inference.widgets, training.widgets, airflow.widgets, edge?.widgets ?? []] }, { providers });
+// One dashboard, assembled from the widgets each component contributes; the devices' inference metrics follow the
+// cloud service's.
+const dashboard = new Dashboard(config.stack, { region: config.region, sections: [inference.widgets, edge?.telemetryWidgets ?? [], training.widgets, airflow.widgets, edge?.widgets ?? []] }, { providers });
 
 export const environment = config.environment;
 export const region = config.region;

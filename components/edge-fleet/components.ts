@@ -107,7 +107,7 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
       inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns]).apply(([sc, image, repos]) =>
         build(() => {
           const imageUri = inferenceImageUri(image, repos, sc.partition);
-          return serializeRecipe(contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT })));
+          return serializeRecipe(contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT, metricsService: s.rootGroupName })));
         }),
       ),
     },

@@ -22,6 +22,7 @@ import {
   jobExecutionEventConfigurations,
   jobFailureRuleName,
   jobFailureRuleSql,
+  topicRuleArn,
 } from "./monitoring";
 
 export interface FleetEvents {
@@ -57,7 +58,7 @@ export function buildFleetEvents({ name, settings: s, scope, build, fleet, paren
   // Failing IoT job executions: topic rule on the reserved job execution topics → the topic, through a role that may
   // only publish there.
   const ruleName = jobFailureRuleName(root);
-  const ruleArn = scope.apply((sc) => `arn:${sc.partition}:iot:${sc.region}:${sc.accountId}:rule/${ruleName}`);
+  const ruleArn = scope.apply((sc) => topicRuleArn(sc, ruleName));
   const role = new iam.Role(
     `${name}-job-events-role`,
     {

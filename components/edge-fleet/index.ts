@@ -23,6 +23,7 @@ import { buildThingGroups } from "./groups";
 import { buildFleetProvisioning } from "./provisioning";
 import { resolveEdgeFleetArgs, type EdgeFleetArgs } from "./resolve";
 import { buildStaticDevices, type StaticDevice } from "./static-device";
+import { buildTelemetry, fleetTelemetryWidgets, type FleetTelemetry } from "./telemetry";
 import * as iot from "@pulumi/aws/iot";
 import * as s3 from "@pulumi/aws/s3";
 import * as iam from "@pulumi/aws/iam";
@@ -57,6 +58,21 @@ export {
   type ResolvedEdgeFleet,
 } from "./resolve";
 export { StaticDevice } from "./static-device";
+export {
+  incomingPrefixProblem,
+  DEVICE_SAMPLES_FOLDER,
+  metricsRulePolicy,
+  metricsRuleSql,
+  samplesObjectKey,
+  samplesRulePolicy,
+  samplesRuleSql,
+  telemetryLogGroupName,
+  telemetryRuleName,
+  telemetryWidgets,
+  THING_NAME_MEMBER,
+  type FleetTelemetry,
+  type TelemetryWiring,
+} from "./telemetry";
 
 export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   /** The stack's root thing group: every device joins it, the deployment targets it. */
@@ -103,10 +119,14 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
   public readonly topicRules: iot.TopicRule[];
   /** The account's IoT event configuration, when `monitoring.enableJobExecutionEvents` turns JOB_EXECUTION events on. */
   public readonly iotEventConfigurations?: iot.EventConfigurations;
-  /** Alarms on the delivery of fleet events; empty without `monitoring`. */
+  /** Alarms on the delivery of fleet events and of device telemetry; empty without `monitoring`. */
   public readonly alarms: cloudwatch.MetricAlarm[];
   /** The fleet's dashboard widgets: where its events go, device connections, fleet failure events, alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
+  /** Device telemetry rules and log groups; only with the `telemetry` wiring. */
+  public readonly telemetry?: FleetTelemetry;
+  /** Dashboard widgets of the devices' inference metrics and telemetry rules (empty without `telemetry`): place them beside the cloud service's. */
+  public readonly telemetryWidgets: pulumi.Output<Widget[]>;
 
   constructor(name: string, args: EdgeFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     // Impossible args fail here, before anything is registered.
@@ -154,9 +174,12 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     const events = buildFleetEvents(ctx, this.deploymentId);
     this.eventRules = events.eventRules;
     this.topicRules = events.topicRules;
-    this.alarms = events.alarms;
     this.iotEventConfigurations = events.iotEventConfigurations;
     this.widgets = fleetWidgets(ctx, this.deploymentId, events);
+
+    this.telemetry = args.telemetry ? buildTelemetry(ctx, args.telemetry) : undefined;
+    this.telemetryWidgets = args.telemetry && this.telemetry ? fleetTelemetryWidgets(ctx, args.telemetry, this.telemetry) : pulumi.output([]);
+    this.alarms = [...events.alarms, ...(this.telemetry?.alarms ?? [])];
 
     this.iotDataEndpoint = iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
     this.credentialEndpoint = iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, ctx.parent).endpointAddress;

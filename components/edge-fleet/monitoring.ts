@@ -15,7 +15,7 @@
 // - An alarm on the deployment rule's FailedInvocations says when EventBridge could not deliver to the topic.
 import type * as pulumi from "@pulumi/pulumi";
 import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
-import type { AlarmSpec } from "../observability/alarms";
+import type { AlarmMetric, AlarmSpec } from "../observability/alarms";
 import { validateThresholds, type AlarmThresholds, type MonitoringArgs } from "../observability/contract";
 import { alarmStatusWidget, graphWidget, headerWidget, metricLine, type TextWidget, type Widget } from "../observability/widgets";
 import { describeValue } from "../../contracts/iot-names";
@@ -143,9 +143,17 @@ export function jobExecutionEventConfigurations(): Record<(typeof IOT_EVENT_TYPE
   return Object.fromEntries(IOT_EVENT_TYPES.map((type) => [type, type === "JOB_EXECUTION"])) as Record<(typeof IOT_EVENT_TYPES)[number], boolean>;
 }
 
-/** Trust policy of the job-events rule's role: AWS IoT, for this rule of this account only. */
-export function jobEventsTrustPolicy(accountId: string, ruleArn: string): TrustPolicy {
+/** Trust policy of an IoT topic rule's role: AWS IoT, acting for this rule of this account only. */
+export function topicRuleTrustPolicy(accountId: string, ruleArn: string): TrustPolicy {
   return serviceTrustPolicy("iot.amazonaws.com", { ...sourceAccountCondition(accountId), ArnEquals: { "aws:SourceArn": ruleArn } });
+}
+
+/** Trust policy of the job-events rule's role: {@link topicRuleTrustPolicy}. */
+export const jobEventsTrustPolicy = topicRuleTrustPolicy;
+
+/** ARN of the topic rule `ruleName` in an account and region. */
+export function topicRuleArn(scope: { partition: string; region: string; accountId: string }, ruleName: string): string {
+  return `arn:${scope.partition}:iot:${scope.region}:${scope.accountId}:rule/${ruleName}`;
 }
 
 /** What the job-events rule's role may do: publish to the alarm topic and, if it is encrypted, use its key through SNS. */
@@ -180,19 +188,30 @@ export const IOT_NAMESPACE = "AWS/IoT";
  */
 export function edgeAlarmSpecs(deploymentRuleName: pulumi.Input<string>, rootGroupName: string, t: AlarmThresholds): Record<string, AlarmSpec> {
   return {
-    "alarm-deployment-events-undelivered": {
-      description:
-        `EventBridge could not deliver Greengrass deployment failures of ${rootGroupName} to the alarm topic ` +
+    "alarm-deployment-events-undelivered": undeliveredAlarm(
+      `EventBridge could not deliver Greengrass deployment failures of ${rootGroupName} to the alarm topic ` +
         "(check the topic's policy and its key's policy for events.amazonaws.com).",
-      metric: { namespace: EVENTS_NAMESPACE, metricName: "FailedInvocations", dimensions: { RuleName: deploymentRuleName } },
-      statistic: "Sum",
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      periodSeconds: t.periodSeconds,
-      evaluationPeriods: t.evaluationPeriods,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-    },
+      { namespace: EVENTS_NAMESPACE, metricName: "FailedInvocations", dimensions: { RuleName: deploymentRuleName } },
+      t,
+    ),
+  };
+}
+
+/**
+ * An alarm on a count of undelivered events: in alarm as soon as one period's sum is above zero; no data (nothing
+ * failed, so nothing was reported) is fine.
+ */
+export function undeliveredAlarm(description: string, metric: AlarmMetric, t: AlarmThresholds): AlarmSpec {
+  return {
+    description,
+    metric,
+    statistic: "Sum",
+    comparison: "GreaterThanThreshold",
+    threshold: 0,
+    periodSeconds: t.periodSeconds,
+    evaluationPeriods: t.evaluationPeriods,
+    datapointsToAlarm: 1,
+    treatMissingData: "notBreaching",
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { describeValue, validateComponentName, validateComponentVersion } from "../../contracts/iot-names";
 import { DEVICE_MODEL_DIR } from "../../contracts/model-release";
+import { SERVICE_DIMENSION_ENV } from "../../contracts/drift";
 import { ECR_IMAGE, parseS3Uri } from "../../contracts/patterns";
 
 export const RECIPE_FORMAT_VERSION = "2020-01-25";
@@ -275,6 +276,11 @@ export interface InferenceRecipeArgs {
    * @default 8080
    */
   readonly port?: number;
+  /**
+   * Value of the Service dimension of the metrics the server writes (contracts/drift.ts, env METRICS_SERVICE): the
+   * fleet's root thing group, which the telemetry metrics rule requires. @default undefined (the server's "local")
+   */
+  readonly metricsService?: string;
 }
 
 /**
@@ -305,6 +311,9 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     fail(fn, `port ${describeValue(port)} must be an integer from 1024 to 65535 (the container is not root)`);
   }
+  if (args.metricsService !== undefined && (typeof args.metricsService !== "string" || args.metricsService === "")) {
+    fail(fn, `metricsService ${describeValue(args.metricsService)} must be a non-empty string (the fleet's root thing group)`);
+  }
   const container = componentName;
   const image = args.imageUri.slice("docker:".length);
   const run = [
@@ -315,7 +324,7 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     "--cap-drop ALL --security-opt no-new-privileges",
     "--network host",
     `--mount type=bind,source=${DEVICE_MODEL_DIR},target=${INFERENCE_MODEL_MOUNT},readonly`,
-    "-e MODEL_PATH -e PORT",
+    `-e MODEL_PATH -e PORT${args.metricsService !== undefined ? ` -e ${SERVICE_DIMENSION_ENV}` : ""}`,
     "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN",
     image,
   ].join(" ");
@@ -332,7 +341,7 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     },
     Manifests: linuxManifests({
       Lifecycle: {
-        Setenv: { MODEL_PATH: INFERENCE_MODEL_PATH, PORT: "{configuration:/Port}" },
+        Setenv: { MODEL_PATH: INFERENCE_MODEL_PATH, PORT: "{configuration:/Port}", ...(args.metricsService !== undefined ? { [SERVICE_DIMENSION_ENV]: args.metricsService } : {}) },
         Install: { Script: dockerPreflight(componentName, false), RequiresPrivilege: true, Timeout: 60 },
         Startup: {
           // The model directory exists before the first model arrives (a bind mount of a missing source fails);

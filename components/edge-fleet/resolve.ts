@@ -15,6 +15,7 @@ import {
   type EdgeFleetSettings,
   type EdgeFleetSettingsInput,
 } from "./args";
+import { incomingPrefixProblem, type TelemetryWiring } from "./telemetry";
 import { resolveEdgeFleetMonitoring, type EdgeFleetMonitoringArgs, type EdgeFleetMonitoringSettings } from "./monitoring";
 
 const COMPONENT = "EdgeFleet";
@@ -46,6 +47,12 @@ export interface EdgeFleetWiring {
    * @default undefined (fleet events reach no topic; the dashboard widgets still exist)
    */
   readonly monitoring?: EdgeFleetMonitoringArgs;
+  /**
+   * Where device telemetry lands (./telemetry.ts): the training data bucket and the prefix the continuous-training DAG
+   * ingests. With it, two IoT rules land devices' samples there and their metrics in CloudWatch.
+   * @default undefined (devices' telemetry messages reach no rule)
+   */
+  readonly telemetry?: TelemetryWiring;
 }
 
 /** The args of an EdgeFleet: its settings (./args.ts, defaults optional) and its wiring. */
@@ -116,6 +123,10 @@ export function resolveEdgeFleetArgs(args: EdgeFleetArgs): ResolvedEdgeFleet {
   if (typeof args.stack !== "string" || args.stack === "") argError(COMPONENT, "stack", "must be the stack's name");
   if (!(ENVIRONMENTS as readonly string[]).includes(args.environment)) {
     argError(COMPONENT, "environment", `must be one of ${ENVIRONMENTS.join(", ")}, got ${JSON.stringify(args.environment)}`);
+  }
+  if (args.telemetry !== undefined) {
+    const problem = incomingPrefixProblem(args.telemetry.incomingPrefix);
+    if (problem) argError(COMPONENT, "telemetry.incomingPrefix", problem);
   }
   const rootGroupName = args.rootGroupName ?? defaultRootGroupName(args.stack);
   const { csrBaseDir, devices, provisioning, ...settings } = resolveArgs(COMPONENT, edgeFleetSettings, { ...args, rootGroupName });

@@ -581,10 +581,12 @@ describe("EdgeFleet under mocks", () => {
       ["amd64", "aarch64"].map((architecture) => [
         { os: "linux", architecture },
         [{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }],
-        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}" },
+        // The Service dimension of the device's metrics is the fleet's root group: the telemetry metrics rule requires it.
+        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}", METRICS_SERVICE: "edge-mlops-prod" },
       ]),
     );
     expect(recipe.Manifests[0].Lifecycle.Startup?.Script).toContain(" --mount type=bind,source=/var/lib/edge-mlops/model,target=/opt/edge-mlops/model,readonly ");
+    expect(recipe.Manifests[0].Lifecycle.Startup?.Script).toContain(" -e MODEL_PATH -e PORT -e METRICS_SERVICE ");
     expect(recipe.ComponentConfiguration).toEqual({ DefaultConfiguration: { Port: "5000" } });
   });
 

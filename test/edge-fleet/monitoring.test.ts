@@ -7,8 +7,9 @@ import {
   resolveEdgeFleetMonitoring,
   type EdgeFleetArgs,
 } from "../../components/edge-fleet";
-import { dashboardBody, validateDashboardBody, type AlarmThresholds, type Widget } from "../../components/observability";
+import { dashboardBody, validateDashboardBody, type Widget } from "../../components/observability";
 import { one, ofType, planProgram, type Plan } from "../support/offline";
+import { TEST_THRESHOLDS } from "../support/thresholds";
 import { inputsOf, parseDocument, policyDocument } from "../support/resources";
 
 const ACCOUNT = "123456789012";
@@ -16,18 +17,6 @@ const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:edge-mlops-prod-alarms`;
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b7f1c2e-1111-4222-8333-444455556666`;
 const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops-inference@sha256:${"ab".repeat(32)}`;
 const REPO_ARN = `arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/edge-mlops-inference`;
-const THRESHOLDS: AlarmThresholds = {
-  evaluationPeriods: 2,
-  periodSeconds: 60,
-  alb5xxPercent: 2,
-  p99LatencyMs: 250,
-  cpuPercent: 75,
-  memoryPercent: 75,
-  lambdaErrors: 1,
-  airflowQueuedTasks: 50,
-  driftCriticalZ: 4,
-  driftMinEffectSize: 0.2,
-};
 const T = {
   rule: "aws:cloudwatch/eventRule:EventRule",
   target: "aws:cloudwatch/eventTarget:EventTarget",
@@ -48,9 +37,9 @@ beforeAll(async () => {
   plan = await planProgram(() => {
     const prod = new EdgeFleet("prod", {
       ...fleet("prod"),
-      monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: KEY, thresholds: THRESHOLDS, enableJobExecutionEvents: true },
+      monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: KEY, thresholds: TEST_THRESHOLDS, enableJobExecutionEvents: true },
     });
-    const staging = new EdgeFleet("staging", { ...fleet("staging"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, periodSeconds: 300, evaluationPeriods: 3 } } });
+    const staging = new EdgeFleet("staging", { ...fleet("staging"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...TEST_THRESHOLDS, periodSeconds: 300, evaluationPeriods: 3 } } });
     const dev = new EdgeFleet("dev", fleet("dev"));
     return { prod: prod.widgets, staging: staging.widgets, dev: dev.widgets };
   });
@@ -263,23 +252,23 @@ describe("EdgeFleet alarms", () => {
 describe("EdgeFleet monitoring args", () => {
   it("are checked, naming the key", () => {
     expect(resolveEdgeFleetMonitoring(undefined)).toBeUndefined();
-    expect(resolveEdgeFleetMonitoring({ alarmTopicArn: TOPIC, thresholds: THRESHOLDS })).toEqual({
+    expect(resolveEdgeFleetMonitoring({ alarmTopicArn: TOPIC, thresholds: TEST_THRESHOLDS })).toEqual({
       alarmTopicArn: TOPIC,
       alarmTopicKmsKeyArn: undefined,
-      thresholds: THRESHOLDS,
+      thresholds: TEST_THRESHOLDS,
       enableJobExecutionEvents: false,
     });
-    expect(resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: THRESHOLDS, enableJobExecutionEvents: true } }).monitoring).toMatchObject({
+    expect(resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: TEST_THRESHOLDS, enableJobExecutionEvents: true } }).monitoring).toMatchObject({
       enableJobExecutionEvents: true,
     });
-    expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...THRESHOLDS, evaluationPeriods: 101 } } })).toThrow(
+    expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: { ...TEST_THRESHOLDS, evaluationPeriods: 101 } } })).toThrow(
       "EdgeFleet: monitoring.thresholds.evaluationPeriods: must be <= 100, got 101",
     );
-    expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: "alias/aws/sns", thresholds: THRESHOLDS } })).toThrow(
+    expect(() => resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, alarmTopicKmsKeyArn: "alias/aws/sns", thresholds: TEST_THRESHOLDS } })).toThrow(
       'EdgeFleet: monitoring.alarmTopicKmsKeyArn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/aws/sns"',
     );
     expect(() =>
-      resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: THRESHOLDS, enableJobExecutionEvents: "yes" as unknown as boolean } }),
+      resolveEdgeFleetArgs({ ...fleet("dev"), monitoring: { alarmTopicArn: TOPIC, thresholds: TEST_THRESHOLDS, enableJobExecutionEvents: "yes" as unknown as boolean } }),
     ).toThrow('EdgeFleet: monitoring.enableJobExecutionEvents: must be a boolean, got "yes"');
   });
 });

@@ -156,6 +156,17 @@ describe("inferenceRecipe", () => {
     expect(JSON.stringify(recipe)).not.toMatch(/s3:\/\/|MODEL_URI|ModelUri/);
   });
 
+  it("passes the metrics Service value (the fleet's root group) to the container through Setenv only", () => {
+    const recipe = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, metricsService: "edge-mlops-prod" });
+    const lifecycle = recipe.Manifests[0].Lifecycle;
+    expect(lifecycle.Setenv).toEqual({ MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}", METRICS_SERVICE: "edge-mlops-prod" });
+    expect(lifecycle.Startup?.Script.split("\n").at(-1)).toMatch(/^docker run -d .* -e MODEL_PATH -e PORT -e METRICS_SERVICE -e AWS_REGION /);
+    expect(lifecycle.Startup?.Script).not.toContain("edge-mlops-prod");
+    expect(() => inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, metricsService: "" })).toThrow(
+      'inferenceRecipe: metricsService "" must be a non-empty string (the fleet\'s root thing group)',
+    );
+  });
+
   it("accepts an image pinned by digest", () => {
     const digest = `docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@sha256:${"a".repeat(64)}`;
     const recipe = inferenceRecipe({ version: "1.0.0", imageUri: digest });

@@ -123,7 +123,7 @@ describe.each([
   it(`forwards failed Greengrass deployments and IoT job executions${expected.audit ? ", and audits the fleet" : ""}`, () => {
     const sources = ofType("aws:cloudwatch/eventRule:EventRule").map((r) => (JSON.parse(String(r.inputs.eventPattern)) as { source: string[] }).source[0]);
     expect(sources.filter((s) => s === "aws.greengrass")).toHaveLength(1);
-    expect(ofType("aws:iot/topicRule:TopicRule")).toHaveLength(1);
+    expect(ofType("aws:iot/topicRule:TopicRule").map((r) => r.name).sort()).toEqual([`${stack}-device-metrics`, `${stack}-device-samples`, `${stack}-job-failures`]);
     expect(ofType("aws-native:iot:AccountAuditConfiguration")).toHaveLength(expected.audit ? 1 : 0);
     expect(ofType("aws-native:iot:ScheduledAudit").map((r) => r.inputs.frequency)).toEqual(expected.audit ? [expected.audit] : []);
   });
@@ -137,6 +137,12 @@ describe.each([
     for (const alarm of drift) expect(String(alarm.inputs.name).startsWith(prefix), alarm.name).toBe(true);
     const fn = ofType("aws:lambda/function:Function").find((r) => r.name === `${stack}-drift-retrain-fn`);
     expect(ofType("aws:cloudwatch/eventTarget:EventTarget").find((r) => r.name === `${stack}-drift-retrain-target`)?.inputs.arn).toBe(fn?.arn);
+  });
+
+  it("lands the devices' samples in the training data bucket under the prefix the DAG ingests", () => {
+    const [samples] = ofType("aws:iot/topicRule:TopicRule").filter((r) => r.name === `${stack}-device-samples`);
+    const [dataBucket] = ofType("aws:s3/bucket:Bucket").filter((r) => r.name === `${stack}-data-bucket`);
+    expect(samples.inputs.s3).toEqual([expect.objectContaining({ bucketName: dataBucket.id, key: "incoming/devices/${topic(3)}/${timestamp()}-${newuuid()}.csv" })]);
   });
 
   it("has only advisory policy violations, each explained", () => {
