@@ -175,7 +175,7 @@ describe("decisions where the component and the stack config disagreed", () => {
     expect(resolve({ includeExecutionData: true }).includeExecutionData).toBe(true);
     // The stack config takes the same default, so a prod stack that does not say so passes the prod rule.
     expect(parseStackSettings({ environment: "dev" }).training.includeExecutionData).toBe(false);
-    expect(() => parseStackSettings({ environment: "prod", observability: { notifications: { emails: ["a@example.com"] }, auditFrequency: "DAILY" }, network: {}, inference: { desiredCount: 2, loadBalancer: { deletionProtection: true } }, airflow: { webserverAccessMode: "PRIVATE_ONLY" } })).not.toThrow();
+    expect(() => parseStackSettings({ environment: "prod", accountSettings: { owner: true }, observability: { notifications: { emails: ["a@example.com"] }, auditFrequency: "DAILY" }, network: {}, inference: { desiredCount: 2, loadBalancer: { deletionProtection: true } }, airflow: { webserverAccessMode: "PRIVATE_ONLY" } })).not.toThrow();
   });
 
   it("lambdaReservedConcurrency is bounded by 100 (the stack config's bound), no longer by 1000", () => {
