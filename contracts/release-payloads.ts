@@ -74,11 +74,13 @@ export interface StagedModel {
 /** The actions of release-cloud, one per state of the cloud branch. */
 export const CLOUD_ACTIONS = ["point", "check", "rollback"] as const;
 
-/** point: remember the pointer's value, put the staged URI, force a new deployment of the service. */
+/** point: put the staged URI in the pointer, force a new deployment of the service. */
 export interface PointEvent {
   readonly action: "point";
   /** The staged model: `s3://<model bucket>/releases/v<N>/model.json`. */
   readonly modelUri: string;
+  /** What the pointer held before the release (read by the state machine before point runs): a rollback restores it. */
+  readonly previousModelUri: string;
 }
 
 /** check: how the deployment `point` started is doing. */

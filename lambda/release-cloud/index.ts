@@ -6,10 +6,11 @@
  * (CloudEnvironment): CLUSTER_NAME, SERVICE_NAME, POINTER_PARAMETER — the one service and pointer it may move. Both
  * are validated before any AWS call.
  *
- * - point: GetParameter (the pointer's value, remembered for a rollback), PutParameter the staged URI, ECS
- *   UpdateService forceNewDeployment (the tasks read the pointer when they start: service/src/pointer.ts). If
- *   UpdateService fails, the pointer is put back before the error is rethrown, so a failed point leaves nothing moved.
- *   Returns PointResult (the new PRIMARY deployment's id and task definition).
+ * - point: PutParameter the staged URI, ECS UpdateService forceNewDeployment (the tasks read the pointer when they
+ *   start: service/src/pointer.ts). The pointer's previous value comes in the event: the state machine reads it in a
+ *   state of its own before this one, so a retried point can never take its own write for the value to roll back to.
+ *   If UpdateService fails, the previous value is put back before the error is rethrown, so a failed point leaves
+ *   nothing moved. Returns PointResult (the new PRIMARY deployment's id and task definition).
  * - check: DescribeServices → the PRIMARY deployment, which must still be the one point started, running the same
  *   task definition; then DescribeAlarms on the health alarms named in the event. Returns CheckResult: FAILED (the
  *   rollout failed, another deployment took over, or an alarm is in ALARM), COMPLETED (rollout completed, every alarm
@@ -18,7 +19,7 @@
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from "@aws-sdk/client-ecs";
-import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import * as z from "zod/mini";
 import { S3_URI } from "../../contracts/patterns";
 import type {
@@ -26,6 +27,7 @@ import type {
   CheckResult,
   CloudEnvironment,
   CloudEvent,
+  PointEvent,
   PointResult,
   RollbackResult,
 } from "../../contracts/release-payloads";
@@ -38,10 +40,6 @@ const cloudwatch = new CloudWatchClient({});
 /** DescribeAlarms takes at most 100 alarm names (CloudWatch API reference, DescribeAlarms AlarmNames). */
 export const MAX_ALARM_NAMES = 100;
 
-/** The pointer does not hold an s3:// URI, so there is nothing safe to roll back to. */
-export class PointerError extends Error {
-  override readonly name = "PointerError";
-}
 /** ECS did not return the service, or no PRIMARY deployment after UpdateService. */
 export class ServiceError extends Error {
   override readonly name = "ServiceError";
@@ -51,7 +49,7 @@ const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const s3Uri = () => z.string().check(z.regex(S3_URI));
 
 const Event: z.ZodMiniType<CloudEvent> = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("point"), modelUri: s3Uri() }),
+  z.object({ action: z.literal("point"), modelUri: s3Uri(), previousModelUri: s3Uri() }),
   z.object({
     action: z.literal("check"),
     deploymentId: z.string().check(z.regex(/^ecs-svc\/\d{1,32}$/)),
@@ -82,12 +80,7 @@ async function redeploy(env: CloudEnvironment): Promise<Deployment & { id: strin
   return { ...primary, id: primary.id, taskDefinition: primary.taskDefinition };
 }
 
-async function point(env: CloudEnvironment, modelUri: string): Promise<PointResult> {
-  const got = await ssm.send(new GetParameterCommand({ Name: env.POINTER_PARAMETER }));
-  const previousModelUri = got.Parameter?.Value ?? "";
-  if (!S3_URI.test(previousModelUri)) {
-    throw new PointerError(`${env.POINTER_PARAMETER}: holds ${JSON.stringify(previousModelUri)}, not an s3:// URI to roll back to`);
-  }
+async function point(env: CloudEnvironment, { modelUri, previousModelUri }: PointEvent): Promise<PointResult> {
   await putPointer(env, modelUri);
   try {
     const deployment = await redeploy(env);
@@ -139,7 +132,7 @@ export async function handler(event: unknown): Promise<PointResult | CheckResult
   const env = parseEnv(Env, process.env);
   switch (e.action) {
     case "point":
-      return point(env, e.modelUri);
+      return point(env, e);
     case "check":
       return check(env, e);
     case "rollback":

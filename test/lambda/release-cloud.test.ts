@@ -3,7 +3,7 @@
 // events and environments are refused before any AWS call.
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type Deployment } from "@aws-sdk/client-ecs";
-import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { handler } from "../../lambda/release-cloud/index";
@@ -34,33 +34,19 @@ afterEach(() => {
 });
 
 describe("release-cloud point", () => {
-  it("remembers the pointer, puts the staged URI, then forces a new deployment", async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: OLD } });
+  it("puts the staged URI, then forces a new deployment", async () => {
     ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [deployment("ecs-svc/222", "PRIMARY", "IN_PROGRESS"), deployment("ecs-svc/111", "ACTIVE", "COMPLETED")] } });
-    expect(await handler({ action: "point", modelUri: NEW })).toEqual({ previousModelUri: OLD, modelUri: NEW, deploymentId: "ecs-svc/222", taskDefinitionArn: TASK_DEF });
-    expect(ssm.calls().map((c) => [c.args[0].constructor.name, c.args[0].input])).toEqual([
-      ["GetParameterCommand", { Name: ENV.POINTER_PARAMETER }],
-      ["PutParameterCommand", { Name: ENV.POINTER_PARAMETER, Value: NEW, Type: "String", Overwrite: true }],
-    ]);
+    expect(await handler({ action: "point", modelUri: NEW, previousModelUri: OLD })).toEqual({ previousModelUri: OLD, modelUri: NEW, deploymentId: "ecs-svc/222", taskDefinitionArn: TASK_DEF });
+    expect(ssm.calls().map((c) => c.args[0].input)).toEqual([{ Name: ENV.POINTER_PARAMETER, Value: NEW, Type: "String", Overwrite: true }]);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([{ cluster: "dev-cluster", service: "dev-service", forceNewDeployment: true }]);
   });
 
   it("puts the pointer back when ECS refuses the deployment, and fails", async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: OLD } });
     ecs.on(UpdateServiceCommand).rejects(Object.assign(new Error("service dev-service is not ACTIVE"), { name: "ServiceNotActiveException" }));
-    await expect(handler({ action: "point", modelUri: NEW })).rejects.toMatchObject({ name: "ServiceNotActiveException" });
+    await expect(handler({ action: "point", modelUri: NEW, previousModelUri: OLD })).rejects.toMatchObject({ name: "ServiceNotActiveException" });
     expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input.Value)).toEqual([NEW, OLD]);
   });
 
-  it("moves nothing when the pointer holds no s3:// URI to come back to", async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "bootstrap" } });
-    await expect(handler({ action: "point", modelUri: NEW })).rejects.toMatchObject({
-      name: "PointerError",
-      message: '/edge-mlops/dev/inference/current-model: holds "bootstrap", not an s3:// URI to roll back to',
-    });
-    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
-    expect(ecs.calls()).toHaveLength(0);
-  });
 });
 
 describe("release-cloud check", () => {
@@ -103,7 +89,8 @@ describe("release-cloud rollback", () => {
 describe("release-cloud validation", () => {
   it.each([
     [{ action: "deploy" }, expect.stringMatching(/^invalid event: event\.action: /)],
-    [{ action: "point", modelUri: "https://example.com/model.json" }, expect.stringMatching(/^invalid event: event\.modelUri: "https:\/\/example\.com\/model\.json" does not match /)],
+    [{ action: "point", modelUri: "https://example.com/model.json", previousModelUri: OLD }, expect.stringMatching(/^invalid event: event\.modelUri: "https:\/\/example\.com\/model\.json" does not match /)],
+    [{ action: "point", modelUri: NEW }, "invalid event: event.previousModelUri: expected string, got nothing"],
     [{ ...check(), maxAttempts: 0 }, "invalid event: event.maxAttempts: must be >= 1"],
     [{ ...check(), alarmNames: Array.from({ length: 101 }, (_, i) => `a${i}`) }, "invalid event: event.alarmNames: must be <= 100"],
     [{ action: "rollback" }, "invalid event: event.previousModelUri: expected string, got nothing"],
