@@ -9,6 +9,7 @@ import { InferenceService } from "./components/inference-service";
 import { ModelStore } from "./components/model-store";
 import { Network } from "./components/network";
 import { Dashboard, Notifications } from "./components/observability";
+import { ReleaseWorkflow } from "./components/release-workflow";
 import { TrainingWorkflow } from "./components/training-workflow";
 import type * as aws from "@pulumi/aws";
 import type * as awsNative from "@pulumi/aws-native";
@@ -79,6 +80,30 @@ const inference = new InferenceService(
 const training = new TrainingWorkflow(
   config.stack,
   { stack: config.stack, region: config.region, inferenceImageUri: inference.imageRef, ...config.training, protect: config.protect, monitoring },
+  { providers },
+);
+
+// Releases: an Approved model package (or the released one Rejected) is staged in the model store and rolled out to
+// the cloud service (pointer, ECS deployment, rollback) and, with an edge fleet, to the devices.
+const release = new ReleaseWorkflow(
+  config.stack,
+  {
+    ...config.release,
+    stack: config.stack,
+    region: config.region,
+    modelBucketName: modelStore.bucketName,
+    modelBucketArn: modelStore.bucketArn,
+    modelPackageGroupName: training.modelPackageGroupName,
+    dataBucketArn: training.dataBucketArn,
+    service: {
+      clusterName: inference.clusterName,
+      serviceName: inference.serviceName,
+      healthAlarmNames: inference.healthAlarms.map((a) => a.name),
+      healthAlarmArns: inference.healthAlarms.map((a) => a.arn),
+    },
+    alarmTopicArn: notifications.topicArn,
+    alarmTopicKmsKeyArn: notifications.kmsKeyArn,
+  },
   { providers },
 );
 
@@ -161,6 +186,7 @@ export const dataBucket = training.dataBucketName;
 export const featureGroup = training.featureGroupName;
 export const modelPackageGroup = training.modelPackageGroupName;
 export const trainingStateMachineArn = training.stateMachineArn;
+export const releaseStateMachineArn = release.stateMachineArn;
 export const airflowDagBucket = airflow.dagBucket.bucket;
 export const airflowWebserverUrl = airflow.webserverUrl ?? null;
 export const thingGroupArn = edge?.thingGroupArn ?? null;

@@ -93,8 +93,10 @@ async function point(env: CloudEnvironment, { modelUri, previousModelUri }: Poin
 
 async function alarmsInAlarm(names: readonly string[]): Promise<string[]> {
   if (names.length === 0) return [];
-  const got = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }));
-  return [...(got.MetricAlarms ?? []), ...(got.CompositeAlarms ?? [])]
+  // Metric alarms only: DescribeAlarms returns composite alarms only to a caller allowed it on "*", and this
+  // function's role is allowed it on the health alarms' ARNs alone.
+  const got = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [...names], AlarmTypes: ["MetricAlarm"] }));
+  return (got.MetricAlarms ?? [])
     .filter((a) => a.StateValue === "ALARM" && a.AlarmName)
     .map((a) => a.AlarmName!)
     .sort();

@@ -60,7 +60,7 @@ describe("release-cloud check", () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves(alarms(...states));
     expect(await handler(check(attempt))).toEqual(expected);
     expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([{ cluster: "dev-cluster", services: ["dev-service"] }]);
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNames: ALARMS, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }]);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNames: ALARMS, AlarmTypes: ["MetricAlarm"] }]);
   });
 
   it.each([

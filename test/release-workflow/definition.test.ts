@@ -133,7 +133,7 @@ describe("a simulated release", () => {
     expect(read).toEqual({ Name: POINTER });
     expect(point).toEqual({ Name: POINTER, Value: V7, Type: "String", Overwrite: true });
     expect(update).toEqual({ cluster: "dev-cluster", service: "dev-service", forceNewDeployment: true });
-    expect(alarms).toEqual({ AlarmNames: HEALTH_ALARMS, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] });
+    expect(alarms).toEqual({ AlarmNames: HEALTH_ALARMS, AlarmTypes: ["MetricAlarm"] });
     expect(record).toEqual({ Name: RELEASED_VERSION, Value: "7", Type: "String", Overwrite: true });
     expect(tag).toEqual({ ResourceArn: packageArn(7), Tags: [{ Key: "edge-mlops:released-dev", Value: "2026-12-01T01:00:00.000Z" }] });
     expect(publish).toEqual({
