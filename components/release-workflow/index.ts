@@ -16,7 +16,7 @@ import { RELEASE_TRIGGER_STATUSES, type CloudEnvironment, type ResolveEnvironmen
 import { resolveArgs } from "../args";
 import { serviceTrustPolicy, type PolicyStatement } from "../iam";
 import { LambdaFunction } from "../lambda-function";
-import type { Scope } from "../training-workflow/policies";
+import { scopedArn, type Scope } from "../training-workflow/policies";
 import { releaseWorkflowSettings, type ReleaseWorkflowSettingsInput } from "./args";
 import type { Branch } from "./asl";
 import { buildReleaseDefinition } from "./definition";
@@ -186,7 +186,7 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
       { parent, dependsOn: [rolePolicy] },
     );
     this.stateMachineArn = this.stateMachine.arn;
-    this.rule = buildTrigger(name, parent, args, s.enabled, accountId, this.stateMachineArn);
+    this.rule = buildTrigger(name, parent, args, s.enabled, scope, this.stateMachineArn);
     this.registerOutputs({ stateMachineArn: this.stateMachineArn, ruleArn: this.rule.arn });
   }
 }
@@ -214,7 +214,7 @@ function buildTrigger(
   parent: pulumi.Resource,
   args: ReleaseWorkflowArgs,
   enabled: boolean,
-  accountId: pulumi.Output<string>,
+  scope: pulumi.Output<Scope>,
   stateMachineArn: pulumi.Output<string>,
 ): cloudwatch.EventRule {
   const rule = new cloudwatch.EventRule(
@@ -230,9 +230,14 @@ function buildTrigger(
     `${name}-release-trigger-role`,
     {
       description: `EventBridge rule starting the ${args.stack} release`,
+      // The rule's ARN on the default event bus, composed from its name (as IAM compares it).
       assumeRolePolicy: pulumi
-        .all([accountId, rule.arn])
-        .apply(([a, ruleArn]) => JSON.stringify(serviceTrustPolicy("events.amazonaws.com", { StringEquals: { "aws:SourceAccount": a, "aws:SourceArn": ruleArn } }))),
+        .all([scope, rule.name])
+        .apply(([sc, ruleName]) =>
+          JSON.stringify(
+            serviceTrustPolicy("events.amazonaws.com", { StringEquals: { "aws:SourceAccount": sc.accountId, "aws:SourceArn": scopedArn(sc, "events", `rule/${ruleName}`) } }),
+          ),
+        ),
     },
     { parent },
   );
