@@ -10,7 +10,14 @@
  * the same rollout, abort, timeout and failure handling settings as Pulumi's platform deployment.
  */
 
+import { arnPattern } from "./patterns";
 import { PROJECT } from "./project";
+
+/** A thing group's ARN, `arn:<partition>:iot:<region>:<account>:thinggroup/<name>`; group 1 is the name (AWS IoT's rule). */
+export const THING_GROUP_ARN = /* @__PURE__ */ arnPattern("iot", "thinggroup/([a-zA-Z0-9:_-]{1,128})");
+
+/** A Greengrass component name as the model recipe takes it (contracts/model-component.ts): `[A-Za-z0-9._-]{1,128}`. */
+export const COMPONENT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The thing groups a release deploys the model to, in this order: `<root>-canary`, then `<root>-fleet`. */
 export const EDGE_TARGETS = ["canary", "fleet"] as const;

@@ -33,8 +33,8 @@ import { createHash } from "node:crypto";
 import * as z from "zod/mini";
 import { modelComponentRecipe } from "../../contracts/model-component";
 import { modelComponentVersion } from "../../contracts/model-release";
-import { arnPattern } from "../../contracts/patterns";
 import {
+  COMPONENT_NAME,
   COMPONENT_STATES,
   EDGE_TARGETS,
   modelDeploymentName,
@@ -48,6 +48,7 @@ import {
   type PublishEvent,
   type PublishResult,
   type ReleaseEdgeEnvironment,
+  THING_GROUP_ARN,
 } from "../../contracts/release-edge-payloads";
 import { InvalidConfiguration, parseEnv, parseEvent, S3_URI } from "../shared/validation";
 
@@ -64,8 +65,6 @@ export class ComponentVersionFailed extends Error {
   override readonly name = "ComponentVersionFailed";
 }
 
-const COMPONENT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
-const THING_GROUP_ARN = arnPattern("iot", "thinggroup/([a-zA-Z0-9:_-]{1,128})");
 const LAMBDA_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:/;
 
 const version = () => z.number().check(z.int(), z.gte(1));
