@@ -14,8 +14,9 @@
  *   from the environment (the stack's edge fleet settings): ROLLBACK on failure, bounded rollout, abort, timeout.
  * - check: GetDeployment, then IoT DescribeJob's per-device counts against a success threshold. A Greengrass
  *   deployment to a thing group is a continuous IoT job that stays IN_PROGRESS, so the counts decide, not the job's
- *   status: SUCCEEDED once enough devices succeeded, FAILED once too many failed to reach the threshold or the job was
- *   cancelled (abort criteria) or the deployment failed, else IN_PROGRESS. A group with no device succeeds, noted.
+ *   status: SUCCEEDED once enough devices succeeded, FAILED once too many failed to reach the threshold, the job was
+ *   cancelled (abort criteria), the deployment failed or a newer deployment to the group (another release) replaced it,
+ *   else IN_PROGRESS. A group with no device succeeds, noted.
  *
  * The event and environment are validated before any AWS call; errors Step Functions should not retry are named
  * InvalidEvent, InvalidConfiguration, ComponentVersionConflict and ComponentVersionFailed.
@@ -273,6 +274,10 @@ async function check(e: CheckEvent): Promise<CheckResult> {
   const required = requiredSuccesses(total, e.successThreshold);
   const tally = `${succeeded} of ${total} devices succeeded, ${failed} failed, ${inProgress} in progress (threshold ${e.successThreshold}: ${required})`;
   const status = deployment.deploymentStatus;
+  if (status === "INACTIVE") {
+    // A newer deployment to the same group (another release) replaced this one: its devices run another model.
+    return { state: "FAILED", ...counts, summary: `deployment INACTIVE: a newer deployment to the group replaced it; ${tally}` };
+  }
   if (status === "FAILED" || status === "CANCELED" || job?.status === "CANCELED") {
     return { state: "FAILED", ...counts, summary: `deployment ${status ?? "unknown"}, job ${job?.status ?? "none"}: ${tally}` };
   }

@@ -235,6 +235,15 @@ describe("release-edge check", () => {
     expect(await handler(checkEvent({ successThreshold: 0.5 }))).toMatchObject({ state: "FAILED", summary: expect.stringMatching(/^deployment ACTIVE, job CANCELED: 9 of 12/) });
   });
 
+  it("FAILS when a newer deployment to the group (another release) replaced this one", async () => {
+    greengrass.on(GetDeploymentCommand).resolves({ deploymentId: "d-1", deploymentStatus: "INACTIVE", iotJobId: "job-1" });
+    iot.on(DescribeJobCommand).resolves({ job: { jobId: "job-1", status: "IN_PROGRESS", jobProcessDetails: { numberOfSucceededThings: 4 } } });
+    expect(await handler(checkEvent())).toMatchObject({
+      state: "FAILED",
+      summary: "deployment INACTIVE: a newer deployment to the group replaced it; 4 of 4 devices succeeded, 0 failed, 0 in progress (threshold 0.75: 3)",
+    });
+  });
+
   it("counts a group with no device as succeeded, with a note", async () => {
     job({});
     iot.on(ListThingsInThingGroupCommand).resolves({ things: [] });
