@@ -5,6 +5,7 @@ import { loadStackConfig } from "./components/config";
 import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
 import { FleetAudit } from "./components/edge-fleet/audit";
+import { deploymentPolicies, iotJobConfiguration } from "./components/edge-fleet/deployment";
 import { InferenceService } from "./components/inference-service";
 import { ModelStore } from "./components/model-store";
 import { Network } from "./components/network";
@@ -83,30 +84,6 @@ const training = new TrainingWorkflow(
   { providers },
 );
 
-// Releases: an Approved model package (or the released one Rejected) is staged in the model store and rolled out to
-// the cloud service (pointer, ECS deployment, rollback) and, with an edge fleet, to the devices.
-const release = new ReleaseWorkflow(
-  config.stack,
-  {
-    ...config.release,
-    stack: config.stack,
-    region: config.region,
-    modelBucketName: modelStore.bucketName,
-    modelBucketArn: modelStore.bucketArn,
-    modelPackageGroupName: training.modelPackageGroupName,
-    dataBucketArn: training.dataBucketArn,
-    service: {
-      clusterName: inference.clusterName,
-      serviceName: inference.serviceName,
-      healthAlarmNames: inference.healthAlarms.map((a) => a.name),
-      healthAlarmArns: inference.healthAlarms.map((a) => a.arn),
-    },
-    alarmTopicArn: notifications.topicArn,
-    alarmTopicKmsKeyArn: notifications.kmsKeyArn,
-  },
-  { providers },
-);
-
 // Continuous training: MWAA watches the data bucket, fills the feature group and starts the pipeline. With
 // airflow.enabled false only the DAG bucket exists (MWAA cannot be paused and bills every hour).
 const airflow = new AirflowEnvironment(
@@ -147,6 +124,43 @@ const edge = edgeEnabled
       { providers },
     )
   : undefined;
+
+// Releases: an Approved model package (or the released one Rejected) is staged in the model store and rolled out to
+// the cloud service (pointer, ECS deployment, rollback) and, with an edge fleet, to the devices.
+const release = new ReleaseWorkflow(
+  config.stack,
+  {
+    ...config.release,
+    stack: config.stack,
+    region: config.region,
+    modelBucketName: modelStore.bucketName,
+    modelBucketArn: modelStore.bucketArn,
+    modelPackageGroupName: training.modelPackageGroupName,
+    dataBucketArn: training.dataBucketArn,
+    service: {
+      clusterName: inference.clusterName,
+      serviceName: inference.serviceName,
+      healthAlarmNames: inference.healthAlarms.map((a) => a.name),
+      healthAlarmArns: inference.healthAlarms.map((a) => a.arn),
+    },
+    alarmTopicArn: notifications.topicArn,
+    alarmTopicKmsKeyArn: notifications.kmsKeyArn,
+    // The edge branch deploys the model component alone to the canary group, then the fleet group, with the fleet's
+    // own deployment policies and IoT job settings.
+    ...(edge
+      ? {
+          edgeFleet: {
+            canaryGroupArn: edge.canaryGroup.arn,
+            fleetGroupArn: edge.fleetGroup.arn,
+            componentName: `${config.project}-${config.stack}-model`,
+            deploymentPolicies: deploymentPolicies(config.edgeFleet.deployment),
+            iotJobConfiguration: iotJobConfiguration(config.edgeFleet.deployment),
+          },
+        }
+      : {}),
+  },
+  { providers },
+);
 
 // Device Defender audits and IoT logging are account-wide: one stack per account owns them.
 if (config.observability.fleetAudit) {

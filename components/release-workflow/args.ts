@@ -25,6 +25,25 @@ export const releaseWorkflowSettings = z
         maxChecks: int(1, 1000).default(40),
       })
       .prefault({}),
+    /**
+     * The edge branch's checks (used when the stack has an edge fleet): the model component version until DEPLOYABLE,
+     * then the canary group's deployment, then the fleet's. waitSeconds 10 to 3600, maxChecks 1 to 1000, the three
+     * together at most 1500 checks (edge-branch.ts: Step Functions' 25,000 history events per execution);
+     * successThreshold is the share of a group's devices that must succeed, in (0, 1].
+     */
+    edge: z
+      .strictObject({
+        component: z.strictObject({ waitSeconds: int(10, 3600).default(15), maxChecks: int(1, 1000).default(40) }).prefault({}),
+        /** @default every canary device succeeds, checked every minute for up to an hour */
+        canary: z
+          .strictObject({ successThreshold: z.number().gt(0).max(1).default(1), waitSeconds: int(10, 3600).default(60), maxChecks: int(1, 1000).default(60) })
+          .prefault({}),
+        /** @default 95 % of the fleet succeeds, checked every 2 minutes for up to 3 hours */
+        fleet: z
+          .strictObject({ successThreshold: z.number().gt(0).max(1).default(0.95), waitSeconds: int(10, 3600).default(120), maxChecks: int(1, 1000).default(90) })
+          .prefault({}),
+      })
+      .prefault({}),
     /** Days the state machine's and the functions' log groups keep logs. @default 30 */
     logRetentionDays: retentionDays.default(30),
     /**

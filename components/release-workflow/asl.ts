@@ -8,10 +8,18 @@ import type { Catcher, PayloadTemplate, Retrier, TaskState } from "../training-w
 
 export { fromPath, payload, selectPayloadFields, tasksWithoutRetryOrCatch, type Catcher, type PayloadTemplate, type Retrier, type TaskState } from "../training-workflow/asl";
 
+/** Any branch of a Parallel: this module's, or the edge branch's own state types (edge-branch.ts). */
+export interface AnyBranch {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, object>>;
+}
+
 export interface ParallelState {
   readonly Type: "Parallel";
   readonly Comment?: string;
-  readonly Branches: readonly Branch[];
+  /** The same input for every branch (else the state's input). */
+  readonly Parameters?: PayloadTemplate;
+  readonly Branches: readonly AnyBranch[];
   readonly ResultSelector?: PayloadTemplate;
   readonly ResultPath: string;
   readonly Retry?: readonly Retrier[];

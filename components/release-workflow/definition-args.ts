@@ -4,7 +4,7 @@
  * Pure: the component resolves its Outputs and calls buildReleaseDefinition inside `apply`.
  */
 import { arnPattern } from "../../contracts/patterns";
-import type { Branch } from "./asl";
+import type { EdgeBranch } from "./edge-branch";
 
 /** The cloud rollout's checks: how far apart and how many. */
 export interface RolloutChecks {
@@ -31,8 +31,11 @@ export interface ReleaseDefinitionArgs {
   readonly rollout: RolloutChecks;
   /** TimeoutSeconds of each Lambda task, 1-3600, above the functions' own timeout. */
   readonly lambdaTaskTimeoutSeconds: number;
-  /** The edge branch of the Rollout (components/release-workflow/edge-branch.ts); absent without an edge fleet. */
-  readonly edge?: Branch;
+  /**
+   * The edge branch of the Rollout (edge-branch.ts, buildEdgeBranch); absent without an edge fleet. Its input is
+   * EdgeBranchInput (contracts/release-edge-payloads.ts), which the Rollout's Parameters give every branch.
+   */
+  readonly edge?: EdgeBranch;
 }
 
 const LAMBDA_ARN = arnPattern("lambda", "function:[A-Za-z0-9_-]{1,64}");

@@ -9,7 +9,8 @@
  *              → Rollout (Parallel)
  *                  ├─ cloud: ReadPointer → Point → StartChecks → WaitForRollout → CheckRollout → RolloutDone
  *                  │         (IN_PROGRESS → wait again; COMPLETED → CloudReleased; else → Rollback → RolledBack, a Fail)
- *                  └─ edge:  the branch given as `edge` (when the stack has an edge fleet)
+ *                  └─ edge:  the branch given as `edge` (edge-branch.ts; when the stack has an edge fleet):
+ *                            publish the model component, canary group, then the fleet group
  *              → RecordVersion (SSM PutParameter released-version) → TagPackage (SageMaker AddTags
  *                `edge-mlops:released-<stack>` = the time) → Notify (SNS) → Released (Succeed)
  *   any Task's error after its retries, or a failed branch → NotifyFailure (SNS) → Failed (Fail, the error and cause)
@@ -30,7 +31,7 @@ import type {
   StagedModel,
   StageEvent,
 } from "../../contracts/release-payloads";
-import { fromPath, payload, selectPayloadFields, type Branch, type Catcher, type PayloadTemplate, type Retrier, type State, type StateMachineDefinition, type TaskState } from "./asl";
+import { fromPath, payload, selectPayloadFields, type AnyBranch, type Branch, type Catcher, type PayloadTemplate, type Retrier, type State, type StateMachineDefinition, type TaskState } from "./asl";
 // The release functions are idempotent too (release-stage writes with If-None-Match; point and rollback put a value
 // and force a deployment), so they share the training tasks' retrier.
 import { LAMBDA_RETRY } from "../training-workflow/definition-tasks";
@@ -220,7 +221,7 @@ export function buildReleaseDefinition(args: ReleaseDefinitionArgs): StateMachin
   const S = STATE_NAMES;
   const timeout = args.lambdaTaskTimeoutSeconds;
   const decision = (field: string) => fromPath(`$.resolved.decision.${field}`);
-  const branches = [cloudBranch(args), ...(args.edge ? [args.edge] : [])];
+  const branches: AnyBranch[] = [cloudBranch(args), ...(args.edge ? [args.edge] : [])];
   const states: Record<string, State> = {
     [S.resolve]: {
       Type: "Task",
@@ -255,6 +256,9 @@ export function buildReleaseDefinition(args: ReleaseDefinitionArgs): StateMachin
     [S.rollout]: {
       Type: "Parallel",
       Comment: args.edge ? "The cloud service and the edge fleet, side by side; either failing fails the release." : "The cloud service (the stack has no edge fleet).",
+      // Every branch gets the staged model as EdgeBranchInput (version, modelUri, sha256) and, for the cloud branch,
+      // as `staged`.
+      Parameters: { "version.$": "$.staged.version", "modelUri.$": "$.staged.modelUri", "sha256.$": "$.staged.sha256", "staged.$": "$.staged" },
       Branches: branches,
       ResultSelector: { "cloud.$": "$[0].check" },
       ResultPath: "$.rollout",

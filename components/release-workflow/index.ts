@@ -12,15 +12,16 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { currentModelParameterName, releasedVersionParameterName } from "../../contracts/model-release";
+import type { ModelDeploymentPolicies, ModelIotJobConfiguration, ReleaseEdgeEnvironment } from "../../contracts/release-edge-payloads";
 import { RELEASE_TRIGGER_STATUSES, type CloudEnvironment, type ResolveEnvironment, type StageEnvironment } from "../../contracts/release-payloads";
 import { resolveArgs } from "../args";
 import { serviceTrustPolicy, type PolicyStatement } from "../iam";
 import { LambdaFunction } from "../lambda-function";
 import { scopedArn, type Scope } from "../training-workflow/policies";
 import { releaseWorkflowSettings, type ReleaseWorkflowSettingsInput } from "./args";
-import type { Branch } from "./asl";
 import { buildReleaseDefinition } from "./definition";
-import { cloudStatements, MODEL_SCHEMA_KEY, resolveStatements, stageStatements, startExecutionPolicy, stateMachinePolicy } from "./policies";
+import { buildEdgeBranch, type EdgeBranch } from "./edge-branch";
+import { cloudStatements, edgeStatements, MODEL_SCHEMA_KEY, resolveStatements, stageStatements, startExecutionPolicy, stateMachinePolicy } from "./policies";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
@@ -59,14 +60,21 @@ export interface ReleaseWorkflowArgs extends ReleaseWorkflowSettingsInput {
   readonly alarmTopicArn: pulumi.Input<string>;
   readonly alarmTopicKmsKeyArn?: pulumi.Input<string>;
   /**
-   * The edge branch of the rollout, given the function ARN it invokes; absent when the stack has no edge fleet.
-   * @default undefined (cloud only)
+   * The edge fleet the rollout's edge branch deploys to (EdgeFleet.canaryGroup and fleetGroup), the model component's
+   * name and the fleet's deployment settings (edge-fleet/deployment.ts's deploymentPolicies and iotJobConfiguration).
+   * @default undefined (no edge fleet: the Rollout has the cloud branch only)
    */
-  readonly edge?: { readonly functionArn: pulumi.Input<string>; readonly branch: (functionArn: string) => Branch };
+  readonly edgeFleet?: {
+    readonly canaryGroupArn: pulumi.Input<string>;
+    readonly fleetGroupArn: pulumi.Input<string>;
+    readonly componentName: string;
+    readonly deploymentPolicies: ModelDeploymentPolicies;
+    readonly iotJobConfiguration: ModelIotJobConfiguration;
+  };
 }
 
 export class ReleaseWorkflow extends pulumi.ComponentResource {
-  public readonly functions: { readonly resolve: LambdaFunction; readonly stage: LambdaFunction; readonly cloud: LambdaFunction };
+  public readonly functions: { readonly resolve: LambdaFunction; readonly stage: LambdaFunction; readonly cloud: LambdaFunction; readonly edge?: LambdaFunction };
   public readonly modelSchema: s3.BucketObjectv2;
   public readonly stateMachine: sfn.StateMachine;
   public readonly stateMachineArn: pulumi.Output<string>;
@@ -123,6 +131,37 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
       ),
     };
 
+    const edge = args.edgeFleet;
+    const edgeFn = edge
+      ? fn(
+          "release-edge",
+          `Rolls released models of ${args.stack} out to the canary group, then the fleet`,
+          pulumi
+            .all([scope, edge.canaryGroupArn, edge.fleetGroupArn])
+            .apply(([sc, canary, fleet]) => edgeStatements(sc, { componentName: edge.componentName, groupArns: [canary, fleet] })),
+          {
+            STACK: args.stack,
+            DEPLOYMENT_POLICIES: JSON.stringify(edge.deploymentPolicies),
+            IOT_JOB_CONFIGURATION: JSON.stringify(edge.iotJobConfiguration),
+          } satisfies Record<keyof ReleaseEdgeEnvironment, string>,
+        )
+      : undefined;
+    this.functions = { ...this.functions, ...(edgeFn ? { edge: edgeFn } : {}) };
+    const edgeBranch = edge
+      ? pulumi.all([edgeFn!.function.arn, edge.canaryGroupArn, edge.fleetGroupArn]).apply(([functionArn, canaryGroupArn, fleetGroupArn]) =>
+          buildEdgeBranch({
+            functionArn,
+            canaryGroupArn,
+            fleetGroupArn,
+            componentName: edge.componentName,
+            component: s.edge.component,
+            canary: s.edge.canary,
+            fleet: s.edge.fleet,
+            lambdaTaskTimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+          }),
+        )
+      : undefined;
+
     const stateMachineName = `edge-mlops-${args.stack}-release`;
     this.logGroup = new cloudwatch.LogGroup(`${name}-release-logs`, { namePrefix: `/aws/vendedlogs/states/${stateMachineName}-`, retentionInDays: s.logRetentionDays }, { parent });
     this.role = new iam.Role(
@@ -131,12 +170,13 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
       { parent },
     );
     const functionArns = [this.functions.resolve, this.functions.stage, this.functions.cloud].map((f) => f.function.arn);
+    // (the edge function, when there is one, is added to the state machine's grant below)
     const rolePolicy = new iam.RolePolicy(
       `${name}-release-policy`,
       {
         role: this.role.id,
         policy: pulumi
-          .all([scope, pulumi.all(functionArns), args.edge?.functionArn, args.modelPackageGroupName, args.alarmTopicArn, args.alarmTopicKmsKeyArn])
+          .all([scope, pulumi.all(functionArns), edgeFn?.function.arn, args.modelPackageGroupName, args.alarmTopicArn, args.alarmTopicKmsKeyArn])
           .apply(([sc, fns, edgeFn, group, topic, key]) =>
             JSON.stringify(
               stateMachinePolicy({
@@ -154,8 +194,8 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
       { parent },
     );
     const definition = pulumi
-      .all([pulumi.all(functionArns), pulumi.output(args.edge?.functionArn), args.alarmTopicArn, pulumi.output(args.service.healthAlarmNames)])
-      .apply(([[resolveArn, stageArn, cloudArn], edgeArn, topic, alarmNames]) =>
+      .all([pulumi.all(functionArns), pulumi.output(edgeBranch), args.alarmTopicArn, pulumi.output(args.service.healthAlarmNames)])
+      .apply(([[resolveArn, stageArn, cloudArn], edgeBranchStates, topic, alarmNames]) =>
         JSON.stringify(
           buildReleaseDefinition({
             stack: args.stack,
@@ -168,7 +208,7 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
             healthAlarmNames: alarmNames,
             rollout: s.rollout,
             lambdaTaskTimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
-            ...(args.edge && edgeArn ? { edge: args.edge.branch(edgeArn) } : {}),
+            ...(edgeBranchStates ? { edge: edgeBranchStates as unknown as EdgeBranch } : {}),
           }),
         ),
       );

@@ -120,3 +120,46 @@ export function cloudStatements(s: Scope, i: CloudStatementInputs): PolicyStatem
 export function startExecutionPolicy(stateMachineArn: string): PolicyDocument {
   return { Version: POLICY_VERSION, Statement: [{ Sid: "StartRelease", Effect: "Allow", Action: ["states:StartExecution"], Resource: stateMachineArn }] };
 }
+
+export interface EdgeStatementInputs {
+  /** The model component (one name, a version per released model). */
+  readonly componentName: string;
+  /** The canary and fleet thing groups the deployments target. */
+  readonly groupArns: readonly string[];
+}
+
+/**
+ * release-edge: publish and read the model component's versions; create and read deployments, which Greengrass
+ * carries out as IoT jobs on the target thing groups (the IoT actions CreateDeployment needs, per "Authorize
+ * Greengrass deployments" in the AWS IoT Greengrass V2 developer guide), and read those jobs and the groups' things.
+ */
+export function edgeStatements(s: Scope, i: EdgeStatementInputs): PolicyStatement[] {
+  const component = scopedArn(s, "greengrass", `components:${i.componentName}`);
+  return [
+    {
+      Sid: "PublishModelComponent",
+      Effect: "Allow",
+      Action: ["greengrass:CreateComponentVersion", "greengrass:DescribeComponent", "greengrass:GetComponent"],
+      Resource: [component, `${component}:versions:*`],
+    },
+    {
+      Sid: "DeployToModelGroups",
+      Effect: "Allow",
+      Action: ["greengrass:CreateDeployment", "iot:DescribeThingGroup", "iot:ListThingsInThingGroup"],
+      Resource: [...i.groupArns],
+    },
+    { Sid: "ReadDeployments", Effect: "Allow", Action: ["greengrass:GetDeployment"], Resource: scopedArn(s, "greengrass", "deployments:*") },
+    {
+      Sid: "RunDeploymentJobs",
+      Effect: "Allow",
+      Action: ["iot:CreateJob", "iot:DescribeJob", "iot:UpdateJob", "iot:CancelJob"],
+      Resource: [scopedArn(s, "iot", "job/*"), ...i.groupArns],
+    },
+    {
+      Sid: "DeploymentShadows",
+      Effect: "Allow",
+      Action: ["iot:DescribeThing", "iot:GetThingShadow", "iot:UpdateThingShadow", "iot:DeleteThingShadow"],
+      Resource: scopedArn(s, "iot", "thing/*"),
+    },
+  ];
+}

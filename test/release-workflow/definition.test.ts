@@ -4,9 +4,10 @@
 // not the released one, and a Rejected released package that re-releases the previous one.
 import { beforeEach, describe, expect, it } from "vitest";
 import { listTaskStates, tasksWithoutRetryOrCatch } from "../../components/training-workflow/asl";
-import type { Branch, ParallelState } from "../../components/release-workflow/asl";
+import type { ParallelState } from "../../components/release-workflow/asl";
 import { buildReleaseDefinition, cloudBranch, ROLLED_BACK_ERROR } from "../../components/release-workflow/definition";
 import { ArgError } from "../../components/args";
+import type { EdgeBranch } from "../../components/release-workflow/edge-branch";
 import { simulate, type Json } from "./simulate";
 import {
   BOOTSTRAP_URI,
@@ -35,7 +36,7 @@ const aslValidator = require("asl-validator") as (definition: unknown) => AslRes
 const validate = (definition: unknown) => aslValidator(JSON.parse(JSON.stringify(definition)));
 
 /** A stand-in edge branch, for the Parallel's shape only (the edge branch's own tests cover its states). */
-const EDGE: Branch = {
+const EDGE: EdgeBranch = {
   StartAt: "EdgeReleased",
   States: { EdgeReleased: { Type: "Succeed", Comment: "stand-in" } },
 };

@@ -6,6 +6,7 @@ import { ReleaseWorkflow, releaseWorkflowSettings } from "../../components/relea
 import type { ParallelState, StateMachineDefinition, TaskState } from "../../components/release-workflow/asl";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam";
 import { resolveArgs } from "../../components/args";
+import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/asl";
 import { one, planProgram, type Plan } from "../support/offline";
 import { inputsOf, parseDocument, policyDocument } from "../support/resources";
 
@@ -16,6 +17,10 @@ const DATA_BUCKET_ARN = "arn:aws:s3:::dev-data-bucket-1a2b3c4";
 const TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:dev-alarms`;
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const ALARM_ARNS = ["dev-alarm-5xx-rate", "dev-alarm-p99-latency"].map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`);
+const CANARY = `arn:aws:iot:${REGION}:${ACCOUNT}:thinggroup/edge-mlops-fleet-canary`;
+const FLEET = `arn:aws:iot:${REGION}:${ACCOUNT}:thinggroup/edge-mlops-fleet-fleet`;
+// asl-validator 4 ships no type declarations; it writes QueryLanguage into what it checks, so it is given a copy.
+const aslValidator = require("asl-validator") as (definition: unknown) => { errors: unknown[] };
 const param = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
 
 /** Every Allow of a document as `action → resources`, so a test states the whole grant at once. */
@@ -44,7 +49,48 @@ describe("ReleaseWorkflow under mocks", () => {
         alarmTopicArn: TOPIC,
         alarmTopicKmsKeyArn: KEY,
       });
+      new ReleaseWorkflow("fleet", {
+        stack: "fleet",
+        region: REGION,
+        modelBucketName: "fleet-models-bucket-1234567",
+        modelBucketArn: "arn:aws:s3:::fleet-models-bucket-1234567",
+        modelPackageGroupName: "edge-mlops-fleet-abalone",
+        dataBucketArn: DATA_BUCKET_ARN,
+        service: { clusterName: "fleet-cluster", serviceName: "fleet-service", healthAlarmNames: [], healthAlarmArns: [] },
+        alarmTopicArn: TOPIC,
+        edgeFleet: {
+          canaryGroupArn: CANARY,
+          fleetGroupArn: FLEET,
+          componentName: "edge-mlops-fleet-model",
+          deploymentPolicies: { failureHandlingPolicy: "ROLLBACK", componentUpdatePolicy: { action: "NOTIFY_COMPONENTS", timeoutInSeconds: 60 }, configurationValidationPolicy: { timeoutInSeconds: 30 } },
+          iotJobConfiguration: {
+            jobExecutionsRolloutConfig: { maximumPerMinute: 10 },
+            abortConfig: { criteriaList: [{ action: "CANCEL", failureType: "ALL", minNumberOfExecutedThings: 10, thresholdPercentage: 10 }] },
+            timeoutConfig: { inProgressTimeoutInMinutes: 60 },
+          },
+        },
+      });
     });
+  });
+
+  it("with an edge fleet, runs the edge branch beside the cloud one, through release-edge, and the whole definition is valid ASL", () => {
+    const definition = parseDocument<StateMachineDefinition>(inputsOf(plan, "aws:sfn/stateMachine:StateMachine", "fleet-release").definition);
+    const branches = (definition.States.Rollout as ParallelState).Branches;
+    expect(branches.map((b) => b.StartAt)).toEqual(["ReadPointer", "StartEdge"]);
+    const result = aslValidator(JSON.parse(JSON.stringify(definition)));
+    expect(result.errors).toEqual([]);
+    expect(tasksWithoutRetryOrCatch(definition)).toEqual([]);
+    const edgeFn = one(plan, "aws:lambda/function:Function", "fleet-release-edge-fn");
+    const g = grants(policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "fleet-release-policy").policy));
+    expect(g["lambda:InvokeFunction"]).toEqual(expect.arrayContaining([edgeFn.arn, `${edgeFn.arn}:*`]));
+    const edge = grants(policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "fleet-release-edge-policy").policy));
+    expect(edge["greengrass:CreateDeployment"]).toEqual([CANARY, FLEET].sort());
+    expect(edge["greengrass:CreateComponentVersion"]).toEqual([
+      `arn:aws:greengrass:${REGION}:${ACCOUNT}:components:edge-mlops-fleet-model`,
+      `arn:aws:greengrass:${REGION}:${ACCOUNT}:components:edge-mlops-fleet-model:versions:*`,
+    ]);
+    expect(Object.keys(inputsOf(plan, "aws:lambda/function:Function", "fleet-release-edge-fn").environment?.variables ?? {})).toEqual(["STACK", "DEPLOYMENT_POLICIES", "IOT_JOB_CONFIGURATION"]);
+    expect(() => one(plan, "aws:lambda/function:Function", "dev-release-edge-fn")).toThrow();
   });
 
   it("starts on SageMaker's Approved and Rejected state changes of this stack's group only", () => {
@@ -148,7 +194,17 @@ describe("ReleaseWorkflow under mocks", () => {
 describe("releaseWorkflowSettings", () => {
   const resolve = (input: unknown) => resolveArgs("ReleaseWorkflow", releaseWorkflowSettings, input as never);
   it("defaults to enabled, 40 checks 30 s apart", () => {
-    expect(resolve({})).toEqual({ enabled: true, rollout: { checkIntervalSeconds: 30, maxChecks: 40 }, logRetentionDays: 30, includeExecutionData: true });
+    expect(resolve({})).toEqual({
+      enabled: true,
+      rollout: { checkIntervalSeconds: 30, maxChecks: 40 },
+      edge: {
+        component: { waitSeconds: 15, maxChecks: 40 },
+        canary: { successThreshold: 1, waitSeconds: 60, maxChecks: 60 },
+        fleet: { successThreshold: 0.95, waitSeconds: 120, maxChecks: 90 },
+      },
+      logRetentionDays: 30,
+      includeExecutionData: true,
+    });
   });
   it("refuses a rollout watched longer than 6 hours and out-of-range values, naming the field", () => {
     expect(() => resolve({ rollout: { checkIntervalSeconds: 600, maxChecks: 100 } })).toThrow(
