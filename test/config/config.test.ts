@@ -38,7 +38,7 @@ describe("stack files", () => {
   it("declares every top-level key of the schema in Pulumi.yaml", () => {
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, unknown> };
     const declared = Object.keys(project.config).map((k) => k.replace(/^edge-mlops:/, "")).sort();
-    expect(declared).toEqual(["airflow", "edgeFleet", "environment", "inference", "network", "observability", "protect", "tags", "training"]);
+    expect(declared).toEqual(["airflow", "edgeFleet", "environment", "inference", "network", "observability", "protect", "release", "tags", "training"]);
   });
 });
 
