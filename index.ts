@@ -5,10 +5,12 @@ import { loadStackConfig } from "./components/config";
 import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
 import { FleetAudit } from "./components/edge-fleet/audit";
+import { deploymentPolicies, iotJobConfiguration } from "./components/edge-fleet/deployment";
 import { InferenceService } from "./components/inference-service";
 import { ModelStore } from "./components/model-store";
 import { Network } from "./components/network";
 import { Dashboard, Notifications } from "./components/observability";
+import { ReleaseWorkflow } from "./components/release-workflow";
 import { TrainingWorkflow } from "./components/training-workflow";
 import type * as aws from "@pulumi/aws";
 import type * as awsNative from "@pulumi/aws-native";
@@ -158,6 +160,43 @@ const edge = edgeEnabled
     )
   : undefined;
 
+// Releases: an Approved model package (or the released one Rejected) is staged in the model store and rolled out to
+// the cloud service (pointer, ECS deployment, rollback) and, with an edge fleet, to the devices.
+const release = new ReleaseWorkflow(
+  config.stack,
+  {
+    ...config.release,
+    stack: config.stack,
+    region: config.region,
+    modelBucketName: modelStore.bucketName,
+    modelBucketArn: modelStore.bucketArn,
+    modelPackageGroupName: training.modelPackageGroupName,
+    dataBucketArn: training.dataBucketArn,
+    service: {
+      clusterName: inference.clusterName,
+      serviceName: inference.serviceName,
+      healthAlarmNames: inference.healthAlarms.map((a) => a.name),
+      healthAlarmArns: inference.healthAlarms.map((a) => a.arn),
+    },
+    alarmTopicArn: notifications.topicArn,
+    alarmTopicKmsKeyArn: notifications.kmsKeyArn,
+    // The edge branch deploys the model component alone to the canary group, then the fleet group, with the fleet's
+    // own deployment policies and IoT job settings.
+    ...(edge
+      ? {
+          edgeFleet: {
+            canaryGroupArn: edge.canaryGroup.arn,
+            fleetGroupArn: edge.fleetGroup.arn,
+            componentName: `${config.project}-${config.stack}-model`,
+            deploymentPolicies: deploymentPolicies(config.edgeFleet.deployment),
+            iotJobConfiguration: iotJobConfiguration(config.edgeFleet.deployment),
+          },
+        }
+      : {}),
+  },
+  { providers },
+);
+
 // Device Defender audits and IoT logging are account-wide: one stack per account and region owns them.
 if (config.accountSettings.owner) {
   new FleetAudit(
@@ -202,6 +241,7 @@ export const dataBucket = training.dataBucketName;
 export const featureGroup = training.featureGroupName;
 export const modelPackageGroup = training.modelPackageGroupName;
 export const trainingStateMachineArn = training.stateMachineArn;
+export const releaseStateMachineArn = release.stateMachineArn;
 export const airflowDagBucket = airflow.dagBucket.bucket;
 export const airflowWebserverUrl = airflow.webserverUrl ?? null;
 export const thingGroupArn = edge?.thingGroupArn ?? null;

@@ -29,6 +29,7 @@ import { inferenceSettings } from "./inference-service/args";
 import { blocksOverlap, networkSettings, parseIpv4Block } from "./network/args";
 import { observabilitySettings } from "./observability/args";
 import { AWS_REGIONS, regionProblem } from "./regions";
+import { releaseWorkflowSettings } from "./release-workflow/args";
 import { trainingSettings } from "./training-workflow/args";
 
 export { ConfigError, PROJECT };
@@ -97,6 +98,8 @@ export const stackSchema = z.strictObject({
   inference: inferenceSettings.prefault({}),
   airflow: airflowSettings.prefault({}),
   training: trainingSettings.prefault({}),
+  /** The release workflow: automatic releases of Approved model packages, the cloud rollout's checks. */
+  release: releaseWorkflowSettings.prefault({}),
   observability: observabilitySettings.prefault({}),
   accountSettings: accountSettings.prefault({}),
 });
@@ -107,6 +110,7 @@ export type EdgeFleetConfig = StackSettings["edgeFleet"];
 export type InferenceConfig = StackSettings["inference"];
 export type AirflowConfig = StackSettings["airflow"];
 export type TrainingConfig = StackSettings["training"];
+export type ReleaseConfig = StackSettings["release"];
 export type ObservabilityConfig = StackSettings["observability"];
 export type AccountSettingsConfig = StackSettings["accountSettings"];
 

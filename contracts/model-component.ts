@@ -3,7 +3,7 @@
  * (modelComponentVersion), whose single artifact is the staged model.json and whose install step copies it into
  * DEVICE_MODEL_DIR atomically (copy to a temporary file in that directory, then rename over model.json: a rename
  * within one file system is atomic, so the inference server watching MODEL_PATH never reads half a model).
- * Built by the release's publish step (lambda/release-publish-edge); no Pulumi here.
+ * Built by the release's publish step (lambda/release-edge, action "publish"); no Pulumi here.
  */
 import { DEVICE_MODEL_DIR, modelComponentVersion } from "./model-release";
 import { S3_URI } from "./patterns";

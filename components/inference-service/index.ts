@@ -77,6 +77,8 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
   public readonly serviceName: pulumi.Output<string>;
   /** The service's alarms (see `inferenceAlarmSpecs` and `driftAlarmSpecs`); empty without `monitoring`. */
   public readonly alarms: cloudwatch.MetricAlarm[];
+  /** The alarms on the service's health (not drift): what a release watches while it rolls the service. */
+  public readonly healthAlarms: cloudwatch.MetricAlarm[];
   /** The service's dashboard widgets: traffic, latency, tasks, CPU and memory, drift and alarm states. */
   public readonly widgets: pulumi.Output<Widget[]>;
   /** The model whose number fields the drift alarms watch, when `monitoring` is set. */
@@ -136,7 +138,7 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
     this.driftBaseline = s.baseline;
     this.metricsService = metricsServiceName(name);
     this.driftAlarmPrefix = driftAlarmPrefix(this.metricsService);
-    this.alarms = inferenceAlarms(this, name, s, metrics);
+    ({ all: this.alarms, health: this.healthAlarms } = inferenceAlarms(this, name, s, metrics));
     this.widgets = inferenceDashboardSection(name, s, metrics, this.alarms);
 
     this.serviceUrl = pulumi.interpolate`${lb.listeners.https ? "https" : "http"}://${lb.loadBalancer.dnsName}`;

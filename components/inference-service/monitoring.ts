@@ -103,15 +103,21 @@ export function inferenceAlarmSpecs(r: InferenceMetricRefs<pulumi.Input<string>>
   };
 }
 
-/** Registers the alarms (`<name>-alarm-*`, `<name>-drift-*`) under `parent`; none without `s.monitoring`. */
+/**
+ * Registers the alarms (`<name>-alarm-*`, `<name>-drift-*`) under `parent`; none without `s.monitoring`. `health` are
+ * the `<name>-alarm-*` ones (5xx rate, latency, targets, CPU, memory, tasks): what a release watches while it rolls
+ * the service onto a new model. Drift alarms are not among them: they judge the inputs, not the rollout.
+ */
 export function inferenceAlarms(
   parent: pulumi.Resource,
   name: string,
   s: Pick<InferenceServiceSettings, "monitoring" | "baseline">,
   refs: InferenceMetricRefs<pulumi.Input<string>>,
-): aws.cloudwatch.MetricAlarm[] {
+): { all: aws.cloudwatch.MetricAlarm[]; health: aws.cloudwatch.MetricAlarm[] } {
   const { monitoring, baseline } = s;
-  if (!monitoring || !baseline) return [];
-  const specs = { ...inferenceAlarmSpecs(refs, monitoring.thresholds), ...driftAlarmSpecs(baseline, metricsServiceName(name), monitoring.thresholds) };
-  return Object.entries(specs).map(([suffix, spec]) => createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent }));
+  if (!monitoring || !baseline) return { all: [], health: [] };
+  const create = (specs: Record<string, AlarmSpec>) =>
+    Object.entries(specs).map(([suffix, spec]) => createAlarm(`${name}-${suffix}`, spec, monitoring.alarmTopicArn, { parent }));
+  const health = create(inferenceAlarmSpecs(refs, monitoring.thresholds));
+  return { all: [...health, ...create(driftAlarmSpecs(baseline, metricsServiceName(name), monitoring.thresholds))], health };
 }

@@ -30,7 +30,8 @@ export const STATE_NAMES = {
   failed: "Failed",
 } as const;
 
-const LAMBDA_RETRY: Retrier = {
+/** Retries of a Lambda task: invocation errors, throttling and timeouts (the functions are idempotent). */
+export const LAMBDA_RETRY: Retrier = {
   ErrorEquals: [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",

@@ -40,6 +40,7 @@ describe("stack files", () => {
     const declared = Object.keys(project.config).map((k) => k.replace(/^edge-mlops:/, "")).sort();
     expect(declared).toEqual([...CONFIG_KEYS].sort());
     expect(declared).toContain("accountSettings");
+    expect(declared).toContain("release");
   });
 });
 
