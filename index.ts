@@ -145,6 +145,8 @@ const edge = edgeEnabled
         inferenceImage: inference.imageRef,
         // The repositories the inference image is pulled from (another one too when the deploy promotes a built image).
         ecrRepositoryArns: inference.pullRepositoryArns,
+        // Released models' component artifacts are in the model store's releases/: the token exchange role reads them.
+        modelBucketArn: modelStore.bucketArn,
         protect: config.protect,
         // IoT job execution events are an account-wide switch: the stack that owns the account's settings owns it.
         monitoring: { ...monitoring, alarmTopicKmsKeyArn: notifications.kmsKeyArn, enableJobExecutionEvents: config.accountSettings.owner },

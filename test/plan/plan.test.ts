@@ -145,6 +145,18 @@ describe.each([
     expect(samples.inputs.s3).toEqual([expect.objectContaining({ bucketName: dataBucket.id, key: "incoming/devices/${topic(3)}/${timestamp()}-${newuuid()}.csv" })]);
   });
 
+  it("lets devices read the released models their model component downloads, and nothing else of the model store", () => {
+    const [bucket] = ofType("aws:s3/bucket:Bucket").filter((r) => r.name === `${stack}-models-bucket`);
+    const [policy] = ofType("aws:iam/rolePolicy:RolePolicy").filter((r) => r.name === `${stack}-token-exchange-policy`);
+    const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: { Action: string | string[]; Resource: string | string[] }[] }).Statement;
+    const onModels = statements.flatMap((st) => [st.Resource].flat().filter((r) => r.startsWith(String(bucket.arn))).map((r) => ({ r, a: [st.Action].flat() })));
+    // GetBucketLocation: the nucleus asks the bucket's region before it downloads an artifact.
+    expect(onModels).toEqual([
+      { r: `${String(bucket.arn)}/releases/*`, a: ["s3:GetObject"] },
+      { r: String(bucket.arn), a: ["s3:GetBucketLocation"] },
+    ]);
+  });
+
   it("has only advisory policy violations, each explained", () => {
     const violations = plan().violations;
     if (expected.violations !== "advisory") expect([...new Set(violations.map((v) => v.policy))]).toEqual([expected.violations]);
