@@ -40,12 +40,12 @@ const imageReference = z.string().superRefine((ref, ctx) => {
   }
 });
 
-/** What service/Dockerfile copies: the files whose content decides the built image's tag. */
 /**
- * What service/Dockerfile copies, and so what decides the image tag: the server code, its bundler and the packages.
+ * What service/Dockerfile copies, and so what decides the image tag: the server code, the drift contract it imports,
+ * its bundler and the packages (a test checks that every COPY of the Dockerfile is listed).
  * Never service/model/: a model is data in the model store, not image content (a new model does not change the tag).
  */
-export const SERVICE_BUILD_INPUTS: readonly string[] = ["service/src", "service/build.mjs", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json"];
+export const SERVICE_BUILD_INPUTS: readonly string[] = ["service/src", "service/build.mjs", "contracts/drift.ts", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json"];
 
 /**
  * The image the tasks run: an existing one (`existing`), or one the component builds from the repository (the build

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
+import { SERVICE_BUILD_INPUTS } from "../../components/inference-service/args";
 import { resolveInferenceServiceArgs } from "../../components/inference-service/resolve";
 import { serviceImageTag } from "../../scripts/image-tag";
 
@@ -26,7 +27,7 @@ it("`npm run image-tag` prints the tag the component gives a build of this tree"
 
 it("changes with the server code and not with the model", () => {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "image-tag-"));
-  for (const p of ["service/src", "service/build.mjs", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json", "service/model"]) {
+  for (const p of [...SERVICE_BUILD_INPUTS, "service/model"]) {
     fs.cpSync(path.join(ROOT, p), path.join(copy, p), { recursive: true });
   }
   const before = serviceImageTag(copy);

@@ -72,11 +72,21 @@ describe("image identity", () => {
   });
 });
 
+describe("the image tag's inputs", () => {
+  it("cover every file the Dockerfile copies from the build context", () => {
+    const dockerfile = fs.readFileSync(path.resolve(__dirname, "../../service/Dockerfile"), "utf8");
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+    expect(sources.length).toBeGreaterThan(3);
+    const covered = (source: string) => SERVICE_BUILD_INPUTS.some((input) => source === input || source.startsWith(`${input}/`));
+    expect(sources.filter((source) => !covered(source))).toEqual([]);
+  });
+});
+
 describe("the image carries no model", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "inference-image-model-"));
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
   const repo = path.join(__dirname, "..", "..");
-  for (const p of ["service/src", "service/model", "service/build.mjs", "service/Dockerfile", "service/Dockerfile.dockerignore", "package.json", "package-lock.json"]) {
+  for (const p of [...SERVICE_BUILD_INPUTS, "service/model"]) {
     fs.cpSync(path.join(repo, p), path.join(root, p), { recursive: true });
   }
 
