@@ -223,8 +223,9 @@ describe("resolveArgs", () => {
   const schema = z.strictObject({ size: int(1, 10).default(2), name: z.string().optional() });
 
   it("applies the defaults and passes over the keys of the wiring", () => {
-    expect(resolveArgs("Thing", schema, { vpcId: pulumi.output("vpc-1"), name: "n" })).toEqual({ size: 2, name: "n" });
-    expect(resolveArgs("Thing", schema, {})).toEqual({ size: 2 });
+    expect(resolveArgs("Thing", schema, { vpcId: pulumi.output("vpc-1"), name: "n" })).toStrictEqual({ size: 2, name: "n" });
+    // Only the keys given reach the schema: an optional setting not given stays absent, not undefined.
+    expect(Object.keys(resolveArgs("Thing", schema, { vpcId: "vpc-1" }))).toEqual(["size"]);
   });
 
   it("throws an ArgError naming the component and the first bad arg", () => {
