@@ -172,12 +172,45 @@ describe("the VPC range keeps apart from the project's other stacks", () => {
     }
   });
 
+  it("reads another stack's range given without the namespace, as Pulumi allows in a stack file", () => {
+    const bare = fs.mkdtempSync(path.join(TMP, "bare-"));
+    fs.writeFileSync(path.join(bare, "Pulumi.delta.yaml"), "config:\n  network:\n    cidrBlock: 10.5.0.0/16\n");
+    expect(configError(network("10.5.0.0/20"), { projectDir: bare }).message).toContain("overlaps 10.5.0.0/16 of stack 'delta' (Pulumi.delta.yaml)");
+  });
+
+  it("names the first overlapping stack in file name order", () => {
+    const two = fs.mkdtempSync(path.join(TMP, "two-"));
+    for (const name of ["zeta", "eta", "theta"]) fs.writeFileSync(path.join(two, `Pulumi.${name}.yaml`), "config:\n  edge-mlops:network:\n    cidrBlock: 10.6.0.0/16\n");
+    expect(configError(network("10.6.0.0/16"), { projectDir: two }).message).toContain("of stack 'eta' (Pulumi.eta.yaml)");
+  });
+
   it("says which stack file cannot be read", () => {
     const broken = fs.mkdtempSync(path.join(TMP, "broken-"));
     fs.writeFileSync(path.join(broken, "Pulumi.delta.yaml"), "config:\n  edge-mlops:network: [\n");
     expect(configError(network("10.2.0.0/16"), { projectDir: broken }).message).toMatch(
       /^config error: edge-mlops:network.cidrBlock: cannot be compared with stack 'delta': Pulumi.delta.yaml is not valid YAML \(.+\)$/,
     );
+  });
+});
+
+describe("the default root thing group", () => {
+  // The provisioning template is named `<rootGroupName>-fleet` (at most 36 characters), and the default root group is
+  // `edge-mlops-<stack>`: a stack name of 19 characters is the longest that fits.
+  const long = "s".repeat(20);
+
+  it("refuses a stack whose default root group is over 30 characters, with provisioning on and no template name", () => {
+    const e = configError(config(), {}, long);
+    expect(e.message).toBe(`config error: edge-mlops:edgeFleet.rootGroupName: the default 'edge-mlops-${long}' is over 30 characters; set rootGroupName or provisioning.templateName`);
+  });
+
+  it.each([
+    ["a stack name of 19 characters", {}, "s".repeat(19)],
+    ["a root group named", { "edge-mlops:edgeFleet": { rootGroupName: "fleet" } }, long],
+    ["a template named", { "edge-mlops:edgeFleet": { provisioning: { templateName: "fleet-template" } } }, long],
+    ["provisioning off", { "edge-mlops:edgeFleet": { provisioning: { enabled: false } } }, long],
+    ["no edge fleet", { "edge-mlops:edgeFleet": { enabled: false } }, long],
+  ])("takes %s", (_, extra, stack) => {
+    expect(parseStackConfig(config(extra), "edge-mlops", stack).stack).toBe(stack);
   });
 });
 
