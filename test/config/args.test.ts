@@ -141,6 +141,20 @@ describe("describeIssue", () => {
     expect(words(z.bigint().min(5n), 1n)).toBe("must be >= 5");
   });
 
+  it("a length or bound without the value, where the value is not known", () => {
+    const short = z.string().min(3).safeParse("ab").error!.issues[0];
+    expect(describeIssue(short, undefined)).toBe("must be at least 3 character(s) long");
+    const long = z.array(z.number()).max(1).safeParse([1, 2]).error!.issues[0];
+    expect(describeIssue(long, undefined)).toBe("must have at most 1 items");
+    const big = z.number().max(10).safeParse(11).error!.issues[0];
+    expect(describeIssue(big, undefined)).toBe("must be <= 10");
+  });
+
+  it("a bound beyond 10^21 in digits, as written, not in exponent notation", () => {
+    expect(words(z.number().max(1e21), 1e22)).toBe("must be <= 1000000000000000000000, got 10000000000000000000000");
+    expect(words(z.number().min(-1e21), -1e22)).toBe("must be >= -1000000000000000000000, got -10000000000000000000000");
+  });
+
   it("too big: strings and lists in items, numbers against the bound, inclusive or not, with the value", () => {
     expect(words(z.string().max(3), "abcd")).toBe("must be at most 3 characters long, got 4");
     expect(words(z.array(z.number()).max(1), [1, 2])).toBe("must have at most 1 items, got 2");
@@ -169,6 +183,8 @@ describe("describeIssue", () => {
     expect(words(z.string().refine(() => false, { message: '"g1" is used twice' }), "g1")).toBe('"g1" is used twice');
     expect(words(z.number().refine(() => false, { message: "is too many, got 65" }), 65)).toBe("is too many, got 65");
     expect(words(z.number().refine(() => false, { message: "is forgotten" }), 65)).toBe("is forgotten, got 65");
+    // Only a text value is looked for in quotes: a number is added even where the message quotes its digits.
+    expect(words(z.number().refine(() => false, { message: "'65' is taken" }), 65)).toBe("'65' is taken, got 65");
     expect(words(z.array(z.number()).refine(() => false, { message: "must be sorted" }), [2, 1])).toBe("must be sorted");
     expect(words(z.strictObject({ a: z.number().optional() }).refine(() => false, { message: "needs a", path: ["a"] }), {})).toBe("needs a");
   });
@@ -254,6 +270,11 @@ describe("shared field types", () => {
     expect(words(checked, { n: 1e20 })).toBe("must be <= 10, got 100000000000000000000");
     expect(checked.safeParse({ n: 0 }).error?.issues).toHaveLength(1);
     expect(z.strictObject({ n: int(1, 10) }).safeParse({ n: 1e20 }).error?.issues).toHaveLength(1);
+    // A rule chained on the field itself does not run on a value int refused either.
+    const chained = int(1, 10).refine(() => {
+      throw new Error("a rule ran on a value int refused");
+    });
+    expect([0, 11, 2.5].map((v) => words(chained, v))).toEqual(["must be >= 1, got 0", "must be <= 10, got 11", "must be an integer, got 2.5"]);
   });
 
   it("retentionDays: CloudWatch Logs' values only", () => {
