@@ -116,6 +116,8 @@ describe("secrets", () => {
     expect(c.observability.notifications).toMatchObject({ emails: [secret, "ops@example.com"], httpsEndpoints: ["https://a.example.com/hook", secret, secret] });
     expect(c.tags).toEqual({ owner: secret });
     expect(c.secretKeys).toEqual(["observability", "tags"]);
+    // A secret key the stack does not set is not one of its secret keys.
+    expect(parseStackConfig(config(), "edge-mlops", "qa", { secretKeys: ["edge-mlops:tags"] }).secretKeys).toEqual([]);
   });
 
   it("still checks the plain values and the list beside a secret", () => {
@@ -176,6 +178,18 @@ describe("the VPC range keeps apart from the project's other stacks", () => {
     const bare = fs.mkdtempSync(path.join(TMP, "bare-"));
     fs.writeFileSync(path.join(bare, "Pulumi.delta.yaml"), "config:\n  network:\n    cidrBlock: 10.5.0.0/16\n");
     expect(configError(network("10.5.0.0/20"), { projectDir: bare }).message).toContain("overlaps 10.5.0.0/16 of stack 'delta' (Pulumi.delta.yaml)");
+  });
+
+  it("reads an empty stack file, one without a network and one with a malformed range as that stack's business", () => {
+    const odd = fs.mkdtempSync(path.join(TMP, "odd-"));
+    fs.writeFileSync(path.join(odd, "Pulumi.empty.yaml"), "");
+    fs.writeFileSync(path.join(odd, "Pulumi.nulled.yaml"), "config:\n  edge-mlops:network:\n");
+    fs.writeFileSync(path.join(odd, "Pulumi.typo.yaml"), "config:\n  edge-mlops:network:\n    cidrBlock: 10.7.0.0\n");
+    // The empty file and the one with an empty network section both hold the default range.
+    expect(configError(network("10.0.0.0/16"), { projectDir: odd }).message).toContain("overlaps 10.0.0.0/16 of stack 'empty' (Pulumi.empty.yaml)");
+    fs.rmSync(path.join(odd, "Pulumi.empty.yaml"));
+    expect(configError(network("10.0.0.0/16"), { projectDir: odd }).message).toContain("overlaps 10.0.0.0/16 of stack 'nulled' (Pulumi.nulled.yaml)");
+    expect(parseStackConfig(network("10.7.0.0/16"), "edge-mlops", "qa", { projectDir: odd }).network.cidrBlock).toBe("10.7.0.0/16");
   });
 
   it("names the first overlapping stack in file name order", () => {
