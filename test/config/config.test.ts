@@ -123,6 +123,8 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["unsupported alarm period", { observability: { alarms: { periodSeconds: 120 } } }, "observability.alarms.periodSeconds", /60, 300, 900 or 3600/],
   ["unknown IoT log level", { observability: { iotLogLevel: "TRACE" } }, "observability.iotLogLevel", /"ERROR"/],
   ["reserved tag key", { tags: { stack: "x" } }, "tags.stack", /set by the program/],
+  ["reserved tag key project", { tags: { project: "x" } }, "tags.project", /set by the program/],
+  ["reserved tag key managed-by", { tags: { "managed-by": "x" } }, "tags.managed-by", /set by the program/],
   ["tag key with aws: prefix", { tags: { "aws:owner": "x" } }, "tags.aws:owner", /must not start with 'aws:'/],
 ];
 
@@ -140,6 +142,7 @@ const PROD_BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["automatic approval in prod", { training: { modelApproval: "Approved" } }, "training.modelApproval", /PendingManualApproval/],
   ["weekly audit in prod", { observability: { auditFrequency: "WEEKLY" } }, "observability.auditFrequency", /DAILY/],
   ["generated keys in prod", { edgeFleet: { allowGeneratedKeys: true } }, "edgeFleet.allowGeneratedKeys", /never|must be false/],
+  ["internet-facing load balancer in prod, not opened", { inference: { desiredCount: 2, minCount: 2, loadBalancer: { deletionProtection: true, internal: false } } }, "inference.loadBalancer.internal", /must be true \(the component builds no authentication or WAF web ACL for an internet-facing load balancer\) when environment is prod$/],
   ["load balancer without deletion protection in prod", { inference: { desiredCount: 2, minCount: 2, loadBalancer: { deletionProtection: false } } }, "inference.loadBalancer.deletionProtection", /^config error: [^:]+:[^:]+: must be true when environment is prod$/],
   ["execution data kept in prod", { training: { includeExecutionData: true } }, "training.includeExecutionData", /must be false \(execution data may hold training data\) when environment is prod$/],
   ["alarms nobody receives in prod", { observability: { notifications: { emails: [], httpsEndpoints: [] } } }, "observability.notifications", /must name at least one email or HTTPS endpoint \(alarms nobody receives help no one\) when environment is prod$/],

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { SECRET_PLACEHOLDER } from "../../components/args";
 import { ConfigError, parseStackConfig, parseStackSettings, PROVIDER_CONFIG_KEYS, stackSchema, type StackConfigOptions } from "../../components/config";
@@ -136,6 +137,19 @@ describe("secrets", () => {
     );
   });
 
+  it.each([
+    ["an email list given as an object", { "edge-mlops:observability": { notifications: { emails: { first: secret } } } }, "observability.notifications.emails.first"],
+    ["tags given as a list", { "edge-mlops:tags": [secret] }, "tags[0]"],
+    ["a tag value nested one level deeper", { "edge-mlops:tags": { team: { name: secret } } }, "tags.team.name"],
+  ])("takes a secret only at the exact place of a secret field, not in %s", (_, extra, at) => {
+    const e = configError(config(extra), { secretKeys: Object.keys(extra) });
+    expect(e.message.startsWith(`config error: edge-mlops:${at}: is a secret, which only tags.<key>, observability.notifications.emails[], observability.notifications.httpsEndpoints[] may be`)).toBe(true);
+  });
+
+  it("looks for secrets through a null value without tripping over it", () => {
+    expect(configError(config({ "edge-mlops:network": { cidrBlock: null } })).message).toBe("config error: edge-mlops:network.cidrBlock: must be a string, got null");
+  });
+
   it("rejects a secret in a field that is not passed on as one", () => {
     const e = configError(config({ "edge-mlops:inference": { loadBalancer: { certificateArn: secret } } }), { secretKeys: ["edge-mlops:inference"] });
     expect(e.message).toBe(
@@ -192,6 +206,18 @@ describe("the VPC range keeps apart from the project's other stacks", () => {
     expect(parseStackConfig(network("10.7.0.0/16"), "edge-mlops", "qa", { projectDir: odd }).network.cidrBlock).toBe("10.7.0.0/16");
   });
 
+  it("reads Pulumi.<stack>.yaml and .yml files only, and a file without a config section", () => {
+    const named = fs.mkdtempSync(path.join(TMP, "named-"));
+    for (const file of ["backup-Pulumi.old.yaml", "Pulumi.old.yaml.bak", "Pulumi.yaml"]) {
+      fs.writeFileSync(path.join(named, file), "config:\n  edge-mlops:network:\n    cidrBlock: 10.8.0.0/16\n");
+    }
+    fs.writeFileSync(path.join(named, "Pulumi.short.yml"), "config:\n  edge-mlops:network:\n    cidrBlock: 10.9.0.0/16\n");
+    fs.writeFileSync(path.join(named, "Pulumi.plain.yaml"), "encryptionsalt: v1:abc\n");
+    expect(parseStackConfig(network("10.8.0.0/16"), "edge-mlops", "qa", { projectDir: named }).network.cidrBlock).toBe("10.8.0.0/16");
+    expect(configError(network("10.9.0.0/16"), { projectDir: named }).message).toContain("overlaps 10.9.0.0/16 of stack 'short' (Pulumi.short.yml)");
+    expect(configError(network("10.0.0.0/16"), { projectDir: named }).message).toContain("overlaps 10.0.0.0/16 of stack 'plain' (Pulumi.plain.yaml)");
+  });
+
   it("names the first overlapping stack in file name order", () => {
     const two = fs.mkdtempSync(path.join(TMP, "two-"));
     for (const name of ["zeta", "eta", "theta"]) fs.writeFileSync(path.join(two, `Pulumi.${name}.yaml`), "config:\n  edge-mlops:network:\n    cidrBlock: 10.6.0.0/16\n");
@@ -201,8 +227,16 @@ describe("the VPC range keeps apart from the project's other stacks", () => {
   it("says which stack file cannot be read", () => {
     const broken = fs.mkdtempSync(path.join(TMP, "broken-"));
     fs.writeFileSync(path.join(broken, "Pulumi.delta.yaml"), "config:\n  edge-mlops:network: [\n");
-    expect(configError(network("10.2.0.0/16"), { projectDir: broken }).message).toMatch(
-      /^config error: edge-mlops:network.cidrBlock: cannot be compared with stack 'delta': Pulumi.delta.yaml is not valid YAML \(.+\)$/,
+    // The YAML parser's own first line of its message (the rest shows the place in the file over several lines).
+    let yamlProblem = "";
+    try {
+      parseYaml("config:\n  edge-mlops:network: [\n");
+    } catch (e) {
+      yamlProblem = (e as Error).message.split("\n")[0];
+    }
+    expect(yamlProblem.length).toBeGreaterThan(10);
+    expect(configError(network("10.2.0.0/16"), { projectDir: broken }).message).toBe(
+      `config error: edge-mlops:network.cidrBlock: cannot be compared with stack 'delta': Pulumi.delta.yaml is not valid YAML (${yamlProblem})`,
     );
   });
 });
