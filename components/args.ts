@@ -246,8 +246,8 @@ export const arn = (service: string, resource?: string) =>
 /** A Semantic Versioning 2.0.0 version such as 1.2.3. */
 export const semver = z.string().refine(isSemver, { message: "must be a semantic version such as 1.2.3" });
 
-/** An IoT thing or thing group name: `[a-zA-Z0-9:_-]`, 1 to 128 characters (AWS IoT's rule). */
-export const iotName = z.string().refine((v) => v.length >= 1 && v.length <= IOT_NAME_MAX_LENGTH && IOT_NAME_PATTERN.test(v), {
+/** An IoT thing or thing group name: `[a-zA-Z0-9:_-]`, 1 (the pattern needs one) to 128 characters (AWS IoT's rule). */
+export const iotName = z.string().refine((v) => v.length <= IOT_NAME_MAX_LENGTH && IOT_NAME_PATTERN.test(v), {
   message: `must be 1-${IOT_NAME_MAX_LENGTH} characters of a-z, A-Z, 0-9, ':', '_' or '-' (AWS IoT's rule)`,
 });
 

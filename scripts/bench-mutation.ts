@@ -1,9 +1,12 @@
-// Mutation testing of the policy pack and the IAM / IoT policy builders: runs StrykerJS (stryker.config.mjs; the
-// vitest suites of vitest.mutation.config.mts), then prints the mutation score per folder and every surviving or
-// uncovered mutant with its place and change. It prints figures and asserts nothing; not part of `npm test`.
+// Mutation testing of the policy pack, the IAM / IoT policy builders and the config schemas: runs StrykerJS
+// (stryker.config.mjs; the vitest suites of vitest.mutation.config.mts), then prints the mutation score per folder,
+// for the config schemas together (they span several folders), and every surviving or uncovered mutant with its place
+// and change. It prints figures and asserts nothing; not part of `npm test`.
 //
 //   npm run bench:mutation                 # run Stryker, then report
 //   npm run bench:mutation -- --report-only # report the last run (.reports/mutation/mutation.json)
+//   npm run bench:mutation -- --report-only a.json b.json  # report runs of separate files together
+//                                                          # (`npx stryker run --mutate <file>`, one report each)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -33,7 +36,16 @@ export function score(t: Tally): number {
   return (100 * t.detected) / (t.detected + t.undetected);
 }
 
-/** Tallies per folder (the file's directory) and per top-level folder, keyed `policy/rules` and `policy/**`. */
+/**
+ * The config schemas: each component's args schema, components/args.ts, the stack config and the region and CSR
+ * checks it calls (stryker.config.mjs's mutate list).
+ */
+export const CONFIG_SCHEMAS = /^components\/((args|config|regions|csr)\.ts|[^/]+\/args\.ts)$/;
+
+/**
+ * Tallies per folder (the file's directory), per top-level folder and for the config schemas together, keyed
+ * `policy/rules`, `policy/**` and `config schemas`.
+ */
 export function tallyByFolder(report: MutationReport): Map<string, Tally> {
   const tallies = new Map<string, Tally>();
   const add = (key: string, m: Mutant) => {
@@ -43,10 +55,12 @@ export function tallyByFolder(report: MutationReport): Map<string, Tally> {
     tallies.set(key, t);
   };
   for (const [file, { mutants }] of Object.entries(report.files)) {
-    const dir = path.posix.dirname(file.split(path.sep).join("/"));
+    const posix = file.split(path.sep).join("/");
+    const dir = path.posix.dirname(posix);
     for (const m of mutants) {
       add(dir, m);
       add(`${dir.split("/")[0]}/**`, m);
+      if (CONFIG_SCHEMAS.test(posix)) add("config schemas", m);
     }
   }
   return tallies;
@@ -75,11 +89,15 @@ function main(argv: string[]): number {
     process.stdout.write(`\nStryker exited ${run.status} after ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
     if (run.status !== 0) return run.status ?? 1;
   }
-  if (!fs.existsSync(REPORT)) {
-    process.stderr.write(`bench:mutation: no report at ${path.relative(ROOT, REPORT)}; run without --report-only first\n`);
+  const given = argv.filter((a) => a !== "--report-only");
+  const files = given.length > 0 ? given.map((f) => path.resolve(f)) : [REPORT];
+  const missing = files.find((f) => !fs.existsSync(f));
+  if (missing) {
+    process.stderr.write(`bench:mutation: no report at ${path.relative(ROOT, missing)}; run without --report-only first\n`);
     return 1;
   }
-  const report = JSON.parse(fs.readFileSync(REPORT, "utf8")) as MutationReport;
+  // Reports of separate runs are read as one; a file in several, the last one given counts.
+  const report: MutationReport = { files: Object.assign({}, ...files.map((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as MutationReport).files)) };
   process.stdout.write("\nMutation score per folder (killed or timed out / all that count):\n");
   for (const [folder, t] of [...tallyByFolder(report)].sort(([a], [b]) => a.localeCompare(b))) {
     process.stdout.write(`  ${folder.padEnd(24)} ${score(t).toFixed(1).padStart(5)}%  (${t.detected} of ${t.detected + t.undetected})\n`);

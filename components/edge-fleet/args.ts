@@ -137,10 +137,10 @@ export const edgeFleetSettings = z
          * empty one would admit no device). @default "^[A-Z0-9]{8,20}$"
          */
         serialNumberPattern: regexSource.default("^[A-Z0-9]{8,20}$"),
-        /** Provisioning template name (`[0-9A-Za-z_-]`, 1 to 36, AWS IoT's rule). @default "<rootGroupName>-fleet" */
+        /** Provisioning template name (`[0-9A-Za-z_-]`, 1 (the pattern needs one) to 36, AWS IoT's rule). @default "<rootGroupName>-fleet" */
         templateName: z
           .string()
-          .refine((v) => v.length >= 1 && v.length <= PROVISIONING_TEMPLATE_NAME_MAX_LENGTH && PROVISIONING_TEMPLATE_NAME_PATTERN.test(v), {
+          .refine((v) => v.length <= PROVISIONING_TEMPLATE_NAME_MAX_LENGTH && PROVISIONING_TEMPLATE_NAME_PATTERN.test(v), {
             message: `must be 1-${PROVISIONING_TEMPLATE_NAME_MAX_LENGTH} characters of 0-9, A-Z, a-z, '_' or '-'`,
           })
           .optional(),

@@ -125,6 +125,8 @@ const BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["unsupported alarm period", { observability: { alarms: { periodSeconds: 120 } } }, "observability.alarms.periodSeconds", /60, 300, 900 or 3600/],
   ["unknown IoT log level", { observability: { iotLogLevel: "TRACE" } }, "observability.iotLogLevel", /"ERROR"/],
   ["reserved tag key", { tags: { stack: "x" } }, "tags.stack", /set by the program/],
+  ["reserved tag key project", { tags: { project: "x" } }, "tags.project", /set by the program/],
+  ["reserved tag key managed-by", { tags: { "managed-by": "x" } }, "tags.managed-by", /set by the program/],
   ["tag key with aws: prefix", { tags: { "aws:owner": "x" } }, "tags.aws:owner", /must not start with 'aws:'/],
 ];
 
@@ -142,6 +144,10 @@ const PROD_BAD: [string, Record<string, unknown>, string, RegExp][] = [
   ["automatic approval in prod", { training: { modelApproval: "Approved" } }, "training.modelApproval", /PendingManualApproval/],
   ["weekly audit in prod", { observability: { auditFrequency: "WEEKLY" } }, "observability.auditFrequency", /DAILY/],
   ["generated keys in prod", { edgeFleet: { allowGeneratedKeys: true } }, "edgeFleet.allowGeneratedKeys", /never|must be false/],
+  ["internet-facing load balancer in prod, not opened", { inference: { desiredCount: 2, minCount: 2, loadBalancer: { deletionProtection: true, internal: false } } }, "inference.loadBalancer.internal", /must be true \(the component builds no authentication or WAF web ACL for an internet-facing load balancer\) when environment is prod$/],
+  ["load balancer without deletion protection in prod", { inference: { desiredCount: 2, minCount: 2, loadBalancer: { deletionProtection: false } } }, "inference.loadBalancer.deletionProtection", /^config error: [^:]+:[^:]+: must be true when environment is prod$/],
+  ["execution data kept in prod", { training: { includeExecutionData: true } }, "training.includeExecutionData", /must be false \(execution data may hold training data\) when environment is prod$/],
+  ["alarms nobody receives in prod", { observability: { notifications: { emails: [], httpsEndpoints: [] } } }, "observability.notifications", /must name at least one email or HTTPS endpoint \(alarms nobody receives help no one\) when environment is prod$/],
 ];
 
 function attempt(settings: Record<string, unknown>): ConfigError {
@@ -177,6 +183,34 @@ describe("bad config fails naming the key", () => {
 
   it("has at least 25 distinct bad configs", () => {
     expect(new Set([...BAD, ...PROD_BAD].map(([d]) => d)).size).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe("stack-level rules at their edges", () => {
+  const prod = parseStackConfig(loadStackFiles(ROOT, "prod").config, "edge-mlops", "prod");
+  const { project: _p, stack: _s, region: _r, secretKeys: _k, ...prodSettings } = prod;
+  const notified = (notifications: { emails?: string[]; httpsEndpoints?: string[] }) =>
+    parseStackSettings({ ...prodSettings, observability: { ...prodSettings.observability, notifications } }).observability.notifications;
+
+  it("prod: one email or one HTTPS endpoint is enough, and both are taken", () => {
+    expect(notified({ emails: ["oncall@example.com"] }).emails).toEqual(["oncall@example.com"]);
+    expect(notified({ httpsEndpoints: ["https://hooks.example.com/a"] }).httpsEndpoints).toEqual(["https://hooks.example.com/a"]);
+    expect(notified({ emails: ["oncall@example.com"], httpsEndpoints: ["https://hooks.example.com/a"] }).emails).toHaveLength(1);
+  });
+
+  it("dev: up to 2 MWAA workers, judged only when Airflow is on and only in dev", () => {
+    expect(parseStackSettings({ environment: "dev", airflow: { enabled: true, maxWorkers: 2 } }).airflow.maxWorkers).toBe(2);
+    expect(attempt({ environment: "dev", airflow: { enabled: true, maxWorkers: 3 } }).message).toBe(
+      "config error: edge-mlops:airflow.maxWorkers: must be at most 2 in dev (MWAA bills every hour)",
+    );
+    expect(parseStackSettings({ environment: "dev", airflow: { enabled: false, maxWorkers: 5 } }).airflow.maxWorkers).toBe(5);
+    expect(parseStackSettings({ environment: "staging", airflow: { enabled: true, maxWorkers: 5 } }).airflow.maxWorkers).toBe(5);
+  });
+
+  it("an internet-facing load balancer opened by name outside prod", () => {
+    const lb = parseStackSettings({ environment: "staging", inference: { loadBalancer: { internal: false, public: { allowUnauthenticated: true } } } }).inference.loadBalancer;
+    expect(lb).toMatchObject({ internal: false, public: { allowUnauthenticated: true } });
+    expect(attempt({ environment: "staging", inference: { loadBalancer: { internal: false, public: { allowUnauthenticated: false } } } }).key).toBe("edge-mlops:inference.loadBalancer.internal");
   });
 });
 

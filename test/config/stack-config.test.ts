@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { SECRET_PLACEHOLDER } from "../../components/args";
 import { ConfigError, parseStackConfig, parseStackSettings, PROVIDER_CONFIG_KEYS, stackSchema, type StackConfigOptions } from "../../components/config";
@@ -116,6 +117,8 @@ describe("secrets", () => {
     expect(c.observability.notifications).toMatchObject({ emails: [secret, "ops@example.com"], httpsEndpoints: ["https://a.example.com/hook", secret, secret] });
     expect(c.tags).toEqual({ owner: secret });
     expect(c.secretKeys).toEqual(["observability", "tags"]);
+    // A secret key the stack does not set is not one of its secret keys.
+    expect(parseStackConfig(config(), "edge-mlops", "qa", { secretKeys: ["edge-mlops:tags"] }).secretKeys).toEqual([]);
   });
 
   it("still checks the plain values and the list beside a secret", () => {
@@ -132,6 +135,19 @@ describe("secrets", () => {
     expect(configError(config(observability({ httpsEndpoints: [secret] }))).message).toBe(
       'config error: edge-mlops:observability.notifications.httpsEndpoints[0]: is the text "[secret]", which stands for a secret value, but edge-mlops:observability holds no secret; give the value itself (`pulumi config set --secret --path \'edge-mlops:observability.notifications.httpsEndpoints[0]\' <value>` keeps it secret)',
     );
+  });
+
+  it.each([
+    ["an email list given as an object", { "edge-mlops:observability": { notifications: { emails: { first: secret } } } }, "observability.notifications.emails.first"],
+    ["tags given as a list", { "edge-mlops:tags": [secret] }, "tags[0]"],
+    ["a tag value nested one level deeper", { "edge-mlops:tags": { team: { name: secret } } }, "tags.team.name"],
+  ])("takes a secret only at the exact place of a secret field, not in %s", (_, extra, at) => {
+    const e = configError(config(extra), { secretKeys: Object.keys(extra) });
+    expect(e.message.startsWith(`config error: edge-mlops:${at}: is a secret, which only tags.<key>, observability.notifications.emails[], observability.notifications.httpsEndpoints[] may be`)).toBe(true);
+  });
+
+  it("looks for secrets through a null value without tripping over it", () => {
+    expect(configError(config({ "edge-mlops:network": { cidrBlock: null } })).message).toBe("config error: edge-mlops:network.cidrBlock: must be a string, got null");
   });
 
   it("rejects a secret in a field that is not passed on as one", () => {
@@ -172,12 +188,77 @@ describe("the VPC range keeps apart from the project's other stacks", () => {
     }
   });
 
+  it("reads another stack's range given without the namespace, as Pulumi allows in a stack file", () => {
+    const bare = fs.mkdtempSync(path.join(TMP, "bare-"));
+    fs.writeFileSync(path.join(bare, "Pulumi.delta.yaml"), "config:\n  network:\n    cidrBlock: 10.5.0.0/16\n");
+    expect(configError(network("10.5.0.0/20"), { projectDir: bare }).message).toContain("overlaps 10.5.0.0/16 of stack 'delta' (Pulumi.delta.yaml)");
+  });
+
+  it("reads an empty stack file, one without a network and one with a malformed range as that stack's business", () => {
+    const odd = fs.mkdtempSync(path.join(TMP, "odd-"));
+    fs.writeFileSync(path.join(odd, "Pulumi.empty.yaml"), "");
+    fs.writeFileSync(path.join(odd, "Pulumi.nulled.yaml"), "config:\n  edge-mlops:network:\n");
+    fs.writeFileSync(path.join(odd, "Pulumi.typo.yaml"), "config:\n  edge-mlops:network:\n    cidrBlock: 10.7.0.0\n");
+    // The empty file and the one with an empty network section both hold the default range.
+    expect(configError(network("10.0.0.0/16"), { projectDir: odd }).message).toContain("overlaps 10.0.0.0/16 of stack 'empty' (Pulumi.empty.yaml)");
+    fs.rmSync(path.join(odd, "Pulumi.empty.yaml"));
+    expect(configError(network("10.0.0.0/16"), { projectDir: odd }).message).toContain("overlaps 10.0.0.0/16 of stack 'nulled' (Pulumi.nulled.yaml)");
+    expect(parseStackConfig(network("10.7.0.0/16"), "edge-mlops", "qa", { projectDir: odd }).network.cidrBlock).toBe("10.7.0.0/16");
+  });
+
+  it("reads Pulumi.<stack>.yaml and .yml files only, and a file without a config section", () => {
+    const named = fs.mkdtempSync(path.join(TMP, "named-"));
+    for (const file of ["backup-Pulumi.old.yaml", "Pulumi.old.yaml.bak", "Pulumi.yaml"]) {
+      fs.writeFileSync(path.join(named, file), "config:\n  edge-mlops:network:\n    cidrBlock: 10.8.0.0/16\n");
+    }
+    fs.writeFileSync(path.join(named, "Pulumi.short.yml"), "config:\n  edge-mlops:network:\n    cidrBlock: 10.9.0.0/16\n");
+    fs.writeFileSync(path.join(named, "Pulumi.plain.yaml"), "encryptionsalt: v1:abc\n");
+    expect(parseStackConfig(network("10.8.0.0/16"), "edge-mlops", "qa", { projectDir: named }).network.cidrBlock).toBe("10.8.0.0/16");
+    expect(configError(network("10.9.0.0/16"), { projectDir: named }).message).toContain("overlaps 10.9.0.0/16 of stack 'short' (Pulumi.short.yml)");
+    expect(configError(network("10.0.0.0/16"), { projectDir: named }).message).toContain("overlaps 10.0.0.0/16 of stack 'plain' (Pulumi.plain.yaml)");
+  });
+
+  it("names the first overlapping stack in file name order", () => {
+    const two = fs.mkdtempSync(path.join(TMP, "two-"));
+    for (const name of ["zeta", "eta", "theta"]) fs.writeFileSync(path.join(two, `Pulumi.${name}.yaml`), "config:\n  edge-mlops:network:\n    cidrBlock: 10.6.0.0/16\n");
+    expect(configError(network("10.6.0.0/16"), { projectDir: two }).message).toContain("of stack 'eta' (Pulumi.eta.yaml)");
+  });
+
   it("says which stack file cannot be read", () => {
     const broken = fs.mkdtempSync(path.join(TMP, "broken-"));
     fs.writeFileSync(path.join(broken, "Pulumi.delta.yaml"), "config:\n  edge-mlops:network: [\n");
-    expect(configError(network("10.2.0.0/16"), { projectDir: broken }).message).toMatch(
-      /^config error: edge-mlops:network.cidrBlock: cannot be compared with stack 'delta': Pulumi.delta.yaml is not valid YAML \(.+\)$/,
+    // The YAML parser's own first line of its message (the rest shows the place in the file over several lines).
+    let yamlProblem = "";
+    try {
+      parseYaml("config:\n  edge-mlops:network: [\n");
+    } catch (e) {
+      yamlProblem = (e as Error).message.split("\n")[0];
+    }
+    expect(yamlProblem.length).toBeGreaterThan(10);
+    expect(configError(network("10.2.0.0/16"), { projectDir: broken }).message).toBe(
+      `config error: edge-mlops:network.cidrBlock: cannot be compared with stack 'delta': Pulumi.delta.yaml is not valid YAML (${yamlProblem})`,
     );
+  });
+});
+
+describe("the default root thing group", () => {
+  // The provisioning template is named `<rootGroupName>-fleet` (at most 36 characters), and the default root group is
+  // `edge-mlops-<stack>`: a stack name of 19 characters is the longest that fits.
+  const long = "s".repeat(20);
+
+  it("refuses a stack whose default root group is over 30 characters, with provisioning on and no template name", () => {
+    const e = configError(config(), {}, long);
+    expect(e.message).toBe(`config error: edge-mlops:edgeFleet.rootGroupName: the default 'edge-mlops-${long}' is over 30 characters; set rootGroupName or provisioning.templateName`);
+  });
+
+  it.each([
+    ["a stack name of 19 characters", {}, "s".repeat(19)],
+    ["a root group named", { "edge-mlops:edgeFleet": { rootGroupName: "fleet" } }, long],
+    ["a template named", { "edge-mlops:edgeFleet": { provisioning: { templateName: "fleet-template" } } }, long],
+    ["provisioning off", { "edge-mlops:edgeFleet": { provisioning: { enabled: false } } }, long],
+    ["no edge fleet", { "edge-mlops:edgeFleet": { enabled: false } }, long],
+  ])("takes %s", (_, extra, stack) => {
+    expect(parseStackConfig(config(extra), "edge-mlops", stack).stack).toBe(stack);
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStackSettings } from "../../components/config";
 import { resolveArgs } from "../../components/args";
-import { edgeFleetSettings, hasAtMostDecimals, IOT_JOB_COUNT_MAX, type EdgeFleetSettingsInput } from "../../components/edge-fleet/args";
+import { edgeFleetSettings, hasAtMostDecimals, IOT_JOB_COUNT_MAX, roleAliasName, type EdgeFleetSettingsInput } from "../../components/edge-fleet/args";
 
 /** The message, optionally followed by the value refused (`, got …`), as components/args.ts words it. */
 const said = (message: string) => new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(, got .+)?$`);
@@ -128,6 +128,12 @@ describe("edgeFleetSettings drift decisions", () => {
   });
 });
 
+describe("roleAliasName", () => {
+  it("is <rootGroupName>-token-exchange with ':' (valid in group names, not in role alias names) as '-'", () => {
+    expect(roleAliasName("site:north:a")).toBe("site-north-a-token-exchange");
+  });
+});
+
 describe("edgeFleetSettings cross-field rules", () => {
   it.each<[string, EdgeFleetSettingsInput, string]>([
     ["a child group used twice", { childGroups: [group(1), group(1)] }, "EdgeFleet: childGroups[1].name: 'g1' is used twice; names must be unique"],
@@ -135,6 +141,7 @@ describe("edgeFleetSettings cross-field rules", () => {
     ["a child group named like the root group", { rootGroupName: "fleet", childGroups: [{ name: "fleet", kind: "site" }] }, "EdgeFleet: childGroups[0].name: 'fleet' is the root group's name; child groups need names of their own"],
     ["a child group whose prefixed name passes 128 characters", { rootGroupName: "r".repeat(100), childGroups: [{ name: "c".repeat(28), kind: "site" }] }, "EdgeFleet: childGroups[0].name: must be at most 27 characters (the thing group is named <rootGroupName>-<name>, at most 128)"],
     ["a child group named like a model group", { rootGroupName: "fleet", childGroups: [{ name: "canary", kind: "site" }] }, "EdgeFleet: childGroups[0].name: 'canary' is reserved: <rootGroupName>-canary is a model group"],
+    ["a child group named like the other model group", { rootGroupName: "site", childGroups: [{ name: "fleet", kind: "site" }] }, "EdgeFleet: childGroups[0].name: 'fleet' is reserved: <rootGroupName>-fleet is a model group"],
     ["a device in an undeclared group", { devices: [{ ...device(1), group: "nowhere" }] }, "EdgeFleet: devices[0].group: 'nowhere' is not one of edgeFleet.childGroups"],
     ["a device without CSR when keys may not be generated", { devices: [{ name: "d1" }] }, "EdgeFleet: devices[0].csrFile: is required unless edgeFleet.allowGeneratedKeys is true"],
     ["a generated key for a name over 64 characters", { allowGeneratedKeys: true, devices: [{ name: "d".repeat(65) }] }, "EdgeFleet: devices[0].name: must be at most 64 characters for a generated key (X.509 common name limit)"],
@@ -153,6 +160,8 @@ describe("edgeFleetSettings cross-field rules", () => {
     ["a device without CSR when keys may be generated", { allowGeneratedKeys: true, devices: [{ name: "d".repeat(64) }] }],
     ["a device with a long name and its own CSR", { devices: [{ name: "d".repeat(128), csrFile: "d.csr.pem" }] }],
     ["a 30-character root group", { rootGroupName: "g".repeat(30) }],
+    ["a child group whose prefixed name is 128 characters", { rootGroupName: "r".repeat(100), childGroups: [{ name: "c".repeat(27), kind: "site" }], provisioning: { enabled: false } }],
+    ["a child group beside a named root group", { rootGroupName: "site", childGroups: [group(1)] }],
     ["a long root group with its own template name", { rootGroupName: "site:north-".repeat(10), provisioning: { templateName: "north" } }],
     ["a 113-character root group without provisioning", { rootGroupName: "g".repeat(113), provisioning: { enabled: false } }],
     ["an exponential base equal to the maximum rate", { deployment: { rollout: { maximumPerMinute: 10, exponential: { baseRatePerMinute: 10, incrementFactor: 2, succeededThings: 5 } } } }],
