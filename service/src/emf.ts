@@ -29,16 +29,6 @@ import {
 } from "../../contracts/drift";
 import type { ModelFile } from "./model";
 
-/**
- * Names the drift alarms read until components/observability/drift.ts moves to contracts/drift.ts
- * (the server no longer writes the ModelVersion dimension nor the *_Mean metrics).
- */
-export const EMF_NAMESPACE = METRICS_NAMESPACE;
-export const EMF_DIMENSION = "ModelVersion";
-export function featureMetricName(field: string): string {
-  return `Feature_${field}_Mean`;
-}
-
 export interface EmfMetric {
   readonly Name: string;
   readonly Unit: "Count" | "None";
