@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../contracts/iot-names";
+import { PROJECT } from "../../contracts/project";
 import { ECR_IMAGE } from "../../contracts/patterns";
 import { argError } from "../args";
 import { SecureBucket } from "../secure-bucket";
@@ -81,6 +82,11 @@ export interface FleetComponents {
 export interface InferenceSource {
   readonly image: pulumi.Input<string>;
   readonly repositoryArns: pulumi.Output<string[]>;
+  /**
+   * The account's AWS IoT Core data endpoint host when the fleet has its telemetry wiring: the container then
+   * publishes its samples, metrics and health there on `edge-mlops/<stack>/<thing>/...`. @default undefined (it publishes nothing)
+   */
+  readonly iotDataEndpoint?: pulumi.Output<string>;
 }
 
 /** `<name>-hub-component` and `<name>-inference-component`. */
@@ -104,10 +110,13 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
   const inference = new greengrassv2.ComponentVersion(
     `${name}-inference-component`,
     {
-      inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns]).apply(([sc, image, repos]) =>
+      inlineRecipe: pulumi.all([scope, pulumi.output(source.image), source.repositoryArns, source.iotDataEndpoint]).apply(([sc, image, repos, endpoint]) =>
         build(() => {
           const imageUri = inferenceImageUri(image, repos, sc.partition);
-          return serializeRecipe(contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT, metricsService: s.rootGroupName })));
+          const telemetry = endpoint === undefined ? undefined : { iotDataEndpoint: endpoint, topicRoot: `${PROJECT}/${s.stack}` };
+          return serializeRecipe(
+            contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT, metricsService: s.rootGroupName, telemetry })),
+          );
         }),
       ),
     },

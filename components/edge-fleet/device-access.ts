@@ -62,6 +62,7 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
               artifactPrefix: ARTIFACT_PREFIX,
               repositoryArns: repos,
               logGroupPrefix: GREENGRASS_LOG_GROUP_ROOT,
+              stack: s.stack,
               ...(modelBucketArn !== "" ? { modelBucketArn, modelPrefix: RELEASES_PREFIX } : {}),
             }),
           ),

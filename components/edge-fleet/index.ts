@@ -143,7 +143,12 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
 
     const artifacts = buildArtifactBucket(ctx);
     this.artifactBucket = artifacts.bucket;
-    const inferenceSource = { image: args.inferenceImage, repositoryArns: pulumi.output(args.ecrRepositoryArns) };
+    this.iotDataEndpoint = iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
+    const inferenceSource = {
+      image: args.inferenceImage,
+      repositoryArns: pulumi.output(args.ecrRepositoryArns),
+      ...(args.telemetry ? { iotDataEndpoint: this.iotDataEndpoint } : {}),
+    };
 
     const access = buildDeviceAccess(ctx, {
       artifactBucketArn: artifacts.bucket.arn,
@@ -181,7 +186,6 @@ export class EdgeFleet extends pulumi.ComponentResource implements Monitored {
     this.telemetryWidgets = args.telemetry && this.telemetry ? fleetTelemetryWidgets(ctx, args.telemetry, this.telemetry) : pulumi.output([]);
     this.alarms = [...events.alarms, ...(this.telemetry?.alarms ?? [])];
 
-    this.iotDataEndpoint = iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }, ctx.parent).endpointAddress;
     this.credentialEndpoint = iot.getEndpointOutput({ endpointType: "iot:CredentialProvider" }, ctx.parent).endpointAddress;
 
     this.registerOutputs({

@@ -60,6 +60,13 @@ export const CLAIM_CLIENT_ID_PREFIX = "edge-mlops-claim-";
 
 /** The thing name of the connected device, resolved by AWS IoT from the certificate's thing. */
 export const THING_NAME_VARIABLE = "${iot:Connection.Thing.ThingName}";
+/**
+ * IAM policy variable of the thing name in a role the AWS IoT credentials provider assumes through a role alias
+ * (AWS IoT Developer Guide, "Authorizing direct calls to AWS services using AWS IoT Core credential provider"): set
+ * when the caller sends its thing name in the x-amzn-iot-thingname header, as the Greengrass nucleus's token exchange
+ * service does.
+ */
+export const CREDENTIALS_THING_NAME_VARIABLE = "${credentials-iot:ThingName}";
 
 /** Where every core publishes and receives its own application messages: `edge-mlops/<thing>/...`. */
 export const DEVICE_TOPIC_ROOT = "edge-mlops";
@@ -98,6 +105,13 @@ function checkScope(fn: string, scope: AccountScope): void {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Throws unless `stack` can sit in a topic: the telemetry topics are `edge-mlops/<stack>/<thing>/...`. */
+function checkStack(fn: string, stack: unknown): void {
+  if (typeof stack !== "string" || !/^[\w.-]{1,100}$/.test(stack)) {
+    fail(fn, `stack ${JSON.stringify(stack)} must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)`);
+  }
 }
 
 function iotArn(scope: AccountScope, resource: string): string {
@@ -149,9 +163,7 @@ export function coreDevicePolicy(args: CoreDevicePolicyArgs): IotPolicyDocument 
         `(arn:${args.partition}:iot:${args.region}:${args.accountId}:rolealias/<name>)`,
     );
   }
-  if (typeof args.stack !== "string" || !/^[\w.-]{1,100}$/.test(args.stack)) {
-    fail(fn, `stack ${JSON.stringify(args.stack)} must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)`);
-  }
+  checkStack(fn, args.stack);
   const thing = THING_NAME_VARIABLE;
   const telemetryTopics = Object.values(DEVICE_TOPICS).map((topic) => topic(args.stack, thing));
   const ownTopics = [
@@ -283,6 +295,8 @@ export interface TokenExchangeRolePolicyArgs extends AccountScope {
   readonly modelBucketArn?: string;
   /** Key prefix of released models in the model store bucket, ending with "/". Required with modelBucketArn. */
   readonly modelPrefix?: string;
+  /** The stack's name: devices publish their telemetry on `edge-mlops/<stack>/<thing>/{samples,metrics,health}`. */
+  readonly stack: string;
 }
 
 /** An S3 bucket name (contracts/patterns' rule), without its anchors, to compose ARN patterns from. */
@@ -307,6 +321,8 @@ function isKeyPrefix(prefix: unknown): prefix is string {
  *   bucket, when given: the release's model components are artifacts there.
  * - ECR pull (`ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`) on the given repositories and
  *   `ecr:GetAuthorizationToken`, which has no resource-level permissions.
+ * - `iot:Publish` on the device's own telemetry topics only (contracts/model-release.ts DEVICE_TOPICS with
+ *   {@link CREDENTIALS_THING_NAME_VARIABLE}): the inference container publishes over HTTPS with these credentials.
  */
 export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): PolicyDocument {
   const fn = "tokenExchangeRolePolicy";
@@ -350,6 +366,7 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
   if (model && !isKeyPrefix(args.modelPrefix)) {
     fail(fn, `modelPrefix ${JSON.stringify(args.modelPrefix)} must be a non-empty key prefix ending with "/", without a leading "/", wildcards or spaces`);
   }
+  checkStack(fn, args.stack);
   const logGroup = `arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${logPrefix}*`;
   const statements: PolicyStatement[] = [
     {
@@ -388,6 +405,12 @@ export function tokenExchangeRolePolicy(args: TokenExchangeRolePolicyArgs): Poli
       },
     );
   }
+  statements.push({
+    Sid: "DeviceTelemetryPublish",
+    Effect: "Allow",
+    Action: ["iot:Publish"],
+    Resource: Object.values(DEVICE_TOPICS).map((topic) => iotArn(args, `topic/${topic(args.stack, CREDENTIALS_THING_NAME_VARIABLE)}`)),
+  });
   return { Version: POLICY_VERSION, Statement: statements };
 }
 

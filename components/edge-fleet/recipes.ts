@@ -281,6 +281,50 @@ export interface InferenceRecipeArgs {
    * fleet's root thing group, which the telemetry metrics rule requires. @default undefined (the server's "local")
    */
   readonly metricsService?: string;
+  /**
+   * Device telemetry (service/src/publisher.ts): the container publishes sampled forecasts, its metrics and health
+   * to AWS IoT Core on `<topicRoot>/<thing>/...`. @default undefined (the container publishes nothing)
+   */
+  readonly telemetry?: InferenceTelemetry;
+}
+
+/** What the inference container needs to publish its telemetry. */
+export interface InferenceTelemetry {
+  /** AWS IoT Core data endpoint host (`<id>-ats.iot.<region>.amazonaws.com`, the fleet's iotDataEndpoint). */
+  readonly iotDataEndpoint: string;
+  /** Topic prefix `edge-mlops/<stack>` (contracts/model-release.ts DEVICE_TOPICS). */
+  readonly topicRoot: string;
+  /**
+   * Share of forecast instances published as samples, 0 to 1; component configuration `TelemetrySampleRate`, so a
+   * deployment can change it per group. @default {@link DEFAULT_TELEMETRY_SAMPLE_RATE}
+   */
+  readonly sampleRate?: number;
+}
+
+/** Default share of forecast instances a device publishes as training samples (1 in 100). */
+export const DEFAULT_TELEMETRY_SAMPLE_RATE = 0.01;
+const IOT_DATA_ENDPOINT = /^[a-z0-9-]+\.iot\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?$/;
+
+/** The Setenv entries, docker -e names and configuration defaults of the container's telemetry. */
+function telemetrySettings(
+  fn: string,
+  telemetry: InferenceTelemetry | undefined,
+): { env: Record<string, string>; names: string; configuration: Record<string, string> } {
+  if (telemetry === undefined) return { env: {}, names: "", configuration: {} };
+  if (typeof telemetry.iotDataEndpoint !== "string" || !IOT_DATA_ENDPOINT.test(telemetry.iotDataEndpoint)) {
+    fail(fn, `telemetry.iotDataEndpoint ${describeValue(telemetry.iotDataEndpoint)} must be an AWS IoT data endpoint host (<id>-ats.iot.<region>.amazonaws.com)`);
+  }
+  if (typeof telemetry.topicRoot !== "string" || !/^[\w.-]+(\/[\w.-]+)*$/.test(telemetry.topicRoot)) {
+    fail(fn, `telemetry.topicRoot ${describeValue(telemetry.topicRoot)} must be a topic prefix such as edge-mlops/prod (letters, digits, '.', '_', '-' and '/')`);
+  }
+  const rate = telemetry.sampleRate ?? DEFAULT_TELEMETRY_SAMPLE_RATE;
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) fail(fn, `telemetry.sampleRate ${describeValue(rate)} must be a number from 0 to 1`);
+  return {
+    env: { IOT_DATA_ENDPOINT: telemetry.iotDataEndpoint, TELEMETRY_TOPIC_ROOT: telemetry.topicRoot, TELEMETRY_SAMPLE_RATE: "{configuration:/TelemetrySampleRate}" },
+    // Greengrass sets AWS_IOT_THING_NAME for every component process; docker -e passes it on.
+    names: " -e IOT_DATA_ENDPOINT -e AWS_IOT_THING_NAME -e TELEMETRY_TOPIC_ROOT -e TELEMETRY_SAMPLE_RATE",
+    configuration: { TelemetrySampleRate: String(rate) },
+  };
 }
 
 /**
@@ -296,7 +340,9 @@ export interface InferenceRecipeArgs {
  * parsed by the shell. The container uses the host network so it can reach the token exchange
  * service (`AWS_CONTAINER_CREDENTIALS_FULL_URI` on localhost). One manifest per architecture
  * the image is built for ({@link SUPPORTED_ARCHITECTURES}), so Greengrass refuses to
- * deploy the component to a device the image cannot run on.
+ * deploy the component to a device the image cannot run on. With `telemetry`, the container also
+ * gets the IoT data endpoint, the topic root, the thing name and the sample rate, and publishes
+ * its samples, metrics and health (service/src/publisher.ts).
  */
 export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   const fn = "inferenceRecipe";
@@ -314,6 +360,7 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
   if (args.metricsService !== undefined && (typeof args.metricsService !== "string" || args.metricsService === "")) {
     fail(fn, `metricsService ${describeValue(args.metricsService)} must be a non-empty string (the fleet's root thing group)`);
   }
+  const telemetry = telemetrySettings(fn, args.telemetry);
   const container = componentName;
   const image = args.imageUri.slice("docker:".length);
   const run = [
@@ -324,7 +371,7 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     "--cap-drop ALL --security-opt no-new-privileges",
     "--network host",
     `--mount type=bind,source=${DEVICE_MODEL_DIR},target=${INFERENCE_MODEL_MOUNT},readonly`,
-    `-e MODEL_PATH -e PORT${args.metricsService !== undefined ? ` -e ${SERVICE_DIMENSION_ENV}` : ""}`,
+    `-e MODEL_PATH -e PORT${args.metricsService !== undefined ? ` -e ${SERVICE_DIMENSION_ENV}` : ""}${telemetry.names}`,
     "-e AWS_REGION -e AWS_CONTAINER_CREDENTIALS_FULL_URI -e AWS_CONTAINER_AUTHORIZATION_TOKEN",
     image,
   ].join(" ");
@@ -337,11 +384,11 @@ export function inferenceRecipe(args: InferenceRecipeArgs): GreengrassRecipe {
     ComponentDependencies: dockerDependencies(true),
     ComponentConfiguration: {
       // Greengrass recommends numbers as strings so they keep their type on the device.
-      DefaultConfiguration: { Port: String(port) },
+      DefaultConfiguration: { Port: String(port), ...telemetry.configuration },
     },
     Manifests: linuxManifests({
       Lifecycle: {
-        Setenv: { MODEL_PATH: INFERENCE_MODEL_PATH, PORT: "{configuration:/Port}", ...(args.metricsService !== undefined ? { [SERVICE_DIMENSION_ENV]: args.metricsService } : {}) },
+        Setenv: { MODEL_PATH: INFERENCE_MODEL_PATH, PORT: "{configuration:/Port}", ...(args.metricsService !== undefined ? { [SERVICE_DIMENSION_ENV]: args.metricsService } : {}), ...telemetry.env },
         Install: { Script: dockerPreflight(componentName, false), RequiresPrivilege: true, Timeout: 60 },
         Startup: {
           // The model directory exists before the first model arrives (a bind mount of a missing source fails);

@@ -12,11 +12,21 @@
  *                        characters, at least one not white space)
  *   LOG_LEVEL            debug | info | warn | error                     default info
  *   SHUTDOWN_TIMEOUT_MS  longest wait for in-flight requests on SIGTERM  default 10000 (1-120000)
+ *
+ * Device telemetry (publisher.ts), on only when IOT_DATA_ENDPOINT, AWS_IOT_THING_NAME and TELEMETRY_TOPIC_ROOT are
+ * all set (some but not all is an error):
+ *   IOT_DATA_ENDPOINT         AWS IoT Core data endpoint host, <id>-ats.iot.<region>.amazonaws.com (no https://)
+ *   AWS_IOT_THING_NAME        the core device's thing name (set by Greengrass; AWS IoT: 1-128 of a-z A-Z 0-9 : _ -)
+ *   TELEMETRY_TOPIC_ROOT      topic prefix edge-mlops/<stack> (no wildcards + #, no leading $ or /, no trailing /)
+ *   TELEMETRY_SAMPLE_RATE     share of forecast instances published as samples, 0-1   default 0.01
+ *   TELEMETRY_HEALTH_SECONDS  seconds between health messages, 10-86400             default 300
+ *   AWS_REGION                region of the endpoint                      default: read from the endpoint host
  */
 import { resolve } from "node:path";
 import { SERVICE_DIMENSION_ENV } from "../../contracts/drift";
 import { LEVELS, type Level } from "./log";
 import { ModelError, parseModelUri } from "./model";
+import type { PublisherConfig } from "./publisher";
 
 export interface ServiceConfig {
   readonly port: number;
@@ -29,6 +39,8 @@ export interface ServiceConfig {
   readonly metricsService: string;
   readonly logLevel: Level;
   readonly shutdownTimeoutMs: number;
+  /** Device telemetry settings, or undefined when telemetry is off (the cloud service, local runs). */
+  readonly telemetry: PublisherConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -89,5 +101,47 @@ export function readConfig(env: NodeJS.ProcessEnv): ServiceConfig {
     metricsService,
     logLevel: level as Level,
     shutdownTimeoutMs,
+    telemetry: telemetryConfig(env),
+  };
+}
+
+const TELEMETRY_SWITCHES = ["IOT_DATA_ENDPOINT", "AWS_IOT_THING_NAME", "TELEMETRY_TOPIC_ROOT"] as const;
+const IOT_ENDPOINT = /^[a-z0-9-]+\.iot\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
+const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
+const TOPIC_ROOT = /^[^$/+#][^+#]*$/;
+
+/** The telemetry settings: undefined when none of its three switches is set. */
+function telemetryConfig(env: NodeJS.ProcessEnv): PublisherConfig | undefined {
+  const set = TELEMETRY_SWITCHES.filter((key) => env[key]);
+  if (set.length === 0) return undefined;
+  if (set.length < TELEMETRY_SWITCHES.length) {
+    const missing = TELEMETRY_SWITCHES.filter((key) => !env[key]);
+    throw new ConfigError(`${set.join(" and ")} set without ${missing.join(" and ")}: device telemetry needs all of ${TELEMETRY_SWITCHES.join(", ")}`);
+  }
+  const endpoint = env.IOT_DATA_ENDPOINT!;
+  const host = IOT_ENDPOINT.exec(endpoint);
+  if (!host) {
+    throw new ConfigError(`IOT_DATA_ENDPOINT=${JSON.stringify(endpoint.slice(0, 100))}: must be an AWS IoT data endpoint host (<id>-ats.iot.<region>.amazonaws.com, no https://)`);
+  }
+  const thingName = env.AWS_IOT_THING_NAME!;
+  if (!THING_NAME.test(thingName)) {
+    throw new ConfigError(`AWS_IOT_THING_NAME=${JSON.stringify(thingName.slice(0, 140))}: must be 1-128 characters of a-z A-Z 0-9 : _ - (an AWS IoT thing name)`);
+  }
+  const topicRoot = env.TELEMETRY_TOPIC_ROOT!;
+  if (!TOPIC_ROOT.test(topicRoot) || topicRoot.endsWith("/") || topicRoot.length > 200) {
+    throw new ConfigError(`TELEMETRY_TOPIC_ROOT=${JSON.stringify(topicRoot.slice(0, 100))}: must be a topic prefix such as edge-mlops/prod (at most 200 characters, no + or #, not starting with $ or /, not ending with /)`);
+  }
+  const rawRate = env.TELEMETRY_SAMPLE_RATE || "0.01";
+  const sampleRate = Number(rawRate);
+  if (!/^\d+(\.\d+)?(e-?\d+)?$/i.test(rawRate) || !(sampleRate >= 0 && sampleRate <= 1)) {
+    throw new ConfigError(`TELEMETRY_SAMPLE_RATE=${JSON.stringify(rawRate.slice(0, 100))}: must be a number from 0 to 1 (the share of forecast instances published)`);
+  }
+  return {
+    endpoint,
+    region: env.AWS_REGION || host[1]!,
+    thingName,
+    topicRoot,
+    sampleRate,
+    healthSeconds: integer(env, "TELEMETRY_HEALTH_SECONDS", 300, 10, 86_400),
   };
 }

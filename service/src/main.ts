@@ -4,12 +4,14 @@
  * model named by MODEL_POINTER (an SSM parameter), MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: /health answers 503
  * while in-flight requests finish, then the listener closes and the process exits 0 — or exits 1
  * after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
- * A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
+ * On a device with IOT_DATA_ENDPOINT, AWS_IOT_THING_NAME and TELEMETRY_TOPIC_ROOT set, samples, metrics and health
+ * are also published to AWS IoT Core (publisher.ts). A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
  */
 import { readConfig } from "./config";
 import { Logger } from "./log";
 import { defaultModelPath, loadModel } from "./model";
 import { resolveModelPointer } from "./pointer";
+import { TelemetryPublisher } from "./publisher";
 import { InferenceService } from "./server";
 import { serveModel, watchModelFile, type ModelWatcher } from "./watch";
 
@@ -22,12 +24,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = new Logger(config.logLevel);
-  const service = new InferenceService({ log, metricsService: config.metricsService });
+  const telemetry = config.telemetry && new TelemetryPublisher(config.telemetry, { log });
+  const service = new InferenceService({ log, metricsService: config.metricsService, telemetry });
+  telemetry?.startHealth(() => ({ status: service.ready ? "ok" : "unavailable", model_version: service.modelVersion ?? null }));
   let watcher: ModelWatcher | undefined;
 
   const stop = (signal: NodeJS.Signals): void => {
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
     watcher?.close();
+    telemetry?.stop();
     void service.shutdown(config.shutdownTimeoutMs).then((drained) => {
       if (drained) log.log("info", "stopped");
       else log.log("error", `in-flight requests cut after ${config.shutdownTimeoutMs} ms`);

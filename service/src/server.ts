@@ -17,7 +17,8 @@
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
  * header, and writes one JSON log line through fastify's logger (pino) with that id and, for a
- * successful forecast, its EMF drift metrics lines after it (emf.ts).
+ * successful forecast, its EMF drift metrics lines after it (emf.ts); those lines and the request's instances and
+ * predictions also go to `telemetry` when given (a device's publisher.ts), after the answer is sent.
  *
  * Draining (`shutdown`): the listener stays open and /health answers 503 {"status":"draining"}, so
  * a load balancer's health check sees the service leave instead of a refused connection; every
@@ -35,6 +36,7 @@ import { DriftMetrics } from "./emf";
 import type { Logger } from "./log";
 import { modelMetadata, type ModelFile } from "./model";
 import { Predictor } from "./predictor";
+import type { Instance, SampleColumns } from "./telemetry";
 import { ERROR_RESPONSE_SCHEMA, forecastResponseSchema } from "./schemas";
 import { ClientError, RequestValidator, type ForecastBody } from "./validate";
 
@@ -75,6 +77,8 @@ export interface ServiceOptions {
   readonly maxBodyBytes?: number;
   /** Value of the drift metrics' Service dimension (default "local"; contracts/drift.ts). */
   readonly metricsService?: string;
+  /** Told of every successful forecast once answered (a device's TelemetryPublisher); must not throw. */
+  readonly telemetry?: { served(columns: SampleColumns, instances: readonly Instance[], predictions: readonly number[], emf: string): void };
 }
 
 interface LoadedModel {
@@ -82,6 +86,8 @@ interface LoadedModel {
   readonly predictor: Predictor;
   readonly validator: RequestValidator;
   readonly metrics: DriftMetrics;
+  /** The model's input fields and target, the columns of a samples message. */
+  readonly columns: SampleColumns;
   /** fast-json-stringify's writer of the 200 answer, from the schema generated for the model. */
   readonly answer: (body: { predictions: number[]; model_version: string }) => string;
   readonly metadata: string;
@@ -154,12 +160,14 @@ export class InferenceService {
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
   private readonly metricsService: string;
+  private readonly telemetry: ServiceOptions["telemetry"];
 
   constructor(options: ServiceOptions) {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.metricsService = options.metricsService ?? "local";
+    this.telemetry = options.telemetry;
     const app = Fastify({
       loggerInstance: options.log.pino,
       // One line per request, written by `end`; pino labels the request id request_id.
@@ -255,6 +263,7 @@ export class InferenceService {
       predictor: new Predictor(model),
       validator,
       metrics,
+      columns: { inputs: model.input_fields.map((f) => f.name), target: model.target },
       // fast-json-stringify writes a `const` as given; its typings know neither const nor maxItems.
       answer: fastJson(forecastResponseSchema(model) as Parameters<typeof fastJson>[0]),
       metadata: JSON.stringify(modelMetadata(model)),
@@ -350,6 +359,7 @@ export class InferenceService {
     const emf = forecast && sent ? request.model!.metrics.lines(this.now(), forecast.predictions, forecast.numbers) : "";
     // The EMF lines follow the request's log line in the same write.
     this.log.logWithLines(emf, () => request.log[status >= 500 ? "error" : "info"](fields, "request"));
+    if (emf) this.telemetry?.served(request.model!.columns, (request.body as ForecastBody).instances, forecast!.predictions, emf);
     if (this.active.size === 0) this.whenIdle?.();
   }
 

@@ -350,6 +350,7 @@ describe("EdgeFleet under mocks", () => {
         logGroupPrefix: "/aws/greengrass/",
         modelBucketArn: modelBucketArn,
         modelPrefix: "releases/",
+        stack: "prod",
       }),
     );
     expect(doc.Statement.map((s) => [s.Sid, s.Resource])).toEqual([
@@ -360,11 +361,12 @@ describe("EdgeFleet under mocks", () => {
       ["ModelArtifactBucketLocation", [modelBucketArn]],
       ["EcrAuthorization", ["*"]],
       ["EcrPull", [repoArn]],
+      ["DeviceTelemetryPublish", ["samples", "metrics", "health"].map((k) => `arn:aws:iot:eu-west-1:${ACCOUNT}:topic/edge-mlops/prod/\${credentials-iot:ThingName}/${k}`)],
     ]);
     expect(findPolicyViolations(doc)).toEqual([]);
     // Without a model store the devices read no model.
     const devDoc = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").policy);
-    expect(devDoc.Statement.map((s) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull"]);
+    expect(devDoc.Statement.map((s) => s.Sid)).toEqual(["GreengrassLogs", "ComponentArtifacts", "ComponentArtifactBucketLocation", "EcrAuthorization", "EcrPull", "DeviceTelemetryPublish"]);
   });
 
   it("points the role alias at the token exchange role with the configured credential duration", () => {

@@ -191,9 +191,10 @@ describe("tokenExchangeRolePolicy", () => {
       "arn:aws:ecr:eu-west-1:123456789012:repository/edge-mlops/hub",
     ],
     logGroupPrefix: "/aws/greengrass/",
+    stack: "dev",
   };
 
-  it("scopes logs, artifacts and ECR pulls to this stack's resources", () => {
+  it("scopes logs, artifacts, ECR pulls and telemetry publishing to this stack's resources", () => {
     expect(roundTrip(tokenExchangeRolePolicy(args))).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -228,8 +229,19 @@ describe("tokenExchangeRolePolicy", () => {
             "arn:aws:ecr:eu-west-1:123456789012:repository/edge-mlops/hub",
           ],
         },
+        {
+          Sid: "DeviceTelemetryPublish",
+          Effect: "Allow",
+          Action: ["iot:Publish"],
+          Resource: [
+            "arn:aws:iot:eu-west-1:123456789012:topic/edge-mlops/dev/${credentials-iot:ThingName}/samples",
+            "arn:aws:iot:eu-west-1:123456789012:topic/edge-mlops/dev/${credentials-iot:ThingName}/metrics",
+            "arn:aws:iot:eu-west-1:123456789012:topic/edge-mlops/dev/${credentials-iot:ThingName}/health",
+          ],
+        },
       ],
     });
+    expect(findPolicyViolations(roundTrip(tokenExchangeRolePolicy(args)))).toEqual([]);
   });
 
   it("grants no ECR access when there are no repositories, and lists a repository once", () => {
@@ -238,6 +250,7 @@ describe("tokenExchangeRolePolicy", () => {
       "GreengrassLogs",
       "ComponentArtifacts",
       "ComponentArtifactBucketLocation",
+      "DeviceTelemetryPublish",
     ]);
     const twice = tokenExchangeRolePolicy({ ...args, repositoryArns: [args.repositoryArns[0], args.repositoryArns[0]] });
     expect(twice.Statement[4].Resource).toEqual([args.repositoryArns[0]]);
@@ -245,11 +258,11 @@ describe("tokenExchangeRolePolicy", () => {
 
   it("lets the devices read the model store's releases/ prefix and the bucket's location, and nothing else of that bucket", () => {
     const doc = tokenExchangeRolePolicy({ ...args, repositoryArns: [], modelBucketArn: "arn:aws:s3:::edge-mlops-models-dev", modelPrefix: "releases/" });
-    expect(roundTrip(doc.Statement.slice(3))).toEqual([
+    expect(roundTrip(doc.Statement.slice(3, 5))).toEqual([
       { Sid: "ModelArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::edge-mlops-models-dev/releases/*"] },
       { Sid: "ModelArtifactBucketLocation", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::edge-mlops-models-dev"] },
     ]);
-    expect(doc.Statement).toHaveLength(5);
+    expect(doc.Statement).toHaveLength(6);
     expect(findPolicyViolations(roundTrip(doc))).toEqual([]);
     for (const bad of ["arn:aws:s3:::edge-mlops-models/*", "arn:aws-cn:s3:::edge-mlops-models", "edge-mlops-models"]) {
       expect(() => tokenExchangeRolePolicy({ ...args, modelBucketArn: bad, modelPrefix: "releases/" })).toThrow(
@@ -282,6 +295,7 @@ describe("tokenExchangeRolePolicy", () => {
     [{ logGroupPrefix: "/aws/lambda/" }, 'logGroupPrefix "/aws/lambda/" must start with "/aws/greengrass/" and contain no wildcards, spaces or \':\''],
     [{ logGroupPrefix: "/aws/greengrass/*" }, 'logGroupPrefix "/aws/greengrass/*" must start with "/aws/greengrass/" and contain no wildcards, spaces or \':\''],
     [{ repositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/*"] }, 'repositoryArns entry "arn:aws:ecr:eu-west-1:123456789012:repository/*" must be an ECR repository ARN in partition aws (arn:aws:ecr:<region>:<account>:repository/<name>)'],
+    [{ stack: "dev/+" }, "stack \"dev/+\" must be a stack name (1 to 100 letters, digits, '.', '_' or '-'; no MQTT wildcards)"],
     [{ repositoryArns: ["*"] }, 'repositoryArns entry "*" must be an ECR repository ARN in partition aws (arn:aws:ecr:<region>:<account>:repository/<name>)'],
   ])("rejects %j", (override, message) => {
     expect(() => tokenExchangeRolePolicy({ ...args, ...override })).toThrow(`tokenExchangeRolePolicy: ${message}`);
@@ -318,6 +332,7 @@ describe("findPolicyViolations", () => {
         artifactPrefix: "dev/",
         repositoryArns: ["arn:aws:ecr:eu-west-1:123456789012:repository/edge-mlops/inference"],
         logGroupPrefix: "/aws/greengrass/",
+        stack: "dev",
       }),
       tokenExchangeTrustPolicy(),
       provisioningTrustPolicy(),

@@ -167,6 +167,34 @@ describe("inferenceRecipe", () => {
     );
   });
 
+  it("passes the telemetry settings through Setenv and component configuration, the thing name from Greengrass", () => {
+    const telemetry = { iotDataEndpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", topicRoot: "edge-mlops/prod" };
+    const recipe = inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, telemetry: { ...telemetry, sampleRate: 0.25 } });
+    const lifecycle = recipe.Manifests[0].Lifecycle;
+    expect(lifecycle.Setenv).toEqual({
+      MODEL_PATH: "/opt/edge-mlops/model/model.json",
+      PORT: "{configuration:/Port}",
+      IOT_DATA_ENDPOINT: telemetry.iotDataEndpoint,
+      TELEMETRY_TOPIC_ROOT: "edge-mlops/prod",
+      TELEMETRY_SAMPLE_RATE: "{configuration:/TelemetrySampleRate}",
+    });
+    expect(recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({ Port: "8080", TelemetrySampleRate: "0.25" });
+    const run = lifecycle.Startup?.Script.split("\n").at(-1);
+    expect(run).toMatch(/ -e MODEL_PATH -e PORT -e IOT_DATA_ENDPOINT -e AWS_IOT_THING_NAME -e TELEMETRY_TOPIC_ROOT -e TELEMETRY_SAMPLE_RATE -e AWS_REGION /);
+    expect(run).not.toContain(telemetry.iotDataEndpoint);
+    expect(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, telemetry }).ComponentConfiguration?.DefaultConfiguration).toEqual({ Port: "8080", TelemetrySampleRate: "0.01" });
+    expect(JSON.stringify(inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE }))).not.toMatch(/IOT_DATA_ENDPOINT|TELEMETRY_|AWS_IOT_THING_NAME/);
+  });
+
+  it.each([
+    [{ iotDataEndpoint: "https://a1-ats.iot.eu-west-1.amazonaws.com" }, 'telemetry.iotDataEndpoint "https://a1-ats.iot.eu-west-1.amazonaws.com" must be an AWS IoT data endpoint host (<id>-ats.iot.<region>.amazonaws.com)'],
+    [{ topicRoot: "edge-mlops/#" }, "telemetry.topicRoot \"edge-mlops/#\" must be a topic prefix such as edge-mlops/prod (letters, digits, '.', '_', '-' and '/')"],
+    [{ sampleRate: 2 }, "telemetry.sampleRate number 2 must be a number from 0 to 1"],
+  ])("refuses telemetry %j", (override, message) => {
+    const telemetry = { iotDataEndpoint: "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com", topicRoot: "edge-mlops/prod", ...override };
+    expect(() => inferenceRecipe({ version: "1.4.2", imageUri: ECR_IMAGE, telemetry })).toThrow(`inferenceRecipe: ${message}`);
+  });
+
   it("accepts an image pinned by digest", () => {
     const digest = `docker:123456789012.dkr.ecr.eu-west-1.amazonaws.com/edge-mlops/inference@sha256:${"a".repeat(64)}`;
     const recipe = inferenceRecipe({ version: "1.0.0", imageUri: digest });

@@ -15,6 +15,8 @@ import {
 import { dashboardBody, validateDashboardBody, type Widget } from "../../components/observability";
 import { topicRuleTrustPolicy } from "../../components/edge-fleet/monitoring";
 import { DEVICE_TOPICS } from "../../contracts/model-release";
+import { readConfig } from "../../service/src/config";
+import type { GreengrassRecipe } from "../../components/edge-fleet/recipes";
 import { runFeatureIngest } from "../support/feature-ingest";
 import { ofType, one, planProgram, type Plan } from "../support/offline";
 import { TEST_THRESHOLDS } from "../support/thresholds";
@@ -38,7 +40,7 @@ const T = {
 const fleet = (stack: "prod" | "dev"): EdgeFleetArgs => ({ stack, environment: stack, inferenceImage: IMAGE, ecrRepositoryArns: [REPO_ARN] });
 
 let plan: Plan;
-let widgets: { prod: Widget[]; dev: Widget[] };
+let widgets: { prod: Widget[]; dev: Widget[]; endpoint: string };
 
 beforeAll(async () => {
   plan = await planProgram(() => {
@@ -49,7 +51,7 @@ beforeAll(async () => {
       telemetry: { dataBucketName: BUCKET, dataBucketArn: `arn:aws:s3:::${BUCKET}`, dataBucketKmsKeyArn: KEY, incomingPrefix: "landing/new/" },
     });
     const dev = new EdgeFleet("dev", fleet("dev"));
-    return { prod: prod.telemetryWidgets, dev: dev.telemetryWidgets };
+    return { prod: prod.telemetryWidgets, dev: dev.telemetryWidgets, endpoint: prod.iotDataEndpoint };
   });
   widgets = plan.outputs as typeof widgets;
 }, 120_000);
@@ -133,6 +135,28 @@ describe("telemetry rules under mocks", () => {
       treatMissingData: "notBreaching",
       alarmActions: [TOPIC],
     });
+  });
+
+  it("has the inference container publish to the fleet's data endpoint on the stack's topics, at the default sample rate", () => {
+    const recipe = (fleet: string) =>
+      parseDocument<GreengrassRecipe>(inputsOf(plan, "aws-native:greengrassv2:ComponentVersion", `${fleet}-inference-component`).inlineRecipe);
+    const prod = recipe("prod");
+    const lifecycle = prod.Manifests[0]!.Lifecycle;
+    expect(lifecycle.Setenv).toMatchObject({
+      IOT_DATA_ENDPOINT: widgets.endpoint,
+      TELEMETRY_TOPIC_ROOT: "edge-mlops/prod",
+      TELEMETRY_SAMPLE_RATE: "{configuration:/TelemetrySampleRate}",
+    });
+    expect(prod.ComponentConfiguration?.DefaultConfiguration).toEqual({ Port: "5000", TelemetrySampleRate: "0.01" });
+    expect(lifecycle.Startup?.Script).toContain(" -e IOT_DATA_ENDPOINT -e AWS_IOT_THING_NAME -e TELEMETRY_TOPIC_ROOT -e TELEMETRY_SAMPLE_RATE ");
+    // What the container receives (Greengrass resolves the configuration and sets the thing name) is a valid setting
+    // of the service, whose topics are the rules' topics.
+    const env = { ...lifecycle.Setenv, PORT: "5000", TELEMETRY_SAMPLE_RATE: "0.01", AWS_IOT_THING_NAME: "hub-7" };
+    const config = readConfig(env).telemetry!;
+    expect(config).toMatchObject({ endpoint: widgets.endpoint, region: "eu-west-1", sampleRate: 0.01 });
+    expect(`${config.topicRoot}/${config.thingName}/samples`).toBe(DEVICE_TOPICS.samples("prod", "hub-7"));
+    // Without the wiring the container publishes nothing.
+    expect(JSON.stringify(recipe("dev"))).not.toMatch(/IOT_DATA_ENDPOINT|TELEMETRY_/);
   });
 
   it("builds nothing without the telemetry wiring", () => {

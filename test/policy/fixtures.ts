@@ -162,6 +162,7 @@ export function tokenExchangePolicyJson(): string {
       artifactPrefix: "artifacts/",
       repositoryArns: [`arn:aws:ecr:${REGION}:${ACCOUNT}:repository/test-repo-1a2b3c`],
       logGroupPrefix: "/aws/greengrass/",
+      stack: "dev",
     }),
   );
 }
