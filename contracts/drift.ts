@@ -37,3 +37,12 @@ export function featureZMetricName(field: string): string {
 export function driftAlarmPrefix(service: string): string {
   return `${service}-drift-`;
 }
+
+/**
+ * The Service value of an edge fleet's devices, `<root thing group>-devices`: never the cloud service's
+ * (`edge-mlops-<stack>`, which is also the default root group's name), so device data cannot move the cloud service's
+ * drift alarms or start its retraining.
+ */
+export function deviceMetricsService(rootGroupName: string): string {
+  return `${rootGroupName}-devices`;
+}

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describeValue } from "../../contracts/iot-names";
 import { PROJECT } from "../../contracts/project";
+import { deviceMetricsService } from "../../contracts/drift";
 import { ECR_IMAGE } from "../../contracts/patterns";
 import { argError } from "../args";
 import { SecureBucket } from "../secure-bucket";
@@ -115,7 +116,7 @@ export function buildComponents(ctx: FleetContext, composeObject: awsS3.BucketOb
           const imageUri = inferenceImageUri(image, repos, sc.partition);
           const telemetry = endpoint === undefined ? undefined : { iotDataEndpoint: endpoint, topicRoot: `${PROJECT}/${s.stack}` };
           return serializeRecipe(
-            contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT, metricsService: s.rootGroupName, telemetry })),
+            contentVersionedRecipe(s.components.inferenceRelease, (version) => inferenceRecipe({ version, imageUri, port: INFERENCE_PORT, metricsService: deviceMetricsService(s.rootGroupName), telemetry })),
           );
         }),
       ),

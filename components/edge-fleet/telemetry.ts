@@ -24,7 +24,7 @@
 // `telemetry` unset) nothing here is built.
 import * as pulumi from "@pulumi/pulumi";
 import { DEVICE_TOPICS } from "../../contracts/model-release";
-import { METRICS_NAMESPACE, PREDICTION_Z_METRIC, REQUEST_METRIC, SERVICE_DIMENSION } from "../../contracts/drift";
+import { deviceMetricsService, METRICS_NAMESPACE, PREDICTION_Z_METRIC, REQUEST_METRIC, SERVICE_DIMENSION } from "../../contracts/drift";
 import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
 import { createAlarm, type AlarmSpec } from "../observability/alarms";
 import type { AlarmThresholds } from "../observability/contract";
@@ -224,7 +224,7 @@ export function buildTelemetry({ name, settings: s, scope, parent, fleet }: Flee
       name: metrics.ruleName,
       description: `Inference metrics (EMF) of edge fleet ${s.rootGroupName} into CloudWatch Logs, which extracts them`,
       enabled: true,
-      sql: metricsRuleSql(s.stack, s.rootGroupName),
+      sql: metricsRuleSql(s.stack, deviceMetricsService(s.rootGroupName)),
       sqlVersion: IOT_SQL_VERSION,
       cloudwatchLogs: [{ logGroupName: metricsLogGroup.name, roleArn: metrics.role.arn, batchMode: false }],
       errorAction: errorAction(metrics.role.arn),
@@ -258,7 +258,7 @@ export function telemetryText(r: TelemetryWidgetRefs): TextWidget {
     "**Device telemetry**",
     "",
     `* Samples (CSV) → IoT rule \`${r.samplesRuleName}\` → \`s3://${r.dataBucketName}/${r.incomingPrefix}${DEVICE_SAMPLES_FOLDER}<thing>/\`, ingested by the next continuous-training run.`,
-    `* Metrics (EMF, ${SERVICE_DIMENSION}=\`${r.rootGroupName}\`) → IoT rule \`${r.metricsRuleName}\` → CloudWatch Logs → ${METRICS_NAMESPACE}.`,
+    `* Metrics (EMF, ${SERVICE_DIMENSION}=\`${deviceMetricsService(r.rootGroupName)}\`) → IoT rule \`${r.metricsRuleName}\` → CloudWatch Logs → ${METRICS_NAMESPACE}.`,
     `* Failed deliveries: log group \`${r.errorLogGroupName}\`.`,
   ];
   return { type: "text", width: 24, height: 4, properties: { markdown: lines.join("\n") } };
@@ -271,7 +271,7 @@ export function telemetryText(r: TelemetryWidgetRefs): TextWidget {
  */
 export function telemetryWidgets(r: TelemetryWidgetRefs): Widget[] {
   const period = r.periodSeconds ?? 300;
-  const service = { [SERVICE_DIMENSION]: r.rootGroupName };
+  const service = { [SERVICE_DIMENSION]: deviceMetricsService(r.rootGroupName) };
   const rule = (ruleName: string) => ({ RuleName: ruleName });
   return [
     headerWidget(`## Devices of edge fleet ${r.rootGroupName}`),

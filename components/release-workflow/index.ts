@@ -232,8 +232,8 @@ export class ReleaseWorkflow extends pulumi.ComponentResource {
 }
 
 function pickSettings(args: ReleaseWorkflowArgs): ReleaseWorkflowSettingsInput {
-  const { enabled, rollout, logRetentionDays, includeExecutionData } = args;
-  return Object.fromEntries(Object.entries({ enabled, rollout, logRetentionDays, includeExecutionData }).filter(([, v]) => v !== undefined));
+  const { enabled, rollout, edge, logRetentionDays, includeExecutionData } = args;
+  return Object.fromEntries(Object.entries({ enabled, rollout, edge, logRetentionDays, includeExecutionData }).filter(([, v]) => v !== undefined));
 }
 
 /**

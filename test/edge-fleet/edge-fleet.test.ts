@@ -584,7 +584,7 @@ describe("EdgeFleet under mocks", () => {
         { os: "linux", architecture },
         [{ URI: `docker:${repositoryUrl}@sha256:${DIGEST}` }],
         // The Service dimension of the device's metrics is the fleet's root group: the telemetry metrics rule requires it.
-        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}", METRICS_SERVICE: "edge-mlops-prod" },
+        { MODEL_PATH: "/opt/edge-mlops/model/model.json", PORT: "{configuration:/Port}", METRICS_SERVICE: "edge-mlops-prod-devices" },
       ]),
     );
     expect(recipe.Manifests[0].Lifecycle.Startup?.Script).toContain(" --mount type=bind,source=/var/lib/edge-mlops/model,target=/opt/edge-mlops/model,readonly ");

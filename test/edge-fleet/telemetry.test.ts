@@ -74,7 +74,7 @@ describe("telemetry rules under mocks", () => {
       name: "edge_mlops_prod_device_metrics",
       description: "Inference metrics (EMF) of edge fleet edge-mlops-prod into CloudWatch Logs, which extracts them",
       enabled: true,
-      sql: "SELECT *, topic(3) AS ThingName FROM 'edge-mlops/prod/+/metrics' WHERE Service = 'edge-mlops-prod'",
+      sql: "SELECT *, topic(3) AS ThingName FROM 'edge-mlops/prod/+/metrics' WHERE Service = 'edge-mlops-prod-devices'",
       sqlVersion: "2016-03-23",
       cloudwatchLogs: [{ logGroupName: "/edge-mlops/prod/device-telemetry/metrics", roleArn: expect.stringMatching(/role\/prod-device-metrics-role-/), batchMode: false }],
       errorAction: { cloudwatchLogs: { logGroupName: "/edge-mlops/prod/device-telemetry/errors", roleArn: expect.stringMatching(/role\/prod-device-metrics-role-/) } },
@@ -214,8 +214,8 @@ describe("telemetry widgets", () => {
     const [header, text, requests, predictions, messages] = widgets.prod;
     expect(header.properties).toMatchObject({ markdown: "## Devices of edge fleet edge-mlops-prod" });
     expect((text.properties as { markdown: string }).markdown).toContain(`\`s3://${BUCKET}/landing/new/devices/<thing>/\``);
-    expect(requests.properties).toMatchObject({ metrics: [["EdgeMlops/Inference", "RequestCount", "Service", "edge-mlops-prod", { stat: "Sum", label: "requests" }]] });
-    expect(predictions.properties).toMatchObject({ metrics: [["EdgeMlops/Inference", "Prediction_Z", "Service", "edge-mlops-prod", { stat: "Average", label: "mean z of predictions" }]] });
+    expect(requests.properties).toMatchObject({ metrics: [["EdgeMlops/Inference", "RequestCount", "Service", "edge-mlops-prod-devices", { stat: "Sum", label: "requests" }]] });
+    expect(predictions.properties).toMatchObject({ metrics: [["EdgeMlops/Inference", "Prediction_Z", "Service", "edge-mlops-prod-devices", { stat: "Average", label: "mean z of predictions" }]] });
     expect((messages.properties as { metrics: unknown[] }).metrics).toEqual([
       ["AWS/IoT", "TopicMatch", "RuleName", "edge_mlops_prod_device_samples", { stat: "Sum", label: "samples" }],
       ["AWS/IoT", "TopicMatch", "RuleName", "edge_mlops_prod_device_metrics", { stat: "Sum", label: "metrics" }],

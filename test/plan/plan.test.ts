@@ -157,6 +157,17 @@ describe.each([
     ]);
   });
 
+  it("keeps the devices' metrics apart from the cloud service's drift alarms", () => {
+    const env = (ofType("aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions as string);
+    const cloud = (JSON.parse(env) as { environment: { name: string; value: string }[] }[])[0].environment.find((e) => e.name === "METRICS_SERVICE")?.value;
+    const [rule] = ofType("aws:iot/topicRule:TopicRule").filter((r) => r.name === `${stack}-device-metrics`);
+    const device = /WHERE Service = '([^']+)'/.exec(String(rule.inputs.sql))?.[1];
+    expect(cloud).toBe(`edge-mlops-${stack}`);
+    expect(device).toBe(`edge-mlops-${stack}-devices`);
+    const drift = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((r) => r.name.startsWith(`${stack}-drift-`));
+    for (const alarm of drift) expect(JSON.stringify(alarm.inputs.metricQueries)).not.toContain(`"${device}"`);
+  });
+
   it("has only advisory policy violations, each explained", () => {
     const violations = plan().violations;
     if (expected.violations !== "advisory") expect([...new Set(violations.map((v) => v.policy))]).toEqual([expected.violations]);

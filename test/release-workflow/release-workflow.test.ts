@@ -58,6 +58,7 @@ describe("ReleaseWorkflow under mocks", () => {
         dataBucketArn: DATA_BUCKET_ARN,
         service: { clusterName: "fleet-cluster", serviceName: "fleet-service", healthAlarmNames: [], healthAlarmArns: [] },
         alarmTopicArn: TOPIC,
+        edge: { canary: { waitSeconds: 999, successThreshold: 0.5, maxChecks: 7 } },
         edgeFleet: {
           canaryGroupArn: CANARY,
           fleetGroupArn: FLEET,
@@ -91,6 +92,14 @@ describe("ReleaseWorkflow under mocks", () => {
     ]);
     expect(Object.keys(inputsOf(plan, "aws:lambda/function:Function", "fleet-release-edge-fn").environment?.variables ?? {})).toEqual(["STACK", "DEPLOYMENT_POLICIES", "IOT_JOB_CONFIGURATION"]);
     expect(() => one(plan, "aws:lambda/function:Function", "dev-release-edge-fn")).toThrow();
+  });
+
+  it("waits for the canary as the stack's release.edge settings say", () => {
+    const definition = inputsOf(plan, "aws:sfn/stateMachine:StateMachine", "fleet-release").definition;
+    const states = JSON.stringify(parseDocument<StateMachineDefinition>(definition));
+    expect(states).toContain('"Seconds":999');
+    expect(states).toContain('"successThreshold":0.5');
+    expect(states).toContain('"NumericGreaterThanEquals":7');
   });
 
   it("starts on SageMaker's Approved and Rejected state changes of this stack's group only", () => {
