@@ -25,6 +25,13 @@ export const PREDICTION_Z_METRIC = "Prediction_Z";
  */
 export const MAX_EMF_VALUES = 100;
 
+/**
+ * Largest magnitude of a written z value: values beyond ±10 are clipped (winsorised). Under the training distribution
+ * a |z| above 10 is practically impossible, so the test is unchanged on real traffic, while one absurd input (a typo,
+ * `1e308` sent to an open endpoint) moves a period's mean by at most 10/n standard deviations instead of dominating it.
+ */
+export const Z_LIMIT = 10;
+
 /** Metric of one number input field's standardised values: `Feature_<field>_Z`. */
 export function featureZMetricName(field: string): string {
   return `Feature_${field}_Z`;

@@ -26,6 +26,7 @@ import {
   PREDICTION_Z_METRIC,
   REQUEST_METRIC,
   SERVICE_DIMENSION,
+  Z_LIMIT,
 } from "../../contracts/drift";
 import type { ModelFile } from "./model";
 
@@ -51,10 +52,10 @@ export const CLOUDWATCH_MAX_VALUE = 2 ** 360;
 /** Smallest non-zero magnitude CloudWatch accepts (2^-360). */
 export const CLOUDWATCH_MIN_VALUE = 2 ** -360;
 
-/** A z value as CloudWatch accepts it, written as JSON. */
+/** A z value as written: clipped to ±Z_LIMIT (contracts/drift.ts), and 0 below CloudWatch's smallest magnitude. */
 function zText(z: number): string {
   const magnitude = Math.abs(z);
-  if (magnitude > CLOUDWATCH_MAX_VALUE) return z > 0 ? String(CLOUDWATCH_MAX_VALUE) : String(-CLOUDWATCH_MAX_VALUE);
+  if (magnitude > Z_LIMIT) return z > 0 ? String(Z_LIMIT) : String(-Z_LIMIT);
   if (magnitude < CLOUDWATCH_MIN_VALUE) return "0";
   return String(z);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_EMF_VALUES } from "../../contracts/drift";
+import { Z_LIMIT } from "../../contracts/drift";
 import { CLOUDWATCH_MAX_VALUE, DriftMetrics, type DriftModel } from "../../service/src/emf";
 import { emfProblems } from "./emf-spec";
 import { shippedModel } from "./support";
@@ -66,10 +67,11 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
       ["Prediction_Z", "Feature_a_Z", "Feature_b_Z"],
     ]);
     for (const doc of docs) expect([doc.Service, doc._aws.Timestamp, emfProblems(doc)]).toEqual(["local", 5, []]);
-    // Concatenated in order, the documents hold every instance's z once.
-    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(predictions.map((p) => (p - 9) / 2));
-    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(numbers.slice(0, count).map((x) => (x - 0.5) / 0.25));
-    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(numbers.slice(count).map((x) => (x - 10) / 4));
+    // Concatenated in order, the documents hold every instance's z once (clipped to ±Z_LIMIT).
+    const clip = (z: number) => Math.max(-Z_LIMIT, Math.min(Z_LIMIT, z));
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(predictions.map((p) => clip((p - 9) / 2)));
+    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(numbers.slice(0, count).map((x) => clip((x - 0.5) / 0.25)));
+    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(numbers.slice(count).map((x) => clip((x - 10) / 4)));
     expect(parse(new DriftMetrics(model, "local").lines(5, predictions.slice(0, 100), [...numbers.slice(0, 100), ...numbers.slice(0, 100)]))).toHaveLength(1);
   });
 
@@ -95,11 +97,12 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
     expect(doc!.Feature_b_Z).toEqual([0]);
   });
 
-  it("keeps values inside CloudWatch's range: beyond 2^360 clamped, below 2^-360 written as 0", () => {
+  it("clips z to ±Z_LIMIT (an absurd input cannot dominate a period) and writes magnitudes below 2^-360 as 0", () => {
     const tiny: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1e-300, min: 0, max: 0 } } };
-    // 1e300 / 1e-300 overflows to ±Infinity; 1e-290 / 1e-300 = 1e10 is kept.
+    // 1e300 / 1e-300 overflows to ±Infinity; 1e-290 / 1e-300 = 1e10: all three beyond the limit.
     const [doc] = parse(new DriftMetrics(tiny, "local").lines(0, [1e300, -1e300, 1e-290], [0.5, 0.5, 0.5, 10, 10, 10]));
-    expect(doc!.Prediction_Z).toEqual([CLOUDWATCH_MAX_VALUE, -CLOUDWATCH_MAX_VALUE, 1e-290 / 1e-300]);
+    expect(doc!.Prediction_Z).toEqual([Z_LIMIT, -Z_LIMIT, Z_LIMIT]);
+    expect(Z_LIMIT).toBeLessThan(CLOUDWATCH_MAX_VALUE);
     expect(emfProblems(doc!)).toEqual([]);
     const centred: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1, min: 0, max: 0 } } };
     const [small] = parse(new DriftMetrics(centred, "local").lines(0, [2 ** -400, 2 ** -300], [0.5, 0.5, 10, 10]));
