@@ -58,6 +58,11 @@ const outputsSchema = z.object({
 });
 export type GateOutputs = z.output<typeof outputsSchema>;
 
+/** The region the stack's resources are in: the fourth field of its task definition's ARN. */
+export function stackRegion(outputs: Pick<GateOutputs, "inferenceTaskDefinitionArn">): string {
+  return outputs.inferenceTaskDefinitionArn.split(":")[3]!;
+}
+
 /**
  * Parses `pulumi stack output --json`. Throws one line naming the output that is missing or wrong, or saying the
  * outputs are of another stack (their `stackTags.stack`, when the tags are not a secret).
@@ -279,11 +284,13 @@ async function main(): Promise<number> {
     console.error(`gate: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
+  // The stack's region, from its task definition's ARN: not the shell's AWS_REGION, which may name another stack's.
+  const region = stackRegion(outputs);
   const deps: GateDeps = {
-    ecs: new ECSClient({}),
-    cloudwatch: new CloudWatchClient({}),
-    ssm: new SSMClient({}),
-    s3: new S3Client({}),
+    ecs: new ECSClient({ region }),
+    cloudwatch: new CloudWatchClient({ region }),
+    ssm: new SSMClient({ region }),
+    s3: new S3Client({ region }),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -12,7 +12,7 @@ import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sd
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_TIMING, parseGateArgs, parseStackOutputs, runGate, type GateDeps, type GateOutputs, type GateTiming } from "../../scripts/gate";
+import { DEFAULT_TIMING, parseGateArgs, parseStackOutputs, runGate, stackRegion, type GateDeps, type GateOutputs, type GateTiming } from "../../scripts/gate";
 import { fixture, modelText, shippedModel, startService } from "../service/support";
 
 const ecs = mockClient(ECSClient);
@@ -95,6 +95,13 @@ function allGood() {
   ssm.on(GetParameterCommand, { Name: POINTER }).resolves({ Parameter: { Value: "s3://dev-models-1a2b3c4/releases/bootstrap/model.json" } });
   s3.on(GetObjectCommand, { Bucket: "dev-models-1a2b3c4", Key: "releases/bootstrap/model.json" }).callsFake(() => modelObject());
 }
+
+describe("stackRegion", () => {
+  it("is the region of the stack's task definition, whatever AWS_REGION the shell has", () => {
+    expect(stackRegion({ inferenceTaskDefinitionArn: TD })).toBe("eu-west-1");
+    expect(stackRegion({ inferenceTaskDefinitionArn: "arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/x:1" })).toBe("cn-north-1");
+  });
+});
 
 describe("runGate", () => {
   it("passes when the rollout COMPLETED on the new task definition, the service answers the known instance and no alarm is in ALARM", async () => {
