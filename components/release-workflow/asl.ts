@@ -37,15 +37,17 @@ export interface WaitState {
 export interface PassState {
   readonly Type: "Pass";
   readonly Comment?: string;
-  readonly Parameters: PayloadTemplate;
+  readonly Result?: PayloadTemplate;
+  readonly Parameters?: PayloadTemplate;
   readonly ResultPath: string;
   readonly Next: string;
 }
 
-/** One Choice rule: a boolean or a string compared with the value at `Variable`. */
+/** One Choice rule: a boolean, a string or a lower bound compared with the value at `Variable`. */
 export type ChoiceRule =
   | { readonly Variable: string; readonly BooleanEquals: boolean; readonly Next: string }
-  | { readonly Variable: string; readonly StringEquals: string; readonly Next: string };
+  | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
+  | { readonly Variable: string; readonly NumericGreaterThanEquals: number; readonly Next: string };
 
 export interface ChoiceState {
   readonly Type: "Choice";

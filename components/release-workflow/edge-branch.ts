@@ -39,58 +39,18 @@ import {
   payload,
   selectPayloadFields,
   type Catcher,
-  type FailState,
   type PayloadTemplate,
   type Retrier,
-  type SucceedState,
   type TaskState,
 } from "../training-workflow/asl";
 import { isInt } from "../training-workflow/definition-args";
+import type { Branch, State } from "./asl";
 
-// ---- the ASL states this branch needs beyond asl.ts -----------------------------------------------------------------
-
-export interface WaitState {
-  readonly Type: "Wait";
-  readonly Comment?: string;
-  readonly Seconds: number;
-  readonly Next: string;
-}
-
-export interface PassState {
-  readonly Type: "Pass";
-  readonly Comment?: string;
-  readonly Result?: PayloadTemplate;
-  readonly Parameters?: PayloadTemplate;
-  readonly ResultPath: string;
-  readonly Next: string;
-}
-
-export type ChoiceRule =
-  | { readonly Variable: string; readonly StringEquals: string; readonly Next: string }
-  | { readonly Variable: string; readonly NumericGreaterThanEquals: number; readonly Next: string };
-
-export interface RuleChoiceState {
-  readonly Type: "Choice";
-  readonly Comment?: string;
-  readonly Choices: readonly ChoiceRule[];
-  readonly Default: string;
-}
-
-/** A Fail state with a fixed error name and the cause read from the state. */
-export interface NamedFailState {
-  readonly Type: "Fail";
-  readonly Comment?: string;
-  readonly Error: string;
-  readonly CausePath: string;
-}
-
-export type EdgeBranchState = TaskState | WaitState | PassState | RuleChoiceState | SucceedState | FailState | NamedFailState;
+/** The branch's states: the release workflow's ASL subset (asl.ts). */
+export type EdgeBranchState = State;
 
 /** One branch of a Parallel state. */
-export interface EdgeBranch {
-  readonly StartAt: string;
-  readonly States: Readonly<Record<string, EdgeBranchState>>;
-}
+export type EdgeBranch = Branch;
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
 
