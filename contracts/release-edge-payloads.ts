@@ -124,7 +124,7 @@ export interface ModelIotJobConfiguration {
     };
   };
   readonly abortConfig: {
-    readonly criteriaList: readonly {
+    readonly criteriaList: {
       readonly action: "CANCEL";
       readonly failureType: "ALL";
       readonly minNumberOfExecutedThings: number;

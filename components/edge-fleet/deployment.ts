@@ -7,6 +7,7 @@
  * minimum number of devices ran it, a device that does not finish in time counts as failed, and a
  * device whose update fails rolls back to its previous components.
  */
+import type { ModelDeploymentPolicies, ModelIotJobConfiguration } from "../../contracts/release-edge-payloads";
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeFleetSettings } from "./args";
 import type { FleetComponents } from "./components";
@@ -24,31 +25,11 @@ export type DeploymentSettings = EdgeFleetSettings["deployment"];
 /** Versions of the public Greengrass components. */
 export type GreengrassVersions = EdgeFleetSettings["greengrass"];
 
-export interface DeploymentPolicies {
-  readonly failureHandlingPolicy: "ROLLBACK";
-  readonly componentUpdatePolicy: { readonly action: "NOTIFY_COMPONENTS"; readonly timeoutInSeconds: number };
-  readonly configurationValidationPolicy: { readonly timeoutInSeconds: number };
-}
+/** CreateDeployment `deploymentPolicies`: the same shape for Pulumi's deployment and a release's (the contract's). */
+export type DeploymentPolicies = ModelDeploymentPolicies;
 
-export interface IotJobConfiguration {
-  readonly jobExecutionsRolloutConfig: {
-    readonly maximumPerMinute: number;
-    readonly exponentialRate?: {
-      readonly baseRatePerMinute: number;
-      readonly incrementFactor: number;
-      readonly rateIncreaseCriteria: { readonly numberOfSucceededThings: number };
-    };
-  };
-  readonly abortConfig: {
-    readonly criteriaList: {
-      readonly action: "CANCEL";
-      readonly failureType: "ALL";
-      readonly minNumberOfExecutedThings: number;
-      readonly thresholdPercentage: number;
-    }[];
-  };
-  readonly timeoutConfig: { readonly inProgressTimeoutInMinutes: number };
-}
+/** CreateDeployment `iotJobConfiguration`: rollout rate, abort criteria, per-device timeout (the contract's shape). */
+export type IotJobConfiguration = ModelIotJobConfiguration;
 
 /** Hex digits of the content hash in a deployment's name. */
 export const DEPLOYMENT_HASH_LENGTH = 16;
