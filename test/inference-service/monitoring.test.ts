@@ -6,23 +6,13 @@ import { InferenceService, type InferenceServiceArgs } from "../../components/in
 import { dashboardBody, validateDashboardBody, type AlarmThresholds, type Widget } from "../../components/observability";
 import { one, ofType, planProgram, type Plan } from "../support/offline";
 import { inputsOf, parseDocument } from "../support/resources";
+import { TEST_THRESHOLDS } from "../support/thresholds";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:edge-mlops-prod-alarms";
 const base: InferenceServiceArgs = { region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-p1", "subnet-p2"], publicSubnetIds: ["subnet-a1", "subnet-a2"], vpcCidrBlock: "10.10.0.0/16", modelStore: { bucketArn: "arn:aws:s3:::edge-mlops-prod-models", pointerParameterName: "/edge-mlops/prod/inference/current-model", pointerParameterArn: "arn:aws:ssm:eu-west-1:123456789012:parameter/edge-mlops/prod/inference/current-model" } };
-/** The prod stack's thresholds (Pulumi.prod.yaml): one-minute periods, two of them, tighter limits. */
-const PROD: AlarmThresholds = {
-  evaluationPeriods: 2,
-  periodSeconds: 60,
-  alb5xxPercent: 2,
-  p99LatencyMs: 250,
-  cpuPercent: 75,
-  memoryPercent: 75,
-  lambdaErrors: 1,
-  airflowQueuedTasks: 50,
-  driftCriticalZ: 4,
-  driftMinEffectSize: 0.2,
-};
+/** One-minute periods, two of them, tight limits: the values Pulumi.prod.yaml sets. */
+const PROD: AlarmThresholds = TEST_THRESHOLDS;
 const SHIPPED = path.join(__dirname, "..", "..", "service", "model", "model.json");
 
 /** The parts of a model.json (service/model/model.schema.json) these tests read and change. */
