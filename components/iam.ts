@@ -78,3 +78,28 @@ export function denyInsecureTransport(bucketArn: string): PolicyStatement {
 export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return { Version: POLICY_VERSION, Statement: [denyInsecureTransport(bucketArn)] };
 }
+
+/**
+ * What a state machine needs to log and trace: vended log delivery to CloudWatch Logs (Step Functions' "IAM policies
+ * for CloudWatch Logs": these actions need `*`) and X-Ray trace segments (X-Ray has no resource-level permissions).
+ */
+export function stateMachineObservabilityStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: "DeliverLogs",
+      Effect: "Allow",
+      Action: [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+      ],
+      Resource: "*",
+    },
+    { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
+  ];
+}

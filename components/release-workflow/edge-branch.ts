@@ -44,6 +44,7 @@ import {
   type TaskState,
 } from "../training-workflow/asl";
 import { isInt } from "../training-workflow/definition-args";
+import { LAMBDA_RETRY } from "../training-workflow/definition-tasks";
 import type { Branch, State } from "./asl";
 
 /** The branch's states: the release workflow's ASL subset (asl.ts). */
@@ -159,26 +160,11 @@ export function rolloutStateNames(target: EdgeTarget) {
   } as const;
 }
 
-/** Lambda errors worth another attempt: every action is idempotent (publish compares, deploy has a client token). */
-const RELEASE_EDGE_RETRY: Retrier = {
-  ErrorEquals: [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-    "Lambda.ClientExecutionTimeoutException",
-    // Thrown by the function when Greengrass or IoT throttle it or fail past the SDK's own retries.
-    "ThrottlingException",
-    "InternalServerException",
-    "InternalFailureException",
-    "States.Timeout",
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  MaxDelaySeconds: 30,
-  JitterStrategy: "FULL",
-};
+/**
+ * The Lambda retrier, also on the errors release-edge throws when Greengrass or IoT fail past the SDK's own retries;
+ * every action is idempotent (publish compares, deploy has a client token).
+ */
+const RELEASE_EDGE_RETRY: Retrier = { ...LAMBDA_RETRY, ErrorEquals: [...LAMBDA_RETRY.ErrorEquals, "InternalServerException", "InternalFailureException"] };
 
 const CATCH_ALL: readonly Catcher[] = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: EDGE_STATE_NAMES.failed }];
 

@@ -8,7 +8,7 @@
 // the one service. `*` appears only for actions without resource-level permissions (named beside each).
 import { RELEASES_PREFIX } from "../../contracts/model-release";
 import { MODEL_JSON_FILE } from "../../contracts/training-payloads";
-import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
+import { POLICY_VERSION, stateMachineObservabilityStatements, type PolicyDocument, type PolicyStatement } from "../iam";
 import { PREFIXES, scopedArn, type Scope } from "../training-workflow/policies";
 
 /** Where release-stage finds the model schema it validates models against, in the model bucket. */
@@ -47,24 +47,7 @@ export function stateMachinePolicy(p: StateMachinePolicyInputs): PolicyDocument 
     { Sid: "TagReleasedPackages", Effect: "Allow", Action: ["sagemaker:AddTags"], Resource: scopedArn(p, "sagemaker", `model-package/${p.modelPackageGroupName}/*`) },
     { Sid: "Notify", Effect: "Allow", Action: ["sns:Publish"], Resource: p.alarmTopicArn },
     ...(p.alarmTopicKmsKeyArn ? [keyVia("EncryptNotifications", p, p.alarmTopicKmsKeyArn, "sns", ["kms:GenerateDataKey*", "kms:Decrypt"])] : []),
-    {
-      // How Step Functions sets up vended log delivery to CloudWatch Logs: AWS requires "*" for these.
-      Sid: "DeliverLogs",
-      Effect: "Allow",
-      Action: [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-      ],
-      Resource: "*",
-    },
-    // X-Ray has no resource-level permissions.
-    { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
+    ...stateMachineObservabilityStatements(),
   ];
   return { Version: POLICY_VERSION, Statement: statements };
 }

@@ -7,7 +7,7 @@
 // Least privilege: every Allow names its actions (never `*` or `<service>:*`) and its resources. A `*` resource
 // appears only for the actions in WILDCARD_RESOURCE_ACTIONS, which have no resource-level permissions.
 import { EVALUATION_REPORT } from "../../contracts/training-payloads";
-import { POLICY_VERSION, type PolicyDocument, type PolicyStatement } from "../iam";
+import { POLICY_VERSION, stateMachineObservabilityStatements, type PolicyDocument, type PolicyStatement } from "../iam";
 
 /** Prefixes of the data bucket (each ends in `/`). `incoming/` and `archive/` belong to the Airflow DAG. */
 export const PREFIXES = {
@@ -149,27 +149,7 @@ export function stateMachinePolicy(p: StateMachinePolicyInputs): PolicyDocument 
         scopedArn(p, "events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
       ],
     },
-    {
-      Sid: "DeliverLogs",
-      Effect: "Allow",
-      Action: [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "WriteTraces",
-      Effect: "Allow",
-      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
-      Resource: "*",
-    },
+    ...stateMachineObservabilityStatements(),
   ];
   if (p.kmsKeyArn) {
     statements.push(
