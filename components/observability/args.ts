@@ -53,18 +53,22 @@ export const alarmThresholds = z
     airflowQueuedTasks: int(0, 100000).default(50),
     /**
      * Critical value k of the drift alarms' two-sided z-test (components/observability/drift.ts): a period's mean of a
-     * standardised input or prediction alarms when it is more than k standard errors from the training mean. From 2
-     * (P(|Z| > 2) = 4.6% per period and alarm: several false breaches a day) to 8 (P(|Z| > 8) ≈ 1e-15: stricter
-     * changes nothing but what a real shift needs). @default 4 (P(|Z| > 4) = 6.3e-5 per period and alarm)
+     * standardised input or prediction breaches when it is k or more standard errors from the training mean, and the
+     * alarm fires when every one of `evaluationPeriods` periods in a row breaches. From 2 (P(|Z| ≥ 2) = 4.6% per period
+     * and alarm) to 8 (P(|Z| ≥ 8) ≈ 1e-15: stricter changes nothing but what a real shift needs).
+     * @default 2.5 (P(|Z| ≥ 2.5) = 1.2% per period; 3 periods in a row on training data: 1.9e-6, about one false alarm
+     * in 230 days for the 8 alarms of the shipped model at 5-minute periods; a shift of 3 standard errors breaches in
+     * 69% of the periods)
      */
-    driftCriticalZ: z.number().min(2).max(8).default(4),
+    driftCriticalZ: z.number().min(2).max(8).default(2.5),
     /**
      * Minimum effect size e of the drift alarms, in training standard deviations: a period mean closer than e to the
-     * training mean never alarms, however many values the period holds (with 10,000 values a shift of 0.04 would pass
-     * k = 4). 0 turns it off; at most 2 (a mean 2 standard deviations off already sits outside most training data: a
-     * larger e would hide shifts the model cannot serve). @default 0.2 (Cohen's "small" effect)
+     * training mean never alarms, however many values the period holds (with 10,000 values a shift of 0.03 would pass
+     * k = 2.5). Up to (k / e)² values a period (625 with the defaults) the z-test alone decides. 0 turns it off; at most 2
+     * (a mean 2 standard deviations off already sits outside most training data: a larger e would hide shifts the
+     * model cannot serve). @default 0.1
      */
-    driftMinEffectSize: z.number().min(0).max(2).default(0.2),
+    driftMinEffectSize: z.number().min(0).max(2).default(0.1),
   })
   .refine((t) => t.evaluationPeriods * t.periodSeconds <= 86400, {
     path: ["evaluationPeriods"],

@@ -6,11 +6,13 @@
 //
 //     IF(ABS(avg) >= e, ABS(avg) * (n ^ 0.5), 0)   >   k          (avg: Average, n: SampleCount of the period)
 //
-// k (`driftCriticalZ`, default 4) is the critical value of the two-sided test; e (`driftMinEffectSize`, default 0.2
-// training standard deviations, Cohen's "small" effect) keeps a huge sample count from alarming on a negligible shift.
-// Under the training distribution one alarm's datapoint breaches with probability at most P(|Z| > 4) = 6.3e-5 per
-// period (with e it is P(|Z| > max(k, e·√n)), never more); the alarm fires only after `evaluationPeriods` breaching
-// periods in a row. A shift of d standard deviations breaches in at least half the periods once d ≥ max(e, k/√n).
+// k (`driftCriticalZ`, default 2.5) is the critical value of the two-sided test: a period breaches when its z is k or
+// more. e (`driftMinEffectSize`, default 0.1 training standard deviations) keeps a huge sample count from alarming on a
+// negligible shift; up to (k / e)² values a period (625 with the defaults) the z-test alone decides.
+// Under the training distribution one alarm's datapoint breaches with probability at most P(|Z| ≥ 2.5) = 1.2% per
+// period (with e it is P(|Z| ≥ max(k, e·√n)), never more), and the alarm fires only when all `evaluationPeriods`
+// periods in a row breach: 1.9e-6 for the default 3. A period mean 3 standard errors away breaches, once it is also at
+// least e standard deviations away; a population mean shifted by 3 standard errors breaches in 69% of the periods.
 // √n is written `n ^ 0.5`: metric math has the `^` operator but no square-root function.
 // The baseline model.json only says which fields to watch: the statistics that set the test are in each z value.
 // These alarms are what starts retraining (components/training-workflow/retrain.ts matches them by name prefix).
@@ -114,14 +116,14 @@ export function driftAlarmSpecs(b: DriftBaseline, service: string, t: AlarmThres
     specs[target.watch === "prediction" ? "drift-prediction" : `drift-feature-${target.watch}`] = {
       alarmName: target.alarmName,
       description:
-        `Model drift: the mean of ${what} served by ${service} is more than ${t.driftCriticalZ} standard errors from the ` +
+        `Model drift: the mean of ${what} served by ${service} is ${t.driftCriticalZ} or more standard errors from the ` +
         `training mean${effect}. Check the incoming data; a retraining run starts unless one ran in this cool-down window.`,
       queries: [
         { id: "avg", label: `${target.metricName} Average`, metric: { ...metric, stat: "Average" } },
         { id: "n", label: `${target.metricName} SampleCount`, metric: { ...metric, stat: "SampleCount" } },
         { id: "z", label: "|period mean - training mean| in standard errors", expression: zTestExpression("avg", "n", t.driftMinEffectSize), returnData: true },
       ],
-      comparison: "GreaterThanThreshold",
+      comparison: "GreaterThanOrEqualToThreshold",
       threshold: t.driftCriticalZ,
       periodSeconds: t.periodSeconds,
       evaluationPeriods: t.evaluationPeriods,
@@ -147,7 +149,7 @@ export function driftWidgets(b: DriftBaseline, service: string, t: Pick<AlarmThr
         ]),
         ...targets.map((target, i) => expressionLine(zTestExpression(`avg${i}`, `n${i}`, t.driftMinEffectSize), `z${i}`, target.watch)),
       ],
-      { period: t.periodSeconds, width: 16, annotations: { horizontal: [{ value: t.driftCriticalZ, label: `alarm above z = ${t.driftCriticalZ}`, fill: "above" }] } },
+      { period: t.periodSeconds, width: 16, annotations: { horizontal: [{ value: t.driftCriticalZ, label: `alarm at z ≥ ${t.driftCriticalZ}`, fill: "above" }] } },
     ),
   ];
 }

@@ -17,8 +17,8 @@ describe("validateThresholds", () => {
       memoryPercent: 80,
       lambdaErrors: 1,
       airflowQueuedTasks: 50,
-      driftCriticalZ: 4,
-      driftMinEffectSize: 0.2,
+      driftCriticalZ: 2.5,
+      driftMinEffectSize: 0.1,
     });
     expect(validateThresholds("X", defaults)).toEqual(defaults);
   });

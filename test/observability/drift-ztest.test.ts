@@ -77,9 +77,9 @@ function datapoint(alarm: Alarm, period: PeriodStatistics): number {
 
 /** Whether the alarm goes to ALARM after these periods: `datapointsToAlarm` of the last `evaluationPeriods` breach. */
 function fires(alarm: Alarm, periods: readonly PeriodStatistics[]): boolean {
-  expect(alarm.comparisonOperator).toBe("GreaterThanThreshold");
+  expect(alarm.comparisonOperator).toBe("GreaterThanOrEqualToThreshold");
   const window = periods.slice(-Number(alarm.evaluationPeriods));
-  const breaching = window.filter((p) => datapoint(alarm, p) > Number(alarm.threshold)).length;
+  const breaching = window.filter((p) => datapoint(alarm, p) >= Number(alarm.threshold)).length;
   return window.length === Number(alarm.evaluationPeriods) && breaching >= Number(alarm.datapointsToAlarm);
 }
 
@@ -155,48 +155,55 @@ function alarmOn(service: "drift" | "raw", metric: string): Alarm {
 const metrics = () => [...numberFields.map(featureZMetricName), PREDICTION_Z_METRIC];
 const k = defaults.driftCriticalZ;
 
-describe("the drift alarms on resampled abalone data (k = 4, e = 0.2, 300 values per 5-minute period)", () => {
+describe("the drift alarms on resampled abalone data (k = 2.5, e = 0.1, 300 values per 5-minute period)", () => {
   it("uses the stack defaults the header of drift.ts states", () => {
-    expect([defaults.driftCriticalZ, defaults.driftMinEffectSize, defaults.periodSeconds, defaults.evaluationPeriods]).toEqual([4, 0.2, 300, 3]);
+    expect([defaults.driftCriticalZ, defaults.driftMinEffectSize, defaults.periodSeconds, defaults.evaluationPeriods]).toEqual([2.5, 0.1, 300, 3]);
     expect(metrics()).toHaveLength(8);
   });
 
-  it("stay quiet on training data: 48 periods of resampled rows breach no alarm", () => {
+  it("stay quiet on training data: 48 periods of resampled rows fire no alarm", () => {
     const periods = Array.from({ length: 48 }, () => aggregate(resample(PER_PERIOD)));
     for (const metric of metrics()) {
       const alarm = alarmOn("drift", metric);
-      const values = periods.map((p) => datapoint(alarm, p[metric]));
-      expect(Math.max(...values), metric).toBeLessThanOrEqual(k);
       for (let end = 3; end <= periods.length; end++) expect(fires(alarm, periods.slice(0, end).map((p) => p[metric])), metric).toBe(false);
     }
   });
 
-  // k = 4 > 3, so the shift that must be caught is k + 1 = 5 standard errors (0.29 training standard deviations at
-  // 300 values, above e); k - 1 = 3 standard errors must pass.
+  // 3 standard errors at 300 values are 0.17 training standard deviations, above e: the z-test decides.
   for (const field of ["length", "whole_weight", "shell_weight"]) {
-    it(`fire when the served mean of '${field}' moves by k + 1 standard errors, only on '${field}'; not at k - 1`, () => {
+    it(`fire when the served mean of '${field}' moves by 3 standard errors, only on '${field}'; not at 2`, () => {
       const periodsAt = (standardErrors: number) => Array.from({ length: 3 }, () => aggregate(moved(resample(PER_PERIOD), field, standardErrors)));
-      const up = periodsAt(k + 1);
+      const up = periodsAt(3);
       expect(fires(alarmOn("drift", featureZMetricName(field)), up.map((p) => p[featureZMetricName(field)]))).toBe(true);
       for (const other of numberFields.filter((f) => f !== field)) {
-        expect(datapoint(alarmOn("drift", featureZMetricName(other)), up[0][featureZMetricName(other)]), other).toBeLessThanOrEqual(k);
+        expect(fires(alarmOn("drift", featureZMetricName(other)), up.map((p) => p[featureZMetricName(other)])), other).toBe(false);
       }
-      const below = periodsAt(k - 1);
-      const alarm = alarmOn("drift", featureZMetricName(field));
-      expect(fires(alarm, below.map((p) => p[featureZMetricName(field)]))).toBe(false);
-      // Without the minimum effect size, k - 1 standard errors still stay under the critical value.
+      const below = periodsAt(2);
+      expect(fires(alarmOn("drift", featureZMetricName(field)), below.map((p) => p[featureZMetricName(field)]))).toBe(false);
       expect(fires(alarmOn("raw", featureZMetricName(field)), below.map((p) => p[featureZMetricName(field)]))).toBe(false);
     });
   }
 
+  it("fire on a shift down as on a shift up: the test is two-sided", () => {
+    const periods = Array.from({ length: 3 }, () => aggregate(moved(resample(PER_PERIOD), "diameter", -3)));
+    expect(fires(alarmOn("drift", featureZMetricName("diameter")), periods.map((p) => p[featureZMetricName("diameter")]))).toBe(true);
+  });
+
+  it("need every one of the evaluation periods: two breaching periods and one quiet one do not fire", () => {
+    const metric = featureZMetricName("height");
+    const periods = [moved(resample(PER_PERIOD), "height", 4), resample(PER_PERIOD), moved(resample(PER_PERIOD), "height", 4)].map((p) => aggregate(p)[metric]);
+    expect(fires(alarmOn("drift", metric), periods)).toBe(false);
+    expect(fires(alarmOn("drift", metric), [...periods, aggregate(moved(resample(PER_PERIOD), "height", 4))[metric]])).toBe(false);
+  });
+
   it("ignore a negligible shift however many values a period holds, unless the minimum effect size is 0", () => {
-    // 20,000 values a period and a shift of 0.1 standard deviations: z ≈ 14, far above k, but the effect is below e.
+    // 20,000 values a period and a shift of 0.05 standard deviations: z ≈ 7, far above k, but the effect is below e.
     const periods = Array.from({ length: 3 }, () => {
       const sample = resample(20_000);
-      return aggregate(moved(sample, "diameter", (0.1 * Math.sqrt(sample.length))));
+      return aggregate(moved(sample, "diameter", 0.05 * Math.sqrt(sample.length)));
     });
     const metric = featureZMetricName("diameter");
-    expect(datapoint(alarmOn("raw", metric), periods[0][metric])).toBeGreaterThan(3 * k);
+    expect(datapoint(alarmOn("raw", metric), periods[0][metric])).toBeGreaterThan(2 * k);
     expect(fires(alarmOn("raw", metric), periods.map((p) => p[metric]))).toBe(true);
     expect(fires(alarmOn("drift", metric), periods.map((p) => p[metric]))).toBe(false);
   });

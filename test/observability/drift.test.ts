@@ -92,13 +92,13 @@ describe("driftAlarmSpecs", () => {
     expect(spec).toEqual({
       alarmName: "edge-mlops-prod-drift-feature-whole_weight",
       description:
-        "Model drift: the mean of input field 'whole_weight' served by edge-mlops-prod is more than 3.5 standard errors from the training mean and at least 0.25 training standard deviations away. Check the incoming data; a retraining run starts unless one ran in this cool-down window.",
+        "Model drift: the mean of input field 'whole_weight' served by edge-mlops-prod is 3.5 or more standard errors from the training mean and at least 0.25 training standard deviations away. Check the incoming data; a retraining run starts unless one ran in this cool-down window.",
       queries: [
         { id: "avg", label: "Feature_whole_weight_Z Average", metric: { ...metric, stat: "Average" } },
         { id: "n", label: "Feature_whole_weight_Z SampleCount", metric: { ...metric, stat: "SampleCount" } },
         { id: "z", label: "|period mean - training mean| in standard errors", expression: "IF(ABS(avg) >= 0.25, ABS(avg) * (n ^ 0.5), 0)", returnData: true },
       ],
-      comparison: "GreaterThanThreshold",
+      comparison: "GreaterThanOrEqualToThreshold",
       threshold: 3.5,
       periodSeconds: 60,
       evaluationPeriods: 3,
@@ -129,14 +129,14 @@ describe("driftAlarmSpecs", () => {
     expect(drift.properties.metrics).toHaveLength(24);
     expect(drift.properties.metrics[15]).toEqual(["EdgeMlops/Inference", "Prediction_Z", "Service", SERVICE, { id: "n7", stat: "SampleCount", visible: false }]);
     expect(drift.properties.metrics[16]).toEqual([{ expression: "IF(ABS(avg0) >= 0.25, ABS(avg0) * (n0 ^ 0.5), 0)", id: "z0", label: "length" }]);
-    expect(drift.properties.annotations).toEqual({ horizontal: [{ value: 3.5, label: "alarm above z = 3.5", fill: "above" }] });
+    expect(drift.properties.annotations).toEqual({ horizontal: [{ value: 3.5, label: "alarm at z ≥ 3.5", fill: "above" }] });
   });
 });
 
 describe("the drift settings", () => {
   const alarms = (a: Record<string, unknown>) => () => parseStackSettings({ environment: "dev", observability: { alarms: a } });
-  it("default to k = 4 and e = 0.2, and bound k to [2, 8] and e to [0, 2]", () => {
-    expect(parseStackSettings({ environment: "dev" }).observability.alarms).toMatchObject({ driftCriticalZ: 4, driftMinEffectSize: 0.2 });
+  it("default to k = 2.5 and e = 0.1, and bound k to [2, 8] and e to [0, 2]", () => {
+    expect(parseStackSettings({ environment: "dev" }).observability.alarms).toMatchObject({ driftCriticalZ: 2.5, driftMinEffectSize: 0.1 });
     expect(alarms({ driftCriticalZ: 1.96 })).toThrow(/driftCriticalZ/);
     expect(alarms({ driftCriticalZ: 8.5 })).toThrow(/driftCriticalZ/);
     expect(alarms({ driftMinEffectSize: -0.1 })).toThrow(/driftMinEffectSize/);
