@@ -4,8 +4,11 @@
  * A device that holds the claim certificate calls `RegisterThing` with `ThingName` and
  * `SerialNumber`; the pre-provisioning hook (lambda/provisioning-hook) admits only serial numbers
  * of the stack's pattern; AWS IoT then runs the template: it creates (or updates) the thing with
- * its serial number, puts it in the stack's thing group, activates the device's new certificate
- * and attaches the core device policy to it. The template body is a typed object built by a pure
+ * its serial number, puts it in the stack's thing group and in one model group, activates the
+ * device's new certificate and attaches the core device policy to it. The model group is the
+ * template parameter `ModelGroup`, which the hook always sets (a device cannot choose it): a thing
+ * already in `<root>-canary` stays a canary when it provisions again, every other thing joins
+ * `<root>-fleet`, so the two model groups stay disjoint. The template body is a typed object built by a pure
  * function; `buildFleetProvisioning` registers the template, its role, the hook and the claim
  * policy (and certificate).
  *
@@ -29,24 +32,28 @@ import type { FleetContext } from "./context";
 import { canaryGroupName, childGroupName, fleetGroupName, type ThingGroups } from "./groups";
 import { claimPolicy, provisioningTrustPolicy } from "./policies";
 import { describeValue, validateThingGroupName } from "../../contracts/iot-names";
+import { MODEL_GROUP_PARAMETER } from "../../contracts/provisioning";
 import * as awsIot from "@pulumi/aws/iot";
 import * as awsIam from "@pulumi/aws/iam";
 import * as awsLambda from "@pulumi/aws/lambda";
 
-/** Template parameters the device sends (and the certificate id AWS IoT fills in). */
-export const TEMPLATE_PARAMETERS = ["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"] as const;
+/**
+ * Template parameters: the device sends ThingName and SerialNumber, AWS IoT fills in the certificate id, and the
+ * pre-provisioning hook sets ModelGroup (its `parameterOverrides` replace whatever a device sent).
+ */
+export const TEMPLATE_PARAMETERS = ["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id", MODEL_GROUP_PARAMETER] as const;
 
 type Ref = { readonly Ref: (typeof TEMPLATE_PARAMETERS)[number] };
 
 export interface ProvisioningTemplateBody {
-  readonly Parameters: Readonly<Record<(typeof TEMPLATE_PARAMETERS)[number], { readonly Type: "String" }>>;
+  readonly Parameters: Readonly<Record<(typeof TEMPLATE_PARAMETERS)[number], { readonly Type: "String"; readonly Default?: string }>>;
   readonly Resources: {
     readonly thing: {
       readonly Type: "AWS::IoT::Thing";
       readonly Properties: {
         readonly ThingName: Ref;
         readonly AttributePayload: { readonly serialNumber: Ref };
-        readonly ThingGroups: readonly string[];
+        readonly ThingGroups: readonly [string, Ref];
       };
       readonly OverrideSettings: { readonly AttributePayload: "MERGE"; readonly ThingGroups: "MERGE" };
     };
@@ -62,10 +69,12 @@ export interface ProvisioningTemplateBodyArgs {
   /** The stack's root thing group every provisioned device joins. */
   readonly thingGroupName: string;
   /**
-   * The model group every provisioned device joins: `<root>-fleet`. Moving a device to the canary is an operator's
-   * step (`aws iot remove-thing-from-thing-group` from `<root>-fleet`, then `add-thing-to-thing-group` to `<root>-canary`).
+   * The model group a new device joins: `<root>-fleet`, the default of the template's ModelGroup parameter (the hook
+   * sets it on every admitted request; the default only applies if it did not). Moving a device to the canary is an
+   * operator's step (`aws iot remove-thing-from-thing-group` from `<root>-fleet`, then `add-thing-to-thing-group` to
+   * `<root>-canary`); it stays there when it provisions again.
    */
-  readonly modelGroupName: string;
+  readonly fleetGroupName: string;
   /** Name of the existing core device IoT policy attached to every new certificate. */
   readonly policyName: string;
 }
@@ -81,8 +90,8 @@ const POLICY_NAME_PATTERN = /^[\w+=,.@-]{1,128}$/;
 export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): ProvisioningTemplateBody {
   const groupError = validateThingGroupName(args.thingGroupName);
   if (groupError) throw new Error(`provisioningTemplateBody: thingGroupName: ${groupError}`);
-  const modelGroupError = validateThingGroupName(args.modelGroupName);
-  if (modelGroupError) throw new Error(`provisioningTemplateBody: modelGroupName: ${modelGroupError}`);
+  const fleetGroupError = validateThingGroupName(args.fleetGroupName);
+  if (fleetGroupError) throw new Error(`provisioningTemplateBody: fleetGroupName: ${fleetGroupError}`);
   if (typeof args.policyName !== "string" || !POLICY_NAME_PATTERN.test(args.policyName)) {
     throw new Error(
       `provisioningTemplateBody: policyName ${describeValue(args.policyName)} must be an AWS IoT policy name (1 to 128 of letters, digits and _+=,.@-)`,
@@ -93,6 +102,7 @@ export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): Pr
       ThingName: { Type: "String" },
       SerialNumber: { Type: "String" },
       "AWS::IoT::Certificate::Id": { Type: "String" },
+      [MODEL_GROUP_PARAMETER]: { Type: "String", Default: args.fleetGroupName },
     },
     Resources: {
       thing: {
@@ -100,7 +110,7 @@ export function provisioningTemplateBody(args: ProvisioningTemplateBodyArgs): Pr
         Properties: {
           ThingName: { Ref: "ThingName" },
           AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
-          ThingGroups: [args.thingGroupName, args.modelGroupName],
+          ThingGroups: [args.thingGroupName, { Ref: MODEL_GROUP_PARAMETER }],
         },
         OverrideSettings: { AttributePayload: "MERGE", ThingGroups: "MERGE" },
       },
@@ -151,8 +161,11 @@ export function buildFleetProvisioning(ctx: FleetContext, groups: ThingGroups, c
       environment: {
         SERIAL_NUMBER_PATTERN: p.serialNumberPattern,
         THING_GROUP_NAME: s.rootGroupName,
-        // Every other group of the stack: the two model groups and the (prefixed) child groups.
-        CHILD_THING_GROUP_NAMES: [canaryGroupName(s.rootGroupName), fleetGroupName(s.rootGroupName), ...s.childGroups.map((g) => childGroupName(s.rootGroupName, g.name))].join(","),
+        // The model groups: a thing already in the canary group stays there, every other thing joins the fleet group.
+        CANARY_THING_GROUP_NAME: canaryGroupName(s.rootGroupName),
+        FLEET_THING_GROUP_NAME: fleetGroupName(s.rootGroupName),
+        // Every other group of the stack: the (prefixed) child groups.
+        CHILD_THING_GROUP_NAMES: s.childGroups.map((g) => childGroupName(s.rootGroupName, g.name)).join(","),
       },
       statements: scope.apply((sc) => [
         {
@@ -184,14 +197,14 @@ export function buildFleetProvisioning(ctx: FleetContext, groups: ThingGroups, c
     `${name}-provisioning-template`,
     {
       name: p.templateName,
-      description: `Fleet provisioning by claim for stack ${s.stack}: devices join ${s.rootGroupName} and ${fleetGroupName(s.rootGroupName)}`,
+      description: `Fleet provisioning by claim for stack ${s.stack}: devices join ${s.rootGroupName} and ${fleetGroupName(s.rootGroupName)} (canaries stay in ${canaryGroupName(s.rootGroupName)})`,
       enabled: true,
       type: "FLEET_PROVISIONING",
       provisioningRoleArn: role.arn,
       preProvisioningHook: { targetArn: hook.function.arn, payloadVersion: HOOK_PAYLOAD_VERSION },
       templateBody: pulumi
         .all([groups.root.name, groups.fleet.name, corePolicy.name])
-        .apply(([thingGroupName, modelGroupName, policyName]) => JSON.stringify(build(() => provisioningTemplateBody({ thingGroupName, modelGroupName, policyName })))),
+        .apply(([thingGroupName, fleetGroupName, policyName]) => JSON.stringify(build(() => provisioningTemplateBody({ thingGroupName, fleetGroupName, policyName })))),
     },
     { parent: fleet, dependsOn: [invoke, registration] },
   );

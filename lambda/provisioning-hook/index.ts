@@ -12,6 +12,11 @@
  *    certificate — and it belongs to no thing group other than this stack's
  *    (`THING_GROUP_NAME`, or one of `CHILD_THING_GROUP_NAMES`).
  *
+ * An admitted request always gets `parameterOverrides.ModelGroup`, the model group the template puts
+ * the thing in: `CANARY_THING_GROUP_NAME` for a thing that is already in it (a canary that provisions
+ * again stays a canary), `FLEET_THING_GROUP_NAME` for every other thing. The override replaces any
+ * `ModelGroup` the device sent, so no device chooses its own group.
+ *
  * The function never throws: malformed payloads, bad configuration and AWS errors all end in
  * `{ allowProvisioning: false }` (fail closed). Each invocation writes one JSON log line with
  * the decision and its reason; the certificate PEM is never logged.
@@ -19,7 +24,8 @@
  * Environment:
  *  - `SERIAL_NUMBER_PATTERN` (required): regular expression source, matched anchored.
  *  - `THING_GROUP_NAME` (required): the stack's root thing group.
- *  - `CHILD_THING_GROUP_NAMES` (optional): comma-separated child groups of the stack's group.
+ *  - `CANARY_THING_GROUP_NAME`, `FLEET_THING_GROUP_NAME` (required): the stack's two model groups.
+ *  - `CHILD_THING_GROUP_NAMES` (optional): comma-separated other groups of the stack.
  *  - `BLOCKED_ATTRIBUTE` (optional, default `blocked=true`): `name=value` of the attribute that
  *    marks a thing blocked; a bare `name` means `name=true`.
  */
@@ -30,6 +36,7 @@ import {
   type DescribeThingCommandOutput,
 } from "@aws-sdk/client-iot";
 import { describeValue, validateThingGroupName, validateThingName } from "../../contracts/iot-names";
+import { MODEL_GROUP_PARAMETER, SERIAL_NUMBER_ATTRIBUTE } from "../../contracts/provisioning";
 
 /** Input AWS IoT sends to a pre-provisioning hook. */
 export interface PreProvisioningHookEvent {
@@ -52,15 +59,15 @@ export interface HookConfig {
   readonly serialNumberPattern: RegExp;
   /** The stack's thing group and its child groups: the only groups an existing thing may be in. */
   readonly allowedGroups: ReadonlySet<string>;
+  /** The model group a thing already in it keeps. */
+  readonly canaryGroup: string;
+  /** The model group every other thing joins. */
+  readonly fleetGroup: string;
   readonly blockedAttributeName: string;
   readonly blockedAttributeValue: string;
 }
 
-/**
- * Thing attribute holding a provisioned thing's serial number; the provisioning template
- * (components/edge-fleet/provisioning.ts, `AttributePayload.serialNumber`) writes it.
- */
-export const SERIAL_NUMBER_ATTRIBUTE = "serialNumber";
+export { MODEL_GROUP_PARAMETER, SERIAL_NUMBER_ATTRIBUTE };
 
 /** Longest serial number accepted. */
 export const MAX_SERIAL_NUMBER_LENGTH = 64;
@@ -72,7 +79,6 @@ export const MAX_CERTIFICATE_PEM_LENGTH = 16_384;
 const MAX_GROUP_PAGES = 5;
 
 const DENY: PreProvisioningHookResponse = Object.freeze({ allowProvisioning: false });
-const ALLOW: PreProvisioningHookResponse = Object.freeze({ allowProvisioning: true });
 
 /** Reads and checks the hook's configuration; throws an Error naming the bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): HookConfig {
@@ -89,6 +95,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   const group = env.THING_GROUP_NAME;
   const groupError = validateThingGroupName(group);
   if (groupError) throw new Error(`THING_GROUP_NAME: ${groupError}`);
+  const modelGroups = (["CANARY_THING_GROUP_NAME", "FLEET_THING_GROUP_NAME"] as const).map((key) => {
+    const error = validateThingGroupName(env[key]);
+    if (error) throw new Error(`${key}: ${error}`);
+    return env[key] as string;
+  });
+  const [canaryGroup, fleetGroup] = modelGroups;
+  if (canaryGroup === fleetGroup) throw new Error(`CANARY_THING_GROUP_NAME and FLEET_THING_GROUP_NAME must differ, both are ${describeValue(canaryGroup)}`);
   const children = (env.CHILD_THING_GROUP_NAMES ?? "")
     .split(",")
     .map((name) => name.trim())
@@ -106,7 +119,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): H
   }
   return {
     serialNumberPattern,
-    allowedGroups: new Set([group as string, ...children]),
+    allowedGroups: new Set([group as string, ...modelGroups, ...children]),
+    canaryGroup,
+    fleetGroup,
     blockedAttributeName,
     blockedAttributeValue,
   };
@@ -158,7 +173,7 @@ function errorName(err: unknown): string {
   return isPlainObject(err) && typeof err.name === "string" ? err.name : "Error";
 }
 
-type Decision = { readonly allow: boolean; readonly reason: string };
+type Decision = { readonly allow: false; readonly reason: string } | { readonly allow: true; readonly reason: string; readonly modelGroup: string };
 
 async function decideForExistingThing(client: IoTClient, config: HookConfig, thingName: string, serialNumber: string): Promise<Decision> {
   let thing: DescribeThingCommandOutput;
@@ -166,7 +181,7 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
     thing = await client.send(new DescribeThingCommand({ thingName }));
   } catch (err) {
     if (errorName(err) === "ResourceNotFoundException") {
-      return { allow: true, reason: "new thing; serial number matches" };
+      return { allow: true, reason: "new thing; serial number matches", modelGroup: config.fleetGroup };
     }
     throw err;
   }
@@ -185,6 +200,7 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
     return { allow: false, reason: `existing thing has a different ${SERIAL_NUMBER_ATTRIBUTE}; it is not taken over` };
   }
   const foreign: string[] = [];
+  let canary = false;
   let nextToken: string | undefined;
   let pages = 0;
   do {
@@ -192,6 +208,7 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
     for (const group of page.thingGroups ?? []) {
       const name = group.groupName ?? "";
       if (!config.allowedGroups.has(name)) foreign.push(name);
+      if (name === config.canaryGroup) canary = true;
     }
     nextToken = page.nextToken;
     pages += 1;
@@ -202,7 +219,11 @@ async function decideForExistingThing(client: IoTClient, config: HookConfig, thi
   if (foreign.length > 0) {
     return { allow: false, reason: `existing thing is in another thing group: ${foreign.slice(0, 10).join(", ")}` };
   }
-  return { allow: true, reason: "existing thing has this serial number, is in this stack's thing groups only and not blocked" };
+  return {
+    allow: true,
+    reason: `existing thing has this serial number, is in this stack's thing groups only and not blocked${canary ? "; stays a canary" : ""}`,
+    modelGroup: canary ? config.canaryGroup : config.fleetGroup,
+  };
 }
 
 /** An error's message for the log: at most 300 characters, with any PEM block removed. */
@@ -243,8 +264,12 @@ export function createHandler(
     }
     try {
       const decision = await decideForExistingThing(client, config, parsed.thingName, parsed.serialNumber);
-      log({ allowProvisioning: decision.allow, reason: decision.reason, ...context });
-      return decision.allow ? ALLOW : DENY;
+      if (!decision.allow) {
+        log({ allowProvisioning: false, reason: decision.reason, ...context });
+        return DENY;
+      }
+      log({ allowProvisioning: true, reason: decision.reason, modelGroup: decision.modelGroup, ...context });
+      return { allowProvisioning: true, parameterOverrides: { [MODEL_GROUP_PARAMETER]: decision.modelGroup } };
     } catch (err) {
       log({
         level: "error",

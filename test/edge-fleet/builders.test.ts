@@ -75,12 +75,17 @@ describe("deployment builders", () => {
 
 describe("provisioningTemplateBody", () => {
   it("creates the thing with its serial number in the stack's group and attaches the core policy", () => {
-    expect(JSON.parse(JSON.stringify(provisioningTemplateBody({ thingGroupName: "edge-mlops-prod", modelGroupName: "edge-mlops-prod-fleet", policyName: "prod-core-policy-1a2b3c4" })))).toEqual({
-      Parameters: { ThingName: { Type: "String" }, SerialNumber: { Type: "String" }, "AWS::IoT::Certificate::Id": { Type: "String" } },
+    expect(JSON.parse(JSON.stringify(provisioningTemplateBody({ thingGroupName: "edge-mlops-prod", fleetGroupName: "edge-mlops-prod-fleet", policyName: "prod-core-policy-1a2b3c4" })))).toEqual({
+      Parameters: {
+        ThingName: { Type: "String" },
+        SerialNumber: { Type: "String" },
+        "AWS::IoT::Certificate::Id": { Type: "String" },
+        ModelGroup: { Type: "String", Default: "edge-mlops-prod-fleet" },
+      },
       Resources: {
         thing: {
           Type: "AWS::IoT::Thing",
-          Properties: { ThingName: { Ref: "ThingName" }, AttributePayload: { serialNumber: { Ref: "SerialNumber" } }, ThingGroups: ["edge-mlops-prod", "edge-mlops-prod-fleet"] },
+          Properties: { ThingName: { Ref: "ThingName" }, AttributePayload: { serialNumber: { Ref: "SerialNumber" } }, ThingGroups: ["edge-mlops-prod", { Ref: "ModelGroup" }] },
           OverrideSettings: { AttributePayload: "MERGE", ThingGroups: "MERGE" },
         },
         certificate: { Type: "AWS::IoT::Certificate", Properties: { CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" } },
@@ -90,9 +95,9 @@ describe("provisioningTemplateBody", () => {
   });
 
   it("rejects a bad group or policy name, naming the argument", () => {
-    expect(() => provisioningTemplateBody({ thingGroupName: "bad group", modelGroupName: "g-fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: thingGroupName: thing group name "bad group"/);
-    expect(() => provisioningTemplateBody({ thingGroupName: "g", modelGroupName: "g fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: modelGroupName: thing group name "g fleet"/);
-    expect(() => provisioningTemplateBody({ thingGroupName: "g", modelGroupName: "g-fleet", policyName: "a b" })).toThrow('provisioningTemplateBody: policyName "a b" must be an AWS IoT policy name');
+    expect(() => provisioningTemplateBody({ thingGroupName: "bad group", fleetGroupName: "g-fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: thingGroupName: thing group name "bad group"/);
+    expect(() => provisioningTemplateBody({ thingGroupName: "g", fleetGroupName: "g fleet", policyName: "p" })).toThrow(/^provisioningTemplateBody: fleetGroupName: thing group name "g fleet"/);
+    expect(() => provisioningTemplateBody({ thingGroupName: "g", fleetGroupName: "g-fleet", policyName: "a b" })).toThrow('provisioningTemplateBody: policyName "a b" must be an AWS IoT policy name');
   });
 });
 

@@ -469,18 +469,20 @@ describe("EdgeFleet under mocks", () => {
     const { templateBody, ...rest } = inputsOf(plan, "aws:iot/provisioningTemplate:ProvisioningTemplate", "prod-provisioning-template");
     expect(rest).toEqual({
       name: "edge-mlops-prod-fleet",
-      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod and edge-mlops-prod-fleet",
+      description: "Fleet provisioning by claim for stack prod: devices join edge-mlops-prod and edge-mlops-prod-fleet (canaries stay in edge-mlops-prod-canary)",
       enabled: true,
       type: "FLEET_PROVISIONING",
       provisioningRoleArn: role.arn,
       preProvisioningHook: { targetArn: hook.arn, payloadVersion: "2020-04-01" },
     });
     const body = parseDocument<ProvisioningTemplateBody>(templateBody);
-    expect(Object.keys(body.Parameters)).toEqual(["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id"]);
+    expect(Object.keys(body.Parameters)).toEqual(["ThingName", "SerialNumber", "AWS::IoT::Certificate::Id", "ModelGroup"]);
+    // The hook names the model group on every request it admits; the default is the fleet group.
+    expect(body.Parameters.ModelGroup).toEqual({ Type: "String", Default: "edge-mlops-prod-fleet" });
     expect(body.Resources.thing.Properties).toEqual({
       ThingName: { Ref: "ThingName" },
       AttributePayload: { serialNumber: { Ref: "SerialNumber" } },
-      ThingGroups: ["edge-mlops-prod", "edge-mlops-prod-fleet"],
+      ThingGroups: ["edge-mlops-prod", { Ref: "ModelGroup" }],
     });
     expect(body.Resources.certificate.Properties).toEqual({ CertificateId: { Ref: "AWS::IoT::Certificate::Id" }, Status: "ACTIVE" });
     expect(body.Resources.policy.Properties).toEqual({ PolicyName: arnName(one(plan, "aws:iot/policy:Policy", "prod-core-policy")) });
@@ -502,11 +504,11 @@ describe("EdgeFleet under mocks", () => {
     expect(inputsOf(plan, "aws:lambda/function:Function", "prod-provisioning-hook-fn")).toMatchObject({
       timeout: 5,
       reservedConcurrentExecutions: 10,
-      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CHILD_THING_GROUP_NAMES: "edge-mlops-prod-canary,edge-mlops-prod-fleet,edge-mlops-prod-site-north,edge-mlops-prod-site-south,edge-mlops-prod-hub-rev-b" } },
+      environment: { variables: { SERIAL_NUMBER_PATTERN: "^HBS[0-9]{9}$", THING_GROUP_NAME: "edge-mlops-prod", CANARY_THING_GROUP_NAME: "edge-mlops-prod-canary", FLEET_THING_GROUP_NAME: "edge-mlops-prod-fleet", CHILD_THING_GROUP_NAMES: "edge-mlops-prod-site-north,edge-mlops-prod-site-south,edge-mlops-prod-hub-rev-b" } },
     });
     expect(inputsOf(plan, "aws:cloudwatch/logGroup:LogGroup", "prod-provisioning-hook-logs").retentionInDays).toBe(365);
     expect(inputsOf(plan, "aws:lambda/function:Function", "staging-provisioning-hook-fn").environment).toEqual({
-      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging", CHILD_THING_GROUP_NAMES: "edge-mlops-staging-canary,edge-mlops-staging-fleet" },
+      variables: { SERIAL_NUMBER_PATTERN: "^[A-Z0-9]{8,20}$", THING_GROUP_NAME: "edge-mlops-staging", CANARY_THING_GROUP_NAME: "edge-mlops-staging-canary", FLEET_THING_GROUP_NAME: "edge-mlops-staging-fleet", CHILD_THING_GROUP_NAMES: "" },
     });
     const policy = policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", "prod-provisioning-hook-policy").policy);
     expect(policy.Statement.slice(2)).toEqual([

@@ -15,6 +15,8 @@ const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSECRET\n-----END C
 const ENV = {
   SERIAL_NUMBER_PATTERN: "HBS-[0-9]{6}",
   THING_GROUP_NAME: "edge-mlops-dev",
+  CANARY_THING_GROUP_NAME: "edge-mlops-dev-canary",
+  FLEET_THING_GROUP_NAME: "edge-mlops-dev-fleet",
   CHILD_THING_GROUP_NAMES: "edge-mlops-dev-site-berlin, edge-mlops-dev-rev-b",
   BLOCKED_ATTRIBUTE: "blocked=true",
 };
@@ -29,6 +31,10 @@ function event(parameters: Record<string, unknown> = { ThingName: "hub-000123", 
     parameters,
   };
 }
+
+/** The answers that admit a device: the hook always names its model group. */
+const FLEET = { allowProvisioning: true, parameterOverrides: { ModelGroup: "edge-mlops-dev-fleet" } };
+const CANARY = { allowProvisioning: true, parameterOverrides: { ModelGroup: "edge-mlops-dev-canary" } };
 
 const notFound = () => new ResourceNotFoundException({ message: "Thing hub-000123 cannot be found.", $metadata: {} });
 
@@ -55,7 +61,8 @@ describe("loadConfig", () => {
     expect(config.serialNumberPattern.test("HBS-000123")).toBe(true);
     expect(config.serialNumberPattern.test("XHBS-000123")).toBe(false);
     expect(config.serialNumberPattern.test("HBS-0001234")).toBe(false);
-    expect([...config.allowedGroups]).toEqual(["edge-mlops-dev", "edge-mlops-dev-site-berlin", "edge-mlops-dev-rev-b"]);
+    expect([...config.allowedGroups]).toEqual(["edge-mlops-dev", "edge-mlops-dev-canary", "edge-mlops-dev-fleet", "edge-mlops-dev-site-berlin", "edge-mlops-dev-rev-b"]);
+    expect([config.canaryGroup, config.fleetGroup]).toEqual(["edge-mlops-dev-canary", "edge-mlops-dev-fleet"]);
     expect(config.blockedAttributeName).toBe("blocked");
     expect(config.blockedAttributeValue).toBe("true");
   });
@@ -77,6 +84,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ...ENV, THING_GROUP_NAME: undefined })).toThrow(
       "THING_GROUP_NAME: thing group name must be a string, got undefined",
     );
+    expect(() => loadConfig({ ...ENV, CANARY_THING_GROUP_NAME: undefined })).toThrow("CANARY_THING_GROUP_NAME: thing group name must be a string, got undefined");
+    expect(() => loadConfig({ ...ENV, FLEET_THING_GROUP_NAME: "a fleet" })).toThrow(/^FLEET_THING_GROUP_NAME: thing group name "a fleet"/);
+    expect(() => loadConfig({ ...ENV, FLEET_THING_GROUP_NAME: "edge-mlops-dev-canary" })).toThrow(
+      'CANARY_THING_GROUP_NAME and FLEET_THING_GROUP_NAME must differ, both are "edge-mlops-dev-canary"',
+    );
     expect(() => loadConfig({ ...ENV, CHILD_THING_GROUP_NAMES: "ok,not ok" })).toThrow(/^CHILD_THING_GROUP_NAMES: thing group name "not ok"/);
     expect(() => loadConfig({ ...ENV, BLOCKED_ATTRIBUTE: "=true" })).toThrow(
       'BLOCKED_ATTRIBUTE "=true" must be "name=value" or "name" with an AWS IoT attribute name',
@@ -85,9 +97,9 @@ describe("loadConfig", () => {
 });
 
 describe("provisioning hook", () => {
-  it("allows a new device whose serial number matches", async () => {
+  it("allows a new device whose serial number matches into the fleet model group", async () => {
     iotMock.on(DescribeThingCommand).rejects(notFound());
-    await expect(hook(event())).resolves.toEqual({ allowProvisioning: true });
+    await expect(hook(event())).resolves.toEqual(FLEET);
     expect(iotMock.commandCalls(DescribeThingCommand).map((c) => c.args[0].input)).toEqual([{ thingName: "hub-000123" }]);
     expect(iotMock.commandCalls(ListThingGroupsForThingCommand)).toHaveLength(0);
     expect(logLines()).toEqual([
@@ -95,6 +107,7 @@ describe("provisioning hook", () => {
         event: "provisioning-decision",
         allowProvisioning: true,
         reason: "new thing; serial number matches",
+        modelGroup: "edge-mlops-dev-fleet",
         thingName: "hub-000123",
         serialNumber: "HBS-000123",
         certificateId: "b".repeat(64),
@@ -109,13 +122,28 @@ describe("provisioning hook", () => {
     iotMock.on(ListThingGroupsForThingCommand).resolves({
       thingGroups: [{ groupName: "edge-mlops-dev" }, { groupName: "edge-mlops-dev-site-berlin" }],
     });
-    await expect(hook(event())).resolves.toEqual({ allowProvisioning: true });
+    await expect(hook(event())).resolves.toEqual(FLEET);
     expect(iotMock.commandCalls(ListThingGroupsForThingCommand).map((c) => c.args[0].input)).toEqual([
       { thingName: "hub-000123", nextToken: undefined, maxResults: 25 },
     ]);
     expect(logLines()[0].reason).toBe(
       "existing thing has this serial number, is in this stack's thing groups only and not blocked",
     );
+  });
+
+  it("keeps a canary a canary when it provisions again, and a fleet device in the fleet", async () => {
+    iotMock.on(DescribeThingCommand).resolves({ thingName: "hub-000123", attributes: { serialNumber: "HBS-000123" } });
+    iotMock.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: "edge-mlops-dev" }, { groupName: "edge-mlops-dev-canary" }] });
+    await expect(hook(event())).resolves.toEqual(CANARY);
+    expect(logLines()[0]).toMatchObject({ modelGroup: "edge-mlops-dev-canary", reason: expect.stringMatching(/; stays a canary$/) });
+    iotMock.on(ListThingGroupsForThingCommand).resolves({ thingGroups: [{ groupName: "edge-mlops-dev" }, { groupName: "edge-mlops-dev-fleet" }] });
+    await expect(hook(event())).resolves.toEqual(FLEET);
+  });
+
+  it("decides the model group itself: a ModelGroup the device sends is overridden", async () => {
+    iotMock.on(DescribeThingCommand).rejects(notFound());
+    await expect(hook(event({ ThingName: "hub-000123", SerialNumber: "HBS-000123", ModelGroup: "edge-mlops-dev-canary" }))).resolves.toEqual(FLEET);
+    await expect(hook(event({ ThingName: "hub-000123", SerialNumber: "HBS-000123", ModelGroup: "someone-elses-group" }))).resolves.toEqual(FLEET);
   });
 
   it("denies a serial number that does not match the whole pattern, without calling AWS IoT", async () => {
@@ -248,7 +276,7 @@ describe("handler (Lambda entry point)", () => {
     Object.assign(process.env, ENV);
     try {
       iotMock.on(DescribeThingCommand).rejects(notFound());
-      await expect(handler(event())).resolves.toEqual({ allowProvisioning: true });
+      await expect(handler(event())).resolves.toEqual(FLEET);
       await expect(handler(event({ ThingName: "hub-1", SerialNumber: "SN-1" }))).resolves.toEqual({ allowProvisioning: false });
       expect(iotMock.commandCalls(DescribeThingCommand)).toHaveLength(1);
     } finally {
