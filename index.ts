@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./components/config";
 import { AirflowEnvironment } from "./components/airflow-environment";
 import { EdgeFleet } from "./components/edge-fleet";
+import { INFERENCE_COMPONENT_NAME } from "./components/edge-fleet/recipes";
 import { FleetAudit } from "./components/edge-fleet/audit";
 import { deploymentPolicies, iotJobConfiguration } from "./components/edge-fleet/deployment";
 import { InferenceService } from "./components/inference-service";
@@ -83,6 +84,8 @@ const inference = new InferenceService(
     protect: config.protect,
     monitoring,
     modelStore: modelStore.wiring,
+    // The fleet's inference component names the same image: its versions keep their images from expiring too.
+    greengrassComponentPrefix: config.edgeFleet.enabled ? INFERENCE_COMPONENT_NAME : undefined,
   },
   {
     providers,

@@ -16,6 +16,8 @@ import type { Widget } from "../observability/widgets";
 import { inferenceDashboardSection } from "./dashboard";
 import { loadBalancer } from "./load-balancer";
 import { inferenceAlarms } from "./monitoring";
+import { buildImageReferences } from "./image-references";
+import type { LambdaFunction } from "../lambda-function";
 import { repositoryAndImage } from "./repository";
 import { resolveInferenceServiceArgs, type InferenceServiceArgs } from "./resolve";
 import { autoscaling } from "./scaling";
@@ -53,6 +55,8 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
   /** The ECR repositories `imageRef` is pulled from: the component's own and, with `image.existing`, the image's. */
   public readonly pullRepositoryArns: pulumi.Output<string[]>;
   public readonly cluster: awsEcs.Cluster;
+  /** The hourly Lambda that tags the repository's images in use so that the lifecycle policy keeps them. */
+  public readonly imageReferences: LambdaFunction;
   public readonly taskDefinition: awsEcs.TaskDefinition;
   public readonly service: awsEcs.Service;
   public readonly loadBalancer: awsLb.LoadBalancer;
@@ -130,6 +134,20 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
     this.serviceName = ecs.service.name;
     this.loadBalancerArnSuffix = lb.loadBalancer.arnSuffix;
     this.targetGroupArnSuffix = lb.targetGroup.arnSuffix;
+
+    this.imageReferences = buildImageReferences(this, name, {
+      repositoryArn: built.repository.arn,
+      repositoryUrl: built.repository.repositoryUrl,
+      clusterArn: ecs.cluster.arn,
+      serviceArn: ecs.service.arn,
+      serviceName: ecs.service.name,
+      taskDefinitionFamily: task.taskDefinition.family,
+      componentNamePrefix: s.greengrassComponentPrefix,
+      partition,
+      region: s.region,
+      account,
+      logRetentionDays: s.logRetentionDays,
+    });
 
     const dimensions = { clusterName: this.clusterName, serviceName: this.serviceName, loadBalancerArnSuffix: this.loadBalancerArnSuffix, targetGroupArnSuffix: this.targetGroupArnSuffix };
     this.scalingTarget = autoscaling(this, name, s, dimensions);

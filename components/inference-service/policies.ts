@@ -6,25 +6,33 @@
 import { POLICY_VERSION, serviceTrustPolicy, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { RELEASES_PREFIX } from "../../contracts/model-release";
 import { IMAGES_IN_USE, MIN_KEEP_IMAGES } from "./args";
+import { IN_USE_TAG_PREFIX } from "../../contracts/image-references";
+
+/**
+ * Images in use rule 1 keeps: more than any stack names at once. ECR allows 20,000 images per repository by default
+ * (Amazon ECR service quotas); an imageCountMoreThan rule must name some count.
+ */
+export const IN_USE_IMAGES_KEPT = 10_000;
 
 /** Days after push an untagged image expires. */
 export const UNTAGGED_IMAGE_DAYS = 1;
 
 /**
- * ECR lifecycle policy that cannot expire an image a task definition or a Greengrass deployment uses: untagged images
- * expire UNTAGGED_IMAGE_DAYS after push; of tagged images, the newest `keepImages` (by push time) stay.
+ * ECR lifecycle policy that cannot expire an image a task definition or a Greengrass component version names:
+ * `in-use-*` images are never expired, untagged images expire UNTAGGED_IMAGE_DAYS after push, and of the other tagged
+ * images the newest `keepImages` (by push time) stay.
  *
  * Why no image in use expires:
- * - In use means named by digest by the service's task definition or by the inference component the fleet's deployment
- *   runs: the digest the push of the content-tagged image returned (./image.ts). Tags are IMMUTABLE, so that tag never
- *   moves and the digest stays tagged: the untagged rule never selects it. (An image given by `image.existing` that
- *   lives in this repository must carry a tag too.)
- * - ECR applies rules by priority and an image is expired by at most one rule, so the tagged rule alone decides about
- *   tagged images; it expires only images beyond the newest `keepImages` pushes.
- * - A stack runs at most IMAGES_IN_USE images (the deployed one and the one rolled back to), both among its latest
- *   pushes; each push not followed by its deployment puts one more image ahead of the older of them. So the images in
- *   use are kept while at most keepImages − IMAGES_IN_USE pushes failed since the image rolled back to was pushed:
- *   FAILED_PUSHES_TOLERATED at the fewest (MIN_KEEP_IMAGES). Stacks whose ups often fail after the push keep more.
+ * - The image-references Lambda (./image-references.ts, hourly) tags every image of the repository that an ACTIVE task
+ *   definition of the service, a task definition of one of its deployments or a version of the stack's Greengrass
+ *   components names `in-use-<hex>` (contracts/image-references.ts). Rule 1 selects those images and expires none of
+ *   them (it would only beyond IN_USE_IMAGES_KEPT of them); ECR: "An image that matches the tagging requirements of a
+ *   rule cannot be expired by a rule with a lower priority", so rules 2 and 3 never touch them.
+ * - Between an image's first use and the Lambda's next run (at most an hour; ECR expires within 24 hours of an image
+ *   meeting a rule) the image is among the newest pushes: the one just built and deployed, or the one rolled back to,
+ *   which keepImages ≥ MIN_KEEP_IMAGES covers while fewer than keepImages − IMAGES_IN_USE pushes failed since.
+ * - Images are named by digest; the digest the push of the content-tagged image returned keeps its IMMUTABLE tag, so
+ *   the untagged rule never selects it.
  * AWS's evaluation rules: Amazon ECR User Guide, "Lifecycle policy evaluation rules".
  * @throws Error when keepImages is below MIN_KEEP_IMAGES or not a whole number.
  */
@@ -36,12 +44,18 @@ export function ecrLifecyclePolicy(keepImages: number) {
     rules: [
       {
         rulePriority: 1,
+        description: "Keep every image in use (tagged in-use-* by the image-references function)",
+        selection: { tagStatus: "tagged", tagPatternList: [`${IN_USE_TAG_PREFIX}*`], countType: "imageCountMoreThan", countNumber: IN_USE_IMAGES_KEPT },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
         description: `Expire untagged images ${UNTAGGED_IMAGE_DAYS} day after push (no task definition or deployment names one)`,
         selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: UNTAGGED_IMAGE_DAYS },
         action: { type: "expire" },
       },
       {
-        rulePriority: 2,
+        rulePriority: 3,
         description: `Keep the last ${keepImages} tagged images (at least the ${IMAGES_IN_USE} in use)`,
         selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: keepImages },
         action: { type: "expire" },

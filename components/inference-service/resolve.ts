@@ -42,6 +42,12 @@ export interface InferenceServiceWiring {
    * role may read that one parameter and the objects under `releases/` of that bucket, nothing else.
    */
   readonly modelStore: Pick<ModelStoreWiring, "bucketArn" | "pointerParameterName" | "pointerParameterArn">;
+  /**
+   * Private Greengrass components (of the stack's edge fleet) whose names start with this: every version's recipe that
+   * names an image of the service's repository keeps that image from expiring (./image-references.ts).
+   * @default undefined (only the service's task definitions count)
+   */
+  readonly greengrassComponentPrefix?: string;
 }
 
 /** An InferenceService's args: its settings (args.ts) and its wiring. */
@@ -52,6 +58,10 @@ const wiringSchema = z.object({
   region: z.string().regex(AWS_REGION, "must be an AWS region such as eu-west-1"),
   vpcCidrBlock: ipv4CidrBlock.optional(),
   protect: z.boolean().default(false),
+  greengrassComponentPrefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/, "must be the start of a Greengrass component name (1-128 of a-z, A-Z, 0-9, '.', '_', '-')")
+    .optional(),
   monitoring: z.object({ thresholds: observabilitySettings.shape.alarms }).optional(),
 });
 
@@ -79,6 +89,7 @@ export function resolveInferenceServiceArgs(args: InferenceServiceArgs) {
     ...settings,
     region: wiring.region,
     protect: wiring.protect,
+    greengrassComponentPrefix: wiring.greengrassComponentPrefix,
     cpuArchitecture: PLATFORM_ARCHITECTURE[settings.platform],
     modelStore: args.modelStore,
     loadBalancer: { ...lb, ingressCidrBlocks },

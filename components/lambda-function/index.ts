@@ -92,3 +92,16 @@ export class LambdaFunction extends pulumi.ComponentResource {
     this.registerOutputs({ functionArn: this.function.arn, roleArn: this.role.arn });
   }
 }
+
+/**
+ * Makes an EventBridge rule invoke the function: `<name>-invoke` (a lambda Permission for events.amazonaws.com with
+ * the rule's ARN as source, so no other rule may) and `<name>-target`, which waits for it.
+ */
+export function invokeFromRule(name: string, rule: cloudwatch.EventRule, fn: LambdaFunction, opts: pulumi.ResourceOptions): cloudwatch.EventTarget {
+  const invoke = new awsLambda.Permission(
+    `${name}-invoke`,
+    { action: "lambda:InvokeFunction", function: fn.function.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+    opts,
+  );
+  return new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.function.arn }, pulumi.mergeOptions(opts, { dependsOn: [invoke] }));
+}

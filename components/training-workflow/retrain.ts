@@ -7,10 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DriftRetrainEnvironment } from "../../contracts/drift-retrain";
 import type { PolicyStatement } from "../iam";
-import { LambdaFunction } from "../lambda-function";
+import { invokeFromRule, LambdaFunction } from "../lambda-function";
 import type { WorkflowContext } from "./context";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
-import * as awsLambda from "@pulumi/aws/lambda";
 
 /** The EventBridge event pattern of a service's drift alarms going to ALARM. */
 export function driftAlarmEventPattern(driftAlarmPrefix: string) {
@@ -61,11 +60,6 @@ export function buildRetrainOnDrift(ctx: WorkflowContext, stateMachineArn: pulum
     { description: `Drift alarms ${prefix}* going to ALARM start a training run`, eventPattern: JSON.stringify(driftAlarmEventPattern(prefix)) },
     { parent },
   );
-  const invoke = new awsLambda.Permission(
-    `${name}-drift-retrain-invoke`,
-    { action: "lambda:InvokeFunction", function: fn.function.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
-    { parent },
-  );
-  new cloudwatch.EventTarget(`${name}-drift-retrain-target`, { rule: rule.name, arn: fn.function.arn }, { parent, dependsOn: [invoke] });
+  invokeFromRule(`${name}-drift-retrain`, rule, fn, { parent });
   return { function: fn, rule };
 }

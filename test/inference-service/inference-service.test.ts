@@ -63,6 +63,7 @@ beforeAll(async () => {
       user: "1000:1000",
       stopTimeoutSeconds: 60,
       protect: true,
+      greengrassComponentPrefix: "com.edgemlops.Inference",
       loadBalancer: {
         ...OPEN,
         certificateArn: CERT,
@@ -111,8 +112,8 @@ describe("ECR repository and image", () => {
   it("expires untagged images after a day and keeps the last keepImages tagged ones", () => {
     const dev = inputsOf(plan, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "dev-repo-lifecycle");
     expect(parseDocument<ReturnType<typeof ecrLifecyclePolicy>>(dev.policy)).toEqual(ecrLifecyclePolicy(5));
-    expect(ecrLifecyclePolicy(5).rules[1]).toEqual({
-      rulePriority: 2,
+    expect(ecrLifecyclePolicy(5).rules[2]).toEqual({
+      rulePriority: 3,
       description: "Keep the last 5 tagged images (at least the 2 in use)",
       selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 5 },
       action: { type: "expire" },
@@ -268,7 +269,7 @@ describe("IAM", () => {
       ],
     });
     for (const name of ["dev", "ci"]) {
-      expect(ofType(plan, "aws:iam/rolePolicy:RolePolicy", `${name}-`).map((r) => r.name)).toEqual([`${name}-execution-policy`, `${name}-task-policy`]);
+      expect(ofType(plan, "aws:iam/rolePolicy:RolePolicy", `${name}-`).map((r) => r.name)).toEqual([`${name}-execution-policy`, `${name}-task-policy`, `${name}-image-references-policy`]);
     }
   });
 });
@@ -496,6 +497,42 @@ describe("ECS service and autoscaling", () => {
   });
 });
 
+describe("images in use", () => {
+  const fn = (name: string) => inputsOf(plan, "aws:lambda/function:Function", `${name}-image-references-fn`);
+  it("runs the image-references function every hour on the service's repository, task definitions and service", () => {
+    expect(inputsOf(plan, "aws:cloudwatch/eventRule:EventRule", "dev-image-references-schedule").scheduleExpression).toBe("rate(1 hour)");
+    expect(inputsOf(plan, "aws:cloudwatch/eventTarget:EventTarget", "dev-image-references-target").arn).toMatch(/^arn:aws:lambda:eu-west-1:123456789012:function:dev-image-references-fn-[0-9a-f]{7}$/);
+    const env = (fn("prod").environment as { variables: Record<string, string> }).variables;
+    expect(env).toEqual({
+      REPOSITORY_URI: expect.stringMatching(/^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/prod-repo-[0-9a-f]{7}$/),
+      CLUSTER_ARN: expect.stringMatching(/^arn:aws:ecs:eu-west-1:123456789012:cluster\/prod-cluster-[0-9a-f]{7}$/),
+      SERVICE_NAME: expect.stringMatching(/^prod-service-[0-9a-f]{7}$/),
+      TASK_DEFINITION_FAMILY: "prod-inference",
+      COMPONENT_NAME_PREFIX: "com.edgemlops.Inference",
+    });
+    expect((fn("dev").environment as { variables: Record<string, string> }).variables.COMPONENT_NAME_PREFIX).toBe("");
+  });
+
+  it("may tag images of its own repository only, and read the stack's Greengrass components only when it has them", () => {
+    const statements = (name: string) => policyDocument(inputsOf(plan, "aws:iam/rolePolicy:RolePolicy", `${name}-image-references-policy`).policy).Statement;
+    const prod = statements("prod");
+    expect(prod.find((st) => st.Sid === "MarkImagesInUse")).toEqual({
+      Sid: "MarkImagesInUse",
+      Effect: "Allow",
+      Action: ["ecr:ListImages", "ecr:BatchGetImage", "ecr:PutImage", "ecr:BatchDeleteImage"],
+      Resource: expect.stringMatching(/^arn:aws:ecr:eu-west-1:123456789012:repository\/prod-repo-[0-9a-f]{7}$/),
+    });
+    expect(prod.find((st) => st.Sid === "ReadComponents")?.Resource).toBe("arn:aws:greengrass:eu-west-1:123456789012:components:com.edgemlops.Inference*");
+    expect(statements("dev").map((st) => st.Sid)).toEqual(["WriteOwnLogs", "WriteTraces", "MarkImagesInUse", "ReadService", "ReadTaskDefinitions"]);
+  });
+
+  it("refuses a Greengrass component prefix that is no component name", () => {
+    expect(() => new InferenceService("bad", { ...wiring, publicSubnetIds: PUBLIC, loadBalancer: OPEN, greengrassComponentPrefix: "com edgemlops" })).toThrow(
+      /^InferenceService: greengrassComponentPrefix: must be the start of a Greengrass component name/,
+    );
+  });
+});
+
 describe("component", () => {
   it("protects the stateful children only when asked", () => {
     const protectedNames = (prefix: string) => children(prefix).filter((r) => r.options.protect).map((r) => r.name).sort();
@@ -508,8 +545,16 @@ describe("component", () => {
       const component = one(plan, COMPONENT, name);
       expect(children(name).length).toBeGreaterThan(15);
       // The access-log bucket's resources belong to its SecureBucket, which belongs to the service.
+      // So do the image-references function's to its LambdaFunction.
       const logs = ofType(plan, SECURE_BUCKET, `${name}-lb-logs`)[0];
-      for (const r of children(name)) expect(r.parent, r.name).toBe(logs && r.name.startsWith(`${name}-lb-logs-`) ? logs.urn : component.urn);
+      const fn = one(plan, "edge-mlops:lambda:Function", `${name}-image-references`);
+      for (const r of children(name)) {
+        const owner = logs && r.name.startsWith(`${name}-lb-logs-`) ? logs : r.parent === fn.urn ? fn : component;
+        expect(r.parent, r.name).toBe(owner.urn);
+      }
+      expect(children(name).filter((r) => r.parent === fn.urn).map((r) => r.name).sort()).toEqual(
+        ["fn", "logs", "policy", "role"].map((suffix) => `${name}-image-references-${suffix}`),
+      );
     }
   });
 
@@ -539,6 +584,14 @@ describe("component", () => {
         "aws:appautoscaling/target:Target dev-scaling",
         "aws:appautoscaling/policy:Policy dev-scale-cpu",
         "aws:appautoscaling/policy:Policy dev-scale-requests",
+        "edge-mlops:lambda:Function dev-image-references",
+        "aws:iam/role:Role dev-image-references-role",
+        "aws:iam/rolePolicy:RolePolicy dev-image-references-policy",
+        "aws:cloudwatch/logGroup:LogGroup dev-image-references-logs",
+        "aws:lambda/function:Function dev-image-references-fn",
+        "aws:cloudwatch/eventRule:EventRule dev-image-references-schedule",
+        "aws:lambda/permission:Permission dev-image-references-invoke",
+        "aws:cloudwatch/eventTarget:EventTarget dev-image-references-target",
       ].sort(),
     );
   });

@@ -203,7 +203,7 @@ describe("InferenceService alarms", () => {
           { id: "n", returnData: false, metric: metric(`Feature_${field}_Z`, "SampleCount") },
           { id: "z", returnData: true, expression: "IF(ABS(avg) >= 0.2, ABS(avg) * (n ^ 0.5), 0)" },
         ],
-        comparisonOperator: "GreaterThanThreshold",
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
         threshold: 4,
         ...prodWindow,
         treatMissingData: "notBreaching",

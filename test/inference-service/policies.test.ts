@@ -3,17 +3,23 @@ import { describe, expect, it } from "vitest";
 import { ecrLifecyclePolicy, elbLogDeliveryStatements, executionRolePolicy } from "../../components/inference-service/policies";
 
 describe("documents", () => {
-  it("ECR lifecycle: untagged expire after a day, the newest N tagged stay", () => {
+  it("ECR lifecycle: images in use stay, untagged expire after a day, the newest N tagged stay", () => {
     expect(ecrLifecyclePolicy(7)).toEqual({
       rules: [
         {
           rulePriority: 1,
+          description: "Keep every image in use (tagged in-use-* by the image-references function)",
+          selection: { tagStatus: "tagged", tagPatternList: ["in-use-*"], countType: "imageCountMoreThan", countNumber: 10_000 },
+          action: { type: "expire" },
+        },
+        {
+          rulePriority: 2,
           description: "Expire untagged images 1 day after push (no task definition or deployment names one)",
           selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
           action: { type: "expire" },
         },
         {
-          rulePriority: 2,
+          rulePriority: 3,
           description: "Keep the last 7 tagged images (at least the 2 in use)",
           selection: { tagStatus: "tagged", tagPatternList: ["*"], countType: "imageCountMoreThan", countNumber: 7 },
           action: { type: "expire" },
