@@ -50,7 +50,7 @@ async function drawOne(stack: string, out: string | undefined, configFile: strin
   const file = out ?? path.join(ROOT, "docs", `architecture-${plan.stack}.svg`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, svg);
-  console.log(`wrote ${path.relative(process.cwd(), file)} (${svg.length} bytes)`);
+  console.log(`wrote ${path.relative(process.cwd(), file)} (${Buffer.byteLength(svg)} bytes)`);
 }
 
 async function main(): Promise<number> {

@@ -243,6 +243,24 @@ export async function runGate(o: GateOutputs, deps: GateDeps, timing: GateTiming
 
 const USAGE = "usage: npm run gate -- --stack <name> [--outputs FILE|-] [--service-url URL] [--rollout-timeout SECONDS] [--http-attempts N]";
 
+/** What `--help` prints. */
+export const HELP = `${USAGE}
+
+Checks a deployed stack after \`pulumi up\`: the ECS rollout of the task definition the update registered reached
+COMPLETED, the service answers /health and a known prediction through the load balancer, and none of the stack's
+alarms is in ALARM. Reads the stack outputs (\`pulumi stack output --json\`) from --outputs FILE or stdin.
+
+  --stack NAME               the stack the outputs belong to (required)
+  --outputs FILE|-           the outputs' JSON (default -, stdin)
+  --service-url URL          call the service here instead of serviceUrl (a DNS name the certificate covers)
+  --rollout-timeout SECONDS  how long to wait for an IN_PROGRESS rollout, 0 to 3600 (default ${DEFAULT_TIMING.rolloutTimeoutMs / 1000})
+  --http-attempts N          attempts of the HTTP checks, ${DEFAULT_TIMING.httpRetryDelayMs / 1000} s apart, 1 to 100 (default ${DEFAULT_TIMING.httpAttempts})
+
+Exit status: 0 passed, 1 a check failed (one line each), 2 unusable arguments or outputs.`;
+
+/** Whether the command line asks for help (--help or -h anywhere). */
+export const wantsHelp = (argv: readonly string[]): boolean => argv.includes("--help") || argv.includes("-h");
+
 /** Parses the command line. Throws one line naming the bad argument. */
 export function parseGateArgs(argv: string[]): { stack: string; outputs: string; serviceUrl?: string; timing: GateTiming } {
   const { values } = parseArgs({
@@ -274,6 +292,10 @@ export function parseGateArgs(argv: string[]): { stack: string; outputs: string;
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseGateArgs>;
   let outputs: GateOutputs;
+  if (wantsHelp(process.argv.slice(2))) {
+    console.log(HELP);
+    return 0;
+  }
   try {
     args = parseGateArgs(process.argv.slice(2));
     const source = args.outputs === "-" ? "stdin" : args.outputs;

@@ -12,7 +12,7 @@ import { GetObjectCommand, S3Client, type GetObjectCommandOutput } from "@aws-sd
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_TIMING, parseGateArgs, parseStackOutputs, runGate, stackRegion, type GateDeps, type GateOutputs, type GateTiming } from "../../scripts/gate";
+import { DEFAULT_TIMING, HELP, parseGateArgs, wantsHelp, parseStackOutputs, runGate, stackRegion, type GateDeps, type GateOutputs, type GateTiming } from "../../scripts/gate";
 import { fixture, modelText, shippedModel, startService } from "../service/support";
 
 const ecs = mockClient(ECSClient);
@@ -287,6 +287,12 @@ describe("stack outputs and arguments", () => {
   it("parses the command line, with limits on the timings", () => {
     expect(parseGateArgs(["--stack", "prod", "--rollout-timeout", "900"])).toEqual({ stack: "prod", outputs: "-", serviceUrl: undefined, timing: { ...DEFAULT_TIMING, rolloutTimeoutMs: 900_000 } });
     expect(() => parseGateArgs(["--outputs", "x.json"])).toThrow("--stack: required, a stack name (letters, digits, _ . -)");
+    expect(wantsHelp(["--stack", "dev", "--help"])).toBe(true);
+    expect(wantsHelp(["-h"])).toBe(true);
+    expect(wantsHelp(["--stack", "dev"])).toBe(false);
+    // The help names every option parseGateArgs accepts, with the defaults it applies.
+    for (const flag of ["--stack", "--outputs", "--service-url", "--rollout-timeout", "--http-attempts"]) expect(HELP).toContain(`  ${flag} `);
+    expect(HELP).toContain("(default 600)");
     expect(() => parseGateArgs(["--stack", "dev", "--http-attempts", "0"])).toThrow("--http-attempts: must be a whole number from 1 to 100, got '0'");
   });
   it("`npm run gate` exits 2 with one line and the usage for outputs it cannot use, before any AWS call", () => {
