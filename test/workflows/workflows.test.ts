@@ -44,10 +44,21 @@ describe("preview.yml", () => {
     expect(job.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
     expect(job.permissions["id-token"]).toBe("write");
     expect(uses(job, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toMatch(/AWS_PREVIEW_ROLE_ARN/);
-    const pulumi = uses(job, "pulumi/actions").with;
+    const pulumi = steps(job).find((st) => st.uses?.startsWith("pulumi/actions") && st.with?.command !== undefined)!.with;
     expect(pulumi).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, "edit-pr-comment": true, policyPacks: "policy" });
     expect(pulumi.policyPackConfigs).toBe("policy/config.${{ matrix.stack }}.json");
     expect(pulumi["stack-name"]).toMatch(/\$\{\{ matrix.stack \}\}$/);
+  });
+
+  it("previews with the image the stack runs, set before the preview as the deploy sets the promoted one", () => {
+    const job = wf.jobs.preview;
+    const all = steps(job);
+    const setImage = all.findIndex((st) => /pulumi stack output imageRef --stack "\$STACK"/.test(st.run ?? ""));
+    const preview = all.findIndex((st) => st.uses?.startsWith("pulumi/actions") && st.with?.command === "preview");
+    expect(setImage).toBeGreaterThan(0);
+    expect(all[setImage].run).toMatch(/pulumi config set --stack "\$STACK" --path 'edge-mlops:inference.image.existing' "\$image"/);
+    expect(setImage).toBeLessThan(preview);
+    expect(job.env.STACK).toBe("${{ vars.PULUMI_ORG }}/${{ matrix.stack }}");
   });
 
   it("gives every pull request, forks included, an offline plan diff without credentials", () => {
