@@ -103,3 +103,13 @@ export function stateMachineObservabilityStatements(): PolicyStatement[] {
     { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
   ];
 }
+
+/**
+ * How long to wait after creating a role and its policies before a service that checks them at create time uses them,
+ * where the provider does not retry that service's "cannot assume the role" error itself (a `@pulumiverse/time` Sleep's
+ * createDuration). IAM is eventually consistent: "changes ... take time to become visible" (IAM User Guide,
+ * "Troubleshooting IAM: changes that I make are not always immediately visible"); the AWS provider waits up to two
+ * minutes where it retries.
+ */
+export const IAM_PROPAGATION_WAIT = "30s";
+

@@ -163,7 +163,8 @@ function fail(error: unknown): never {
 /** Runs the plan command line and exits with its code (also the entry of the compiled plan, scripts/program.js). */
 export function cli(argv: string[]): void {
   process.on("unhandledRejection", fail);
-  main(argv).then((code) => process.exit(code), fail);
+  // Exit once standard output has taken everything written: a pipe's reader may be slower than the plan.
+  main(argv).then((code) => process.stdout.write("", () => process.exit(code)), fail);
 }
 
 if (require.main === module) {

@@ -9,10 +9,11 @@
 // `AWSIotLogsV2`, which the component creates, adopts (Pulumi `import`) or leaves alone (`logGroup`, ./audit-args.ts).
 // The logging role holds what AWS's own AWSIoTLogging managed policy grants, scoped to that one group.
 import * as pulumi from "@pulumi/pulumi";
+import { Sleep } from "@pulumiverse/time/sleep";
 import { KMS_KEY_ARN } from "../../contracts/patterns";
 import { PROJECT } from "../../contracts/project";
 import { argError, resolveArgs } from "../args";
-import { POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
+import { IAM_PROPAGATION_WAIT, POLICY_VERSION, serviceTrustPolicy, sourceAccountCondition, type PolicyDocument, type TrustPolicy } from "../iam";
 import { AUDIT_CHECK_PROPERTIES, auditDays, fleetAuditSettings, type AuditCheckName, type FleetAuditSettingsInput } from "./audit-args";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { getRegionOutput } from "@pulumi/aws/getRegion";
@@ -162,6 +163,13 @@ export class FleetAudit extends pulumi.ComponentResource {
       },
       parent,
     );
+    // New roles and policies take seconds to reach every AWS service (IAM is eventually consistent). The wait runs
+    // again whenever a role is replaced.
+    const rolesPropagated = new Sleep(
+      `${name}-audit-roles-propagated`,
+      { createDuration: IAM_PROPAGATION_WAIT, triggers: { auditRole: this.auditRole.arn, notificationRole: this.notificationRole.arn } },
+      { parent: this, dependsOn: [auditPolicy, notifyPolicy] },
+    );
     this.accountAuditConfiguration = new nativeIot.AccountAuditConfiguration(
       `${name}-audit-configuration`,
       {
@@ -170,8 +178,9 @@ export class FleetAudit extends pulumi.ComponentResource {
         auditCheckConfigurations: auditCheckConfigurations(s.checks),
         auditNotificationTargetConfigurations: { sns: { enabled: true, targetArn: args.alarmTopicArn, roleArn: this.notificationRole.arn } },
       },
-      // Device Defender checks that it can assume the roles with their permissions in place.
-      { parent: this, dependsOn: [auditPolicy, notifyPolicy] },
+      // Device Defender checks that it can assume the roles with their permissions in place, and neither Cloud
+      // Control nor its IoT handler retries when IAM has not yet propagated them: wait first.
+      { parent: this, dependsOn: [rolesPropagated] },
     );
     this.scheduledAudit = new nativeIot.ScheduledAudit(
       `${name}-scheduled-audit`,

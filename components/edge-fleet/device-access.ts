@@ -74,7 +74,8 @@ export function buildDeviceAccess({ name, settings: s, scope, build, parent }: F
   const roleAlias = new iot.RoleAlias(
     `${name}-role-alias`,
     { alias: s.roleAliasName, roleArn: tokenExchangeRole.arn, credentialDuration: s.credentialDurationSeconds },
-    parent,
+    // Devices get credentials of the role through the alias: with its permissions in place.
+    pulumi.mergeOptions(parent, { dependsOn: [tokenExchangePolicy] }),
   );
   const corePolicy = new iot.Policy(
     `${name}-core-policy`,

@@ -125,8 +125,9 @@ export class InferenceService extends pulumi.ComponentResource implements Monito
       targetGroup: lb.targetGroup,
       tasksSecurityGroup: this.securityGroups.tasks,
       subnets: args.privateSubnetIds,
-      // The target group must be attached to the load balancer, and the agent able to pull, before tasks start.
-      dependsOn: [task.executionPolicy, lb.listeners.http, ...(lb.listeners.https ? [lb.listeners.https] : [])],
+      // The target group must be attached to the load balancer, the agent able to pull and the task able to read its
+      // model before tasks start.
+      dependsOn: [task.executionPolicy, task.taskPolicy, lb.listeners.http, ...(lb.listeners.https ? [lb.listeners.https] : [])],
     });
     this.cluster = ecs.cluster;
     this.service = ecs.service;

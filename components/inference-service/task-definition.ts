@@ -57,6 +57,8 @@ export interface InferenceTask {
   /** The execution role's policy: the service waits for it, so that the agent can pull before tasks start. */
   readonly executionPolicy: iam.RolePolicy;
   readonly taskRole: iam.Role;
+  /** The task role's policy: the service waits for it too, so that a task reads its model when it starts. */
+  readonly taskPolicy: iam.RolePolicy;
   readonly taskDefinition: ecs.TaskDefinition;
 }
 
@@ -95,7 +97,7 @@ export function inferenceTask(
     opts,
   );
   const store = s.modelStore;
-  new iam.RolePolicy(
+  const taskPolicy = new iam.RolePolicy(
     `${name}-task-policy`,
     {
       role: taskRole.id,
@@ -123,5 +125,5 @@ export function inferenceTask(
     },
     opts,
   );
-  return { logGroup, executionRole, executionPolicy, taskRole, taskDefinition };
+  return { logGroup, executionRole, executionPolicy, taskRole, taskPolicy, taskDefinition };
 }

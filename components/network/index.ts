@@ -77,7 +77,7 @@ export class Network extends pulumi.ComponentResource {
         { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")) },
         { parent: this },
       );
-      new iam.RolePolicy(
+      const flowLogsPolicy = new iam.RolePolicy(
         `${name}-flow-logs-policy`,
         {
           role: role.id,
@@ -101,7 +101,7 @@ export class Network extends pulumi.ComponentResource {
           iamRoleArn: role.arn,
           maxAggregationInterval: 60,
         },
-        { parent: this },
+        { parent: this, dependsOn: [flowLogsPolicy] },
       );
     }
 

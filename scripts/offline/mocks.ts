@@ -282,6 +282,8 @@ export function createMocks({ region, onResource }: MockOptions): pulumi.runtime
         }
         return { id: `${args.name}-${hex(args.type + args.name, 7)}`, state };
       }
+      // A time Sleep has no outputs beyond its inputs; its id is the time it was created (RFC 3339 in the provider).
+      if (args.type === "time:index/sleep:Sleep") return { id: "2026-01-01T00:00:00Z", state: { ...inputs } };
       if (args.custom === false) return { id: undefined, state: inputs };
       throw new Error(`offline plan: no mock for resource type ${args.type} (${args.name})`);
     },

@@ -209,8 +209,15 @@ describe("FleetAudit under mocks", () => {
         "unauthenticatedCognitoRoleOverlyPermissiveCheck",
       ].sort(),
     );
-    // Device Defender verifies the roles when the configuration is written: their permissions come first.
-    expect(audit.dependsOn).toEqual(expect.arrayContaining([one(plan, T.attachment, "dev-audit-policy").urn, one(plan, T.rolePolicy, "dev-notify-policy").urn]));
+    // Device Defender verifies the roles when the configuration is written, and nothing retries it: their permissions
+    // come first, then a wait for IAM to propagate them, which runs again when a role is replaced.
+    const wait = one(plan, "time:index/sleep:Sleep", "dev-audit-roles-propagated");
+    expect(audit.dependsOn).toEqual([wait.urn]);
+    expect(wait.dependsOn).toEqual([one(plan, T.attachment, "dev-audit-policy").urn, one(plan, T.rolePolicy, "dev-notify-policy").urn]);
+    expect(inputsOf(plan, "time:index/sleep:Sleep", "dev-audit-roles-propagated")).toEqual({
+      createDuration: "30s",
+      triggers: { auditRole: auditInputs.roleArn, notificationRole: auditInputs.auditNotificationTargetConfigurations?.sns?.roleArn },
+    });
   });
 
   it("schedules the audit weekly on Monday in dev, daily in prod, monthly when asked, after the checks are enabled", () => {
@@ -266,7 +273,7 @@ describe("FleetAudit under mocks", () => {
   it("parents every child to its component", () => {
     const component = one(plan, T.component, "dev");
     const children = plan.resources.filter((r) => r.name.startsWith("dev-"));
-    expect(children.length).toBe(10);
+    expect(children.length).toBe(11);
     for (const r of children) expect(r.parent).toBe(component.urn);
   });
 });

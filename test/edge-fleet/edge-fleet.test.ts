@@ -376,6 +376,8 @@ describe("EdgeFleet under mocks", () => {
       credentialDuration: 7200,
     });
     expect(inputsOf(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").credentialDuration).toBe(3600);
+    // Devices get the role's credentials through the alias: its permissions exist first.
+    expect(one(plan, "aws:iot/roleAlias:RoleAlias", "dev-role-alias").dependsOn).toEqual([one(plan, "aws:iam/rolePolicy:RolePolicy", "dev-token-exchange-policy").urn]);
   });
 
   it("lets every role alias' role keep sessions as long as the alias' credentials (STS refuses longer ones)", () => {

@@ -465,12 +465,13 @@ describe("ECS service and autoscaling", () => {
     expect(inputsOf(plan, "aws:ecs/service:Service", "dev-service").desiredCount).toBe(1);
   });
 
-  it("leaves desiredCount to autoscaling and starts only after the listeners and execution policy exist", () => {
+  it("leaves desiredCount to autoscaling and starts only after the listeners and both roles' policies exist", () => {
     const service = one(plan, "aws:ecs/service:Service", "prod-service");
     expect(service.options.ignoreChanges).toEqual(["desiredCount"]);
     expect([...service.dependsOn].sort()).toEqual(
       [
         one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-execution-policy").urn,
+        one(plan, "aws:iam/rolePolicy:RolePolicy", "prod-task-policy").urn,
         one(plan, "aws:lb/listener:Listener", "prod-http").urn,
         one(plan, "aws:lb/listener:Listener", "prod-https").urn,
       ].sort(),

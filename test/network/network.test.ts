@@ -73,6 +73,8 @@ describe("Network under mocks", () => {
   it("sends flow logs to a log group with retention, through a role scoped to that group", () => {
     expect(one(plan, "aws:cloudwatch/logGroup:LogGroup", "small-flow-logs").inputs.retentionInDays).toBe(7);
     const flowLog = one(plan, "aws:ec2/flowLog:FlowLog", "small-flow-log").inputs;
+    // The role may write to the log group before the flow log uses it.
+    expect(one(plan, "aws:ec2/flowLog:FlowLog", "small-flow-log").dependsOn).toEqual([one(plan, "aws:iam/rolePolicy:RolePolicy", "small-flow-logs-policy").urn]);
     expect(flowLog).toMatchObject({ trafficType: "REJECT", logDestinationType: "cloud-watch-logs", maxAggregationInterval: 60 });
     expect(flowLog.vpcId).toMatch(/^vpc-/);
     expect(flowLog.logDestination).toMatch(/^arn:aws:logs:eu-west-1:123456789012:log-group:\/edge-mlops\/small\/vpc-flow-logs-/);

@@ -8,6 +8,7 @@ import type * as awsx from "@pulumi/awsx";
 import type * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as tls from "@pulumi/tls";
+import type * as time from "@pulumiverse/time";
 import type { PolicyDocument } from "../../components/iam";
 import { one, ofType, type Plan } from "./offline";
 
@@ -75,6 +76,7 @@ export interface ResourceArgs {
   "docker:index/image:Image": docker.ImageArgs;
   "tls:index/certRequest:CertRequest": tls.CertRequestArgs;
   "tls:index/privateKey:PrivateKey": tls.PrivateKeyArgs;
+  "time:index/sleep:Sleep": time.SleepArgs;
 }
 
 export type ResourceType = keyof ResourceArgs;
@@ -143,6 +145,7 @@ const TABLE: Record<ResourceType, true> = {
   "docker:index/image:Image": true,
   "tls:index/certRequest:CertRequest": true,
   "tls:index/privateKey:PrivateKey": true,
+  "time:index/sleep:Sleep": true,
 };
 export const RESOURCE_TYPES = Object.keys(TABLE) as ResourceType[];
 
