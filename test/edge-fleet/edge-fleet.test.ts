@@ -305,6 +305,29 @@ describe("EdgeFleet under mocks", () => {
     expect(children(plan, "prod").filter((r) => r.options.protect).map((r) => r.name)).toEqual(["prod-artifacts-bucket"]);
   });
 
+  it("hands Pulumi an alias parent whose object graph does not grow with the fleet's devices", () => {
+    // Pulumi resolves each alias with output(alias), whose unknown-value check walks every object reachable through
+    // own enumerable properties (output.js containsUnknowns); the artifact bucket's aliases name the fleet itself.
+    const reachable = (value: unknown): number => {
+      const seen = new Set<object>();
+      const walk = (v: unknown): void => {
+        if (v === null || typeof v !== "object" || seen.has(v)) return;
+        seen.add(v);
+        for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+      };
+      walk(value);
+      return seen.size;
+    };
+    const walked = (fleet: string) => {
+      const [alias] = parentAliases(aliases, "aws:s3/bucketVersioning:BucketVersioning", `${fleet}-artifacts-versioning`);
+      expect(alias?.parent, fleet).toBeDefined();
+      return reachable(alias);
+    };
+    expect(walked("dev0")).toBeGreaterThan(100);
+    // 2 and 5 devices with generated keys: the same graph (0 devices lacks only the generated keys' one Output).
+    expect(walked("dev5")).toBe(walked("dev"));
+  });
+
   it("keeps the URNs the artifact bucket and its settings had as direct children of the fleet", () => {
     const artifacts = one(plan, "edge-mlops:storage:SecureBucket", "prod-artifacts");
     const moved = children(plan, "prod").filter((r) => r.parent === artifacts.urn);
