@@ -15,13 +15,13 @@ export const METRICS_NAMESPACE = "EdgeMlops/Inference";
 export const SERVICE_DIMENSION = "Service";
 /** Environment variable naming the value of the Service dimension; the server uses "local" when it is unset. */
 export const SERVICE_DIMENSION_ENV = "METRICS_SERVICE";
-/** Metric counting requests (one value per successful POST /forecast). */
+/** Metric counting successful POST /forecast requests: a document carries how many it gathers; read its Sum. */
 export const REQUEST_METRIC = "RequestCount";
 /** Metric of standardised predictions (one value per instance). */
 export const PREDICTION_Z_METRIC = "Prediction_Z";
 /**
  * Most values one EMF metric may carry in one document (CloudWatch embedded metric format specification: "arrays of
- * up to 100 values"); a request with more instances is written as several documents.
+ * up to 100 values"); more instances, from one request or several, are written as several documents.
  */
 export const MAX_EMF_VALUES = 100;
 

@@ -1,23 +1,37 @@
 /**
  * CloudWatch embedded metric format (EMF) for POST /forecast: the drift metrics of contracts/drift.ts.
- * Per successful request the server writes, to stdout, one document (one line; CloudWatch Logs extracts
- * the metrics from it) in namespace METRICS_NAMESPACE with the one dimension SERVICE_DIMENSION:
+ * The server gathers the values of its successful requests and writes them, to stdout, as documents (one line
+ * each; CloudWatch Logs extracts the metrics from them) in namespace METRICS_NAMESPACE with the one dimension
+ * SERVICE_DIMENSION:
  *
- *   RequestCount              1 (first document of the request only)
+ *   RequestCount              requests whose values entered the document's buffer (left out when 0)
  *   Prediction_Z              [(prediction − μ) / σ per instance]   μ, σ: training_statistics.prediction
  *   Feature_<field>_Z         [(x − μ) / σ per instance]            μ, σ: training_statistics.features.<field>
  *
  * The z values are standardised with the served model's own statistics, so the alarms need no model
- * version. EMF allows at most MAX_EMF_VALUES values per metric array, so a request of more instances
- * is written as several documents of up to 100 instances each (RequestCount only in the first).
- * What is the same for every request of a model (the directives, the dimension value, the member
- * names, each field's μ and σ) is prepared once when the model is loaded (DriftMetrics); each
- * request adds its timestamp and z values.
+ * version. Why gathered, not one document per request: CloudWatch counts each value of a metric array
+ * as one sample, so a period's Average and SampleCount of a z metric (all a drift alarm reads,
+ * components/observability/drift.ts) are the same whether the values came in one document or in many,
+ * and RequestCount is read as its Sum (the dashboards), which is the same for one document carrying N as
+ * for N documents carrying 1 (its SampleCount counts documents; nothing reads it). With small requests
+ * that makes far fewer documents (up to 100 one-instance requests share one document's directives).
+ *
+ * A DriftMetrics (one per loaded model) buffers the z values of up to MAX_EMF_VALUES instances, the EMF
+ * limit per metric array, and turns them into a document when
+ *   - the arrays are full (a request of more instances fills several documents),
+ *   - a value arrives in a later second than the buffer's first value: a document's Timestamp (its first
+ *     value's time) and all its values lie in one second, so in the same alarm period (periods are whole
+ *     seconds),
+ *   - it is flushed: DriftMetricsWriter does so at most METRICS_FLUSH_MS after a value is buffered (an
+ *     unref'd timer), and the server when it swaps the model (the old model's values first) and when it drains.
+ * The buffer is a fixed MAX_EMF_VALUES values per metric, so memory does not grow with the load.
+ * What is the same for every document of a model (the directives, the dimension value, the member
+ * names, each field's μ and σ) is prepared once when the model is loaded.
  *
  * A field whose training σ is 0 has no z (its whole training column was one value): its metric is left
  * out of the documents and DriftMetrics.unstandardisable names it, for the server's warning at load.
  * CloudWatch refuses values whose magnitude is above 2^360 or below 2^-360 (PutMetricData,
- * MetricDatum.Value); a z beyond that is written as ±2^360 and a z closer to 0 than 2^-360 as 0.
+ * MetricDatum.Value); a z is clipped to ±Z_LIMIT (far inside) and a z closer to 0 than 2^-360 is written as 0.
  */
 import {
   featureZMetricName,
@@ -51,6 +65,8 @@ export interface EmfDocument {
 export const CLOUDWATCH_MAX_VALUE = 2 ** 360;
 /** Smallest non-zero magnitude CloudWatch accepts (2^-360). */
 export const CLOUDWATCH_MIN_VALUE = 2 ** -360;
+/** Longest time buffered values wait for their document, in ms (at most one second: see the note above). */
+export const METRICS_FLUSH_MS = 1000;
 
 /** A z value as written: clipped to ±Z_LIMIT (contracts/drift.ts), and 0 below CloudWatch's smallest magnitude. */
 function zText(z: number): string {
@@ -73,17 +89,27 @@ interface Standardised {
 }
 
 /**
- * The EMF lines of the successful forecast requests of one model, for one Service dimension value.
- * `lines` takes the request's predictions and its number values field by field
- * (`numbers[slot * count + i]`: number field `slot`, in input-field order, of instance `i`).
+ * The drift metrics of one model's successful forecasts, for one Service dimension value: a buffer of
+ * z values that comes out as EMF documents. `add` takes a request's predictions and its number values
+ * field by field (`numbers[slot * count + i]`: number field `slot`, in input-field order, of instance `i`).
  */
 export class DriftMetrics {
   /** Number fields whose training σ is 0: no z, no metric. */
   readonly unstandardisable: readonly string[];
-  private readonly first: string;
-  private readonly rest: string;
+  /** The document's head after the Timestamp, with RequestCount's directive (the count follows) and without. */
+  private readonly counted: string;
+  private readonly uncounted: string;
   private readonly series: readonly Standardised[];
   private readonly numberFields: number;
+  /** z of series `s` for buffered instance `i` at `s * MAX_EMF_VALUES + i`. */
+  private readonly values: Float64Array;
+  /** Instances buffered. */
+  private size = 0;
+  /** Requests whose values entered the buffer since the last document. */
+  private requests = 0;
+  /** Time of the first buffered value, ms since the epoch, and its second. */
+  private first = 0;
+  private second = 0;
 
   constructor(model: DriftModel, service: string) {
     const stats = model.training_statistics;
@@ -102,42 +128,107 @@ export class DriftMetrics {
     this.unstandardisable = flat;
     this.numberFields = slot;
     this.series = series.map((s) => ({ ...s, key: `,${JSON.stringify(s.key)}:[` }));
+    this.values = new Float64Array(series.length * MAX_EMF_VALUES);
     const head = (withCount: boolean): string => {
       const metrics: EmfMetric[] = series.map((s) => ({ Name: s.key, Unit: "None" }));
       if (withCount) metrics.unshift({ Name: REQUEST_METRIC, Unit: "Count" });
       const directives = JSON.stringify([{ Namespace: METRICS_NAMESPACE, Dimensions: [[SERVICE_DIMENSION]], Metrics: metrics }]);
-      const count = withCount ? `,${JSON.stringify(REQUEST_METRIC)}:1` : "";
+      const count = withCount ? `,${JSON.stringify(REQUEST_METRIC)}:` : "";
       return `,"CloudWatchMetrics":${directives}},${JSON.stringify(SERVICE_DIMENSION)}:${JSON.stringify(service)}${count}`;
     };
-    this.first = head(true);
-    this.rest = head(false);
+    this.counted = head(true);
+    this.uncounted = head(false);
+  }
+
+  /** True when nothing is buffered. */
+  get empty(): boolean {
+    return this.requests === 0 && this.size === 0;
   }
 
   /**
-   * The request's EMF documents as JSON lines (newline included): ceil(count / MAX_EMF_VALUES) of them.
-   * `timestamp` is in milliseconds since the epoch. Throws RangeError for no predictions or a
-   * `numbers` array whose length is not the number fields × the predictions.
+   * Buffers one request's values, served at `timestamp` (ms since the epoch). Returns the documents this
+   * completed, as JSON lines (newline included), or "" when all its values still wait in the buffer.
+   * Throws RangeError for no predictions or a `numbers` array whose length is not the number fields ×
+   * the predictions.
    */
-  lines(timestamp: number, predictions: ArrayLike<number>, numbers: ArrayLike<number>): string {
+  add(timestamp: number, predictions: ArrayLike<number>, numbers: ArrayLike<number>): string {
     const count = predictions.length;
-    if (count === 0) throw new RangeError("DriftMetrics.lines needs at least one prediction");
+    if (count === 0) throw new RangeError("DriftMetrics.add needs at least one prediction");
     const fields = this.numberFields;
     if (numbers.length !== fields * count) {
       throw new RangeError(`${fields} number fields × ${count} predictions need ${fields * count} values, got ${numbers.length}`);
     }
-    let out = "";
-    for (let start = 0; start < count; start += MAX_EMF_VALUES) {
-      const end = Math.min(count, start + MAX_EMF_VALUES);
-      out += `{"_aws":{"Timestamp":${timestamp}${start === 0 ? this.first : this.rest}`;
-      for (const { key, mean, std, slot } of this.series) {
-        const values = slot === -1 ? predictions : numbers;
-        const base = slot === -1 ? 0 : slot * count;
-        out += key;
-        for (let i = start; i < end; i++) out += (i === start ? "" : ",") + zText((values[base + i]! - mean) / std);
-        out += "]";
+    const second = Math.floor(timestamp / 1000);
+    let out = this.size > 0 && second !== this.second ? this.flush() : "";
+    if (this.size === 0) [this.first, this.second] = [timestamp, second];
+    this.requests++;
+    const { series, values } = this;
+    for (let i = 0; i < count; i++) {
+      const at = this.size;
+      for (let s = 0; s < series.length; s++) {
+        const { mean, std, slot } = series[s]!;
+        values[s * MAX_EMF_VALUES + at] = ((slot === -1 ? predictions[i]! : numbers[slot * count + i]!) - mean) / std;
       }
-      out += "}\n";
+      if (++this.size === MAX_EMF_VALUES) {
+        out += this.flush();
+        this.first = timestamp;
+      }
     }
     return out;
+  }
+
+  /** The buffered values as one document (a JSON line, newline included), or "" when empty; empties the buffer. */
+  flush(): string {
+    if (this.empty) return "";
+    const { size, requests, values } = this;
+    let out = `{"_aws":{"Timestamp":${this.first}${requests > 0 ? `${this.counted}${requests}` : this.uncounted}`;
+    for (let s = 0; s < this.series.length; s++) {
+      out += this.series[s]!.key;
+      const base = s * MAX_EMF_VALUES;
+      for (let i = 0; i < size; i++) out += (i === 0 ? "" : ",") + zText(values[base + i]!);
+      out += "]";
+    }
+    this.size = 0;
+    this.requests = 0;
+    return `${out}}\n`;
+  }
+}
+
+/**
+ * Writes the documents of the DriftMetrics it is given, at the latest `flushMs` after a value was
+ * buffered: `add` buffers a request's values (writing what that completed), a timer (unref'd: it never
+ * keeps the process alive) flushes every DriftMetrics holding values, and `flush` does so at once
+ * (model swap, drain). `write` gets whole JSON lines and must not throw.
+ */
+export class DriftMetricsWriter {
+  private readonly pending = new Set<DriftMetrics>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly write: (lines: string) => void,
+    private readonly flushMs: number = METRICS_FLUSH_MS,
+  ) {
+    if (!(Number.isInteger(flushMs) && flushMs >= 1 && flushMs <= METRICS_FLUSH_MS)) {
+      throw new RangeError(`flushMs must be an integer from 1 to ${METRICS_FLUSH_MS} (ms), got ${flushMs}`);
+    }
+  }
+
+  /** DriftMetrics.add, then writes the documents it completed and arms the timer for what stays buffered. */
+  add(metrics: DriftMetrics, timestamp: number, predictions: ArrayLike<number>, numbers: ArrayLike<number>): void {
+    const lines = metrics.add(timestamp, predictions, numbers);
+    if (lines) this.write(lines);
+    if (metrics.empty) return;
+    this.pending.add(metrics);
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
+  }
+
+  /** Writes every buffered value now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    let lines = "";
+    for (const metrics of this.pending) lines += metrics.flush();
+    this.pending.clear();
+    if (lines) this.write(lines);
   }
 }

@@ -47,36 +47,16 @@ function isoTime(): string {
 export class Logger {
   /** The pino logger fastify logs through (`loggerInstance`). */
   readonly pino: PinoLogger;
-  private trailer = "";
 
   constructor(
     readonly level: Level = "info",
     private readonly sink: Sink = stdoutSink,
   ) {
-    const stream = {
-      write: (line: string) => {
-        const trailer = this.trailer;
-        if (trailer) this.trailer = "";
-        sink(trailer ? line + trailer : line);
-      },
-    };
-    this.pino = pino({ level, base: null, timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } }, stream);
+    this.pino = pino({ level, base: null, timestamp: isoTime, formatters: { level: (label) => ({ level: label }) } }, { write: sink });
   }
 
   log(level: Level, msg: string, fields?: Record<string, unknown>): void {
     this.pino[level](fields ?? {}, msg);
-  }
-
-  /**
-   * Runs `log` (which writes at most one record through this logger or a child of it) and writes
-   * `lines` (preformatted lines, such as EMF documents) right after that record, in the same sink
-   * call; when the record's level is filtered out, `lines` are written alone.
-   */
-  logWithLines(lines: string, log: () => void): void {
-    this.trailer = lines;
-    log();
-    if (this.trailer) this.write(this.trailer);
-    this.trailer = "";
   }
 
   /** Writes preformatted lines (EMF metric documents) to the log's sink. */

@@ -102,18 +102,22 @@ export class TelemetryPublisher {
     return this.queue.length;
   }
 
-  /** A forecast was answered: queue its sampled instances and its EMF lines (`emf`, newline-separated documents). */
-  served(columns: SampleColumns, instances: readonly Instance[], predictions: readonly number[], emf: string): void {
+  /** A forecast was answered: queue its sampled instances. */
+  served(columns: SampleColumns, instances: readonly Instance[], predictions: readonly number[]): void {
     try {
       const picked = this.sampler.pick(instances.length);
       for (let start = 0; start < picked.length; start += MAX_SAMPLES_PER_MESSAGE) {
         const slice = picked.slice(start, start + MAX_SAMPLES_PER_MESSAGE);
         this.enqueue(this.topic("samples"), samplesCsv(columns, slice.map((i) => instances[i]!), slice.map((i) => predictions[i]!)));
       }
-      for (const line of emf.split("\n")) if (line) this.enqueue(this.topic("metrics"), line);
     } catch (err) {
       this.report("telemetry", err as Error);
     }
+  }
+
+  /** The server wrote EMF lines (newline-separated documents): queue each document as one message. */
+  metrics(lines: string): void {
+    for (const line of lines.split("\n")) if (line) this.enqueue(this.topic("metrics"), line);
   }
 
   /** Queues one health message now. */

@@ -16,9 +16,10 @@
  * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
- * header, and writes one JSON log line through fastify's logger (pino) with that id and, for a
- * successful forecast, its EMF drift metrics lines after it (emf.ts); those lines and the request's instances and
- * predictions also go to `telemetry` when given (a device's publisher.ts), after the answer is sent.
+ * header, and writes one JSON log line through fastify's logger (pino) with that id. A successful
+ * forecast's drift metrics go to its model's buffer (emf.ts), which comes out as EMF lines once full, each
+ * second and when the model is swapped or the service drains; those lines, and the request's instances and
+ * predictions, also go to `telemetry` when given (a device's publisher.ts), after the answer is sent.
  *
  * Draining (`shutdown`): the listener stays open and /health answers 503 {"status":"draining"}, so
  * a load balancer's health check sees the service leave instead of a refused connection; every
@@ -32,7 +33,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import fastJson from "fast-json-stringify";
-import { DriftMetrics } from "./emf";
+import { DriftMetrics, DriftMetricsWriter } from "./emf";
 import type { Logger } from "./log";
 import { modelMetadata, type ModelFile } from "./model";
 import { Predictor } from "./predictor";
@@ -73,12 +74,22 @@ export interface ServiceOptions {
   readonly log: Logger;
   /** Clock for EMF timestamps (ms since the epoch). */
   readonly now?: () => number;
+  /** Longest wait of buffered drift metrics for their EMF document, 1-1000 ms (default METRICS_FLUSH_MS, emf.ts). */
+  readonly metricsFlushMs?: number;
   /** Request body limit in bytes (default MAX_BODY_BYTES). */
   readonly maxBodyBytes?: number;
   /** Value of the drift metrics' Service dimension (default "local"; contracts/drift.ts). */
   readonly metricsService?: string;
-  /** Told of every successful forecast once answered (a device's TelemetryPublisher); must not throw. */
-  readonly telemetry?: { served(columns: SampleColumns, instances: readonly Instance[], predictions: readonly number[], emf: string): void };
+  /** Told of every successful forecast once answered, and given every EMF line (a device's TelemetryPublisher); must not throw. */
+  readonly telemetry?: Telemetry;
+}
+
+/** Where a device's telemetry goes (publisher.ts). */
+export interface Telemetry {
+  /** A forecast was answered: its model's columns, its instances and predictions. */
+  served(columns: SampleColumns, instances: readonly Instance[], predictions: readonly number[]): void;
+  /** EMF lines the service wrote (newline-separated documents). */
+  metrics(lines: string): void;
 }
 
 interface LoadedModel {
@@ -160,7 +171,8 @@ export class InferenceService {
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
   private readonly metricsService: string;
-  private readonly telemetry: ServiceOptions["telemetry"];
+  private readonly telemetry: Telemetry | undefined;
+  private readonly metrics: DriftMetricsWriter;
 
   constructor(options: ServiceOptions) {
     this.log = options.log;
@@ -168,6 +180,10 @@ export class InferenceService {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.metricsService = options.metricsService ?? "local";
     this.telemetry = options.telemetry;
+    this.metrics = new DriftMetricsWriter((lines) => {
+      this.log.write(lines);
+      this.telemetry?.metrics(lines);
+    }, options.metricsFlushMs);
     const app = Fastify({
       loggerInstance: options.log.pino,
       // One line per request, written by `end`; pino labels the request id request_id.
@@ -258,6 +274,8 @@ export class InferenceService {
   setModel(model: ModelFile): readonly string[] {
     const validator = new RequestValidator(model);
     const metrics = new DriftMetrics(model, this.metricsService);
+    // The values buffered so far were standardised with the old model's statistics: out they go first.
+    this.metrics.flush();
     this.loaded = {
       version: model.model_version,
       predictor: new Predictor(model),
@@ -307,6 +325,8 @@ export class InferenceService {
       const timer = setTimeout(() => {
         void this.close();
         this.app.server.closeAllConnections();
+        // The process may exit as soon as this resolves: the metrics buffered so far go out now.
+        this.metrics.flush();
         resolve(false);
       }, timeoutMs);
       this.whenIdle = () => {
@@ -322,8 +342,14 @@ export class InferenceService {
     return this.closing;
   }
 
+  /** Writes the drift metrics buffered so far as EMF lines now (they are otherwise written within METRICS_FLUSH_MS). */
+  flushMetrics(): void {
+    this.metrics.flush();
+  }
+
+  /** Closes the listener; then, with every request ended, writes the buffered drift metrics. */
   private close(): Promise<void> {
-    this.closed ??= this.app.close();
+    this.closed ??= this.app.close().then(() => this.metrics.flush());
     return this.closed;
   }
 
@@ -354,12 +380,13 @@ export class InferenceService {
     };
     const error = sent ? request.failure : "client closed the connection before the response";
     if (error !== null) fields.error = error;
-    const forecast = request.forecast;
-    if (request.model) fields.model_version = request.model.version;
-    const emf = forecast && sent ? request.model!.metrics.lines(this.now(), forecast.predictions, forecast.numbers) : "";
-    // The EMF lines follow the request's log line in the same write.
-    this.log.logWithLines(emf, () => request.log[status >= 500 ? "error" : "info"](fields, "request"));
-    if (emf) this.telemetry?.served(request.model!.columns, (request.body as ForecastBody).instances, forecast!.predictions, emf);
+    const { forecast, model } = request;
+    if (model) fields.model_version = model.version;
+    request.log[status >= 500 ? "error" : "info"](fields, "request");
+    if (forecast && sent) {
+      this.metrics.add(model!.metrics, this.now(), forecast.predictions, forecast.numbers);
+      this.telemetry?.served(model!.columns, (request.body as ForecastBody).instances, forecast.predictions);
+    }
     if (this.active.size === 0) this.whenIdle?.();
   }
 

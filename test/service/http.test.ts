@@ -79,6 +79,7 @@ describe("inference service over loopback HTTP", () => {
   });
 
   it("logs through fastify's logger: pino JSON lines, request lines from the request's child logger", async () => {
+    ctx.service.flushMetrics();
     ctx.lines.length = 0;
     expect((ctx.service.app.log as unknown as { version: string }).version).toBe(pino.version);
     ctx.service.app.log.warn({ probe: 1 }, "probe");
@@ -91,7 +92,8 @@ describe("inference service over loopback HTTP", () => {
     expect(request).toMatchObject({ level: "info", request_id: "log-check", path: "/model", status: 200, msg: "request" });
   });
 
-  it("writes one JSON log line per request and one EMF line per forecast", async () => {
+  it("writes one JSON log line per request, and a forecast's drift metrics as an EMF line once flushed", async () => {
+    ctx.service.flushMetrics();
     ctx.lines.length = 0;
     const body = { instances: instances.slice(0, 3) };
     const reply = await call(ctx.port, "POST", "/forecast", JSON.stringify(body), {
@@ -99,7 +101,8 @@ describe("inference service over loopback HTTP", () => {
       "x-request-id": "emf-check",
     });
     await call(ctx.port, "GET", "/nowhere", undefined, { "x-request-id": "missing-route" });
-    const [log, emf, notFound, ...rest] = ctx.parsed();
+    ctx.service.flushMetrics();
+    const [log, notFound, emf, ...rest] = ctx.parsed();
     expect(rest).toEqual([]);
     expect(log).toMatchObject({ level: "info", msg: "request", request_id: "emf-check", method: "POST", path: "/forecast", status: 200, instances: 3 });
     expect(typeof log!.duration_ms).toBe("number");
@@ -127,13 +130,70 @@ describe("inference service over loopback HTTP", () => {
     expect(emfProblems(emf!)).toEqual([]);
   });
 
-  it("writes a request of more than 100 instances as several EMF lines after its log line", async () => {
+  it("writes a request of more than 100 instances as several EMF lines: the full one after its log line, the rest once flushed", async () => {
+    ctx.service.flushMetrics();
     ctx.lines.length = 0;
     const reply = await post(ctx.port, { instances: instances.slice(0, 150) });
     expect(reply.status).toBe(200);
-    const [log, ...docs] = ctx.parsed();
+    const [log, ...full] = ctx.parsed();
     expect(log).toMatchObject({ msg: "request", instances: 150, status: 200 });
+    ctx.service.flushMetrics();
+    const docs = ctx.parsed().slice(1);
+    expect(docs.slice(0, full.length)).toEqual(full);
     expect(docs.map((d) => [d.RequestCount, d.Prediction_Z.length, emfProblems(d)])).toEqual([[1, 100, []], [undefined, 50, []]]);
+  });
+
+  it("gathers the drift metrics of many forecasts into few documents within the flush interval: every z value and request exactly once", async () => {
+    const ctx = await startService(undefined, undefined, undefined, 50);
+    const stats = shippedModel().training_statistics;
+    const sizes = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 1, 1];
+    const answered: number[][] = [];
+    const sent: Array<Record<string, string | number>> = [];
+    try {
+      for (const [r, size] of sizes.entries()) {
+        const body = instances.slice(r, r + size);
+        sent.push(...body);
+        answered.push((await post(ctx.port, { instances: body })).json().predictions);
+      }
+      await waitFor("the last EMF line", () => ctx.parsed().filter((l) => l._aws).flatMap((d) => d.Prediction_Z).length === sent.length, 2_000);
+    } finally {
+      await ctx.service.shutdown(1_000);
+    }
+    const docs = ctx.parsed().filter((l) => l._aws);
+    expect(docs.length).toBeLessThanOrEqual(4);
+    for (const doc of docs) expect([emfProblems(doc), doc._aws.Timestamp]).toEqual([[], 1_700_000_000_000]);
+    expect(docs.reduce((n, d) => n + (d.RequestCount ?? 0), 0)).toBe(sizes.length);
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(answered.flat().map((p) => (p - stats.prediction.mean) / stats.prediction.std));
+    for (const field of ["length", "whole_weight", "shell_weight"]) {
+      const { mean, std } = stats.features[field]!;
+      expect(docs.flatMap((d) => d[`Feature_${field}_Z`])).toEqual(sent.map((i) => ((i[field] as number) - mean) / std));
+    }
+  });
+
+  it("writes the old model's buffered drift metrics, standardised with its statistics, before serving a new model", async () => {
+    const ctx = await startService();
+    const old = shippedModel();
+    const next = structuredClone(old);
+    next.model_version = "0123456789ab";
+    next.training_statistics.prediction = { ...old.training_statistics.prediction, mean: old.training_statistics.prediction.mean + 1 };
+    try {
+      const before = (await post(ctx.port, { instances: [good] })).json();
+      ctx.service.setModel(next);
+      const swapped = ctx.parsed().filter((l) => l._aws);
+      const after = (await post(ctx.port, { instances: [good] })).json();
+      expect([before.model_version, after.model_version]).toEqual([model_version, "0123456789ab"]);
+      ctx.service.flushMetrics();
+      const docs = ctx.parsed().filter((l) => l._aws);
+      expect(docs.slice(0, swapped.length)).toEqual(swapped);
+      const z = (p: number, stats: { mean: number; std: number }) => (p - stats.mean) / stats.std;
+      expect(docs.map((d) => [d.RequestCount, d.Prediction_Z])).toEqual([
+        [1, [z(before.predictions[0], old.training_statistics.prediction)]],
+        [1, [z(after.predictions[0], next.training_statistics.prediction)]],
+      ]);
+      expect(swapped).toHaveLength(1);
+    } finally {
+      await ctx.service.shutdown(1_000);
+    }
   });
 
   const bigValid = JSON.stringify({ instances: [good] }).replace("}]}", `}]${" ".repeat(MAX_BODY_BYTES)}}`);
@@ -197,6 +257,7 @@ describe("inference service over loopback HTTP", () => {
   });
 
   it("turns an unexpected internal error into a 500 JSON answer and keeps serving", async () => {
+    ctx.service.flushMetrics();
     ctx.lines.length = 0;
     const spy = vi.spyOn(Predictor.prototype, "predict").mockImplementationOnce(() => {
       throw new Error("tree table corrupted");
@@ -260,6 +321,8 @@ describe("service lifecycle", () => {
     expect(answer.headers.connection).toBe("close");
     expect(JSON.parse(answer.body)).toEqual({ predictions: [predictions[0]], model_version });
     await expect(drained).resolves.toBe(true);
+    // Drained: the buffered drift metrics were written before shutdown resolved.
+    expect(ctx.parsed().filter((l) => l._aws).map((d) => [d.RequestCount, d.Prediction_Z.length])).toEqual([[1, 1]]);
     await expect(call(ctx.port, "GET", "/health")).rejects.toThrow(/ECONNREFUSED/);
   });
 
@@ -296,6 +359,7 @@ describe("service lifecycle", () => {
     try {
       expect((await call(ctx.port, "GET", "/nowhere")).status).toBe(404);
       expect((await post(ctx.port, { instances: [good] })).status).toBe(200);
+      ctx.service.flushMetrics();
       expect(ctx.parsed().map((l) => Object.keys(l)[0])).toEqual(["_aws"]);
     } finally {
       await ctx.service.shutdown(1_000);

@@ -91,6 +91,7 @@ describe("TelemetryPublisher", () => {
       const { instances } = fixture();
       const reply = await post(port, { instances: instances.slice(0, 5) });
       expect(reply.status).toBe(200);
+      service.flushMetrics();
       await pub.idle();
     } finally {
       await service.shutdown(1_000);
@@ -107,8 +108,9 @@ describe("TelemetryPublisher", () => {
       expect(rows[row + 1]!.endsWith(`,${Math.max(1, Math.round(predictions[i]!))}`)).toBe(true);
     });
     const metrics = sent().filter((m) => m.topic === "edge-mlops/prod/hub-1/metrics");
-    expect(metrics.length).toBeGreaterThan(0);
-    for (const m of metrics) expect(JSON.parse(text(m))).toMatchObject({ Service: "edge-mlops-prod", _aws: { Timestamp: 1_700_000_000_000 } });
+    expect(metrics).toHaveLength(1);
+    expect(JSON.parse(text(metrics[0]!))).toMatchObject({ Service: "edge-mlops-prod", _aws: { Timestamp: 1_700_000_000_000 }, RequestCount: 1 });
+    expect(JSON.parse(text(metrics[0]!)).Prediction_Z).toHaveLength(5);
     expect(pub.published).toBe(1 + metrics.length);
   });
 
@@ -116,10 +118,10 @@ describe("TelemetryPublisher", () => {
     iot.on(PublishCommand).resolves({});
     const columns = { inputs: ["a"], target: "t" };
     const none = publisher({ sampleRate: 0 }).pub;
-    none.served(columns, [{ a: 1 }, { a: 2 }], [3, 4], "");
+    none.served(columns, [{ a: 1 }, { a: 2 }], [3, 4]);
     expect(none.queued + none.published).toBe(0);
     const all = publisher({ sampleRate: 1 }).pub;
-    all.served(columns, [{ a: 1 }, { a: 2 }], [3.4, 0.2], "");
+    all.served(columns, [{ a: 1 }, { a: 2 }], [3.4, 0.2]);
     return all.idle().then(() => expect(sent().map(text)).toEqual(["a,t\n1,3\n2,1\n"]));
   });
 
@@ -150,10 +152,12 @@ describe("TelemetryPublisher", () => {
       for (let i = 0; i < 3; i++) {
         const reply = await post(port, { instances: instances.slice(0, 4) });
         expect(reply.json()).toEqual({ predictions: predictions.slice(0, 4), model_version });
+        service.flushMetrics();
         await pub.idle();
       }
       clock = 60_000;
       await post(port, { instances: instances.slice(0, 1) });
+      service.flushMetrics();
       await pub.idle();
     } finally {
       await service.shutdown(1_000);

@@ -93,10 +93,10 @@ export function parseRaw(text: string): { status: number; headers: Record<string
 }
 
 /** A service on an ephemeral loopback port whose log lines are collected in `lines`. */
-export async function startService(model: ModelFile | null = shippedModel(), now = () => 1_700_000_000_000, level: Level = "info") {
+export async function startService(model: ModelFile | null = shippedModel(), now = () => 1_700_000_000_000, level: Level = "info", metricsFlushMs?: number) {
   const lines: string[] = [];
   const log = new Logger(level, (text) => lines.push(...text.split("\n").filter(Boolean)));
-  const service = new InferenceService({ log, now });
+  const service = new InferenceService({ log, now, metricsFlushMs });
   if (model) service.setModel(model);
   const { port } = await service.listen(0, "127.0.0.1");
   return { service, port, log, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
