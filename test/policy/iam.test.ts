@@ -80,6 +80,19 @@ describe("iam:PassRole", () => {
     ]);
   });
 
+  it("names every role wildcard of a statement, in any partition", () => {
+    const policy = doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ["*", "arn:aws-cn:iam::123456789012:role/*", ROLE_ARN] });
+    expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped])).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole on "*", "arn:aws-cn:iam::123456789012:role/*": name the roles it may pass`,
+    ]);
+    expect(messages([rolePolicy("p", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws-us-gov:iam::123456789012:role/*" }))], [iamPassRoleScoped])).toHaveLength(1);
+  });
+
+  it("leaves an unreadable document to iam-no-wildcard-actions, which reports it once", () => {
+    const broken = [rolePolicy("p", JSON.stringify({ Version: "2012-10-17", Statement: [42] }))];
+    expect(messages(broken, [iamNoWildcardActions, iamPassRoleScoped, iamPassRolePassedToService])).toEqual([`policy of "p": a Statement entry is not an object`]);
+  });
+
   it("accepts named roles, and role paths", () => {
     const policy = doc({ Effect: "Allow", Action: "iam:PassRole", Resource: [ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/service/*`], Condition: { StringLike: { "iam:PassedToService": "states.amazonaws.com" } } });
     expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped, iamPassRolePassedToService])).toEqual([]);
@@ -108,7 +121,10 @@ describe("iam:PassRole", () => {
       `policy of "p": Statement[0] grants iam:PassRole with iam:PassedToService ["*.amazonaws.com"]: name each service principal in full, e.g. "sagemaker.amazonaws.com", without wildcards`,
     ]);
     expect(withCondition({ StringEquals: { "iam:PassedToService": [] } })).toHaveLength(1);
-    expect(withCondition({ StringEquals: { "aws:SourceAccount": "123456789012" } })).toHaveLength(1);
+    const without = `policy of "p": Statement[0] grants iam:PassRole without an iam:PassedToService condition, so the role can be passed to any service that accepts it`;
+    // Other condition keys, or an operator holding no key map, are no iam:PassedToService condition.
+    expect(withCondition({ StringEquals: { "aws:SourceAccount": "123456789012" } })).toEqual([without]);
+    expect(withCondition({ StringEquals: "sagemaker.amazonaws.com" })).toEqual([without]);
     // Statements that grant no PassRole, and Deny statements, need no condition.
     expect(messages([rolePolicy("p", doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, { Effect: "Deny", Action: "iam:PassRole", Resource: "*" }))], [iamPassRolePassedToService])).toEqual([]);
   });
