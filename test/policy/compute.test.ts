@@ -33,6 +33,20 @@ describe("ECR and ECS", () => {
     expect(messages([res(T.taskDefinition, "task", { containerDefinitions: UNKNOWN })], ECS_RULES)).toEqual([]);
   });
 
+  it("report containerDefinitions that are not JSON, and a container that is not an object, by its place", () => {
+    expect(messages([res(T.taskDefinition, "task", { containerDefinitions: "[{not json" })], [ECS_RULES[0]])[0]).toMatch(/^containerDefinitions of task definition "task" is not valid JSON/);
+    expect(messages([res(T.taskDefinition, "task", { containerDefinitions: JSON.stringify([42]) })], [ECS_RULES[0]])).toEqual([`container 0 of task definition "task" is not an object`]);
+  });
+
+  it("Container Insights: only the containerInsights setting counts, every value of it is named, unknown settings are skipped", () => {
+    const cluster = (settings: unknown) => messages([res(T.cluster, "c", { settings })], [ecsContainerInsights]);
+    expect(cluster([{ name: "other", value: "enabled" }])).toEqual([`cluster "c" has no containerInsights setting: add the setting containerInsights = "enabled"`]);
+    expect(cluster([{ name: "containerInsights", value: "disabled" }, { name: "containerInsights", value: "off" }])).toEqual([
+      `cluster "c" has containerInsights "disabled", "off": add the setting containerInsights = "enabled"`,
+    ]);
+    expect(cluster(UNKNOWN)).toEqual([]);
+  });
+
   it("Container Insights: enhanced passes, a missing setting fails, an unknown value is skipped", () => {
     expect(messages([res(T.cluster, "c", { settings: [{ name: "containerInsights", value: "enhanced" }] })], [ecsContainerInsights])).toEqual([]);
     expect(messages([res(T.cluster, "c", {})], [ecsContainerInsights])).toEqual([`cluster "c" has no containerInsights setting: add the setting containerInsights = "enabled"`]);
@@ -51,6 +65,11 @@ describe("ECS deployment circuit breaker", () => {
     expect(messages([service({ deploymentCircuitBreaker: { enable: false, rollback: true } })], [ecsDeploymentCircuitBreaker])).toEqual([
       `service "svc" has no deployment circuit breaker (deploymentCircuitBreaker.enable false): a failing deployment would keep launching tasks; set enable: true`,
     ]);
+  });
+
+  it("judges a service that names the ECS controller as one that names none", () => {
+    expect(messages([service({ deploymentController: { type: "ECS" } })], [ecsDeploymentCircuitBreaker])).toEqual(messages([service({})], [ecsDeploymentCircuitBreaker]));
+    expect(messages([service({ deploymentController: { type: "ECS" } })], [ecsDeploymentCircuitBreaker])).toHaveLength(2);
   });
 
   it("leaves CODE_DEPLOY and EXTERNAL deployments to their controller, and skips unknown values", () => {
