@@ -6,7 +6,8 @@
 //   npm run bench:mutation                 # run Stryker, then report
 //   npm run bench:mutation -- --report-only # report the last run (.reports/mutation/mutation.json)
 //   npm run bench:mutation -- --report-only a.json b.json  # report runs of separate files together
-//                                                          # (`npx stryker run --mutate <file>`, one report each)
+//                                                          # (`npx stryker run --mutate <file>`, one report each;
+//                                                          # a file in several counts once, from the last given)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
