@@ -6,7 +6,8 @@
 //   npm run bench:mutation                 # run Stryker, then report
 //   npm run bench:mutation -- --report-only # report the last run (.reports/mutation/mutation.json)
 //   npm run bench:mutation -- --report-only a.json b.json  # report runs of separate files together
-//                                                          # (`npx stryker run --mutate <file>`, one report each)
+//                                                          # (`npx stryker run --mutate <file>`, one report each;
+//                                                          # a file in several counts once, from the last given)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,10 +16,10 @@ const ROOT = path.resolve(__dirname, "..");
 const REPORT = path.join(ROOT, ".reports/mutation/mutation.json");
 
 /** The parts of Stryker's JSON report (mutation-testing-report-schema) read here. */
-interface MutationReport {
+export interface MutationReport {
   readonly files: Record<string, { readonly source: string; readonly mutants: readonly Mutant[] }>;
 }
-interface Mutant {
+export interface Mutant {
   readonly mutatorName: string;
   readonly replacement?: string;
   readonly status: "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored" | "Pending";
@@ -66,6 +67,39 @@ export function tallyByFolder(report: MutationReport): Map<string, Tally> {
   return tallies;
 }
 
+/**
+ * The score table, one line per folder in name order: `  <folder>  <score>%  (<detected> of <counted>)`, the
+ * folders padded to the longest name. A folder whose mutants all went uncounted (static mutants ignored, compile
+ * errors) says so instead of a score, which would be 0 / 0.
+ */
+export function scoreLines(tallies: ReadonlyMap<string, Tally>): string[] {
+  const rows = [...tallies].sort(([a], [b]) => a.localeCompare(b));
+  const width = Math.max(0, ...rows.map(([folder]) => folder.length));
+  return rows.map(([folder, t]) => {
+    const counted = t.detected + t.undetected;
+    return `  ${folder.padEnd(width)}  ${counted === 0 ? "no mutant counted" : `${score(t).toFixed(1).padStart(5)}%  (${t.detected} of ${counted})`}`;
+  });
+}
+
+/**
+ * Reports of separate runs read as one. A file may be in several (measured again after a test was added): the last
+ * report given that holds it counts, once, and `superseded` names each earlier report it was left out of.
+ */
+export function mergeReports(reports: readonly { readonly name: string; readonly report: MutationReport }[]): { report: MutationReport; superseded: string[] } {
+  const files: Record<string, MutationReport["files"][string]> = {};
+  const from = new Map<string, string>();
+  const superseded: string[] = [];
+  for (const { name, report } of reports) {
+    for (const [file, result] of Object.entries(report.files)) {
+      const earlier = from.get(file);
+      if (earlier !== undefined) superseded.push(`${file}: ${name} counts, not ${earlier}`);
+      files[file] = result;
+      from.set(file, name);
+    }
+  }
+  return { report: { files }, superseded };
+}
+
 /** One line per undetected mutant: `file:line:col  Mutator  (status)  original -> replacement`. */
 export function survivors(report: MutationReport): string[] {
   const lines: string[] = [];
@@ -96,12 +130,9 @@ function main(argv: string[]): number {
     process.stderr.write(`bench:mutation: no report at ${path.relative(ROOT, missing)}; run without --report-only first\n`);
     return 1;
   }
-  // Reports of separate runs are read as one; a file in several, the last one given counts.
-  const report: MutationReport = { files: Object.assign({}, ...files.map((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as MutationReport).files)) };
-  process.stdout.write("\nMutation score per folder (killed or timed out / all that count):\n");
-  for (const [folder, t] of [...tallyByFolder(report)].sort(([a], [b]) => a.localeCompare(b))) {
-    process.stdout.write(`  ${folder.padEnd(24)} ${score(t).toFixed(1).padStart(5)}%  (${t.detected} of ${t.detected + t.undetected})\n`);
-  }
+  const { report, superseded } = mergeReports(files.map((f) => ({ name: path.relative(ROOT, f), report: JSON.parse(fs.readFileSync(f, "utf8")) as MutationReport })));
+  if (superseded.length > 0) process.stdout.write(`\nFiles in more than one report (the last given counts):\n${superseded.map((l) => `  ${l}`).join("\n")}\n`);
+  process.stdout.write(`\nMutation score per folder (killed or timed out / all that count):\n${scoreLines(tallyByFolder(report)).join("\n")}\n`);
   const left = survivors(report);
   process.stdout.write(`\nSurviving and uncovered mutants: ${left.length}\n${left.map((l) => `  ${l}`).join("\n")}\n`);
   return 0;

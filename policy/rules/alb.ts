@@ -24,9 +24,9 @@ export function isTls12OrLater(policy: string): boolean {
   return TLS12_SSL_POLICIES.includes(policy) || TLS13_FAMILY.test(policy);
 }
 
-function isApplication(r: { inputs: Readonly<Record<string, unknown>> }): boolean | undefined {
+/** Whether a load balancer is an application one (no loadBalancerType is one); a type unknown in preview is not known to be. */
+function isApplication(r: { inputs: Readonly<Record<string, unknown>> }): boolean {
   const t = r.inputs.loadBalancerType;
-  if (isUnknown(t)) return undefined;
   return t === undefined || t === "application";
 }
 
@@ -75,7 +75,7 @@ export const albDropInvalidHeaders: ResourceRule = {
   resourceTypes: LOAD_BALANCER_TYPES,
   checkResource: (r) => {
     const drop = r.inputs.dropInvalidHeaderFields;
-    if (isApplication(r) !== true || isUnknown(drop) || drop === true) return [];
+    if (!isApplication(r) || isUnknown(drop) || drop === true) return [];
     return [`application load balancer "${r.name}" forwards invalid header fields: set dropInvalidHeaderFields to true`];
   },
 };

@@ -144,8 +144,8 @@ export const ecsDeploymentCircuitBreaker: ResourceRule = {
   checkResource: (r) => {
     const controller = get(r.inputs, "deploymentController", "type");
     if (isUnknown(controller) || (controller !== undefined && controller !== "ECS")) return [];
+    // A breaker unknown in preview makes both of its settings unknown (get), so neither is judged.
     const breaker = r.inputs.deploymentCircuitBreaker;
-    if (isUnknown(breaker)) return [];
     const at = `service "${r.name}"`;
     const messages: string[] = [];
     const enable = get(breaker, "enable");

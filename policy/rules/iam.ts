@@ -104,9 +104,8 @@ export const iamNoAdminManagedPolicies: ResourceRule = {
   severity: ALWAYS_MANDATORY,
   resourceTypes: Object.keys(ATTACHMENT_INPUTS),
   checkResource: (r) => {
-    const value = r.inputs[ATTACHMENT_INPUTS[r.type]];
-    if (isUnknown(value)) return [];
-    return asList(value)
+    // A value unknown in preview is no ARN string, so it is passed over.
+    return asList(r.inputs[ATTACHMENT_INPUTS[r.type]])
       .filter((arn): arn is string => typeof arn === "string" && isAdminPolicyArn(arn))
       .map((arn) => `"${r.name}" attaches managed policy ${arn}: write a least-privilege policy instead`);
   },

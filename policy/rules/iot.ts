@@ -55,7 +55,8 @@ function matchesException(e: ThingScopeException, resourceType: string, name: st
   if (at < 0) return name === e.pattern;
   const head = e.pattern.slice(0, at);
   const tail = e.pattern.slice(at + TEMPLATE.length);
-  if (!name.startsWith(head) || !name.endsWith(tail) || name.length <= head.length + tail.length) return false;
+  if (!name.startsWith(head) || !name.endsWith(tail)) return false;
+  // Where head and tail leave nothing between them (or overlap) the slice is empty, which no template name is.
   return validateProvisioningTemplateName(name.slice(head.length, name.length - tail.length)) === undefined;
 }
 
@@ -74,7 +75,7 @@ export function thingScopeProblem(resourceType: string, name: string): string | 
   if (/[*?]/.test(before) || (resourceType === "topicfilter" && /[+#]/.test(before))) return `has a wildcard before ${THING_NAME_VARIABLE}`;
   if ((resourceType === "thing" || resourceType === "client") && before !== "") return `names "${before}${THING_NAME_VARIABLE}", not the connecting thing itself`;
   if (before !== "" && !before.endsWith("/")) return `puts ${THING_NAME_VARIABLE} inside a topic level, so it names other things' topics`;
-  if (next !== "" && (IOT_NAME_PATTERN.test(next) || next === "*" || next === "?")) {
+  if (IOT_NAME_PATTERN.test(next) || next === "*" || next === "?") {
     return `lets "${next}" follow ${THING_NAME_VARIABLE}, so it also covers things whose names begin with the connecting thing's`;
   }
   return undefined;
@@ -234,7 +235,8 @@ export const iotRoleAliasSessionFitsRole: StackRule = {
       if (role === "unknown" || !role) continue; // iot-role-alias-role-policies names a role this stack does not manage
       const duration = alias.inputs.credentialDuration ?? DEFAULT_SESSION_SECONDS;
       const maxSession = role.inputs.maxSessionDuration ?? DEFAULT_SESSION_SECONDS;
-      if (isUnknown(duration) || isUnknown(maxSession) || typeof duration !== "number" || typeof maxSession !== "number" || maxSession >= duration) continue;
+      // Only numbers are judged: a value unknown in preview is none.
+      if (typeof duration !== "number" || typeof maxSession !== "number" || maxSession >= duration) continue;
       findings.push({
         urn: alias.urn,
         message: `role alias "${alias.name}" hands out credentials for ${duration} seconds but role "${role.name}" allows sessions of ${maxSession}: set its maxSessionDuration to at least ${duration}`,

@@ -78,9 +78,8 @@ export const s3Encryption: StackRule = {
       }
       const problems: string[] = [];
       for (const c of companions) {
-        const rules = c.inputs.rules;
-        if (isUnknown(rules)) return undefined;
-        const algorithms = asList(rules).map((r) => get(r, "applyServerSideEncryptionByDefault", "sseAlgorithm"));
+        // Rules unknown in preview read as one unknown algorithm.
+        const algorithms = asList(c.inputs.rules).map((r) => get(r, "applyServerSideEncryptionByDefault", "sseAlgorithm"));
         if (algorithms.some(isUnknown)) return undefined;
         if (algorithms.some((a) => typeof a === "string" && SSE_ALGORITHMS.includes(a))) return undefined;
         problems.push(`"${c.name}" sets no default sseAlgorithm of ${SSE_ALGORITHMS.join(", ")} (got ${JSON.stringify(algorithms)})`);

@@ -6,6 +6,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CertificationRequest } from "@peculiar/asn1-csr";
+import { AsnConvert } from "@peculiar/asn1-schema";
 import { describe, expect, it } from "vitest";
 import { csrFileProblem, csrProblem } from "../../components/csr";
 
@@ -64,6 +66,18 @@ describe("csrProblem", () => {
     expect(csrProblem(`${pem}\n-----BEGIN PRIVATE KEY-----\nMC4=\n-----END PRIVATE KEY-----\n`)).toBe("holds a private key; give only the CSR (the key stays on the device)");
   });
 
+  it("refuses base64 that is no CSR, giving the parser's reason on one line", () => {
+    expect(csrProblem("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")).toMatch(/^is not a PKCS #10 certificate signing request \([^\n]{10,}\)$/);
+  });
+
+  it("refuses a CSR whose key cannot check the signature algorithm it states (an Ed25519 key, sha256WithRSAEncryption stated)", () => {
+    const der = Buffer.from(CSRS[4][1].replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    const csr = AsnConvert.parse(der, CertificationRequest);
+    csr.signatureAlgorithm.algorithm = "1.2.840.113549.1.1.11";
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(AsnConvert.serialize(csr)).toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
+    expect(csrProblem(pem)).toMatch(/^has a public key or signature that cannot be read \([^\n]+\)$/);
+  });
+
   it("parses a CSR whose signature algorithm node:crypto does not check (RSASSA-PSS), without judging its signature", () => {
     const pss = makeCsr("pss", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], ["-sha256", "-sigopt", "rsa_padding_mode:pss"]);
     expect(csrProblem(pss)).toBeUndefined();
@@ -80,5 +94,7 @@ describe("csrFileProblem", () => {
     );
     expect(csrFileProblem(path.dirname(DIR), path.join(path.basename(DIR), "missing.pem"))).toBe(`cannot be read: no such file (${path.join(DIR, "missing.pem")})`);
     expect(csrFileProblem(DIR, ".")).toBe(`cannot be read: a directory (${DIR})`);
+    // Any other failure is named by the system's error code (a file name over the file system's 255 bytes here).
+    expect(csrFileProblem(DIR, "x".repeat(300))).toBe(`cannot be read: ENAMETOOLONG (${path.join(DIR, "x".repeat(300))})`);
   });
 });

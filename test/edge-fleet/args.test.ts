@@ -98,11 +98,12 @@ describe("edgeFleetSettings drift decisions", () => {
     }
   });
 
-  it("refuses an empty serial number pattern, as EdgeFleet did (the hook would admit no device)", () => {
+  it("refuses an empty serial number pattern, as EdgeFleet did (the hook would admit no device), and an invalid one; takes a valid one", () => {
     expect(verdict({ provisioning: { serialNumberPattern: "" } })).toBe(
       'EdgeFleet: provisioning.serialNumberPattern: must not be empty (an empty pattern admits no device), got ""',
     );
     expect(verdict({ provisioning: { serialNumberPattern: "([A-Z" } })).toBe('EdgeFleet: provisioning.serialNumberPattern: must be a valid regular expression, got "([A-Z"');
+    expect(verdict({ provisioning: { serialNumberPattern: "^HBS[0-9]{9}$" } })).toBe("ok");
   });
 
   it("keeps `enabled` out of the fleet's settings: the stack config has it and index.ts decides whether to build a fleet", () => {

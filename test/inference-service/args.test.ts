@@ -148,6 +148,13 @@ describe("cross-field rules", () => {
     expect(parse({ minHealthyPercent: 0, maxPercent: 100 })).toMatchObject({ minHealthyPercent: 0, maxPercent: 100 });
   });
 
+  it("deployment percents are checked at a fixed task count too (minCount = maxCount), where autoscaling never moves", () => {
+    expect(() => parse({ minHealthyPercent: 100, maxPercent: 100, minCount: 3, desiredCount: 3, maxCount: 3 })).toThrow(
+      "InferenceService: maxPercent: with minHealthyPercent 100 leaves no room to replace a task when 3 task(s) run",
+    );
+    expect(parse({ minHealthyPercent: 100, maxPercent: 134, minCount: 3, desiredCount: 3, maxCount: 3 })).toMatchObject({ maxPercent: 134 });
+  });
+
   it("image: existing or build settings, never both, naming both", () => {
     expect(parse({ image: { existing: ECR_IMAGE } }).image).toEqual({ existing: ECR_IMAGE });
     expect(() => parse({ image: { existing: ECR_IMAGE, dockerfile: "Dockerfile", contentPaths: ["service"] } })).toThrow(
@@ -168,6 +175,14 @@ describe("values with a shape", () => {
       "InferenceService: image.existing: must be pinned by digest (<repository>[:<tag>]@sha256:<64 hex digits>), got '123456789012.dkr.ecr.eu-west-1.amazonaws.com/inference:latest'",
     );
     expect(() => parse({ image: { existing: `Inference@${DIGEST}` } })).toThrow("InferenceService: image.existing: 'Inference' is not a repository name");
+  });
+
+  it("image.existing: an image of another registry is refused, even pinned by digest (the execution role pulls from ECR only)", () => {
+    for (const ref of [`docker.io/library/python@${DIGEST}`, `public.ecr.aws/docker/library/python@${DIGEST}`]) {
+      expect(() => parse({ image: { existing: ref } })).toThrow(
+        `InferenceService: image.existing: must be an image in a private ECR repository (<account>.dkr.ecr.<region>.amazonaws.com/<name>@sha256:<64 hex digits>), got '${ref}'`,
+      );
+    }
   });
 
   it("kmsKeyArn: a KMS key or alias ARN (ECR takes either)", () => {

@@ -1,32 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { LambdaFunction, resolveLambdaFunctionArgs } from "../../components/lambda-function";
+import { LambdaFunction } from "../../components/lambda-function";
 import { one, planProgram, type Plan } from "../support/offline";
 import { policyDocument } from "../support/resources";
-
-describe("resolveLambdaFunctionArgs", () => {
-  it("defaults to no reserved concurrency (unreserved), 30 s, 256 MB, 30-day logs, arm64", () => {
-    const s = resolveLambdaFunctionArgs({ folder: "register-model" });
-    expect("reservedConcurrency" in s && s.reservedConcurrency !== undefined).toBe(false);
-    expect(s).toEqual({
-      folder: "register-model",
-      description: "",
-      timeoutSeconds: 30,
-      memoryMb: 256,
-      logRetentionDays: 30,
-      architecture: "arm64",
-    });
-  });
-  it.each([
-    [{ folder: "x", reservedConcurrency: 0 }, "LambdaFunction: reservedConcurrency: must be >= 1, got 0"],
-    [{ folder: "x", reservedConcurrency: 1001 }, "LambdaFunction: reservedConcurrency: must be <= 1000, got 1001"],
-    [{ folder: "x", timeoutSeconds: 901 }, "LambdaFunction: timeoutSeconds: must be <= 900, got 901"],
-    [{ folder: "x", memoryMb: 64 }, "LambdaFunction: memoryMb: must be >= 128, got 64"],
-    [{ folder: "x", logRetentionDays: 10 }, "LambdaFunction: logRetentionDays: must be one of CloudWatch Logs' retention values"],
-    [{ folder: "../etc" }, `LambdaFunction: folder: must be a folder name under lambda/ (a-z, 0-9 and '-'), got "../etc"`],
-  ])("rejects %j naming the arg", (args, message) => {
-    expect(() => resolveLambdaFunctionArgs(args)).toThrow(message);
-  });
-});
 
 describe("LambdaFunction under mocks", () => {
   let plan: Plan;

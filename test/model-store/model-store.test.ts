@@ -1,20 +1,10 @@
 // The model store under mocks: the protected models bucket, the bootstrap object from service/model/model.json, and
 // the two SSM parameters Pulumi creates once and never moves.
 import { beforeAll, describe, expect, it } from "vitest";
-import { BOOTSTRAP_MODEL_FILE, ModelStore, resolveModelStoreArgs } from "../../components/model-store";
+import { BOOTSTRAP_MODEL_FILE, ModelStore } from "../../components/model-store";
 import { BOOTSTRAP_MODEL_KEY } from "../../contracts/model-release";
 import { one, planProgram, type Plan } from "../support/offline";
 import { inputsOf } from "../support/resources";
-
-describe("resolveModelStoreArgs", () => {
-  it("defaults to unprotected, noncurrent versions kept 90 days", () => {
-    expect(resolveModelStoreArgs({ stack: "dev" })).toEqual({ stack: "dev", protect: false, noncurrentVersionDays: 90 });
-  });
-  it("rejects a bad stack name and unknown keys, naming the arg", () => {
-    expect(() => resolveModelStoreArgs({ stack: "a/b" })).toThrow("ModelStore: stack: must be 1-64 characters of a-z, A-Z, 0-9, '-' and '_', got \"a/b\"");
-    expect(() => resolveModelStoreArgs({ stack: "dev", noncurrentVersionDays: 0 })).toThrow("ModelStore: noncurrentVersionDays: must be >= 1, got 0");
-  });
-});
 
 describe("ModelStore under mocks", () => {
   let plan: Plan;

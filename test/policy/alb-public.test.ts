@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../policy/engine";
 import { albPublicClosed } from "../../policy/rules/alb";
+import { UNKNOWN } from "../../policy/rules/types";
 import { CERT_ARN, LB_ARN, forward, listener, redirectToHttps, res, T } from "./fixtures";
 
 const ACL_ARN = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/inference/11111111-2222-3333-4444-555555555555";
@@ -49,6 +50,37 @@ describe("alb-public-closed", () => {
     const [, , ...rest] = closedPublic();
     expect(messages([lb({ internal: false }), https(forward), ...rest])).toEqual([expected]);
     expect(messages([lb({ internal: false }), https([{ ...forward[0], order: 1 }, { ...oidc, order: 2 }]), ...rest])).toEqual([expected]);
+  });
+
+  it("orders actions without `order` as listed, and counts only an authenticate action as authentication", () => {
+    const expected = `internet-facing load balancer "lb": listener "https" forwards without authentication: put an authenticate-oidc or authenticate-cognito action before the forward, or make it internal`;
+    const [balancer, , ...rest] = closedPublic();
+    const judge = (actions: unknown[]) => messages([balancer, https(actions), ...rest]);
+    const { order: _, ...unordered } = oidc;
+    expect(judge([unordered, forward[0]])).toEqual([]);
+    expect(judge([forward[0], unordered])).toEqual([expected]);
+    expect(judge([{ ...forward[0], order: 2 }, oidc])).toEqual([]);
+    const fixed = { type: "fixed-response", order: 1, fixedResponse: { contentType: "text/plain", statusCode: "403" } };
+    expect(judge([fixed, { ...forward[0], order: 2 }])).toEqual([expected]);
+    expect(judge([fixed])).toEqual([expected]);
+  });
+
+  it("skips a listener whose actions are unknown in preview, and an association it cannot place", () => {
+    const [balancer, secure, , rateAcl] = closedPublic();
+    const pending = listener("http", { port: 80, protocol: "HTTP", defaultActions: UNKNOWN });
+    const unplaced = res("aws:wafv2/webAclAssociation:WebAclAssociation", "acl-lb", { resourceArn: UNKNOWN, webAclArn: ACL_ARN });
+    expect(messages([balancer, secure, pending, rateAcl, association])).toEqual([]);
+    expect(messages([balancer, secure, pending, rateAcl, unplaced])).toEqual([]);
+  });
+
+  it("judges the web ACL the association names, not another one in the stack; an unknown one may be any", () => {
+    const [balancer, secure, redirect] = closedPublic();
+    const other = res("aws:wafv2/webAcl:WebAcl", "rate-limited", { scope: "REGIONAL", rules: [rateRule] }, { id: `${ACL_ARN}-2`, arn: `${ACL_ARN}-2` });
+    expect(messages([balancer, secure, redirect, acl([managedRule]), other, association])).toEqual([
+      `internet-facing load balancer "lb": its WAFv2 web ACL has no rate-based rule: add a rule with a rateBasedStatement`,
+    ]);
+    const pending = res("aws:wafv2/webAclAssociation:WebAclAssociation", "acl-lb", { resourceArn: LB_ARN, webAclArn: UNKNOWN });
+    expect(messages([balancer, secure, redirect, acl([managedRule]), other, pending])).toEqual([]);
   });
 
   it("fails a web ACL without a rate-based rule, and a load balancer with no web ACL", () => {

@@ -33,6 +33,20 @@ describe("ECR and ECS", () => {
     expect(messages([res(T.taskDefinition, "task", { containerDefinitions: UNKNOWN })], ECS_RULES)).toEqual([]);
   });
 
+  it("report containerDefinitions that are not JSON, and a container that is not an object, by its place", () => {
+    expect(messages([res(T.taskDefinition, "task", { containerDefinitions: "[{not json" })], [ECS_RULES[0]])[0]).toMatch(/^containerDefinitions of task definition "task" is not valid JSON/);
+    expect(messages([res(T.taskDefinition, "task", { containerDefinitions: JSON.stringify([42]) })], [ECS_RULES[0]])).toEqual([`container 0 of task definition "task" is not an object`]);
+  });
+
+  it("Container Insights: only the containerInsights setting counts, every value of it is named, unknown settings are skipped", () => {
+    const cluster = (settings: unknown) => messages([res(T.cluster, "c", { settings })], [ecsContainerInsights]);
+    expect(cluster([{ name: "other", value: "enabled" }])).toEqual([`cluster "c" has no containerInsights setting: add the setting containerInsights = "enabled"`]);
+    expect(cluster([{ name: "containerInsights", value: "disabled" }, { name: "containerInsights", value: "off" }])).toEqual([
+      `cluster "c" has containerInsights "disabled", "off": add the setting containerInsights = "enabled"`,
+    ]);
+    expect(cluster(UNKNOWN)).toEqual([]);
+  });
+
   it("Container Insights: enhanced passes, a missing setting fails, an unknown value is skipped", () => {
     expect(messages([res(T.cluster, "c", { settings: [{ name: "containerInsights", value: "enhanced" }] })], [ecsContainerInsights])).toEqual([]);
     expect(messages([res(T.cluster, "c", {})], [ecsContainerInsights])).toEqual([`cluster "c" has no containerInsights setting: add the setting containerInsights = "enabled"`]);
@@ -51,6 +65,11 @@ describe("ECS deployment circuit breaker", () => {
     expect(messages([service({ deploymentCircuitBreaker: { enable: false, rollback: true } })], [ecsDeploymentCircuitBreaker])).toEqual([
       `service "svc" has no deployment circuit breaker (deploymentCircuitBreaker.enable false): a failing deployment would keep launching tasks; set enable: true`,
     ]);
+  });
+
+  it("judges a service that names the ECS controller as one that names none", () => {
+    expect(messages([service({ deploymentController: { type: "ECS" } })], [ecsDeploymentCircuitBreaker])).toEqual(messages([service({})], [ecsDeploymentCircuitBreaker]));
+    expect(messages([service({ deploymentController: { type: "ECS" } })], [ecsDeploymentCircuitBreaker])).toHaveLength(2);
   });
 
   it("leaves CODE_DEPLOY and EXTERNAL deployments to their controller, and skips unknown values", () => {
@@ -106,6 +125,38 @@ describe("load balancers", () => {
     // Without recorded dependencies the two cannot be paired: nothing is reported.
     const bare = [https, http].map((l) => ({ ...l, propertyDependencies: undefined }));
     expect(messages(bare, [albHttpsRedirect])).toEqual([]);
+  });
+
+  it("TLS policy: a TLS listener (network load balancer) is judged as HTTPS is, an old policy is named, an unknown one is skipped", () => {
+    expect(messages([listener("tls", { protocol: "TLS", port: 443 })], [albTlsPolicy])).toEqual([
+      `TLS listener "tls" has no sslPolicy, so it gets ELBSecurityPolicy-2016-08 (TLS 1.0): set a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06`,
+    ]);
+    expect(messages([listener("https", { protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-2016-08" })], [albTlsPolicy])).toEqual([
+      `HTTPS listener "https" uses sslPolicy "ELBSecurityPolicy-2016-08", which allows TLS older than 1.2: use e.g. ELBSecurityPolicy-TLS13-1-2-2021-06`,
+    ]);
+    expect(messages([listener("https", { protocol: "HTTPS", sslPolicy: UNKNOWN })], [albTlsPolicy])).toEqual([]);
+  });
+
+  it("HTTPS redirect: an HTTP listener only redirects to HTTPS: no actions, or a forward beside the redirect, do not count", () => {
+    const https = listener("https", { protocol: "HTTPS", certificateArn: CERT_ARN, defaultActions: forward });
+    const served = `on a load balancer with HTTPS listener "https": make its default action a redirect with protocol HTTPS`;
+    for (const defaultActions of [[], [...redirectToHttps, ...forward]]) {
+      expect(messages([https, listener("http", { protocol: "HTTP", defaultActions })], [albHttpsRedirect]), JSON.stringify(defaultActions)).toEqual([`listener "http" serves plain HTTP ${served}`]);
+    }
+    // No protocol on an application load balancer's listener is HTTP.
+    expect(messages([https, listener("default", { defaultActions: forward })], [albHttpsRedirect])).toEqual([`listener "default" serves plain HTTP ${served}`]);
+  });
+
+  it("HTTPS redirect: unknown ARNs pair listeners only by the same recorded dependencies, in any order", () => {
+    const at = (name: string, protocol: string, deps: string[]) => res(T.listener, name, { loadBalancerArn: UNKNOWN, protocol, defaultActions: forward }, { propertyDependencies: { loadBalancerArn: deps } });
+    expect(messages([at("https", "HTTPS", ["urn:lb", "urn:sg"]), at("http", "HTTP", ["urn:sg", "urn:lb"])], [albHttpsRedirect])).toHaveLength(1);
+    expect(messages([at("https", "HTTPS", ["urn:lb-1"]), at("http", "HTTP", ["urn:lb-2"])], [albHttpsRedirect])).toEqual([]);
+    expect(messages([at("https", "HTTPS", []), at("http", "HTTP", [])], [albHttpsRedirect])).toEqual([]);
+  });
+
+  it("drop-invalid-headers: a load balancer without loadBalancerType is an application one, and is judged", () => {
+    expect(messages([res(T.loadBalancer, "lb", {})], [albDropInvalidHeaders])).toEqual([`application load balancer "lb" forwards invalid header fields: set dropInvalidHeaderFields to true`]);
+    expect(messages([res(T.loadBalancer, "lb", { loadBalancerType: UNKNOWN })], [albDropInvalidHeaders])).toEqual([]);
   });
 
   it("drop-invalid-headers applies to application load balancers only; unknowns are skipped", () => {

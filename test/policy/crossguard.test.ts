@@ -4,11 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as policySdk from "@pulumi/policy";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { describeMapping, packConfig, plainProperties, policies, toPolicy } from "../../policy/crossguard";
 import { configPath, generateConfigs, renderConfig } from "../../policy/generate-config";
 import { RULES } from "../../policy/rules";
 import { ecrScanOnPush } from "../../policy/rules/ecr";
+import { iotRoleAliasRolePolicies } from "../../policy/rules/iot";
 import { logGroupRetention } from "../../policy/rules/logs";
 import { s3Versioning } from "../../policy/rules/s3";
 import { ENVIRONMENTS, UNKNOWN } from "../../policy/rules/types";
@@ -83,6 +84,28 @@ describe("policies", () => {
     policy.validateStack({ resources: [bucket, versioning], getConfig: () => ({}) } as unknown as policySdk.StackValidationArgs, (m, u) => reported.push([m, u]));
     expect(reported).toEqual([[`bucket "b" has versioning "Suspended"; it must be "Enabled"`, "urn:b"]]);
   });
+
+  it("a stack policy never takes an ARN unknown in preview for an unknown reference: it matches known ARNs only", () => {
+    const policy = toPolicy(iotRoleAliasRolePolicies) as policySdk.StackValidationPolicy;
+    const ROLE_ARN = "arn:aws:iam::123456789012:role/devices";
+    const ADMIN = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    const resource = (type: string, name: string, props: Record<string, unknown>) => ({ type, name, urn: `urn:${name}`, props: unknownCheckingProxy(props), opts: { protect: false }, propertyDependencies: {} });
+    const validate = (policyArn: unknown, managedArn: unknown) => {
+      const resources = [
+        resource("aws:iot/roleAlias:RoleAlias", "alias", { alias: "devices", roleArn: ROLE_ARN }),
+        resource("aws:iam/role:Role", "role", { name: "devices", arn: ROLE_ARN }),
+        resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "attachment", { role: "devices", policyArn }),
+        resource("aws:iam/policy:Policy", "admin", { arn: managedArn, policy: ADMIN }),
+      ];
+      const reported: string[] = [];
+      policy.validateStack({ resources, getConfig: () => ({}) } as unknown as policySdk.StackValidationArgs, (m) => reported.push(m));
+      return reported;
+    };
+    const ADMIN_ARN = "arn:aws:iam::123456789012:policy/admin";
+    expect(validate(ADMIN_ARN, ADMIN_ARN).length).toBeGreaterThan(0);
+    expect(validate(unknownValue, unknownValue)).toEqual([]);
+    expect(validate(ADMIN_ARN, unknownValue)).toEqual([]);
+  });
 });
 
 describe("rule settings in CrossGuard", () => {
@@ -146,6 +169,24 @@ describe("policy/config.<env>.json", () => {
     expect(out).toHaveLength(1);
     expect(generateConfigs(true, dir, (l) => out.push(l), (l) => err.push(l))).toBe(0);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it("report on the command line's streams by default: what was written on stdout, a stale file on stderr", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(generateConfigs(true, dir)).toBe(1);
+      expect(generateConfigs(false, dir)).toBe(0);
+      const lines = (spy: typeof stdout) => spy.mock.calls.map(([line]) => String(line));
+      expect(lines(stderr).map((l) => l.replace(/^.*(config\.\w+\.json).*\n$/s, "$1"))).toEqual(["config.dev.json", "config.staging.json", "config.prod.json"]);
+      expect(lines(stderr)[0]).toMatch(/ does not match the rules; run npx tsx policy\/generate-config\.ts\n$/);
+      expect(lines(stdout).map((l) => l.replace(/^wrote .*(config\.\w+\.json)\n$/, "$1"))).toEqual(["config.dev.json", "config.staging.json", "config.prod.json"]);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
   it("set every policy's level per environment: relaxed in dev and staging only where the rule says so", () => {

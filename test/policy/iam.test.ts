@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { CLAIM_CLIENT_ID_PREFIX, THING_NAME_VARIABLE, WILDCARD_RESOURCE_EXCEPTIONS } from "../../components/edge-fleet/policies";
 import { evaluate } from "../../policy/engine";
 import { IAM_RULES, iamNoAdminManagedPolicies, iamNoWildcardActions, iamPassRolePassedToService, iamPassRoleScoped, isAdminPolicyArn } from "../../policy/rules/iam";
-import { iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies, THING_SCOPE_EXCEPTIONS, thingScopeProblem } from "../../policy/rules/iot";
+import { iotPolicyLeastPrivilege, iotRoleAliasCredentialDuration, iotRoleAliasRolePolicies, iotRoleAliasSessionFitsRole, THING_SCOPE_EXCEPTIONS, thingScopeProblem } from "../../policy/rules/iot";
 import { UNKNOWN, type CheckedResource, type Rule } from "../../policy/rules/types";
-import { ACCOUNT, REGION, ROLE_ARN, T, TOKEN_ROLE_ARN, doc, res, roleAliasStack, rolePolicy, tokenExchangePolicyJson } from "./fixtures";
+import { ACCOUNT, REGION, ROLE_ARN, T, TOKEN_ROLE_ARN, doc, res, roleAliasStack, rolePolicy, sessionStack, tokenExchangePolicyJson } from "./fixtures";
 
 const messages = (resources: CheckedResource[], rules: readonly Rule[]) => evaluate(resources, "prod", rules).map((v) => v.message);
 
@@ -80,6 +80,19 @@ describe("iam:PassRole", () => {
     ]);
   });
 
+  it("names every role wildcard of a statement, in any partition", () => {
+    const policy = doc({ Effect: "Allow", Action: "iam:PassRole", Resource: ["*", "arn:aws-cn:iam::123456789012:role/*", ROLE_ARN] });
+    expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped])).toEqual([
+      `policy of "p": Statement[0] grants iam:PassRole on "*", "arn:aws-cn:iam::123456789012:role/*": name the roles it may pass`,
+    ]);
+    expect(messages([rolePolicy("p", doc({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws-us-gov:iam::123456789012:role/*" }))], [iamPassRoleScoped])).toHaveLength(1);
+  });
+
+  it("leaves an unreadable document to iam-no-wildcard-actions, which reports it once", () => {
+    const broken = [rolePolicy("p", JSON.stringify({ Version: "2012-10-17", Statement: [42] }))];
+    expect(messages(broken, [iamNoWildcardActions, iamPassRoleScoped, iamPassRolePassedToService])).toEqual([`policy of "p": a Statement entry is not an object`]);
+  });
+
   it("accepts named roles, and role paths", () => {
     const policy = doc({ Effect: "Allow", Action: "iam:PassRole", Resource: [ROLE_ARN, `arn:aws:iam::${ACCOUNT}:role/service/*`], Condition: { StringLike: { "iam:PassedToService": "states.amazonaws.com" } } });
     expect(messages([rolePolicy("p", policy)], [iamPassRoleScoped, iamPassRolePassedToService])).toEqual([]);
@@ -108,7 +121,10 @@ describe("iam:PassRole", () => {
       `policy of "p": Statement[0] grants iam:PassRole with iam:PassedToService ["*.amazonaws.com"]: name each service principal in full, e.g. "sagemaker.amazonaws.com", without wildcards`,
     ]);
     expect(withCondition({ StringEquals: { "iam:PassedToService": [] } })).toHaveLength(1);
-    expect(withCondition({ StringEquals: { "aws:SourceAccount": "123456789012" } })).toHaveLength(1);
+    const without = `policy of "p": Statement[0] grants iam:PassRole without an iam:PassedToService condition, so the role can be passed to any service that accepts it`;
+    // Other condition keys, or an operator holding no key map, are no iam:PassedToService condition.
+    expect(withCondition({ StringEquals: { "aws:SourceAccount": "123456789012" } })).toEqual([without]);
+    expect(withCondition({ StringEquals: "sagemaker.amazonaws.com" })).toEqual([without]);
     // Statements that grant no PassRole, and Deny statements, need no condition.
     expect(messages([rolePolicy("p", doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, { Effect: "Deny", Action: "iam:PassRole", Resource: "*" }))], [iamPassRolePassedToService])).toEqual([]);
   });
@@ -180,6 +196,7 @@ describe("IoT", () => {
       for (const resource of [
         "topic/$aws/provisioning-templates/*/provision/*",
         "topic/$aws/provisioning-templates//provision/*",
+        "topic/$aws/provisioning-templates/provision/*",
         "topic/$aws/provisioning-templates/fleet/provision/json",
         "topic/$aws/certificates/*",
         `client/${CLAIM_CLIENT_ID_PREFIX}x*`,
@@ -211,6 +228,33 @@ describe("IoT", () => {
     expect(messages([res(T.roleAlias, "a", { alias: "a", roleArn: TOKEN_ROLE_ARN })], [iotRoleAliasCredentialDuration])).toEqual([]);
   });
 
+  it("a credentialDuration that is not a number is reported once, by the credential-duration rule, whatever it reads as", () => {
+    for (const duration of ["600", "7200"]) {
+      const [alias, role] = sessionStack(7200, 3600);
+      const stack = [res(T.roleAlias, alias.name, { ...alias.inputs, credentialDuration: duration }), role];
+      expect(messages(stack, [iotRoleAliasCredentialDuration, iotRoleAliasSessionFitsRole]), duration).toEqual([
+        `role alias "token-exchange-alias" hands out credentials for "${duration}" seconds: use at most 3600`,
+      ]);
+    }
+  });
+
+  describe("the role's maximum session against the alias' credentials", () => {
+    it("judges only numbers it knows: values unknown in preview, or of another type, are skipped", () => {
+      const [alias, role] = sessionStack(7200, 3600);
+      const withAlias = (credentialDuration: unknown) => [res(T.roleAlias, alias.name, { ...alias.inputs, credentialDuration }), role];
+      const withRole = (maxSessionDuration: unknown) => [alias, res(T.role, role.name, { ...role.inputs, maxSessionDuration }, { id: role.id, arn: role.arn })];
+      expect(messages(sessionStack(7200, 3600), [iotRoleAliasSessionFitsRole])).toHaveLength(1);
+      for (const stack of [withAlias(UNKNOWN), withRole(UNKNOWN), withRole("3600")]) expect(messages(stack, [iotRoleAliasSessionFitsRole])).toEqual([]);
+    });
+
+    it("leaves a role it cannot find to iot-role-alias-role-policies: one the stack does not manage, or an unknown ARN without dependencies", () => {
+      const [, role] = sessionStack(7200, 3600);
+      for (const roleArn of [`arn:aws:iam::${ACCOUNT}:role/elsewhere`, UNKNOWN]) {
+        expect(messages([res(T.roleAlias, "a", { alias: "a", roleArn, credentialDuration: 7200 }), role], [iotRoleAliasSessionFitsRole])).toEqual([]);
+      }
+    });
+  });
+
   describe("the role behind a role alias", () => {
     it("checks inline policies, role policies and attached customer managed policies", () => {
       const [alias, role] = roleAliasStack(tokenExchangePolicyJson());
@@ -223,6 +267,30 @@ describe("IoT", () => {
         `role alias "token-exchange-alias" -> role "token-exchange" has managed policy arn:aws:iam::aws:policy/AWSIoTFullAccess attached`,
         `role alias "token-exchange-alias" -> role "token-exchange": inline policy "extra" of role "token-exchange": Statement[0] allows action "sqs:*", which grants every sqs action`,
         `role alias "token-exchange-alias" -> role "token-exchange": policy of "devices-extra": Statement[0] allows "dynamodb:GetItem" on resource "*", which is not a documented wildcard exception`,
+      ]);
+    });
+
+    it("judges a managed policy only when it is attached to the role, matched by its ARN", () => {
+      const [alias, role] = roleAliasStack(tokenExchangePolicyJson());
+      const admin = res(T.policy, "wide", { policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }, { arn: `arn:aws:iam::${ACCOUNT}:policy/wide` });
+      const attachment = res(T.attachment, "attach", { role: role.id, policyArn: `arn:aws:iam::${ACCOUNT}:policy/devices-extra` });
+      expect(messages([alias, role, admin, attachment], [iotRoleAliasRolePolicies])).toEqual([]);
+    });
+
+    it("skips a policy document unknown in preview, and reports the others", () => {
+      const [alias, role] = roleAliasStack(tokenExchangePolicyJson());
+      const unknown = rolePolicy("later", UNKNOWN, role.id);
+      const wide = rolePolicy("wide", doc({ Effect: "Allow", Action: "sqs:*", Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:q` }), role.id);
+      expect(messages([alias, role, unknown, wide], [iotRoleAliasRolePolicies])).toEqual([
+        `role alias "token-exchange-alias" -> role "token-exchange": policy of "wide": Statement[0] allows action "sqs:*", which grants every sqs action`,
+      ]);
+    });
+
+    it("points at no other role when the one it names is not in the stack", () => {
+      const [, role] = roleAliasStack(tokenExchangePolicyJson());
+      const alias = res(T.roleAlias, "a", { alias: "a", roleArn: `arn:aws:iam::${ACCOUNT}:role/elsewhere` });
+      expect(messages([alias, role], [iotRoleAliasRolePolicies])).toEqual([
+        `role alias "a" points at "arn:aws:iam::${ACCOUNT}:role/elsewhere", a role this stack does not manage, so its policies cannot be checked`,
       ]);
     });
 

@@ -94,6 +94,12 @@ describe("S3 rules", () => {
       expect(withPolicy(deny({}))).toEqual([]);
     });
 
+    it("matches a bucket name with dots literally: the deny covers that bucket, not one whose name differs where the dots are", () => {
+      const dotted = (name: string, arnName: string) => messages([bucket("data", name), res(T.bucketPolicy, "policy", { bucket: name, policy: tlsOnlyPolicy(`arn:aws:s3:::${arnName}`) })], [s3TlsOnly]);
+      expect(dotted("logs.example.com", "logs.example.com")).toEqual([]);
+      expect(dotted("logs.example.com", "logsxexample.com")).toHaveLength(1);
+    });
+
     it("reports a policy that is not JSON", () => {
       expect(withPolicy("{not json")[0]).toMatch(/^bucket "data" accepts requests without TLS: policy of "policy" is not valid JSON/);
     });
@@ -112,6 +118,12 @@ describe("S3 rules", () => {
       const newBucket = res(T.bucket, "new", {});
       const versioning = res(T.versioning, "new-versioning", { bucket: UNKNOWN, versioningConfiguration: { status: "Enabled" } });
       expect(messages([newBucket, versioning], [s3Versioning])).toEqual([]);
+    });
+
+    it("judge a known companion even when another cannot be placed yet (a bucket has one versioning configuration: the other is not this one's)", () => {
+      const suspended = res(T.versioning, "ver", { bucket: BUCKET_ID, versioningConfiguration: { status: "Suspended" } });
+      const unplaced = res(T.versioning, "other-versioning", { bucket: UNKNOWN, versioningConfiguration: { status: "Enabled" } });
+      expect(messages([bucket(), suspended, unplaced], [s3Versioning])).toEqual([`bucket "data" has versioning "Suspended"; it must be "Enabled"`]);
     });
 
     it("pair an unknown reference through the property's dependencies", () => {

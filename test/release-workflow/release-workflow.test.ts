@@ -1,11 +1,10 @@
 // The ReleaseWorkflow under mocks: the rule's pattern (this group's Approved and Rejected packages only), the roles'
 // trust (EventBridge for this rule only, Step Functions and Lambda for this account only) and least privilege (each
-// action on exactly the resources it needs), the state machine's definition and logging, and the settings' rules.
+// action on exactly the resources it needs), and the state machine's definition and logging (the settings' rules: args.test.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import { ReleaseWorkflow, releaseWorkflowSettings } from "../../components/release-workflow";
+import { ReleaseWorkflow } from "../../components/release-workflow";
 import type { ParallelState, StateMachineDefinition, TaskState } from "../../components/release-workflow/asl";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam";
-import { resolveArgs } from "../../components/args";
 import { tasksWithoutRetryOrCatch } from "../../components/training-workflow/asl";
 import { one, planProgram, type Plan } from "../support/offline";
 import { inputsOf, parseDocument, policyDocument } from "../support/resources";
@@ -197,29 +196,5 @@ describe("ReleaseWorkflow under mocks", () => {
     const cloud = (definition.States.Rollout as ParallelState).Branches[0]!;
     expect(cloud.States.WaitForRollout).toMatchObject({ Seconds: 20 });
     expect((cloud.States.CheckRollout as TaskState).Parameters.Payload).toMatchObject({ maxAttempts: 30, alarmNames: ["dev-alarm-5xx-rate", "dev-alarm-p99-latency"] });
-  });
-});
-
-describe("releaseWorkflowSettings", () => {
-  const resolve = (input: unknown) => resolveArgs("ReleaseWorkflow", releaseWorkflowSettings, input as never);
-  it("defaults to enabled, 40 checks 30 s apart", () => {
-    expect(resolve({})).toEqual({
-      enabled: true,
-      rollout: { checkIntervalSeconds: 30, maxChecks: 40 },
-      edge: {
-        component: { waitSeconds: 15, maxChecks: 40 },
-        canary: { successThreshold: 1, waitSeconds: 60, maxChecks: 60 },
-        fleet: { successThreshold: 0.95, waitSeconds: 120, maxChecks: 90 },
-      },
-      logRetentionDays: 30,
-      includeExecutionData: true,
-    });
-  });
-  it("refuses a rollout watched longer than 6 hours and out-of-range values, naming the field", () => {
-    expect(() => resolve({ rollout: { checkIntervalSeconds: 600, maxChecks: 100 } })).toThrow(
-      "ReleaseWorkflow: rollout.maxChecks: checkIntervalSeconds × maxChecks is 60000 s; at most 21600 s (6 h) are allowed",
-    );
-    expect(() => resolve({ rollout: { checkIntervalSeconds: 1 } })).toThrow("ReleaseWorkflow: rollout.checkIntervalSeconds: must be >= 5, got 1");
-    expect(() => resolve({ rollout: { maxCheck: 3 } })).toThrow(/ReleaseWorkflow: rollout\.maxCheck/);
   });
 });

@@ -61,6 +61,17 @@ describe("resolveTrainingWorkflowArgs", () => {
     const long = resolve({ pipelineName: `${"a".repeat(30)}-b` });
     expect(long.bucketPrefix).toBe(`${"a".repeat(30)}-data-`);
     expect(resolve({ pipelineName: "x".repeat(32) }).bucketPrefix).toHaveLength(37);
+    // A cut that ends in a run of hyphens loses all of them, so the bucket name never reads `--data-`.
+    expect(resolve({ pipelineName: `${"a".repeat(29)}--b` }).bucketPrefix).toBe(`${"a".repeat(29)}-data-`);
+  });
+
+  it("driftAlarmPrefix: 1 to 240 printable ASCII characters, kept as given", () => {
+    for (const prefix of ["edge-mlops-dev-drift-", "x", "p".repeat(240), "Drift alarms: [dev] ~"]) expect(resolve({ driftAlarmPrefix: prefix }).driftAlarmPrefix).toBe(prefix);
+    for (const prefix of ["p".repeat(241), "drift-é", "é-drift", "drift\n"]) {
+      expect(argErrorOf({ driftAlarmPrefix: prefix }).message).toBe(
+        `TrainingWorkflow: driftAlarmPrefix: must be 1-240 printable ASCII characters (CloudWatch alarm names are at most 255), got ${JSON.stringify(prefix)}`,
+      );
+    }
   });
 
   it("passes the settings given through, the KMS key among them", () => {
