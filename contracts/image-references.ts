@@ -47,6 +47,11 @@ export interface ImageReferencesResult {
   /** `in-use-` tags added and removed in this run. */
   readonly tagged: readonly string[];
   readonly untagged: readonly string[];
+  /**
+   * `in-use-` tags left on images nothing names any more because they are those images' only tag: removing an image's
+   * last tag deletes the image (BatchDeleteImage), which is the lifecycle policy's call, not this function's.
+   */
+  readonly onlyTag: readonly string[];
   /** References to images of the repository that are not in it (already gone): `<where>: <image>`. */
   readonly missing: readonly string[];
 }

@@ -164,10 +164,13 @@ export class FleetAudit extends pulumi.ComponentResource {
       parent,
     );
     // New roles and policies take seconds to reach every AWS service (IAM is eventually consistent). The wait runs
-    // again whenever a role is replaced.
+    // again whenever a role is replaced or its permissions change.
     const rolesPropagated = new Sleep(
       `${name}-audit-roles-propagated`,
-      { createDuration: IAM_PROPAGATION_WAIT, triggers: { auditRole: this.auditRole.arn, notificationRole: this.notificationRole.arn } },
+      {
+        createDuration: IAM_PROPAGATION_WAIT,
+        triggers: { auditRole: this.auditRole.arn, auditPolicy: auditPolicy.policyArn, notificationRole: this.notificationRole.arn, notificationPolicy: notifyPolicy.policy },
+      },
       { parent: this, dependsOn: [auditPolicy, notifyPolicy] },
     );
     this.accountAuditConfiguration = new nativeIot.AccountAuditConfiguration(

@@ -13,6 +13,8 @@
 // period (with e it is P(|Z| ≥ max(k, e·√n)), never more), and the alarm fires only when all `evaluationPeriods`
 // periods in a row breach: 1.9e-6 for the default 3. A period mean 3 standard errors away breaches, once it is also at
 // least e standard deviations away; a population mean shifted by 3 standard errors breaches in 69% of the periods.
+// These rates take the period mean as normal (the central limit theorem), which holds from a few dozen values a period;
+// with fewer, a skewed input breaches more often than P(|Z| ≥ k) says.
 // √n is written `n ^ 0.5`: metric math has the `^` operator but no square-root function.
 // The baseline model.json only says which fields to watch: the statistics that set the test are in each z value.
 // These alarms are what starts retraining (components/training-workflow/retrain.ts matches them by name prefix).

@@ -8,9 +8,10 @@
  * Reads first, writes after: the images named by the family's ACTIVE task definitions, by the task definitions
  * of the service's deployments and by the recipe of every version of the stack's private Greengrass components
  * (by name prefix), matched as `<REPOSITORY_URI>@sha256:<hex>` or `<REPOSITORY_URI>:<tag>`; then the repository's
- * images. Only when every read succeeded does it tag each named digest `in-use-<hex>` (PutImage of the image's own
- * manifest under the new tag) and remove the `in-use-` tags of digests nothing names (BatchDeleteImage by tag: the
- * image keeps its other tags; an image whose last tag that was is deleted, as the lifecycle's untagged rule would).
+ * images. Only when every read succeeded (DescribeServices answering for the service too) does it tag each named
+ * digest `in-use-<hex>` (PutImage of the image's own manifest under the new tag) and remove the `in-use-` tags of
+ * digests nothing names (BatchDeleteImage by tag: the image keeps its other tags). An image whose only tag is its
+ * `in-use-` one keeps it, since removing an image's last tag deletes the image: it is reported under `onlyTag`.
  * Any AWS error is thrown before a write, or during the writes, which are idempotent: the next run completes them.
  * Every listing is bounded (MAX_PAGES pages).
  */
@@ -79,6 +80,11 @@ async function namedImages(c: Clients, env: ImageReferencesEnvironment): Promise
     return { items: r.taskDefinitionArns, nextToken: r.nextToken };
   });
   const services = await c.ecs.send(new DescribeServicesCommand({ cluster: env.CLUSTER_ARN, services: [env.SERVICE_NAME] }));
+  // A failure (MISSING, or any other reason) leaves the deployments unknown: act on nothing rather than on a part.
+  const failure = services.failures?.[0];
+  if (failure !== undefined || (services.services ?? []).length === 0) {
+    throw new Error(`DescribeServices ${env.SERVICE_NAME}: ${failure ? `${failure.reason ?? "failure"}${failure.detail ? ` (${failure.detail})` : ""}` : "no service"}; nothing was changed`);
+  }
   const deployed = (services.services ?? []).flatMap((s) => (s.deployments ?? []).map((d) => d.taskDefinition ?? ""));
   // familyPrefix matches longer family names too: keep this family's revisions only.
   const ofFamily = (arn: string) => new RegExp(`:task-definition/${escape(family)}:\\d+$`).test(arn);
@@ -126,10 +132,14 @@ export async function markImagesInUse(c: Clients, env: ImageReferencesEnvironmen
   }
   const tagsNow = new Set(images.map((i) => i.imageTag).filter((t): t is string => t?.startsWith(IN_USE_TAG_PREFIX) === true));
   const toTag = [...inUse].sort().filter((d) => !tagsNow.has(inUseTag(d)));
-  const toUntag = [...tagsNow].sort().filter((t) => {
+  const tagCount = new Map<string, number>();
+  for (const i of images) if (i.imageTag) tagCount.set(i.imageDigest!, (tagCount.get(i.imageDigest!) ?? 0) + 1);
+  const unused = [...tagsNow].sort().filter((t) => {
     const d = digestOfInUseTag(t);
     return d === undefined || !inUse.has(d);
   });
+  const onlyTag = unused.filter((t) => tagCount.get(digestOfTag.get(t)!) === 1);
+  const toUntag = unused.filter((t) => !onlyTag.includes(t));
 
   for (const digest of toTag) {
     const got = await c.ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: MANIFEST_TYPES }));
@@ -149,7 +159,7 @@ export async function markImagesInUse(c: Clients, env: ImageReferencesEnvironmen
     const failed = (deleted.failures ?? []).filter((f) => f.failureCode !== "ImageNotFound" && f.failureCode !== "ImageTagDoesNotMatchDigest");
     if (failed.length > 0) throw new Error(`BatchDeleteImage: ${failed.map((f) => `${f.imageId?.imageTag}: ${f.failureCode} ${f.failureReason ?? ""}`.trim()).join("; ")}`);
   }
-  const result = { inUse: [...inUse].sort(), tagged: toTag.map(inUseTag), untagged: toUntag, missing };
+  const result = { inUse: [...inUse].sort(), tagged: toTag.map(inUseTag), untagged: toUntag, onlyTag, missing };
   console.log(JSON.stringify({ event: "images-in-use", repository: repositoryName, ...result }));
   return result;
 }

@@ -216,7 +216,12 @@ describe("FleetAudit under mocks", () => {
     expect(wait.dependsOn).toEqual([one(plan, T.attachment, "dev-audit-policy").urn, one(plan, T.rolePolicy, "dev-notify-policy").urn]);
     expect(inputsOf(plan, "time:index/sleep:Sleep", "dev-audit-roles-propagated")).toEqual({
       createDuration: "30s",
-      triggers: { auditRole: auditInputs.roleArn, notificationRole: auditInputs.auditNotificationTargetConfigurations?.sns?.roleArn },
+      triggers: {
+        auditRole: auditInputs.roleArn,
+        auditPolicy: inputsOf(plan, T.attachment, "dev-audit-policy").policyArn,
+        notificationRole: auditInputs.auditNotificationTargetConfigurations?.sns?.roleArn,
+        notificationPolicy: inputsOf(plan, T.rolePolicy, "dev-notify-policy").policy,
+      },
     });
   });
 

@@ -84,6 +84,7 @@ describe("image-references", () => {
       inUse: [d("a"), d("b"), d("d"), d("e")],
       tagged: [inUseTag(d("a")), inUseTag(d("b")), inUseTag(d("d"))],
       untagged: [inUseTag(d("f"))],
+      onlyTag: [],
       missing: [],
     });
     // The image's own manifest under the new tag: the digest does not change.
@@ -108,6 +109,28 @@ describe("image-references", () => {
     await expect(markImagesInUse(clients, ENV)).rejects.toThrow("Rate exceeded");
     expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
     expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(0);
+  });
+
+  it("writes nothing when DescribeServices does not answer for the service (its deployments are unknown)", async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: "arn:aws:ecs:eu-west-1:123456789012:service/dev-cluster-1a2b3c4/dev-service-1a2b3c4", reason: "MISSING" }] });
+    await expect(markImagesInUse(clients, ENV)).rejects.toThrow("DescribeServices dev-service-1a2b3c4: MISSING; nothing was changed");
+    expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
+    expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(0);
+  });
+
+  it("leaves the mark on an unused image when it is that image's only tag: removing it would delete the image", async () => {
+    ecr.on(ListImagesCommand).resolves({
+      imageIds: [
+        ...["a", "b", "d", "e"].map((c) => ({ imageDigest: d(c), imageTag: inUseTag(d(c)) })),
+        { imageDigest: d("e"), imageTag: "content-e" },
+        { imageDigest: d("f"), imageTag: inUseTag(d("f")) },
+        { imageDigest: d("9"), imageTag: inUseTag(d("9")) },
+        { imageDigest: d("9"), imageTag: "content-9" },
+      ],
+    });
+    const result = await markImagesInUse(clients, ENV);
+    expect(result).toMatchObject({ tagged: [], untagged: [inUseTag(d("9"))], onlyTag: [inUseTag(d("f"))] });
+    expect(ecr.commandCalls(BatchDeleteImageCommand).map((c) => c.args[0].input.imageIds)).toEqual([[{ imageTag: inUseTag(d("9")) }]]);
   });
 
   it("writes nothing when a listing does not end within MAX_PAGES pages", async () => {

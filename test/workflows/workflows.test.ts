@@ -69,6 +69,9 @@ describe("preview.yml", () => {
     const run = steps(job).map((s) => s.run ?? "").join("\n");
     expect(run).toMatch(/npm run plan --silent -- --stack "\$\{\{ matrix.stack \}\}" --json "\$RUNNER_TEMP\/base.json"/);
     expect(run).toMatch(/--diff "\$RUNNER_TEMP\/base.json" --markdown/);
+    // A base branch that does not plan leaves no base.json: the pull request's plan is commented without a diff.
+    expect(run).toMatch(/if \[ -f "\$RUNNER_TEMP\/base.json" \]; then/);
+    expect(run).toMatch(/the base branch does not plan: no diff/);
     expect(uses(job, "actions/upload-artifact").with.name).toBe("offline-plan-${{ matrix.stack }}");
   });
 });
