@@ -58,6 +58,12 @@ describe("accountSettings", () => {
       { observability: { iotLogLevel: "INFO" } },
       "config error: edge-mlops:observability.iotLogLevel: applies only to the stack that owns the account's settings (accountSettings.owner true); this stack creates no IoT logging or audit, so nothing reads it: remove it",
     ],
+    [
+      "an audit frequency in a stack that owns no IoT audit",
+      { observability: { auditFrequency: "DAILY" } },
+      "config error: edge-mlops:observability.auditFrequency: applies only to the stack that owns the account's settings (accountSettings.owner true); this stack creates no IoT logging or audit, so nothing reads it: remove it",
+    ],
+    ["an empty observability section", { observability: null }, "config error: edge-mlops:observability: "],
     ["a reservation of 0", { training: { lambdaReservedConcurrency: 0 } }, "config error: edge-mlops:training.lambdaReservedConcurrency: must be >= 1, got 0"],
     ["fewer ECR images than are in use", { inference: { keepImages: 2 } }, "config error: edge-mlops:inference.keepImages: must be >= 3, got 2"],
   ])("rejects %s in one line", (_, settings, message) => {
