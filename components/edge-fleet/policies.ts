@@ -12,7 +12,7 @@
 import { DEVICE_TOPICS } from "../../contracts/model-release";
 import { POLICY_VERSION, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicy } from "../iam";
 import { validateProvisioningTemplateName } from "../../contracts/iot-names";
-import { arnPattern, AWS_REGION, S3_BUCKET_NAME } from "../../contracts/patterns";
+import { arnPattern, AWS_REGION, escapeRegExp, S3_BUCKET_NAME } from "../../contracts/patterns";
 
 export type Effect = "Allow" | "Deny";
 
@@ -101,10 +101,6 @@ function checkScope(fn: string, scope: AccountScope): void {
   if (typeof scope.accountId !== "string" || !ACCOUNT_PATTERN.test(scope.accountId)) {
     fail(fn, `accountId ${JSON.stringify(scope.accountId)} must be a 12-digit AWS account id`);
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Throws unless `stack` can sit in a topic: the telemetry topics are `edge-mlops/<stack>/<thing>/...`. */

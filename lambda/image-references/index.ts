@@ -20,6 +20,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, List
 import { GetComponentCommand, GreengrassV2Client, ListComponentsCommand, ListComponentVersionsCommand } from "@aws-sdk/client-greengrassv2";
 import * as z from "zod/mini";
 import { digestOfInUseTag, inUseTag, IN_USE_TAG_PREFIX, type ImageReferencesEnvironment, type ImageReferencesResult } from "../../contracts/image-references";
+import { escapeRegExp } from "../../contracts/patterns";
 import { parseEnv } from "../shared/validation";
 
 /** Most pages read from any one listing (100 × up to 1,000 items). */
@@ -60,14 +61,13 @@ async function all<T>(what: string, page: (nextToken: string | undefined) => Pro
   throw new Error(`${what}: more than ${MAX_PAGES} pages; nothing was changed`);
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 /**
  * The images of the repository named in `text` (`<uri>:<tag>`, `<uri>@<digest>` or `<uri>:<tag>@<digest>`): the
  * digest where one is given, else the tag.
  */
 export function referencesIn(text: string, repositoryUri: string): ImageIdentifier[] {
-  const pattern = new RegExp(`${escape(repositoryUri)}(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,299}))?(?:@(sha256:[0-9a-f]{64}))?`, "g");
+  const pattern = new RegExp(`${escapeRegExp(repositoryUri)}(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,299}))?(?:@(sha256:[0-9a-f]{64}))?`, "g");
   return [...text.matchAll(pattern)].flatMap((m): ImageIdentifier[] => (m[2] ? [{ imageDigest: m[2] }] : m[1] ? [{ imageTag: m[1] }] : []));
 }
 
@@ -87,7 +87,8 @@ async function namedImages(c: Clients, env: ImageReferencesEnvironment): Promise
   }
   const deployed = (services.services ?? []).flatMap((s) => (s.deployments ?? []).map((d) => d.taskDefinition ?? ""));
   // familyPrefix matches longer family names too: keep this family's revisions only.
-  const ofFamily = (arn: string) => new RegExp(`:task-definition/${escape(family)}:\\d+$`).test(arn);
+  const revisionOfFamily = new RegExp(`:task-definition/${escapeRegExp(family)}:\\d+$`);
+  const ofFamily = (arn: string) => revisionOfFamily.test(arn);
   for (const arn of [...new Set([...active.filter(ofFamily), ...deployed.filter((a) => a !== "")])]) {
     const td = await c.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
     for (const container of td.taskDefinition?.containerDefinitions ?? []) {

@@ -4,6 +4,7 @@
  * rules that pair every bucket with its companions. The deprecated inline `versioning` and
  * `serverSideEncryptionConfiguration` inputs of `aws.s3.Bucket` are accepted too.
  */
+import { escapeRegExp } from "../../contracts/patterns";
 import { ALWAYS_MANDATORY, type CheckedResource, type StackFinding, type StackRule } from "./types";
 import { asList, companionsOf, deniesEveryoneWithoutTls, get, isUnknown, keysOf, ofTypes, readDocument, statementsOf, str, type Statement } from "./util";
 
@@ -160,7 +161,7 @@ function deniesInsecureTransport(st: Statement, bucketName: string | undefined):
   const resources = asList(st.Resource);
   if (resources.includes("*") || bucketName === undefined) return true;
   // With the bucket's name known, the statement must cover the bucket and its objects (any partition).
-  const arn = `arn:aws[a-z-]*:s3:::${bucketName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+  const arn = `arn:aws[a-z-]*:s3:::${escapeRegExp(bucketName)}`;
   const covers = (re: RegExp) => resources.some((r) => typeof r === "string" && re.test(r));
   return covers(new RegExp(`^${arn}$`)) && covers(new RegExp(`^${arn}/\\*$`));
 }
