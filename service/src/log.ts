@@ -21,13 +21,15 @@ export type Sink = (text: string) => void;
 let stdout: ReturnType<typeof pino.destination> | undefined;
 
 /**
- * Standard output through pino's asynchronous destination (sonic-boom on fd 1): lines written while
- * a write(2) is under way are gathered into the next one, so a busy service makes far fewer system
- * calls than it writes lines. Order is kept; pino flushes what is left synchronously when the
- * process exits (process.exit included), so only a SIGKILL can lose the last lines.
+ * Standard output through pino's destination (sonic-boom on fd 1), synchronous: one write(2) per
+ * call, in call order. Nothing is buffered in the process, so memory does not grow when lines come
+ * faster than the reader takes them (a full pipe blocks the writer instead: the log driver's
+ * back-pressure), and nothing is left to lose at exit. (An asynchronous destination gathers lines
+ * while a write is under way, but writes at most 16 KiB per round trip: under a flood of large
+ * requests its buffer grew by hundreds of MiB in `npm run bench:service`.)
  */
 export const stdoutSink: Sink = (text) => {
-  stdout ??= pino.destination({ dest: 1, sync: false, minLength: 0 });
+  stdout ??= pino.destination({ dest: 1, sync: true });
   stdout.write(text);
 };
 
