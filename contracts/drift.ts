@@ -32,6 +32,13 @@ export const MAX_EMF_VALUES = 100;
  */
 export const Z_LIMIT = 10;
 
+/**
+ * Decimal places of a written z value (1e-4 standard deviations). Rounding moves one value by at most 5e-5 and a
+ * period's mean by at most that, against drift alarms' minimum effect of 0.1 (components/observability/drift.ts);
+ * the shorter numbers make a document about a third of the size of one with every digit of the double.
+ */
+export const Z_DECIMALS = 4;
+
 /** Metric of one number input field's standardised values: `Feature_<field>_Z`. */
 export function featureZMetricName(field: string): string {
   return `Feature_${field}_Z`;

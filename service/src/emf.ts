@@ -31,7 +31,8 @@
  * A field whose training σ is 0 has no z (its whole training column was one value): its metric is left
  * out of the documents and DriftMetrics.unstandardisable names it, for the server's warning at load.
  * CloudWatch refuses values whose magnitude is above 2^360 or below 2^-360 (PutMetricData,
- * MetricDatum.Value); a z is clipped to ±Z_LIMIT (far inside) and a z closer to 0 than 2^-360 is written as 0.
+ * MetricDatum.Value); a z is clipped to ±Z_LIMIT (far inside) and written to Z_DECIMALS places, so one
+ * closer to 0 than half of 10^-Z_DECIMALS is written as 0.
  */
 import {
   featureZMetricName,
@@ -40,6 +41,7 @@ import {
   PREDICTION_Z_METRIC,
   REQUEST_METRIC,
   SERVICE_DIMENSION,
+  Z_DECIMALS,
   Z_LIMIT,
 } from "../../contracts/drift";
 import type { ModelFile } from "./model";
@@ -63,17 +65,45 @@ export interface EmfDocument {
 
 /** Largest magnitude CloudWatch accepts for a metric value (2^360; PutMetricData, MetricDatum.Value). */
 export const CLOUDWATCH_MAX_VALUE = 2 ** 360;
-/** Smallest non-zero magnitude CloudWatch accepts (2^-360). */
-export const CLOUDWATCH_MIN_VALUE = 2 ** -360;
 /** Longest time buffered values wait for their document, in ms (at most one second: see the note above). */
 export const METRICS_FLUSH_MS = 1000;
 
-/** A z value as written: clipped to ±Z_LIMIT (contracts/drift.ts), and 0 below CloudWatch's smallest magnitude. */
-function zText(z: number): string {
-  const magnitude = Math.abs(z);
-  if (magnitude > Z_LIMIT) return z > 0 ? String(Z_LIMIT) : String(-Z_LIMIT);
-  if (magnitude < CLOUDWATCH_MIN_VALUE) return "0";
-  return String(z);
+/** Bytes of one metric array's members at most: MAX_EMF_VALUES times "-<Z_LIMIT>.<Z_DECIMALS digits>,". */
+const zText = Buffer.allocUnsafe(MAX_EMF_VALUES * (String(Z_LIMIT).length + Z_DECIMALS + 3));
+if (Z_DECIMALS !== 4) throw new Error(`zList writes 4 decimal places, contracts/drift.ts says Z_DECIMALS = ${Z_DECIMALS}`);
+
+/**
+ * The members of a metric array, `count` z values from values[base] on ("1.25,-0.5,0,10"): each clipped to
+ * ±Z_LIMIT and rounded to Z_DECIMALS places (contracts/drift.ts), trailing zeros dropped, so a magnitude is
+ * 0 or at least 10^-Z_DECIMALS, inside CloudWatch's range. The digits are written as bytes into one
+ * reused buffer rather than a string per value, with the scale and the bytes as literals (a literal
+ * divisor becomes a multiplication; a bundle's module-level constants are plain `var`s): a 100-instance
+ * request's document is built about twice as fast as with String(z), and is a third of its size.
+ */
+function zList(values: Float64Array, base: number, count: number): string {
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 0) zText[p++] = 0x2c; // ,
+    const z = values[base + i]!;
+    // Small integers throughout (|m| <= Z_LIMIT × 10^4), so `| 0` truncates exactly.
+    let m = Math.round((z > Z_LIMIT ? Z_LIMIT : z < -Z_LIMIT ? -Z_LIMIT : z) * 10_000) | 0;
+    if (m < 0) {
+      zText[p++] = 0x2d; // -
+      m = -m;
+    }
+    const whole = (m / 10_000) | 0;
+    if (whole < 10) zText[p++] = 0x30 + whole;
+    else p += zText.write(String(whole), p, "latin1");
+    let fraction = m - whole * 10_000;
+    if (fraction === 0) continue;
+    zText[p++] = 0x2e; // .
+    for (let unit = 1_000; fraction !== 0; unit = (unit / 10) | 0) {
+      const digit = (fraction / unit) | 0;
+      zText[p++] = 0x30 + digit;
+      fraction -= digit * unit;
+    }
+  }
+  return zText.toString("latin1", 0, p);
 }
 
 /** What DriftMetrics needs from a model: its number input fields and training statistics. */
@@ -163,13 +193,20 @@ export class DriftMetrics {
     if (this.size === 0) [this.first, this.second] = [timestamp, second];
     this.requests++;
     const { series, values } = this;
-    for (let i = 0; i < count; i++) {
+    // Series by series over the instances that fit the buffer, then a document when it is full.
+    for (let from = 0; from < count; ) {
       const at = this.size;
+      const n = Math.min(count - from, MAX_EMF_VALUES - at);
       for (let s = 0; s < series.length; s++) {
         const { mean, std, slot } = series[s]!;
-        values[s * MAX_EMF_VALUES + at] = ((slot === -1 ? predictions[i]! : numbers[slot * count + i]!) - mean) / std;
+        const source = slot === -1 ? predictions : numbers;
+        const offset = (slot === -1 ? 0 : slot * count) + from;
+        const target = s * MAX_EMF_VALUES + at;
+        for (let i = 0; i < n; i++) values[target + i] = (source[offset + i]! - mean) / std;
       }
-      if (++this.size === MAX_EMF_VALUES) {
+      from += n;
+      this.size += n;
+      if (this.size === MAX_EMF_VALUES) {
         out += this.flush();
         this.first = timestamp;
       }
@@ -183,10 +220,7 @@ export class DriftMetrics {
     const { size, requests, values } = this;
     let out = `{"_aws":{"Timestamp":${this.first}${requests > 0 ? `${this.counted}${requests}` : this.uncounted}`;
     for (let s = 0; s < this.series.length; s++) {
-      out += this.series[s]!.key;
-      const base = s * MAX_EMF_VALUES;
-      for (let i = 0; i < size; i++) out += (i === 0 ? "" : ",") + zText(values[base + i]!);
-      out += "]";
+      out += `${this.series[s]!.key}${zList(values, s * MAX_EMF_VALUES, size)}]`;
     }
     this.size = 0;
     this.requests = 0;

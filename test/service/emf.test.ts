@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_EMF_VALUES, Z_LIMIT } from "../../contracts/drift";
 import { CLOUDWATCH_MAX_VALUE, DriftMetrics, DriftMetricsWriter, METRICS_FLUSH_MS, type DriftModel } from "../../service/src/emf";
 import { emfProblems } from "./emf-spec";
-import { shippedModel } from "./support";
+import { shippedModel, writtenZ } from "./support";
 
 /** Two number fields and a category; statistics chosen so every z below is exact in binary. */
 const model: DriftModel = {
@@ -79,11 +79,10 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
       ["Prediction_Z", "Feature_a_Z", "Feature_b_Z"],
     ]);
     for (const doc of docs) expect([doc.Service, doc._aws.Timestamp, emfProblems(doc)]).toEqual(["local", 5, []]);
-    // Concatenated in order, the documents hold every instance's z once (clipped to ±Z_LIMIT).
-    const clip = (z: number) => Math.max(-Z_LIMIT, Math.min(Z_LIMIT, z));
-    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(predictions.map((p) => clip((p - 9) / 2)));
-    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(numbers.slice(0, count).map((x) => clip((x - 0.5) / 0.25)));
-    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(numbers.slice(count).map((x) => clip((x - 10) / 4)));
+    // Concatenated in order, the documents hold every instance's z once (clipped to ±Z_LIMIT, 4 places).
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(predictions.map((p) => writtenZ(p, 9, 2)));
+    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(numbers.slice(0, count).map((x) => writtenZ(x, 0.5, 0.25)));
+    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(numbers.slice(count).map((x) => writtenZ(x, 10, 4)));
     const exact = new DriftMetrics(model, "local");
     expect(parse(exact.add(5, predictions.slice(0, 100), [...numbers.slice(0, 100), ...numbers.slice(0, 100)]))).toHaveLength(1);
     expect(exact.empty).toBe(true);
@@ -111,7 +110,7 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
     expect(doc!.Feature_b_Z).toEqual([0]);
   });
 
-  it("clips z to ±Z_LIMIT (an absurd input cannot dominate a period) and writes magnitudes below 2^-360 as 0", () => {
+  it("clips z to ±Z_LIMIT (an absurd input cannot dominate a period) and writes it to Z_DECIMALS places, so nothing below CloudWatch's 2^-360 but 0", () => {
     const tiny: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1e-300, min: 0, max: 0 } } };
     // 1e300 / 1e-300 overflows to ±Infinity; 1e-290 / 1e-300 = 1e10: all three beyond the limit.
     const [doc] = parse(alone(new DriftMetrics(tiny, "local"), 0, [1e300, -1e300, 1e-290], [0.5, 0.5, 0.5, 10, 10, 10]));
@@ -119,8 +118,11 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
     expect(Z_LIMIT).toBeLessThan(CLOUDWATCH_MAX_VALUE);
     expect(emfProblems(doc!)).toEqual([]);
     const centred: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1, min: 0, max: 0 } } };
-    const [small] = parse(alone(new DriftMetrics(centred, "local"), 0, [2 ** -400, 2 ** -300], [0.5, 0.5, 10, 10]));
-    expect(small!.Prediction_Z).toEqual([0, 2 ** -300]);
+    const values = [2 ** -400, -(2 ** -300), 0.00005, -0.00005, 0.00016, 1.23456, -9.99999, 9.99994, 3, -0.5, 0.1 + 0.2];
+    const [small] = parse(alone(new DriftMetrics(centred, "local"), 0, values, values.flatMap(() => [0.5, 10])));
+    // Rounded on the scaled value as Math.round does (a half goes up: -0.5 to 0), trailing zeros dropped.
+    expect(small!.Prediction_Z).toEqual([0, 0, 0.0001, 0, 0.0002, 1.2346, -10, 9.9999, 3, -0.5, 0.3]);
+    expect(emfProblems(small!)).toEqual([]);
   });
 
   it("writes valid documents for the shipped model", () => {
@@ -160,9 +162,9 @@ describe("DriftMetrics buffering across requests", () => {
     expect(docs.map((d) => d.Prediction_Z.length)).toEqual([100, 100, 100, 100, 100, 100, 100, 77]);
     for (const doc of docs) expect(emfProblems(doc)).toEqual([]);
     const all = requests.flatMap((r) => r.predictions);
-    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(all.map((p) => (p - 9) / 2));
-    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(requests.flatMap((r) => r.numbers.slice(0, r.predictions.length).map((x) => (x - 0.5) / 0.25)));
-    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(requests.flatMap((r) => r.numbers.slice(r.predictions.length).map((x) => (x - 10) / 4)));
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(all.map((p) => writtenZ(p, 9, 2)));
+    expect(docs.flatMap((d) => d.Feature_a_Z)).toEqual(requests.flatMap((r) => r.numbers.slice(0, r.predictions.length).map((x) => writtenZ(x, 0.5, 0.25))));
+    expect(docs.flatMap((d) => d.Feature_b_Z)).toEqual(requests.flatMap((r) => r.numbers.slice(r.predictions.length).map((x) => writtenZ(x, 10, 4))));
     // Each request is counted in the document its first value went to; a document only of a request's later values has no RequestCount.
     expect(docs.map((d) => d.RequestCount)).toEqual([6, 2, 3, 1, 2, 2, 1, undefined]);
     expect(docs.reduce((n, d) => n + (d.RequestCount ?? 0), 0)).toBe(sizes.length);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Predictor } from "../../service/src/predictor";
 import { MAX_BODY_BYTES } from "../../service/src/server";
 import { emfProblems } from "./emf-spec";
-import { call, fixture, parseRaw, post, rawConnect, shippedModel, startService, waitFor } from "./support";
+import { call, fixture, parseRaw, post, rawConnect, shippedModel, startService, waitFor, writtenZ } from "./support";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const { instances, predictions, model_version } = fixture();
@@ -122,10 +122,10 @@ describe("inference service over loopback HTTP", () => {
       "Feature_whole_weight_Z", "Feature_shucked_weight_Z", "Feature_viscera_weight_Z", "Feature_shell_weight_Z",
     ]);
     expect([emf!.Service, emf!.RequestCount, emf!.ModelVersion]).toEqual(["local", 1, undefined]);
-    expect(emf!.Prediction_Z).toEqual(got.map((p) => (p - stats.prediction.mean) / stats.prediction.std));
+    expect(emf!.Prediction_Z).toEqual(got.map((p) => writtenZ(p, stats.prediction.mean, stats.prediction.std)));
     for (const field of ["length", "height", "shell_weight"]) {
       const { mean, std } = stats.features[field]!;
-      expect(emf![`Feature_${field}_Z`]).toEqual(body.instances.map((i) => ((i[field] as number) - mean) / std));
+      expect(emf![`Feature_${field}_Z`]).toEqual(body.instances.map((i) => writtenZ(i[field] as number, mean, std)));
     }
     expect(emfProblems(emf!)).toEqual([]);
   });
@@ -163,10 +163,10 @@ describe("inference service over loopback HTTP", () => {
     expect(docs.length).toBeLessThanOrEqual(4);
     for (const doc of docs) expect([emfProblems(doc), doc._aws.Timestamp]).toEqual([[], 1_700_000_000_000]);
     expect(docs.reduce((n, d) => n + (d.RequestCount ?? 0), 0)).toBe(sizes.length);
-    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(answered.flat().map((p) => (p - stats.prediction.mean) / stats.prediction.std));
+    expect(docs.flatMap((d) => d.Prediction_Z)).toEqual(answered.flat().map((p) => writtenZ(p, stats.prediction.mean, stats.prediction.std)));
     for (const field of ["length", "whole_weight", "shell_weight"]) {
       const { mean, std } = stats.features[field]!;
-      expect(docs.flatMap((d) => d[`Feature_${field}_Z`])).toEqual(sent.map((i) => ((i[field] as number) - mean) / std));
+      expect(docs.flatMap((d) => d[`Feature_${field}_Z`])).toEqual(sent.map((i) => writtenZ(i[field] as number, mean, std)));
     }
   });
 
@@ -185,7 +185,7 @@ describe("inference service over loopback HTTP", () => {
       ctx.service.flushMetrics();
       const docs = ctx.parsed().filter((l) => l._aws);
       expect(docs.slice(0, swapped.length)).toEqual(swapped);
-      const z = (p: number, stats: { mean: number; std: number }) => (p - stats.mean) / stats.std;
+      const z = (p: number, stats: { mean: number; std: number }) => writtenZ(p, stats.mean, stats.std);
       expect(docs.map((d) => [d.RequestCount, d.Prediction_Z])).toEqual([
         [1, [z(before.predictions[0], old.training_statistics.prediction)]],
         [1, [z(after.predictions[0], next.training_statistics.prediction)]],

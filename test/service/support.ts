@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
+import { Z_DECIMALS, Z_LIMIT } from "../../contracts/drift";
 import { Logger, type Level } from "../../service/src/log";
 import { parseModel, type ModelFile } from "../../service/src/model";
 import { InferenceService } from "../../service/src/server";
@@ -15,6 +16,12 @@ export interface Fixture {
   model_version: string;
   instances: Array<Record<string, string | number>>;
   predictions: number[];
+}
+
+/** A z value as the service writes it (contracts/drift.ts): (x − mean) / std, clipped to ±Z_LIMIT, rounded to Z_DECIMALS places. */
+export function writtenZ(x: number, mean: number, std: number): number {
+  const z = Math.max(-Z_LIMIT, Math.min(Z_LIMIT, (x - mean) / std));
+  return Math.round(z * 10 ** Z_DECIMALS) / 10 ** Z_DECIMALS + 0;
 }
 
 export const modelText = (): string => readFileSync(MODEL_PATH, "utf8");
