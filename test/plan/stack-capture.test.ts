@@ -1,10 +1,18 @@
 // The offline run captures no stack traces unless PULUMI_DEBUG_PROMISE_LEAKS asks for them: @pulumi/pulumi's
-// debuggable promises would otherwise format one per output and resource promise (scripts/offline/run.ts).
+// debuggable promises would otherwise format one per output and resource promise, and every resource's constructor
+// would take an unlimited stack for its source position (scripts/offline/run.ts).
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
 import { runOffline, withoutStackCapture } from "../../scripts/offline/run";
 
 const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((line) => line.trim().startsWith("at ")).length;
 const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+/** The SDK's debuggable promise wrapper (runtime/debuggable.js): a new promise around the one given. */
+const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
+const wrapped = (p: Promise<unknown>) => debuggable.debuggablePromise(p, "test") !== p;
+/** The SDK's call-site capture of a resource's constructor (resource.js). */
+const callsites = () => (pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites();
 
 afterEach(() => {
   if (saved === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
@@ -24,10 +32,20 @@ describe("stack capture during the offline run", () => {
     expect(frames(new Error("after").stack)).toBeGreaterThan(0);
   });
 
+  it("takes no call sites for resources and wraps no promise inside, and restores the SDK's aids after a throw", async () => {
+    delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    const done = Promise.resolve(1);
+    expect([callsites().length > 0, wrapped(done)]).toEqual([true, true]);
+    expect(await withoutStackCapture(async () => [callsites(), wrapped(done)])).toEqual([[], false]);
+    await expect(withoutStackCapture(async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect([callsites().length > 0, wrapped(done)]).toEqual([true, true]);
+  });
+
   it("keeps stacks when PULUMI_DEBUG_PROMISE_LEAKS is set", async () => {
     process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
     const inside = await withoutStackCapture(async () => new Error("x"));
     expect(frames(inside.stack)).toBeGreaterThan(0);
+    expect(await withoutStackCapture(async () => [callsites().length > 0, wrapped(Promise.resolve(1))])).toEqual([true, true]);
   });
 
   it("runOffline runs the program without stack capture", async () => {
