@@ -207,10 +207,20 @@ const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable"
  *   each frame and turns each file into a URL, for the engine's source position of the resource: the mocks drop it,
  *   and here `callsites` answers no frames (about 8 % of a 200-device plan's allocations).
  * Errors keep their message (config errors still print their one line); set the variable to get stacks and the leak
- * report back.
+ * report back. A program whose resources or outputs never resolve lets the process end with nothing to run (the
+ * SDK's report only counts its own promises, and is off here): while `fn` is pending, an emptied event loop
+ * (`beforeExit`: nothing can settle it any more) prints STALLED_MESSAGE and sets exit code 1, with or without the
+ * variable.
  */
 export async function withoutStackCapture<T>(fn: () => Promise<T>): Promise<T> {
-  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return fn();
+  process.on("beforeExit", stalled);
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    try {
+      return await fn();
+    } finally {
+      process.off("beforeExit", stalled);
+    }
+  }
   const limit = Error.stackTraceLimit;
   const { callsites } = resourceClass;
   const { debuggablePromise } = debuggable;
@@ -223,7 +233,17 @@ export async function withoutStackCapture<T>(fn: () => Promise<T>): Promise<T> {
     Error.stackTraceLimit = limit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
+    process.off("beforeExit", stalled);
   }
+}
+
+export const STALLED_MESSAGE =
+  "plan failed: the program stopped with resources or outputs that never resolved; run it again with PULUMI_DEBUG_PROMISE_LEAKS=1 to list the pending promises";
+
+function stalled(): void {
+  process.off("beforeExit", stalled);
+  process.stderr.write(`${STALLED_MESSAGE}\n`);
+  process.exitCode = 1;
 }
 
 /** Runs a program under mocks inside a root stack and returns what it registered, fully resolved. */

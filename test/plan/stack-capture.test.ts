@@ -1,10 +1,12 @@
 // The offline run captures no stack traces unless PULUMI_DEBUG_PROMISE_LEAKS asks for them: @pulumi/pulumi's
 // debuggable promises would otherwise format one per output and resource promise, and every resource's constructor
 // would take an unlimited stack for its source position (scripts/offline/run.ts).
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
-import { runOffline, withoutStackCapture } from "../../scripts/offline/run";
+import { runOffline, STALLED_MESSAGE, withoutStackCapture } from "../../scripts/offline/run";
 
 const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((line) => line.trim().startsWith("at ")).length;
 const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
@@ -54,4 +56,21 @@ describe("stack capture during the offline run", () => {
     await runOffline({ project: "p", stack: "s", config: {}, program: () => { stack = new Error("in program").stack; return {}; } });
     expect(stack).toBe("Error: in program");
   });
+
+  /** A process that runs `program` (JavaScript source of a function) offline and prints "resolved" when the run ends. */
+  const runInProcess = (program: string, env: Record<string, string> = {}) => {
+    const code = `require("./scripts/offline/run.ts").runOffline({ project: "p", stack: "s", config: {}, program: ${program} }).then(() => console.log("resolved"));`;
+    const { PULUMI_DEBUG_PROMISE_LEAKS: _, ...rest } = process.env;
+    return spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: join(__dirname, "..", ".."), env: { ...rest, ...env }, encoding: "utf8", timeout: 60_000 });
+  };
+
+  it("fails, with one line, a program that never resolves (exit 1 instead of a quiet exit 0)", () => {
+    const stuck = runInProcess("() => new Promise(() => {})");
+    expect([stuck.status, stuck.stdout, stuck.stderr.trim()]).toEqual([1, "", STALLED_MESSAGE]);
+    const done = runInProcess("() => ({})");
+    expect([done.status, done.stdout, done.stderr]).toEqual([0, "resolved\n", ""]);
+    // The SDK's own report (with the variable set) counts only its promises: this program has none pending.
+    const debug = runInProcess("() => new Promise(() => {})", { PULUMI_DEBUG_PROMISE_LEAKS: "1" });
+    expect([debug.status, debug.stdout, debug.stderr.trim()]).toEqual([1, "", STALLED_MESSAGE]);
+  }, 120_000);
 });
