@@ -45,6 +45,8 @@ import { ClientError, RequestValidator, type ForecastBody } from "./validate";
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longer than the ALB's default 60 s idle timeout, so the load balancer closes idle connections first. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Longest wait, after the shutdown timeout cut the connections left, for their requests' log lines. */
+const CUT_LOG_WAIT_MS = 100;
 /** Longest time to receive one whole request. */
 const REQUEST_TIMEOUT_MS = 70_000;
 
@@ -165,6 +167,8 @@ export class InferenceService {
   /** Responses of the requests in flight. */
   private readonly active = new Set<ServerResponse>();
   private closing: Promise<boolean> | undefined;
+  /** Set when draining timed out and the remaining connections were cut: the timeout, in ms. */
+  private cutAfterMs: number | undefined;
   private closed: Promise<void> | undefined;
   private whenIdle: (() => void) | undefined;
   private readonly log: Logger;
@@ -323,11 +327,20 @@ export class InferenceService {
     for (const res of this.active) if (!res.headersSent) res.setHeader("connection", "close");
     this.closing = new Promise((resolve) => {
       const timer = setTimeout(() => {
+        this.cutAfterMs = timeoutMs;
+        // The process may exit as soon as this resolves: first the cut requests' log lines (their connections'
+        // 'close' events, once the sockets are closed; at most CUT_LOG_WAIT_MS), then the metrics buffered so far.
+        let cut = false;
+        const finish = () => {
+          if (cut) return;
+          cut = true;
+          this.metrics.flush();
+          resolve(false);
+        };
+        this.whenIdle = finish;
+        setTimeout(finish, CUT_LOG_WAIT_MS);
         void this.close();
         this.app.server.closeAllConnections();
-        // The process may exit as soon as this resolves: the metrics buffered so far go out now.
-        this.metrics.flush();
-        resolve(false);
       }, timeoutMs);
       this.whenIdle = () => {
         this.whenIdle = undefined;
@@ -378,7 +391,11 @@ export class InferenceService {
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
       instances: request.instances,
     };
-    const error = sent ? request.failure : "client closed the connection before the response";
+    const error = sent
+      ? request.failure
+      : this.cutAfterMs !== undefined
+        ? `connection cut at shutdown: the request did not finish within ${this.cutAfterMs} ms`
+        : "client closed the connection before the response";
     if (error !== null) fields.error = error;
     const { forecast, model } = request;
     if (model) fields.model_version = model.version;

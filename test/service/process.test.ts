@@ -105,6 +105,13 @@ describe("service bundle", () => {
     child.proc.kill("SIGTERM");
     expect(await child.exited).toBe(1);
     expect(child.lines().at(-1)).toMatchObject({ level: "error", msg: "in-flight requests cut after 300 ms" });
+    // The cut request still has its line, before the last one, saying it got no answer and why.
+    expect(child.lines().at(-2)).toMatchObject({
+      msg: "request",
+      path: "/forecast",
+      status: 499,
+      error: "connection cut at shutdown: the request did not finish within 300 ms",
+    });
   });
 
   it("stops with one error line when the model file fails validation", async () => {
