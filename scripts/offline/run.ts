@@ -41,7 +41,11 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
   };
   const project = projectFile.name;
   const file = configFile ?? path.join(root, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}`);
+  if (!fs.existsSync(file)) {
+    const stacks = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+    const known = `the stacks here: ${stacks.join(", ") || "none"} (Pulumi.<stack>.yaml)`;
+    throw new ConfigError(displayPath(file), configFile ? "no such file" : `no such stack file; ${known}`);
+  }
   const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   if (stackFile.config !== undefined && stackFile.config !== null && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {
     throw new ConfigError(displayPath(file), "'config' must be a mapping of keys to values");

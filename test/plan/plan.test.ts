@@ -197,10 +197,15 @@ describe("plan failures", () => {
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
-  it("exits 1 naming a missing stack file", () => {
+  it("exits 2 naming a missing stack file and the stacks there are, or a missing --config-file", () => {
     const r = plan("--stack", "nosuchstack");
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("plan failed: no stack file Pulumi.nosuchstack.yaml");
+    expect([r.code, r.stderr.trim()]).toEqual([
+      2,
+      "config error: Pulumi.nosuchstack.yaml: no such stack file; the stacks here: dev, prod, staging (Pulumi.<stack>.yaml)",
+    ]);
+    const missing = path.join(os.tmpdir(), "edge-mlops-no-such-config.yaml");
+    const f = plan("--stack", "dev", "--config-file", missing);
+    expect([f.code, f.stderr.trim()]).toEqual([2, `config error: ${missing}: no such file`]);
   });
 
   it("exits 1 with usage on a bad flag", () => {
