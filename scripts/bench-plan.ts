@@ -67,13 +67,13 @@ function measureInterleaved(rows: Row[], runs: number): void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Pulumi.dev.yaml with `count` prototype devices (generated keys, as dev allows), written to a temp file. */
-function devWithDevices(count: number): string {
+/** Pulumi.dev.yaml with `count` prototype devices (generated keys, as dev allows), written into `dir`. */
+function devWithDevices(count: number, dir: string): string {
   const file = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, any> };
   const fleet = file.config["edge-mlops:edgeFleet"];
   fleet.allowGeneratedKeys = true;
   fleet.devices = Array.from({ length: count }, (_, i) => ({ name: `bench-hub-${String(i).padStart(4, "0")}` }));
-  const out = path.join(os.tmpdir(), `bench-plan-dev-${count}-devices.yaml`);
+  const out = path.join(dir, `dev-${count}-devices.yaml`);
   fs.writeFileSync(out, stringify(file));
   return out;
 }
@@ -90,6 +90,9 @@ function fitFleet(rows: Row[], figure: (r: Run) => number): LineFit {
   return fitLine(rows.flatMap((row) => row.runs.map((run) => ({ x: row.devices!, y: figure(run) }))));
 }
 
+/** The run's own temporary folder (its stack files and plans), removed at the end. */
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), "bench-plan-"));
+
 function main() {
   const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
   const runs = Number(values.runs);
@@ -97,7 +100,7 @@ function main() {
   const floor: Row = { label: "floor: require @pulumi/aws + @pulumi/aws-native", args: ["-e", "require('@pulumi/aws'); require('@pulumi/aws-native')"], runs: [] };
   const stacks: Row[] = ["dev", "staging", "prod"].map((stack) => ({ label: `plan --stack ${stack}`, args: [...PLAN, "--stack", stack], runs: [] }));
   const fleets: Row[] = FLEET_SIZES.map((n) => {
-    const file = devWithDevices(n);
+    const file = devWithDevices(n, WORK);
     return { label: `plan dev with ${n} static things (${resourceCount(file)} resources)`, args: [...PLAN, "--stack", "dev", "--config-file", file], devices: n, runs: [] };
   });
   measureInterleaved([floor, ...stacks, ...fleets], runs);
@@ -138,5 +141,7 @@ try {
   main();
 } catch (e) {
   console.error(`bench:plan failed: ${(e as Error).message}`);
-  process.exit(1);
+  process.exitCode = 1;
+} finally {
+  fs.rmSync(WORK, { recursive: true, force: true });
 }
