@@ -360,8 +360,29 @@ export function readBasePlan(file: string, head: Plan, acceptOtherStack: boolean
   if (!base || typeof base !== "object" || !Array.isArray(base.resources) || typeof base.stack !== "string" || typeof base.project !== "string") {
     return `plan: base plan ${file} is not an offline plan (needs project, stack and resources, as --json writes)`;
   }
-  if ((base.stack !== head.stack || base.project !== head.project) && !acceptOtherStack) {
+  if (base.stack === head.stack && base.project === head.project) return base;
+  if (!acceptOtherStack) {
     return `plan: base plan ${file} is of ${base.project} / ${base.stack}, not ${head.project} / ${head.stack}; pass --accept-base-from-other-stack to compare them anyway`;
   }
-  return base;
+  return inStackOf(base, head);
+}
+
+/**
+ * A plan of another stack with its URNs (`urn:pulumi:<stack>::<project>::…`: resources, parents, dependencies) read as
+ * if of `head`'s stack and project, so a resource of the same type, parent and name is compared with its counterpart
+ * instead of counting as deleted and created (or as "moved to a new parent" when only the stack differs). The plan's
+ * own stack and project stay, for the diff's title.
+ */
+function inStackOf(base: Plan, head: Plan): Plan {
+  const from = `urn:pulumi:${base.stack}::${base.project}::`;
+  const to = `urn:pulumi:${head.stack}::${head.project}::`;
+  const urn = (u: string) => (u.startsWith(from) ? to + u.slice(from.length) : u);
+  const resources = base.resources.map((r) => ({
+    ...r,
+    urn: urn(r.urn),
+    parent: r.parent === null ? null : urn(r.parent),
+    dependsOn: r.dependsOn.map(urn),
+    ...(r.inputDependencies ? { inputDependencies: r.inputDependencies.map(urn) } : {}),
+  }));
+  return { ...base, resources };
 }

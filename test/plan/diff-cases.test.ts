@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { diffPlans, type PlanDiff } from "../../scripts/offline/diff";
+import { diffPlans, readBasePlan, type PlanDiff } from "../../scripts/offline/diff";
 import { replacementData } from "../../scripts/offline/replacement";
 import type { Plan } from "../../scripts/offline/run";
 
@@ -136,6 +136,19 @@ describe("offline diff of staging", () => {
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toContain("edge-mlops / staging (base: edge-mlops / dev)");
   }, 300_000);
+
+  it("compares an accepted base of another stack resource by resource: the same type, parent and name is one resource", () => {
+    const staging = read("staging");
+    const base = readBasePlan(json("dev"), staging, true) as Plan;
+    expect([base.stack, base.resources.every((r) => r.urn.startsWith("urn:pulumi:staging::edge-mlops::"))]).toEqual(["dev", true]);
+    const d = diffPlans(base, staging);
+    const provider = (list: { type: string }[]) => list.filter((r) => r.type.startsWith("pulumi:providers:")).length;
+    // The providers (named alike in every stack) are compared, not deleted and created or "moved to a new parent".
+    expect([provider(d.added), provider(d.removed)]).toEqual([0, 0]);
+    expect(d.warnings.filter((w) => w.startsWith("pulumi:providers:"))).toEqual([]);
+    // A base of the same stack is read as written.
+    expect(readBasePlan(json("staging"), staging, false)).toEqual(staging);
+  });
 });
 
 describe("replacement data", () => {
