@@ -218,13 +218,14 @@ const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable"
  */
 export async function withoutStackCapture<T>(fn: () => Promise<T>): Promise<T> {
   process.on("beforeExit", stalled);
-  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
-    try {
-      return await fn();
-    } finally {
-      process.off("beforeExit", stalled);
-    }
+  try {
+    return await (process.env.PULUMI_DEBUG_PROMISE_LEAKS ? fn() : withoutDebugAids(fn));
+  } finally {
+    process.off("beforeExit", stalled);
   }
+}
+
+async function withoutDebugAids<T>(fn: () => Promise<T>): Promise<T> {
   const limit = Error.stackTraceLimit;
   const { callsites } = resourceClass;
   const { debuggablePromise } = debuggable;
@@ -237,7 +238,6 @@ export async function withoutStackCapture<T>(fn: () => Promise<T>): Promise<T> {
     Error.stackTraceLimit = limit;
     resourceClass.callsites = callsites;
     debuggable.debuggablePromise = debuggablePromise;
-    process.off("beforeExit", stalled);
   }
 }
 
