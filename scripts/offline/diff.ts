@@ -107,11 +107,12 @@ function expand(plan: Plan): Resource[] {
     if (r.type !== "awsx:ec2:Vpc") continue;
     const children = vpcChildren(r.name, r.inputs, region);
     const urnOf = new Map<string, string>();
-    const chain = r.urn.split("::")[2];
+    // The Vpc's own stack and project (a base of another stack is read in the head's: see inStackOf).
+    const [stackPart, projectPart, chain] = r.urn.split("::");
     for (const c of children) {
       const parentUrn = c.parent ? urnOf.get(c.parent)! : r.urn;
       const parentChain = c.parent ? parentUrn.split("::")[2] : chain;
-      const urn = `urn:pulumi:${plan.stack}::${plan.project}::${parentChain}$${c.type}::${c.name}`;
+      const urn = `${stackPart}::${projectPart}::${parentChain}$${c.type}::${c.name}`;
       urnOf.set(`${c.type}::${c.name}`, urn);
       out.push({
         urn, type: c.type, name: c.name, parent: parentUrn, custom: true, inputs: c.inputs, id: c.id, arn: null,

@@ -148,6 +148,10 @@ describe("offline diff of staging", () => {
     expect(d.warnings.filter((w) => w.startsWith("pulumi:providers:"))).toEqual([]);
     // A base of the same stack is read as written.
     expect(readBasePlan(json("staging"), staging, false)).toEqual(staging);
+    // The same plan under another stack's name is no change at all, the modelled awsx VPC children included.
+    fs.writeFileSync(json("qa"), JSON.stringify({ ...staging, stack: "qa" }).split("urn:pulumi:staging::").join("urn:pulumi:qa::"));
+    const same = diffPlans(readBasePlan(json("qa"), staging, true) as Plan, staging);
+    expect([same.counts, same.warnings]).toEqual([{ create: 0, delete: 0, replace: 0, update: 0 }, []]);
   });
 });
 
