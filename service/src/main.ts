@@ -3,7 +3,9 @@
  * the image). Starts listening at once (/health answers 503 until the model is loaded), loads the
  * model named by MODEL_POINTER (an SSM parameter), MODEL_URI or the shipped default, and drains on SIGTERM/SIGINT: /health answers 503
  * while in-flight requests finish, then the listener closes and the process exits 0 — or exits 1
- * after SHUTDOWN_TIMEOUT_MS. A second signal kills at once.
+ * after SHUTDOWN_TIMEOUT_MS. A second signal at least REPEAT_MS after the first kills at once (exit 128 +
+ * the signal's number); one sooner is the same stop delivered twice (`npm run serve` forwards the signal its
+ * process group already got) and is ignored.
  * On a device with IOT_DATA_ENDPOINT, AWS_IOT_THING_NAME and TELEMETRY_TOPIC_ROOT set, samples, metrics and health
  * are also published to AWS IoT Core (publisher.ts). A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
  */
@@ -14,6 +16,9 @@ import { resolveModelPointer } from "./pointer";
 import { TelemetryPublisher } from "./publisher";
 import { InferenceService } from "./server";
 import { serveModel, watchModelFile, type ModelWatcher } from "./watch";
+
+/** A repeated stop signal within this many ms is the first one delivered twice, not a request to stop at once. */
+const REPEAT_MS = 1000;
 
 async function main(): Promise<void> {
   let config;
@@ -29,7 +34,14 @@ async function main(): Promise<void> {
   telemetry?.startHealth(() => ({ status: service.ready ? "ok" : "unavailable", model_version: service.modelVersion ?? null }));
   let watcher: ModelWatcher | undefined;
 
+  let stopping: number | undefined;
   const stop = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) {
+      if (Date.now() - stopping < REPEAT_MS) return;
+      log.log("error", `second ${signal}: stopping at once`);
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    }
+    stopping = Date.now();
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });
     watcher?.close();
     telemetry?.stop();
@@ -39,8 +51,8 @@ async function main(): Promise<void> {
       process.exit(drained ? 0 : 1);
     });
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 
   try {
     const address = await service.listen(config.port, config.host);

@@ -96,6 +96,24 @@ describe("service bundle", () => {
     expect(child.lines().find((l) => l.msg === "draining")).toMatchObject({ signal: "SIGTERM", timeout_ms: 5000 });
   });
 
+  it("treats a signal repeated within a second as the same stop, and one later as a stop at once", async () => {
+    const child = run({ SHUTDOWN_TIMEOUT_MS: "10000" });
+    const port = await ready(child);
+    const conn = await rawConnect(port);
+    conn.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{");
+    await new Promise((r) => setTimeout(r, 100));
+    // As `npm run serve` under Ctrl-C delivers it: once to the process group, once more forwarded by npm.
+    child.proc.kill("SIGINT");
+    await waitFor("draining", () => child.lines().some((l) => l.msg === "draining"));
+    child.proc.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.proc.exitCode).toBeNull();
+    await new Promise((r) => setTimeout(r, 800));
+    child.proc.kill("SIGTERM");
+    expect(await child.exited).toBe(143);
+    expect(child.lines().map((l) => l.msg).slice(-2)).toEqual(["draining", "second SIGTERM: stopping at once"]);
+  });
+
   it("exits 1 after the shutdown timeout when a request never completes", async () => {
     const child = run({ SHUTDOWN_TIMEOUT_MS: "300" });
     const port = await ready(child);
