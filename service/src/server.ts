@@ -346,7 +346,8 @@ export class InferenceService {
         this.whenIdle = undefined;
         void this.close().then(() => {
           clearTimeout(timer);
-          resolve(true);
+          // A connection the timeout cut (a request still arriving) is not a clean stop.
+          resolve(this.cutAfterMs === undefined);
         });
       };
       this.app.server.closeIdleConnections();
@@ -399,7 +400,8 @@ export class InferenceService {
     if (error !== null) fields.error = error;
     const { forecast, model } = request;
     if (model) fields.model_version = model.version;
-    request.log[status >= 500 ? "error" : "info"](fields, "request");
+    // /health's 503 (loading, waiting, draining) is a state the load balancer reads, not a failure of the service.
+    request.log[status >= 500 && request.url !== "/health" ? "error" : "info"](fields, "request");
     if (forecast && sent) {
       this.metrics.add(model!.metrics, this.now(), forecast.predictions, forecast.numbers);
       this.telemetry?.served(model!.columns, (request.body as ForecastBody).instances, forecast.predictions);

@@ -91,7 +91,8 @@ describe("service bundle", () => {
     // After "draining": the health check's line, the drained request's line, its metrics, then "stopped".
     const tail = child.lines().slice(-5);
     expect(msgs.slice(-5)).toEqual(["draining", "request", "request", "(EMF metrics)", "stopped"]);
-    expect(tail.filter((l) => l.msg === "request").map((l) => [l.path, l.status])).toEqual([["/health", 503], ["/forecast", 200]]);
+    // /health's 503 while draining is what the load balancer should see, logged at info, not as an error.
+    expect(tail.filter((l) => l.msg === "request").map((l) => [l.path, l.status, l.level])).toEqual([["/health", 503, "info"], ["/forecast", 200, "info"]]);
     expect(tail.find((l) => l._aws)).toMatchObject({ RequestCount: 1, Prediction_Z: [expect.any(Number), expect.any(Number)] });
     expect(child.lines().find((l) => l.msg === "draining")).toMatchObject({ signal: "SIGTERM", timeout_ms: 5000 });
   });
@@ -130,6 +131,17 @@ describe("service bundle", () => {
       status: 499,
       error: "connection cut at shutdown: the request did not finish within 300 ms",
     });
+  });
+
+  it("exits 1 after the shutdown timeout when a client never finishes its request's headers", async () => {
+    const child = run({ SHUTDOWN_TIMEOUT_MS: "300" });
+    const port = await ready(child);
+    const conn = await rawConnect(port);
+    conn.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Ty");
+    await new Promise((r) => setTimeout(r, 100));
+    child.proc.kill("SIGTERM");
+    expect(await child.exited).toBe(1);
+    expect(child.lines().at(-1)).toMatchObject({ level: "error", msg: "in-flight requests cut after 300 ms" });
   });
 
   it("stops with one error line when the model file fails validation", async () => {
