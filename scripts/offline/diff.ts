@@ -361,11 +361,23 @@ export function readBasePlan(file: string, head: Plan, acceptOtherStack: boolean
   if (!base || typeof base !== "object" || !Array.isArray(base.resources) || typeof base.stack !== "string" || typeof base.project !== "string") {
     return `plan: base plan ${file} is not an offline plan (needs project, stack and resources, as --json writes)`;
   }
+  const bad = base.resources.findIndex((r) => !isPlannedResource(r));
+  if (bad >= 0) {
+    return `plan: base plan ${file} is not an offline plan: resources[${bad}] needs urn, type, name, inputs, options and dependsOn, as --json writes`;
+  }
   if (base.stack === head.stack && base.project === head.project) return base;
   if (!acceptOtherStack) {
     return `plan: base plan ${file} is of ${base.project} / ${base.stack}, not ${head.project} / ${head.stack}; pass --accept-base-from-other-stack to compare them anyway`;
   }
   return inStackOf(base, head);
+}
+
+/** The members of a planned resource the diff reads, of the right kinds. */
+function isPlannedResource(r: unknown): boolean {
+  if (r === null || typeof r !== "object") return false;
+  const { urn, type, name, inputs, options, dependsOn } = r as Record<string, unknown>;
+  const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  return [urn, type, name].every((v) => typeof v === "string") && isObject(inputs) && isObject(options) && Array.isArray(dependsOn);
 }
 
 /**

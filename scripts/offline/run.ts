@@ -41,10 +41,10 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
   };
   const project = projectFile.name;
   const file = configFile ?? path.join(root, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     const stacks = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
     const known = `the stacks here: ${stacks.join(", ") || "none"} (Pulumi.<stack>.yaml)`;
-    throw new ConfigError(displayPath(file), configFile ? "no such file" : `no such stack file; ${known}`);
+    throw new ConfigError(displayPath(file), configFile ? "no such file (a YAML stack file is needed)" : `no such stack file; ${known}`);
   }
   const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   if (stackFile.config !== undefined && stackFile.config !== null && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {

@@ -146,6 +146,13 @@ describe("offline diff of staging", () => {
     // The providers (named alike in every stack) are compared, not deleted and created or "moved to a new parent".
     expect([provider(d.added), provider(d.removed)]).toEqual([0, 0]);
     expect(d.warnings.filter((w) => w.startsWith("pulumi:providers:"))).toEqual([]);
+    // A base whose resources lack what the diff reads is refused with one line, not a TypeError later.
+    for (const resource of [{}, null, { ...staging.resources[0], dependsOn: undefined }]) {
+      fs.writeFileSync(json("broken"), JSON.stringify({ ...staging, resources: [staging.resources[1], resource] }));
+      expect(readBasePlan(json("broken"), staging, false)).toBe(
+        `plan: base plan ${json("broken")} is not an offline plan: resources[1] needs urn, type, name, inputs, options and dependsOn, as --json writes`,
+      );
+    }
     // A base of the same stack is read as written.
     expect(readBasePlan(json("staging"), staging, false)).toEqual(staging);
     // The same plan under another stack's name is no change at all, the modelled awsx VPC children included.

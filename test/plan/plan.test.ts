@@ -205,7 +205,9 @@ describe("plan failures", () => {
     ]);
     const missing = path.join(os.tmpdir(), "edge-mlops-no-such-config.yaml");
     const f = plan("--stack", "dev", "--config-file", missing);
-    expect([f.code, f.stderr.trim()]).toEqual([2, `config error: ${missing}: no such file`]);
+    expect([f.code, f.stderr.trim()]).toEqual([2, `config error: ${missing}: no such file (a YAML stack file is needed)`]);
+    const folder = plan("--stack", "dev", "--config-file", os.tmpdir());
+    expect([folder.code, folder.stderr.trim()]).toEqual([2, `config error: ${os.tmpdir()}: no such file (a YAML stack file is needed)`]);
   });
 
   it("exits 1 with usage on a bad flag", () => {
