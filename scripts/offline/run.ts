@@ -241,12 +241,13 @@ async function withoutDebugAids<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export const STALLED_MESSAGE =
-  "plan failed: the program stopped with resources or outputs that never resolved; run it again with PULUMI_DEBUG_PROMISE_LEAKS=1 to list the pending promises";
+export const STALLED_MESSAGE = "plan failed: the program stopped with resources or outputs that never resolved";
+/** What STALLED_MESSAGE adds when the SDK's own report is off. */
+export const STALLED_HINT = "; run it again with PULUMI_DEBUG_PROMISE_LEAKS=1 to list the pending promises";
 
 function stalled(): void {
   process.off("beforeExit", stalled);
-  process.stderr.write(`${STALLED_MESSAGE}\n`);
+  process.stderr.write(`${STALLED_MESSAGE}${process.env.PULUMI_DEBUG_PROMISE_LEAKS ? "" : STALLED_HINT}\n`);
   process.exitCode = 1;
 }
 

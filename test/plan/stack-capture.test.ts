@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
-import { runOffline, STALLED_MESSAGE, withoutStackCapture } from "../../scripts/offline/run";
+import { runOffline, STALLED_HINT, STALLED_MESSAGE, withoutStackCapture } from "../../scripts/offline/run";
 
 const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((line) => line.trim().startsWith("at ")).length;
 const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
@@ -66,7 +66,7 @@ describe("stack capture during the offline run", () => {
 
   it("fails, with one line, a program that never resolves (exit 1 instead of a quiet exit 0)", () => {
     const stuck = runInProcess("() => new Promise(() => {})");
-    expect([stuck.status, stuck.stdout, stuck.stderr.trim()]).toEqual([1, "", STALLED_MESSAGE]);
+    expect([stuck.status, stuck.stdout, stuck.stderr.trim()]).toEqual([1, "", `${STALLED_MESSAGE}${STALLED_HINT}`]);
     const done = runInProcess("() => ({})");
     expect([done.status, done.stdout, done.stderr]).toEqual([0, "resolved\n", ""]);
     // The SDK's own report (with the variable set) counts only its promises: this program has none pending.
