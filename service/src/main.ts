@@ -9,6 +9,7 @@
  * On a device with IOT_DATA_ENDPOINT, AWS_IOT_THING_NAME and TELEMETRY_TOPIC_ROOT set, samples, metrics and health
  * are also published to AWS IoT Core (publisher.ts). A bad setting, an unusable model or a busy port ends the process with one error log line, exit 1.
  */
+import { constants } from "node:os";
 import { readConfig } from "./config";
 import { Logger } from "./log";
 import { defaultModelPath, loadModel } from "./model";
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     if (stopping !== undefined) {
       if (Date.now() - stopping < REPEAT_MS) return;
       log.log("error", `second ${signal}: stopping at once`);
-      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+      process.exit(128 + constants.signals[signal]);
     }
     stopping = Date.now();
     log.log("info", "draining", { signal, timeout_ms: config.shutdownTimeoutMs });

@@ -330,10 +330,7 @@ export class InferenceService {
         this.cutAfterMs = timeoutMs;
         // The process may exit as soon as this resolves: first the cut requests' log lines (their connections'
         // 'close' events, once the sockets are closed; at most CUT_LOG_WAIT_MS), then the metrics buffered so far.
-        let cut = false;
         const finish = () => {
-          if (cut) return;
-          cut = true;
           this.metrics.flush();
           resolve(false);
         };
@@ -385,9 +382,10 @@ export class InferenceService {
     if (!this.active.delete(reply.raw)) return;
     const sent = reply.raw.writableFinished;
     const status = sent ? reply.statusCode : 499;
+    const path = pathOf(request.url);
     const fields: Record<string, unknown> = {
       method: request.method,
-      path: pathOf(request.url),
+      path,
       status,
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
       instances: request.instances,
@@ -401,7 +399,7 @@ export class InferenceService {
     const { forecast, model } = request;
     if (model) fields.model_version = model.version;
     // /health's 503 (loading, waiting, draining) is a state the load balancer reads, not a failure of the service.
-    request.log[status >= 500 && request.url !== "/health" ? "error" : "info"](fields, "request");
+    request.log[status >= 500 && path !== "/health" ? "error" : "info"](fields, "request");
     if (forecast && sent) {
       this.metrics.add(model!.metrics, this.now(), forecast.predictions, forecast.numbers);
       this.telemetry?.served(model!.columns, (request.body as ForecastBody).instances, forecast.predictions);
