@@ -68,17 +68,36 @@ export const CLOUDWATCH_MAX_VALUE = 2 ** 360;
 /** Longest time buffered values wait for their document, in ms (at most one second: see the note above). */
 export const METRICS_FLUSH_MS = 1000;
 
-/** Bytes of one metric array's members at most: MAX_EMF_VALUES times "-<Z_LIMIT>.<Z_DECIMALS digits>,". */
-const zText = Buffer.allocUnsafe(MAX_EMF_VALUES * (String(Z_LIMIT).length + Z_DECIMALS + 3));
-if (Z_DECIMALS !== 4) throw new Error(`zList writes 4 decimal places, contracts/drift.ts says Z_DECIMALS = ${Z_DECIMALS}`);
+/**
+ * Bytes of one metric array's members at most: MAX_EMF_VALUES times "-<Z_LIMIT>.<Z_DECIMALS digits>,", and
+ * room for the last value's four fraction digits, which are always stored (see zList).
+ */
+const zText = Buffer.allocUnsafe(MAX_EMF_VALUES * (String(Z_LIMIT).length + Z_DECIMALS + 3) + 4);
+const zView = new DataView(zText.buffer, zText.byteOffset, zText.byteLength);
+if (Z_DECIMALS !== 4 || Z_LIMIT !== 10) {
+  throw new Error(`zList writes 4 decimal places and whole parts up to 10; contracts/drift.ts says Z_DECIMALS = ${Z_DECIMALS}, Z_LIMIT = ${Z_LIMIT}`);
+}
+/** Per fraction f (0-9999, in ten-thousandths): its four digits as the bytes of one little-endian uint32 ("0500" for 500). */
+const FRACTION_DIGITS = new Uint32Array(10_000);
+/** Per fraction f: the bytes ".dddd" takes with its trailing zeros dropped (".05" for 500: 3), 0 for f = 0. */
+const FRACTION_BYTES = new Uint8Array(10_000);
+for (let f = 0; f < 10_000; f++) {
+  const digits = String(f).padStart(4, "0");
+  FRACTION_DIGITS[f] = digits.charCodeAt(0) | (digits.charCodeAt(1) << 8) | (digits.charCodeAt(2) << 16) | (digits.charCodeAt(3) << 24);
+  const kept = digits.replace(/0+$/, "").length;
+  FRACTION_BYTES[f] = kept === 0 ? 0 : 1 + kept;
+}
 
 /**
  * The members of a metric array, `count` z values from values[base] on ("1.25,-0.5,0,10"): each clipped to
  * ±Z_LIMIT and rounded to Z_DECIMALS places (contracts/drift.ts), trailing zeros dropped, so a magnitude is
- * 0 or at least 10^-Z_DECIMALS, inside CloudWatch's range. The digits are written as bytes into one
- * reused buffer rather than a string per value, with the scale and the bytes as literals (a literal
- * divisor becomes a multiplication; a bundle's module-level constants are plain `var`s): a 100-instance
- * request's document is built about twice as fast as with String(z), and is a third of its size.
+ * 0 or at least 10^-Z_DECIMALS, inside CloudWatch's range. The bytes go into one reused buffer rather than a
+ * string per value: a fraction's point and four digits are stored at once (one uint32 from FRACTION_DIGITS)
+ * and the write position then moves past only the bytes that stay (FRACTION_BYTES), so the next value
+ * overwrites the dropped zeros; the scale is a literal (a literal divisor becomes a multiplication; a
+ * bundle's module-level constants are plain `var`s). The 700 values of a 100-instance request (7 series) take
+ * about half the time of working out each digit by division, and a tenth of String(z) per value; the document
+ * is a third of the size String(z) gives.
  */
 function zList(values: Float64Array, base: number, count: number): string {
   let p = 0;
@@ -92,16 +111,17 @@ function zList(values: Float64Array, base: number, count: number): string {
       m = -m;
     }
     const whole = (m / 10_000) | 0;
-    if (whole < 10) zText[p++] = 0x30 + whole;
-    else p += zText.write(String(whole), p, "latin1");
-    let fraction = m - whole * 10_000;
-    if (fraction === 0) continue;
-    zText[p++] = 0x2e; // .
-    for (let unit = 1_000; fraction !== 0; unit = (unit / 10) | 0) {
-      const digit = (fraction / unit) | 0;
-      zText[p++] = 0x30 + digit;
-      fraction -= digit * unit;
+    if (whole < 10) {
+      zText[p++] = 0x30 + whole;
+    } else {
+      // Only ±Z_LIMIT itself: 10, with no fraction.
+      zText[p++] = 0x31;
+      zText[p++] = 0x30;
     }
+    const fraction = m - whole * 10_000;
+    zText[p] = 0x2e; // .
+    zView.setUint32(p + 1, FRACTION_DIGITS[fraction]!, true);
+    p += FRACTION_BYTES[fraction]!;
   }
   return zText.toString("latin1", 0, p);
 }

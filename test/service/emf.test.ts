@@ -125,6 +125,25 @@ describe("DriftMetrics (contracts/drift.ts)", () => {
     expect(emfProblems(small!)).toEqual([]);
   });
 
+  it("writes every value of the 4-place grid from -Z_LIMIT to Z_LIMIT, and values between, as JavaScript's shortest text of the rounded z", () => {
+    const centred: DriftModel = { ...model, training_statistics: { ...model.training_statistics, prediction: { mean: 0, std: 1, min: 0, max: 0 } } };
+    const metrics = new DriftMetrics(centred, "local");
+    // Every multiple of 10^-4 in ±Z_LIMIT (each fraction 0-9999 with every whole part), then 20,000 points off the
+    // grid (a fixed linear congruential sequence, no Math.random: the same values each run).
+    const values = Array.from({ length: 2 * Z_LIMIT * 10_000 + 1 }, (_, k) => (k - Z_LIMIT * 10_000) / 10_000);
+    let state = 12345;
+    for (let k = 0; k < 20_000; k++) {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      values.push((state / 2 ** 31 - 0.5) * 2.2 * Z_LIMIT);
+    }
+    for (let from = 0; from < values.length; from += MAX_EMF_VALUES) {
+      const chunk = values.slice(from, from + MAX_EMF_VALUES);
+      const line = alone(metrics, 0, chunk, chunk.flatMap(() => [0.5, 10]));
+      const text = /"Prediction_Z":\[([^\]]*)\]/.exec(line)![1];
+      expect(text).toBe(chunk.map((z) => String(writtenZ(z, 0, 1))).join(","));
+    }
+  });
+
   it("writes valid documents for the shipped model", () => {
     const shipped = shippedModel();
     const fields = shipped.input_fields.filter((f) => f.type === "number").map((f) => f.name);
