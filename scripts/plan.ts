@@ -109,6 +109,16 @@ async function main(argv: string[]): Promise<number> {
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
   const { planStack } = await import("./offline/stack");
+  // A base plan that cannot be compared is refused before the program runs, not after the whole plan is printed (its
+  // project, which the program's Pulumi.yaml gives, is compared after the run).
+  const accept = values["accept-base-from-other-stack"] === true;
+  const differ = values.diff ? await import("./offline/diff") : undefined;
+  const loaded = differ?.loadBasePlan(values.diff!);
+  const early = typeof loaded === "object" ? differ!.matchBasePlan(values.diff!, loaded, { stack, project: loaded.project }, accept) : loaded;
+  if (typeof early === "string") {
+    process.stderr.write(`${early}\n`);
+    return 2;
+  }
   const { plan, files } = await planStack(stack, values["config-file"]);
   const region = files.config["aws:region"] ?? "?";
   const { estimateStackCost, renderCost } = await import("./offline/cost");
@@ -131,9 +141,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`CloudFormation template written to ${values.cloudformation}\n`);
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
-  if (values.diff) {
-    const { diffPlans, readBasePlan, renderDiff } = await import("./offline/diff");
-    const base = readBasePlan(values.diff, plan, values["accept-base-from-other-stack"] === true);
+  if (differ && typeof loaded === "object") {
+    const { diffPlans, matchBasePlan, renderDiff } = differ;
+    const base = matchBasePlan(values.diff!, loaded, plan, accept);
     if (typeof base === "string") {
       process.stderr.write(`${base}\n`);
       return 2;

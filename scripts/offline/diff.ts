@@ -350,7 +350,16 @@ export function renderDiff(d: PlanDiff, format: "text" | "markdown", title: stri
  * The base plan of a diff, or the one-line error: a missing or unreadable file, or a plan of another stack or project
  * (a diff against it would count every resource as created and deleted) unless `acceptOtherStack`.
  */
-export function readBasePlan(file: string, head: Plan, acceptOtherStack: boolean): Plan | string {
+export function readBasePlan(file: string, head: Pick<Plan, "stack" | "project">, acceptOtherStack: boolean): Plan | string {
+  const base = loadBasePlan(file);
+  return typeof base === "string" ? base : matchBasePlan(file, base, head, acceptOtherStack);
+}
+
+/**
+ * The plan in `file` as --json wrote it, or the one-line error (missing, not JSON, not an offline plan). Reads nothing
+ * of the head plan, so the command line can refuse a bad base before it runs the program.
+ */
+export function loadBasePlan(file: string): Plan | string {
   if (!fs.existsSync(file)) return `plan: no base plan at ${file}; write one with --json on the base branch (diff needs a base plan)`;
   let base: Plan;
   try {
@@ -365,6 +374,14 @@ export function readBasePlan(file: string, head: Plan, acceptOtherStack: boolean
   if (bad >= 0) {
     return `plan: base plan ${file} is not an offline plan: resources[${bad}] needs urn, type, name, inputs, options and dependsOn, as --json writes`;
   }
+  return base;
+}
+
+/**
+ * `base` (from loadBasePlan) when it is of `head`'s stack and project; else, with `acceptOtherStack`, the base read in
+ * the head's stack (inStackOf), or without it the one-line error.
+ */
+export function matchBasePlan(file: string, base: Plan, head: Pick<Plan, "stack" | "project">, acceptOtherStack: boolean): Plan | string {
   if (base.stack === head.stack && base.project === head.project) return base;
   if (!acceptOtherStack) {
     return `plan: base plan ${file} is of ${base.project} / ${base.stack}, not ${head.project} / ${head.stack}; pass --accept-base-from-other-stack to compare them anyway`;
@@ -386,7 +403,7 @@ function isPlannedResource(r: unknown): boolean {
  * instead of counting as deleted and created (or as "moved to a new parent" when only the stack differs). The plan's
  * own stack and project stay, for the diff's title.
  */
-function inStackOf(base: Plan, head: Plan): Plan {
+function inStackOf(base: Plan, head: Pick<Plan, "stack" | "project">): Plan {
   const from = `urn:pulumi:${base.stack}::${base.project}::`;
   const to = `urn:pulumi:${head.stack}::${head.project}::`;
   const urn = (u: string) => (u.startsWith(from) ? to + u.slice(from.length) : u);

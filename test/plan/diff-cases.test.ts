@@ -122,16 +122,24 @@ describe("offline diff of staging", () => {
     expect(d.warnings.filter((w) => w.startsWith("UNPROTECTED:")).length).toBeGreaterThan(0);
   });
 
-  it("exits 2 on a base plan of another stack, a missing one and an unreadable one", async () => {
+  it("exits 2 on a base plan of another stack, a missing one and an unreadable one, before the plan is printed", async () => {
     const other = await run(["scripts/plan.ts", "--stack", "staging", "--diff", json("dev")]);
     expect(other.code).toBe(2);
     expect(other.stderr).toBe(`plan: base plan ${json("dev")} is of edge-mlops / dev, not edge-mlops / staging; pass --accept-base-from-other-stack to compare them anyway\n`);
     const missing = spawnSync(TSX, ["scripts/plan.ts", "--stack", "staging", "--diff", path.join(TMP, "nope.json")], { cwd: ROOT, encoding: "utf8" });
     expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`plan: no base plan at ${path.join(TMP, "nope.json")}; write one with --json on the base branch (diff needs a base plan)\n`);
     fs.writeFileSync(path.join(TMP, "bad.json"), "{");
     const bad = spawnSync(TSX, ["scripts/plan.ts", "--stack", "staging", "--diff", path.join(TMP, "bad.json")], { cwd: ROOT, encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^plan: base plan .*bad\.json is not readable JSON/);
+    // Refused before the program runs: no plan, no cost, no half of the output.
+    expect([other.stdout, missing.stdout, bad.stdout]).toEqual(["", "", ""]);
+    // A base of the same stack but another project is only known to differ once the program has run.
+    fs.writeFileSync(json("project"), JSON.stringify({ ...read("staging"), project: "other" }));
+    const project = await run(["scripts/plan.ts", "--stack", "staging", "--diff", json("project")]);
+    expect(project.code).toBe(2);
+    expect(project.stderr).toBe(`plan: base plan ${json("project")} is of other / staging, not edge-mlops / staging; pass --accept-base-from-other-stack to compare them anyway\n`);
     const accepted = await run(["scripts/plan.ts", "--stack", "staging", "--diff", json("dev"), "--accept-base-from-other-stack"]);
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toContain("edge-mlops / staging (base: edge-mlops / dev)");
