@@ -1,6 +1,6 @@
 // The offline plan: runs index.ts for one stack under Pulumi's runtime mocks (no CLI, no cloud account) and
-// prints the resources it would register, the policy verdicts and the cost. Exit codes: 0 success, 2 config error
-// (one line), 1 any other failure, including a mandatory policy violation.
+// prints the resources it would register, the policy verdicts and the cost. Exit codes: 0 success, 2 usage or config
+// error (one line; a bad argument also gets the usage), 1 any other failure, including a mandatory policy violation.
 //
 //   npm run plan -- --stack <dev|staging|prod> [--config-file PATH] [--json FILE]
 //                   [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]
@@ -96,16 +96,16 @@ async function main(argv: string[]): Promise<number> {
     }));
   } catch (e) {
     process.stderr.write(`plan: ${(e as Error).message}\n${USAGE}\n`);
-    return 1;
+    return 2;
   }
   const stack = values.stack;
   if (!stack || !/^[a-zA-Z0-9._-]+$/.test(stack)) {
     process.stderr.write(`plan: --stack is required (letters, digits, '.', '_', '-')\n${USAGE}\n`);
-    return 1;
+    return 2;
   }
   if ((values.markdown || values["accept-base-from-other-stack"]) && !values.diff) {
     process.stderr.write(`plan: --markdown and --accept-base-from-other-stack apply to the diff and need --diff BASE.json\n${USAGE}\n`);
-    return 1;
+    return 2;
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
   const { planStack } = await import("./offline/stack");

@@ -44,7 +44,8 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     const stacks = fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
     const known = `the stacks here: ${stacks.join(", ") || "none"} (Pulumi.<stack>.yaml)`;
-    throw new ConfigError(displayPath(file), configFile ? "no such file (a YAML stack file is needed)" : `no such stack file; ${known}`);
+    const what = !fs.existsSync(file) ? "no such file" : fs.statSync(file).isDirectory() ? "is a folder, not a file" : "is not a regular file";
+    throw new ConfigError(displayPath(file), configFile ? `${what} (a YAML stack file is needed)` : `no such stack file; ${known}`);
   }
   const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
   if (stackFile.config !== undefined && stackFile.config !== null && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {

@@ -207,12 +207,12 @@ describe("plan failures", () => {
     const f = plan("--stack", "dev", "--config-file", missing);
     expect([f.code, f.stderr.trim()]).toEqual([2, `config error: ${missing}: no such file (a YAML stack file is needed)`]);
     const folder = plan("--stack", "dev", "--config-file", os.tmpdir());
-    expect([folder.code, folder.stderr.trim()]).toEqual([2, `config error: ${os.tmpdir()}: no such file (a YAML stack file is needed)`]);
+    expect([folder.code, folder.stderr.trim()]).toEqual([2, `config error: ${os.tmpdir()}: is a folder, not a file (a YAML stack file is needed)`]);
   });
 
-  it("exits 1 with usage on a bad flag", () => {
+  it("exits 2 with usage on a bad flag, like a config error", () => {
     const r = plan("--stak", "dev");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/usage: npm run plan/);
   });
 
