@@ -39,6 +39,12 @@ interface Row {
   readonly runs: Run[];
 }
 
+/** How a child that did not succeed ended: its exit code, or the signal that stopped it (an interrupted run). */
+function ended(r: { status: number | null; signal: NodeJS.Signals | null; error?: Error }): string {
+  if (r.error) return `did not run (${r.error.message})`;
+  return r.signal ? `stopped by ${r.signal}` : `exited ${r.status}`;
+}
+
 function runOnce(row: Row): Run {
   const usageFile = path.join(os.tmpdir(), `bench-usage-${process.pid}`);
   fs.rmSync(usageFile, { force: true });
@@ -49,7 +55,7 @@ function runOnce(row: Row): Run {
     encoding: "utf8",
   });
   const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${row.label}: exited ${r.status}: ${r.stderr.trim()}`);
+  if (r.status !== 0) throw new Error(`${row.label}: ${ended(r)}: ${r.stderr.trim()}`);
   const [rssKiB, cpuMs] = fs.readFileSync(usageFile, "utf8").trim().split(" ").map(Number);
   fs.rmSync(usageFile, { force: true });
   return { wallMs, cpuMs, rssMiB: rssKiB / 1024 };
@@ -81,7 +87,7 @@ function devWithDevices(count: number, dir: string): string {
 function resourceCount(configFile: string): number {
   const json = `${configFile}.json`;
   const r = spawnSync(process.execPath, [...PLAN, "--stack", "dev", "--config-file", configFile, "--json", json], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`plan with ${configFile} exited ${r.status}: ${r.stderr.trim()}`);
+  if (r.status !== 0) throw new Error(`plan with ${configFile}: ${ended(r)}: ${r.stderr.trim()}`);
   return (JSON.parse(fs.readFileSync(json, "utf8")) as { resources: unknown[] }).resources.length;
 }
 

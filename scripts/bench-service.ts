@@ -56,7 +56,8 @@ interface Server {
   readonly name: string;
   readonly url: string;
   readonly proc: ChildProcess;
-  readonly exited: Promise<number | null>;
+  /** How the process ended: "exit code N" or "stopped by SIGNAL". */
+  readonly exited: Promise<string>;
 }
 
 interface Sample {
@@ -145,7 +146,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
 async function waitHealthy(server: Server): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (server.proc.exitCode !== null) fail(`${server.name} exited with ${server.proc.exitCode} before becoming healthy`);
+    if (server.proc.exitCode !== null || server.proc.signalCode !== null) fail(`${server.name} ended before becoming healthy: ${await server.exited}`);
     try {
       if ((await fetch(`${server.url}/health`)).status === 200) return;
     } catch {
@@ -163,20 +164,20 @@ async function start(name: string, file: string, env: Record<string, string>, pi
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const exited = new Promise<number | null>((done) => proc.once("exit", (code) => done(code)));
+  const exited = new Promise<string>((done) => proc.once("exit", (code, signal) => done(signal ? `stopped by ${signal}` : `exit code ${code}`)));
   return { name, url: `http://127.0.0.1:${port}`, proc, exited };
 }
 
 async function stop(server: Server): Promise<string> {
-  if (server.proc.exitCode !== null) return `exited earlier with ${server.proc.exitCode}`;
+  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return `ended earlier: ${await server.exited}`;
   server.proc.kill("SIGTERM");
   const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000).unref());
-  const code = await Promise.race([server.exited, timeout]);
-  if (code === "timeout") {
+  const ended = await Promise.race([server.exited, timeout]);
+  if (ended === "timeout") {
     server.proc.kill("SIGKILL");
     return "killed after 15 s";
   }
-  return `exit code ${code}`;
+  return ended;
 }
 
 function runWrk(url: string, body: string, durationS: number, connections: number, pin: boolean): Measured {
@@ -344,7 +345,7 @@ async function main(): Promise<void> {
     printRatios(samples, servers, options.rounds);
     console.log(`server memory, peak RSS (VmHWM): ${servers.map((s) => `${s.name} ${peakRssMiB(s.proc.pid!)} MiB`).join(", ")}`);
   } finally {
-    for (const server of servers) console.log(`${server.name} stopped: ${await stop(server)}`);
+    for (const server of servers) console.log(`${server.name}: ${await stop(server)}`);
     rmSync(work, { recursive: true, force: true });
   }
 }
