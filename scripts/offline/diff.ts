@@ -65,7 +65,8 @@ export interface PlanDiff {
   readonly cost: { readonly lines: CostDelta[]; readonly monthly: CostDelta; readonly trainingRun: CostDelta } | null;
 }
 
-type Resource = PlannedResource & { readonly modelled?: boolean };
+/** modelled: an awsx child this diff adds; nameInBase: the name in an accepted base of another stack (inStackOf). */
+type Resource = PlannedResource & { readonly modelled?: boolean; readonly nameInBase?: string };
 
 function leafChanges(before: unknown, after: unknown, path: string, out: InputChange[]): void {
   if (JSON.stringify(before) === JSON.stringify(after)) return;
@@ -236,14 +237,16 @@ function warningsOf(changed: ChangedResource[], added: PlannedResource[], remove
   for (const r of removed) {
     const moved = addedByKey.get(`${r.type}::${r.name}`) ?? addedByInputs.get(`${r.type}::${JSON.stringify(r.inputs)}`);
     const stateful = STATEFUL_TYPES.has(r.type);
+    // Named as in the base (an accepted base of another stack: its own stack's name).
+    const name = (r as Resource).nameInBase ?? r.name;
     if (moved) {
       const how = moved.name === r.name ? "moved to a new parent" : `renamed to ${moved.name}`;
-      aliasHints.push(`${r.type} ${r.name} looks ${how} (same type and inputs): add aliases: [{ ${moved.name === r.name ? "parent: <old parent>" : `name: "${r.name}"`} }] to keep it`);
-      warnings.push(`${stateful ? "REPLACES DATA: " : ""}${r.type} ${r.name} ${how} without an alias: Pulumi would delete and recreate it`);
+      aliasHints.push(`${r.type} ${name} looks ${how} (same type and inputs): add aliases: [{ ${moved.name === r.name ? "parent: <old parent>" : `name: "${name}"`} }] to keep it`);
+      warnings.push(`${stateful ? "REPLACES DATA: " : ""}${r.type} ${name} ${how} without an alias: Pulumi would delete and recreate it`);
     } else if (stateful) {
-      warnings.push(`DELETES DATA: ${r.type} ${r.name} would be deleted`);
+      warnings.push(`DELETES DATA: ${r.type} ${name} would be deleted`);
     }
-    if (r.options.protect) warnings.push(`PROTECTED: ${r.type} ${r.name} is protected; pulumi up will refuse to delete it until it is unprotected`);
+    if (r.options.protect) warnings.push(`PROTECTED: ${r.type} ${name} is protected; pulumi up will refuse to delete it until it is unprotected`);
   }
   return { warnings, aliasHints };
 }
@@ -320,7 +323,8 @@ export function renderDiff(d: PlanDiff, format: "text" | "markdown", title: stri
   };
   const tag = (r: PlannedResource) => `${r.type} ${r.name}${(r as Resource).modelled ? "  (awsx child, modelled)" : ""}`;
   section("Created", d.added.map((r) => `+ ${tag(r)}`));
-  section("Deleted", d.removed.map((r) => `- ${tag(r)}`));
+  // A resource of an accepted base of another stack is named as in that stack (dev-models, not prod-models).
+  section("Deleted", d.removed.map((r) => `- ${tag({ ...r, name: (r as Resource).nameInBase ?? r.name })}`));
   const rows = (c: ChangedResource) => [
     `${c.op === "replace" ? "!" : "~"} ${tag(c.resource)}${c.op === "replace" ? "  (replace)" : c.mayReplace ? "  (may replace)" : ""}`,
     ...c.changes.map((ch) => {
@@ -398,18 +402,27 @@ function isPlannedResource(r: unknown): boolean {
 }
 
 /**
- * A plan of another stack with its URNs (`urn:pulumi:<stack>::<project>::…`: resources, parents, dependencies) read as
- * if of `head`'s stack and project, so a resource of the same type, parent and name is compared with its counterpart
- * instead of counting as deleted and created (or as "moved to a new parent" when only the stack differs). The plan's
- * own stack and project stay, for the diff's title.
+ * A plan of another stack read as if of `head`'s stack and project, so a resource of the same type, parent and name is
+ * compared with its counterpart instead of counting as deleted and created (or as "moved to a new parent" when only
+ * the stack differs): its URNs (`urn:pulumi:<stack>::<project>::…::<name>`: resources, parents, dependencies) take the
+ * head's stack and project, and a name made from the stack's name as index.ts makes them (`<stack>` or `<stack>-…`,
+ * such as dev-models) takes the head's stack name (prod-models). The plan's own stack and project stay, for the
+ * diff's title.
  */
 function inStackOf(base: Plan, head: Pick<Plan, "stack" | "project">): Plan {
   const from = `urn:pulumi:${base.stack}::${base.project}::`;
   const to = `urn:pulumi:${head.stack}::${head.project}::`;
-  const urn = (u: string) => (u.startsWith(from) ? to + u.slice(from.length) : u);
-  const resources = base.resources.map((r) => ({
+  const rename = (name: string) =>
+    name === base.stack ? head.stack : name.startsWith(`${base.stack}-`) ? head.stack + name.slice(base.stack.length) : name;
+  const urn = (u: string) => {
+    if (!u.startsWith(from)) return u;
+    const cut = u.lastIndexOf("::");
+    return to + u.slice(from.length, cut + 2) + rename(u.slice(cut + 2));
+  };
+  const resources = base.resources.map((r): Resource => ({
     ...r,
     urn: urn(r.urn),
+    ...(rename(r.name) === r.name ? {} : { name: rename(r.name), nameInBase: r.name }),
     parent: r.parent === null ? null : urn(r.parent),
     dependsOn: r.dependsOn.map(urn),
     ...(r.inputDependencies ? { inputDependencies: r.inputDependencies.map(urn) } : {}),

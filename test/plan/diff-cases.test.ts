@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { diffPlans, readBasePlan, type PlanDiff } from "../../scripts/offline/diff";
+import { diffPlans, readBasePlan, renderDiff, type PlanDiff } from "../../scripts/offline/diff";
 import { replacementData } from "../../scripts/offline/replacement";
 import type { Plan } from "../../scripts/offline/run";
 
@@ -154,6 +154,15 @@ describe("offline diff of staging", () => {
     // The providers (named alike in every stack) are compared, not deleted and created or "moved to a new parent".
     expect([provider(d.added), provider(d.removed)]).toEqual([0, 0]);
     expect(d.warnings.filter((w) => w.startsWith("pulumi:providers:"))).toEqual([]);
+    // So are the resources named after the stack (dev-models and staging-models are one resource), so no resource looks
+    // renamed to another of the same inputs (dev-models to staging-artifacts).
+    const stores = (list: { type: string }[]) => list.filter((r) => r.type === "edge-mlops:models:ModelStore").length;
+    expect([stores(d.added), stores(d.removed), d.changed.some((c) => c.resource.name === "staging-models-bucket")]).toEqual([0, 0, true]);
+    expect([d.aliasHints, d.warnings.filter((w) => w.includes("renamed"))]).toEqual([[], []]);
+    // What only the base has is named as in the base's stack.
+    const deleted = renderDiff(d, "text", "t").split("Deleted:")[1]!.split(/\n\n[A-Z]/)[0]!.trim().split("\n");
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const line of deleted) expect(line).toMatch(/^- \S+ dev-/);
     // A base whose resources lack what the diff reads is refused with one line, not a TypeError later.
     for (const resource of [{}, null, { ...staging.resources[0], dependsOn: undefined }]) {
       fs.writeFileSync(json("broken"), JSON.stringify({ ...staging, resources: [staging.resources[1], resource] }));
