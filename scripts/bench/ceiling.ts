@@ -5,9 +5,9 @@
  * server on node:http can serve here. Settings: PORT, HOST.
  */
 import { createServer } from "node:http";
+import { BODY, CONTENT_TYPE } from "./constant-answer";
 
-const BODY = '{"predictions":[10.107183742920439],"model_version":"78f050bdef83"}';
-const HEADERS = { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(BODY) };
+const HEADERS = { "content-type": CONTENT_TYPE, "content-length": Buffer.byteLength(BODY) };
 
 createServer((req, res) => {
   req.on("data", () => undefined);
