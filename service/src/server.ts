@@ -13,7 +13,9 @@
  * Bodies are checked by ajv against the JSON Schema generated from the request's model, and answers
  * written by fast-json-stringify from the answer schema generated from it, both compiled once per
  * model at `setModel`. Every client mistake, whoever finds it (the HTTP parser, fastify's router and
- * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}; an unexpected failure is a
+ * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}: among them
+ * an HTTP/1.1 request without a Host header (400), a compressed body (415: content-encoding other than identity) and a
+ * request that has not arrived whole within the request timeout (408); an unexpected failure is a
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
  * header, and writes one JSON log line through fastify's logger (pino) with that id. A successful
@@ -47,8 +49,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Longest wait, after the shutdown timeout cut the connections left, for their requests' log lines. */
 const CUT_LOG_WAIT_MS = 100;
-/** Longest time to receive one whole request. */
-const REQUEST_TIMEOUT_MS = 70_000;
+/** Longest time to receive one whole request, headers and body (ms); Node checks it every CONNECTIONS_CHECK_MS. */
+export const REQUEST_TIMEOUT_MS = 70_000;
+/** How often Node's HTTP server looks for requests past their timeout (ms; its default is 30 s). */
+const CONNECTIONS_CHECK_MS = 5_000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -80,6 +84,8 @@ export interface ServiceOptions {
   readonly metricsFlushMs?: number;
   /** Request body limit in bytes (default MAX_BODY_BYTES). */
   readonly maxBodyBytes?: number;
+  /** Longest time to receive one whole request, in ms (default REQUEST_TIMEOUT_MS); 408 after it. */
+  readonly requestTimeoutMs?: number;
   /** Value of the drift metrics' Service dimension (default "local"; contracts/drift.ts). */
   readonly metricsService?: string;
   /** Told of every successful forecast once answered, and given every EMF line (a device's TelemetryPublisher); must not throw. */
@@ -148,12 +154,19 @@ function contentTypeProblem(header: string | undefined): ClientError | undefined
   return new ClientError(415, `content-type must be application/json (utf-8), ${got}`);
 }
 
-/** The JSON body parser: UTF-8 text holding one JSON value. */
+/** Undefined for a body sent as it is (no content-encoding, or identity), else the 415 to answer (RFC 9110, 8.4). */
+function contentEncodingProblem(header: string | undefined): ClientError | undefined {
+  if (header === undefined || header.trim().toLowerCase() === "identity") return undefined;
+  return new ClientError(415, `content-encoding must be identity (an uncompressed body), got ${JSON.stringify(header.slice(0, 100))}`);
+}
+
+/** The JSON body parser: UTF-8 text holding one JSON value, after a byte order mark if there is one (RFC 8259, 8.1). */
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new ClientError(400, "request body is empty; expected a JSON object");
   if (!isUtf8(body)) throw new ClientError(400, "request body is not valid UTF-8");
+  const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(body.toString("utf8", bom));
   } catch (err) {
     throw new ClientError(400, `request body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
@@ -166,6 +179,8 @@ export class InferenceService {
   private draining = false;
   /** Responses of the requests in flight. */
   private readonly active = new Set<ServerResponse>();
+  /** Requests in flight that Node answered itself (a 408 on their socket): the status and error of their log line. */
+  private readonly answeredByNode = new WeakMap<ServerResponse, { status: number; error: string }>();
   private closing: Promise<boolean> | undefined;
   /** Set when draining timed out and the remaining connections were cut: the timeout, in ms. */
   private cutAfterMs: number | undefined;
@@ -174,6 +189,7 @@ export class InferenceService {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
+  private readonly requestTimeoutMs: number;
   private readonly metricsService: string;
   private readonly telemetry: Telemetry | undefined;
   private readonly metrics: DriftMetricsWriter;
@@ -182,6 +198,7 @@ export class InferenceService {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.metricsService = options.metricsService ?? "local";
     this.telemetry = options.telemetry;
     this.metrics = new DriftMetricsWriter((lines) => {
@@ -195,8 +212,14 @@ export class InferenceService {
       genReqId: (req) => requestId(req.headers["x-request-id"]),
       bodyLimit: this.maxBodyBytes,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      http: { headersTimeout: KEEP_ALIVE_TIMEOUT_MS + 1_000 },
+      requestTimeout: this.requestTimeoutMs,
+      // Node refuses a headers timeout above the request timeout. Without a Host header Node itself would answer an
+      // empty 400: the onRequest hook answers it in JSON instead.
+      http: {
+        headersTimeout: Math.min(KEEP_ALIVE_TIMEOUT_MS + 1_000, this.requestTimeoutMs),
+        connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, this.requestTimeoutMs),
+        requireHostHeader: false,
+      },
       // Draining is this class's job: fastify would answer its own 503 body once closing.
       return503OnClosing: false,
       clientErrorHandler: (err, socket) => this.malformed(err, socket),
@@ -214,7 +237,10 @@ export class InferenceService {
     app.decorateRequest("failure", null);
     app.addHook("onRequest", (request, reply, done) => {
       this.begin(request, reply);
-      // Answered here, before any body is read: an unknown route is 404, a known one 405.
+      // Answered here, before any body is read: no Host header is 400, an unknown route 404, a known one 405.
+      if (request.headers.host === undefined && request.raw.httpVersion === "1.1") {
+        return void this.fail(request, reply, new ClientError(400, "an HTTP/1.1 request needs a Host header (RFC 9112, 3.2)"));
+      }
       if (request.is404) return void this.notFound(request, reply);
       done();
     });
@@ -227,7 +253,9 @@ export class InferenceService {
       url: "/forecast",
       onRequest: (request, reply, done) => {
         request.model = this.loaded ?? null;
-        const problem = this.loaded ? contentTypeProblem(request.headers["content-type"]) : this.notLoaded();
+        const problem = this.loaded
+          ? (contentTypeProblem(request.headers["content-type"]) ?? contentEncodingProblem(request.headers["content-encoding"]))
+          : this.notLoaded();
         if (problem) return void this.fail(request, reply, problem);
         done();
       },
@@ -381,7 +409,8 @@ export class InferenceService {
   private end(request: FastifyRequest, reply: FastifyReply): void {
     if (!this.active.delete(reply.raw)) return;
     const sent = reply.raw.writableFinished;
-    const status = sent ? reply.statusCode : 499;
+    const byNode = sent ? undefined : this.answeredByNode.get(reply.raw);
+    const status = sent ? reply.statusCode : (byNode?.status ?? 499);
     const path = pathOf(request.url);
     const fields: Record<string, unknown> = {
       method: request.method,
@@ -392,7 +421,9 @@ export class InferenceService {
     };
     const error = sent
       ? request.failure
-      : this.cutAfterMs !== undefined
+      : byNode
+        ? byNode.error
+        : this.cutAfterMs !== undefined
         ? `connection cut at shutdown: the request did not finish within ${this.cutAfterMs} ms`
         : "client closed the connection before the response";
     if (error !== null) fields.error = error;
@@ -446,11 +477,19 @@ export class InferenceService {
       return;
     }
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const body = errorBody({ error: `malformed HTTP request: ${STATUS_CODES[status]}`, field: null });
+    const error =
+      status === 408
+        ? `request timeout: the whole request (headers and body) must arrive within ${this.requestTimeoutMs} ms`
+        : `malformed HTTP request: ${STATUS_CODES[status]}`;
+    const body = errorBody({ error, field: null });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${JSON_TYPE}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
+    // A request whose headers had arrived (its body did not) is in flight: its own line, at its end, says what happened.
+    for (const res of this.active) {
+      if (res.req.socket === socket) return void this.answeredByNode.set(res, { status, error });
+    }
     this.log.log("info", "malformed request", { status, error: err.code ?? err.message });
   }
 }

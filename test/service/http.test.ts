@@ -1,7 +1,8 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Predictor } from "../../service/src/predictor";
-import { MAX_BODY_BYTES } from "../../service/src/server";
+import { Logger } from "../../service/src/log";
+import { InferenceService, MAX_BODY_BYTES } from "../../service/src/server";
 import { emfProblems } from "./emf-spec";
 import { call, fixture, parseRaw, post, rawConnect, shippedModel, startService, waitFor, writtenZ } from "./support";
 
@@ -206,6 +207,7 @@ describe("inference service over loopback HTTP", () => {
     ["invalid UTF-8", () => post(ctx.port, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, null, "request body is not valid UTF-8"],
     ["text/plain", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "text/plain" }), 415, null, 'content-type must be application/json (utf-8), got "text/plain"'],
     ["no content type", () => post(ctx.port, JSON.stringify({ instances: [good] }), {}), 415, null, "none given"],
+    ["a gzip-encoded body", () => post(ctx.port, "{}", { "content-type": "application/json", "content-encoding": "gzip" }), 415, null, 'content-encoding must be identity (an uncompressed body), got "gzip"'],
     ["a latin-1 charset", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "application/json; charset=iso-8859-1" }), 415, null, "content-type must be application/json"],
     ["a missing field", () => post(ctx.port, { instances: [good, good, good, { ...good, height: undefined }] }), 400, "instances[3].height", "is required"],
     ["an extra field", () => post(ctx.port, { instances: [{ ...good, colour: "red" }] }), 400, "instances[0].colour", "unknown field"],
@@ -247,6 +249,27 @@ describe("inference service over loopback HTTP", () => {
     const reply = parseRaw(conn.received());
     expect(reply.status).toBe(400);
     expect(JSON.parse(reply.body)).toEqual({ error: "malformed HTTP request: Bad Request", field: null });
+  });
+
+  it("accepts a body that starts with a UTF-8 byte order mark (RFC 8259, 8.1) and an identity content-encoding", async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ instances: [good] }))]);
+    const reply = await post(ctx.port, body, { "content-type": "application/json", "content-encoding": "identity" });
+    expect(reply.status).toBe(200);
+    expect(reply.json().predictions[0]).toBeCloseTo(predictions[0]!, 12);
+  });
+
+  it("answers an HTTP/1.1 request without a Host header with 400 JSON; HTTP/1.0 needs none", async () => {
+    const conn = await rawConnect(ctx.port);
+    conn.socket.write("GET /health HTTP/1.1\r\n\r\n");
+    await waitFor("the answer", () => conn.received().includes("}"));
+    const reply = parseRaw(conn.received());
+    expect([reply.status, reply.headers["content-type"]]).toEqual([400, "application/json; charset=utf-8"]);
+    expect(JSON.parse(reply.body)).toEqual({ error: "an HTTP/1.1 request needs a Host header (RFC 9112, 3.2)", field: null });
+    conn.socket.destroy();
+    const old = await rawConnect(ctx.port);
+    old.socket.write("GET /health HTTP/1.0\r\n\r\n");
+    await old.closed;
+    expect(parseRaw(old.received()).status).toBe(200);
   });
 
   it("answers oversized headers with 431 JSON", async () => {
@@ -363,6 +386,27 @@ describe("service lifecycle", () => {
       expect(ctx.parsed().map((l) => Object.keys(l)[0])).toEqual(["_aws"]);
     } finally {
       await ctx.service.shutdown(1_000);
+    }
+  });
+
+  it("answers a request whose body does not arrive within the request timeout with 408 JSON, and logs it as 408", async () => {
+    const lines: string[] = [];
+    const service = new InferenceService({ log: new Logger("info", (text) => lines.push(...text.split("\n").filter(Boolean))), requestTimeoutMs: 300 });
+    service.setModel(shippedModel());
+    const { port } = await service.listen(0, "127.0.0.1");
+    try {
+      const slow = await rawConnect(port);
+      slow.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nx-request-id: slow-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+      await slow.closed;
+      const reply = parseRaw(slow.received());
+      expect(reply.status).toBe(408);
+      expect(JSON.parse(reply.body)).toEqual({ error: "request timeout: the whole request (headers and body) must arrive within 300 ms", field: null });
+      await waitFor("the request's log line", () => lines.some((l) => l.includes('"slow-1"')));
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged.find((l) => l.request_id === "slow-1")).toMatchObject({ msg: "request", status: 408, error: expect.stringContaining("request timeout") });
+      expect(logged.filter((l) => l.msg === "malformed request")).toEqual([]);
+    } finally {
+      await service.shutdown(1_000);
     }
   });
 
