@@ -115,7 +115,7 @@ export const edgeFleetSettings = z
         z.strictObject({
           /** Thing name (`[a-zA-Z0-9:_-]`, 1 to 128); at most 64 with a generated key (X.509 common name). */
           name: iotName,
-          /** A child group to join besides the root group. @default none (root group only) */
+          /** A child group to join besides the root group: the name of one of `childGroups`. @default none (root group only) */
           group: iotName.optional(),
           /**
            * Join the canary model group `<rootGroupName>-canary` instead of `<rootGroupName>-fleet`: releases deploy a
@@ -274,9 +274,10 @@ export const edgeFleetSettings = z
         }
       }
     }
-    const groups = new Set(s.childGroups.map((g) => g.name));
+    const groups = s.childGroups.map((g) => g.name);
+    const declared = groups.length ? groups.join(", ") : "none are declared";
     s.devices.forEach((d, i) => {
-      if (d.group !== undefined && !groups.has(d.group)) issue(["devices", i, "group"], `'${d.group}' is not one of edgeFleet.childGroups`);
+      if (d.group !== undefined && !groups.includes(d.group)) issue(["devices", i, "group"], `'${d.group}' is not one of edgeFleet.childGroups (${declared})`);
       if (d.csrFile === undefined && !s.allowGeneratedKeys) issue(["devices", i, "csrFile"], "is required unless edgeFleet.allowGeneratedKeys is true");
       if (d.csrFile === undefined && d.name.length > 64) issue(["devices", i, "name"], "must be at most 64 characters for a generated key (X.509 common name limit)");
     });

@@ -143,7 +143,7 @@ describe("edgeFleetSettings cross-field rules", () => {
     ["a child group whose prefixed name passes 128 characters", { rootGroupName: "r".repeat(100), childGroups: [{ name: "c".repeat(28), kind: "site" }] }, "EdgeFleet: childGroups[0].name: must be at most 27 characters (the thing group is named <rootGroupName>-<name>, at most 128)"],
     ["a child group named like a model group", { rootGroupName: "fleet", childGroups: [{ name: "canary", kind: "site" }] }, "EdgeFleet: childGroups[0].name: 'canary' is reserved: <rootGroupName>-canary is a model group"],
     ["a child group named like the other model group", { rootGroupName: "site", childGroups: [{ name: "fleet", kind: "site" }] }, "EdgeFleet: childGroups[0].name: 'fleet' is reserved: <rootGroupName>-fleet is a model group"],
-    ["a device in an undeclared group", { devices: [{ ...device(1), group: "nowhere" }] }, "EdgeFleet: devices[0].group: 'nowhere' is not one of edgeFleet.childGroups"],
+    ["a device in an undeclared group", { devices: [{ ...device(1), group: "nowhere" }] }, "EdgeFleet: devices[0].group: 'nowhere' is not one of edgeFleet.childGroups (none are declared)"],
     ["a device without CSR when keys may not be generated", { devices: [{ name: "d1" }] }, "EdgeFleet: devices[0].csrFile: is required unless edgeFleet.allowGeneratedKeys is true"],
     ["a generated key for a name over 64 characters", { allowGeneratedKeys: true, devices: [{ name: "d".repeat(65) }] }, "EdgeFleet: devices[0].name: must be at most 64 characters for a generated key (X.509 common name limit)"],
     ["an increment factor with two decimals", exponential({ incrementFactor: 1.55 }), "EdgeFleet: deployment.rollout.exponential.incrementFactor: may have at most one decimal (IoT jobs' rule), e.g. 1.5"],
