@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { ConfigError, formatPath } from "../../components/args";
+import { ConfigError, formatPath, unknownName } from "../../components/args";
 import { createMocks } from "./mocks";
 
 // The plan's shapes live in contracts/ (shared with the policy engine); re-exported for existing importers.
@@ -27,12 +27,18 @@ export interface StackFiles {
   /** `namespace:key` to string value, as Pulumi hands config to a program (objects as JSON). */
   readonly config: Record<string, string>;
   readonly secretKeys: string[];
+  /** The stack file imports Pulumi ESC environments (its `environment` key): the Pulumi CLI resolves them, this loader does not. */
+  readonly importsEnvironments: boolean;
 }
+
+/** The top-level keys of a stack file (Pulumi's stack settings file reference); only `config` is read here. */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
 
 /**
  * Reads `Pulumi.yaml` and a stack file (`Pulumi.<stack>.yaml` or `configFile`) the way the Pulumi CLI does. A file
- * that is not YAML, a `config` that is not a mapping, or a number YAML allows but JSON and AWS do not (`.inf`,
- * `.nan`) is a ConfigError naming the file and position or the key.
+ * that is not YAML, a top level that is not a mapping or has a key other than STACK_FILE_KEYS (a misspelled `config:`
+ * would otherwise leave every key unset), a `config` that is not a mapping, or a number YAML allows but JSON and AWS
+ * do not (`.inf`, `.nan`) is a ConfigError naming the file and position or the key.
  */
 export function loadStackFiles(root: string, stack: string, configFile?: string): StackFiles {
   const projectFile = readYaml(path.join(root, "Pulumi.yaml")) as {
@@ -47,7 +53,12 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
     const what = !fs.existsSync(file) ? "no such file" : fs.statSync(file).isDirectory() ? "is a folder, not a file" : "is not a regular file";
     throw new ConfigError(displayPath(file), configFile ? `${what} (a YAML stack file is needed)` : `no such stack file; ${known}`);
   }
-  const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown> };
+  const stackFile = (readYaml(file) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+  if (typeof stackFile !== "object" || Array.isArray(stackFile)) {
+    throw new ConfigError(displayPath(file), `must be a mapping of the top-level keys ${STACK_FILE_KEYS.join(", ")}`);
+  }
+  const unknown = Object.keys(stackFile).find((k) => !STACK_FILE_KEYS.includes(k));
+  if (unknown !== undefined) throw new ConfigError(displayPath(file), `unknown top-level key ${unknownName(unknown, STACK_FILE_KEYS)}`);
   if (stackFile.config !== undefined && stackFile.config !== null && (typeof stackFile.config !== "object" || Array.isArray(stackFile.config))) {
     throw new ConfigError(displayPath(file), "'config' must be a mapping of keys to values");
   }
@@ -64,7 +75,7 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
     config[fullKey(key)] = asConfigString(plain);
     if (secret) secretKeys.push(fullKey(key));
   }
-  return { project, config, secretKeys };
+  return { project, config, secretKeys, importsEnvironments: stackFile.environment !== undefined && stackFile.environment !== null };
 }
 
 /** A file as the user named it: relative to the working directory when inside it. */

@@ -14,6 +14,12 @@ export async function planStack(
   transformations?: pulumi.ResourceTransformation[],
 ): Promise<{ plan: Plan; files: StackFiles }> {
   const files = loadStackFiles(ROOT, stack, configFile && path.resolve(configFile));
+  if (files.importsEnvironments) {
+    process.stderr.write(
+      `note: the ${stack} stack file imports Pulumi ESC environments ('environment:'); the offline plan does not read them, ` +
+        "so config values they set are missing here (pulumi preview has them)\n",
+    );
+  }
   const plan = await runOffline({
     project: files.project,
     stack,
