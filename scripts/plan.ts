@@ -6,8 +6,10 @@
 //                   [--diff BASE.json [--markdown FILE] [--accept-base-from-other-stack]]
 //                   [--terraform-plan FILE] [--cloudformation FILE]
 // With --diff, a base plan that is missing, unreadable, or of another stack or project is an error (exit 2) unless
-// --accept-base-from-other-stack is given.
+// --accept-base-from-other-stack is given. An output file (--json, --markdown, --terraform-plan, --cloudformation) that
+// is a folder, or whose folder is missing or not a folder, is an error (exit 2) before the program runs.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { Plan, PlannedResource } from "./offline/run";
 
@@ -67,6 +69,18 @@ export function renderPlan(plan: Plan, region: string): string {
   return lines.join("\n");
 }
 
+/**
+ * Why `file` cannot be written as an output file, in words, or undefined when it can: it is a folder, or its folder is
+ * missing or not a folder (none is created).
+ */
+function outputPathProblem(file: string): string | undefined {
+  const folder = path.dirname(file);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return "is a folder; give a file path in an existing folder";
+  if (!fs.existsSync(folder)) return `its folder ${folder} does not exist; give a file path in an existing folder (none is created)`;
+  if (!fs.statSync(folder).isDirectory()) return `${folder} is not a folder; give a file path in an existing folder`;
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   let values: {
     stack?: string;
@@ -106,6 +120,14 @@ async function main(argv: string[]): Promise<number> {
   if ((values.markdown || values["accept-base-from-other-stack"]) && !values.diff) {
     process.stderr.write(`plan: --markdown and --accept-base-from-other-stack apply to the diff and need --diff BASE.json\n${USAGE}\n`);
     return 2;
+  }
+  // An output file that cannot be written is refused before the program runs, not after the whole plan is printed.
+  for (const option of ["json", "markdown", "terraform-plan", "cloudformation"] as const) {
+    const problem = values[option] && outputPathProblem(values[option]);
+    if (problem) {
+      process.stderr.write(`plan: --${option} ${values[option]}: ${problem}\n`);
+      return 2;
+    }
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
   const { planStack } = await import("./offline/stack");
