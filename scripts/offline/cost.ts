@@ -5,6 +5,12 @@
 import { cents, estimateMwaaMonthlyCost, HOURS_PER_MONTH, line, priceOf, PRICES, PRICES_AS_OF, type CostLine } from "../../components/pricing";
 import type { Plan, PlannedResource } from "./run";
 
+/** A line of the training run: `item` is the price-table key, `state` the state machine's job that runs it. */
+export interface TrainingRunLine extends CostLine {
+  /** The job's state in the training workflow (`Preprocess`, `Train`, `Evaluate`): tells same-priced jobs apart. */
+  readonly state: string;
+}
+
 export interface StackCost {
   readonly region: string;
   readonly pricesAsOf: string;
@@ -13,7 +19,7 @@ export interface StackCost {
   readonly monthly: CostLine[];
   /** The most a single training workflow run can cost (every job runs to its stopping condition). */
   readonly trainingRunMaxUsd: number | null;
-  readonly trainingRun: CostLine[];
+  readonly trainingRun: TrainingRunLine[];
   /** What could not be priced, one line each. */
   readonly unknown: string[];
   readonly excluded: string;
@@ -26,7 +32,7 @@ const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typ
 
 export function estimateStackCost(plan: Plan, region: string): StackCost {
   const monthly: CostLine[] = [];
-  const trainingRun: CostLine[] = [];
+  const trainingRun: TrainingRunLine[] = [];
   const unknown: string[] = [];
   if (!PRICES[region]) {
     return {
@@ -35,10 +41,14 @@ export function estimateStackCost(plan: Plan, region: string): StackCost {
       excluded: EXCLUDED,
     };
   }
-  const add = (to: CostLine[], item: string, quantity: number, what: string) => {
+  const priced = (item: string, quantity: number, what: string): CostLine | undefined => {
     const price = priceOf(region, item);
-    if (price) to.push(line(item, quantity, price));
-    else unknown.push(`${what}: no price for ${item} in ${region}`);
+    if (!price) unknown.push(`${what}: no price for ${item} in ${region}`);
+    return price && line(item, quantity, price);
+  };
+  const add = (to: CostLine[], item: string, quantity: number, what: string) => {
+    const l = priced(item, quantity, what);
+    if (l) to.push(l);
   };
   const ofType = (type: string) => plan.resources.filter((r) => r.type === type);
 
@@ -79,7 +89,12 @@ export function estimateStackCost(plan: Plan, region: string): StackCost {
     else unknown.push(`MWAA environment ${env.name}: no ${String(env.inputs.environmentClass)} prices in ${region}`);
   }
 
-  for (const sm of ofType("aws:sfn/stateMachine:StateMachine")) trainingRunLines(sm, (item, hours, what) => add(trainingRun, item, hours, what), unknown);
+  for (const sm of ofType("aws:sfn/stateMachine:StateMachine")) {
+    trainingRunLines(sm, (state, item, hours) => {
+      const l = priced(item, hours, `state ${state}`);
+      if (l) trainingRun.push({ ...l, state });
+    }, unknown);
+  }
 
   const total = (lines: CostLine[]) => cents(lines.reduce((s, l) => s + l.usd, 0));
   return {
@@ -95,7 +110,7 @@ export function estimateStackCost(plan: Plan, region: string): StackCost {
 }
 
 /** SageMaker jobs of a state machine definition, each at its instance count and stopping condition. */
-function trainingRunLines(sm: PlannedResource, add: (item: string, hours: number, what: string) => void, unknown: string[]): void {
+function trainingRunLines(sm: PlannedResource, add: (state: string, item: string, hours: number) => void, unknown: string[]): void {
   let definition: { States?: Record<string, Inputs> };
   try {
     definition = JSON.parse(String(sm.inputs.definition));
@@ -116,14 +131,17 @@ function trainingRunLines(sm: PlannedResource, add: (item: string, hours: number
       unknown.push(`state ${name}: instance type or stopping condition not found`);
       continue;
     }
-    add(`sagemaker/${type}/${kind}`, (count * seconds) / 3600, `state ${name}`);
+    add(name, `sagemaker/${type}/${kind}`, (count * seconds) / 3600);
   }
 }
 
 export function renderCost(c: StackCost): string {
   const lines = [`Estimated cost (${c.region}, on-demand list prices of ${c.pricesAsOf}):`];
-  const row = (l: CostLine) =>
-    `  ${l.item.padEnd(36)} ${l.quantity.toFixed(1).padStart(9)} ${l.unit.padEnd(8)} x $${String(l.usdPerUnit).padEnd(8)} = $${l.usd.toFixed(2).padStart(9)}${l.unverified ? "  (unverified price)" : ""}`;
+  // A training run's line names its job: preprocessing and evaluation are both `…/processing` at the same price.
+  const label = (l: CostLine | TrainingRunLine) => ("state" in l ? `${l.item} (${l.state})` : l.item);
+  const width = Math.max(36, ...[...c.monthly, ...c.trainingRun].map((l) => label(l).length));
+  const row = (l: CostLine | TrainingRunLine) =>
+    `  ${label(l).padEnd(width)} ${l.quantity.toFixed(1).padStart(9)} ${l.unit.padEnd(8)} x $${String(l.usdPerUnit).padEnd(8)} = $${l.usd.toFixed(2).padStart(9)}${l.unverified ? "  (unverified price)" : ""}`;
   if (c.monthlyUsd !== null) {
     lines.push(`  per month, always on: $${c.monthlyUsd.toFixed(2)}`, ...c.monthly.map(row));
   }

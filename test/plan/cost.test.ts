@@ -14,6 +14,7 @@ const definition = JSON.stringify({
   States: {
     Preprocess: { Type: "Task", Resource: "arn:aws:states:::sagemaker:createProcessingJob.sync", Parameters: { ProcessingResources: { ClusterConfig: { InstanceType: "ml.m5.large", InstanceCount: 1 } }, StoppingCondition: { MaxRuntimeInSeconds: 3600 } } },
     Train: { Type: "Task", Resource: "arn:aws:states:::sagemaker:createTrainingJob.sync", Parameters: { ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 2 }, StoppingCondition: { MaxRuntimeInSeconds: 1800 } } },
+    Evaluate: { Type: "Task", Resource: "arn:aws:states:::sagemaker:createProcessingJob.sync", Parameters: { ProcessingResources: { ClusterConfig: { InstanceType: "ml.m5.large", InstanceCount: 1 } }, StoppingCondition: { MaxRuntimeInSeconds: 1800 } } },
     Big: { Type: "Task", Resource: "arn:aws:states:::sagemaker:createTrainingJob.sync", Parameters: { ResourceConfig: { InstanceType: "ml.p3.2xlarge", InstanceCount: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 600 } } },
   },
 });
@@ -47,11 +48,22 @@ describe("estimateStackCost", () => {
   });
   it("bounds one training run by the jobs' stopping conditions and names what it cannot price", () => {
     expect(c.trainingRun).toEqual([
-      { item: "sagemaker/ml.m5.large/processing", quantity: 1, unit: "hour", usdPerUnit: 0.115, usd: 0.12 },
-      { item: "sagemaker/ml.m5.large/training", quantity: 1, unit: "hour", usdPerUnit: 0.115, usd: 0.12 },
+      { item: "sagemaker/ml.m5.large/processing", quantity: 1, unit: "hour", usdPerUnit: 0.115, usd: 0.12, state: "Preprocess" },
+      { item: "sagemaker/ml.m5.large/training", quantity: 1, unit: "hour", usdPerUnit: 0.115, usd: 0.12, state: "Train" },
+      { item: "sagemaker/ml.m5.large/processing", quantity: 0.5, unit: "hour", usdPerUnit: 0.115, usd: 0.06, state: "Evaluate" },
     ]);
-    expect(c.trainingRunMaxUsd).toBe(0.24);
+    expect(c.trainingRunMaxUsd).toBe(0.3);
     expect(c.unknown).toEqual(["state Big: no price for sagemaker/ml.p3.2xlarge/training in us-east-1"]);
+  });
+  it("names each training job's state, so the two processing jobs are told apart, and keeps the columns aligned", () => {
+    const text = renderCost(c).split("\n");
+    const rows = text.filter((l) => l.includes(" x $"));
+    expect(text.filter((l) => l.includes("/processing"))).toEqual([
+      "  sagemaker/ml.m5.large/processing (Preprocess)       1.0 hour     x $0.115    = $     0.12",
+      "  sagemaker/ml.m5.large/processing (Evaluate)         0.5 hour     x $0.115    = $     0.06",
+    ]);
+    expect(text).toContain("  sagemaker/ml.m5.large/training (Train)              1.0 hour     x $0.115    = $     0.12");
+    expect(new Set(rows.map((l) => l.indexOf(" x $"))).size).toBe(1);
   });
   it("says so for a region without prices instead of guessing", () => {
     const none = estimateStackCost(plan, "ap-south-2");
