@@ -26,6 +26,19 @@ export const PREDICTION_Z_METRIC = "Prediction_Z";
 export const MAX_EMF_VALUES = 100;
 
 /**
+ * About the most z values per metric one server process writes per second for one model (10 documents of
+ * MAX_EMF_VALUES). While the previous second brought at most this many instances, every instance is written; after a
+ * busier second, each request of the next one is written whole with probability DRIFT_VALUES_PER_SECOND / (the
+ * previous second's instances), so the values stay a uniform sample of the requests, and RequestCount still counts
+ * every request. The drift z-test reads the period's SampleCount, so it holds on the sample: at this rate a 60 s period
+ * still has up to 60,000 values per metric, where an effect of 0.1 standard deviations needs 625 to reach k = 2.5.
+ * Why a bound: a 100-instance request's document is about 6.7 KB, so a task answering 3,000 such requests a second
+ * would write 20 MB/s of EMF, log volume CloudWatch Logs charges per GB and a log pipe must keep up with (stdout is
+ * written synchronously, so a pipe that falls behind holds the service up), for nothing the alarms could use.
+ */
+export const DRIFT_VALUES_PER_SECOND = 1000;
+
+/**
  * Largest magnitude of a written z value: values beyond ±10 are clipped (winsorised). Under the training distribution
  * a |z| above 10 is practically impossible, so the test is unchanged on real traffic, while one absurd input (a typo,
  * `1e308` sent to an open endpoint) moves a period's mean by at most 10/n standard deviations instead of dominating it.

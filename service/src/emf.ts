@@ -28,6 +28,12 @@
  * What is the same for every document of a model (the directives, the dimension value, the member
  * names, each field's μ and σ) is prepared once when the model is loaded.
  *
+ * Under load the z values are a sample (contracts/drift.ts, DRIFT_VALUES_PER_SECOND): after a second that brought
+ * more instances than that, each request of the next second enters the buffer whole with probability
+ * DRIFT_VALUES_PER_SECOND / (the previous second's instances), so about that many values per metric are written a
+ * second, a uniform sample of the requests; every request is still counted in RequestCount (a document of the
+ * requests left out alone carries only RequestCount). Below that rate every value is written.
+ *
  * A field whose training σ is 0 has no z (its whole training column was one value): its metric is left
  * out of the documents and DriftMetrics.unstandardisable names it, for the server's warning at load.
  * CloudWatch refuses values whose magnitude is above 2^360 or below 2^-360 (PutMetricData,
@@ -35,6 +41,7 @@
  * closer to 0 than half of 10^-Z_DECIMALS is written as 0.
  */
 import {
+  DRIFT_VALUES_PER_SECOND,
   featureZMetricName,
   MAX_EMF_VALUES,
   METRICS_NAMESPACE,
@@ -129,6 +136,13 @@ function zList(values: Float64Array, base: number, count: number): string {
 /** What DriftMetrics needs from a model: its number input fields and training statistics. */
 export type DriftModel = Pick<ModelFile, "input_fields" | "training_statistics">;
 
+export interface DriftSampling {
+  /** Values per metric per second above which requests are sampled (default DRIFT_VALUES_PER_SECOND). */
+  readonly valuesPerSecond?: number;
+  /** Uniform random numbers in [0, 1) that decide which requests a sampled second keeps (default Math.random). */
+  readonly random?: () => number;
+}
+
 interface Standardised {
   /** `,"<metric>":[` */
   readonly key: string;
@@ -149,6 +163,14 @@ export class DriftMetrics {
   /** The document's head after the Timestamp, with RequestCount's directive (the count follows) and without. */
   private readonly counted: string;
   private readonly uncounted: string;
+  /** The head of a document of requests whose values were left out: RequestCount alone (the count follows). */
+  private readonly countOnly: string;
+  private readonly valuesPerSecond: number;
+  private readonly random: () => number;
+  /** The second whose instances `seen` counts, sampled or not, and the share of its requests that enter the buffer. */
+  private rateSecond = NaN;
+  private seen = 0;
+  private keep = 1;
   private readonly series: readonly Standardised[];
   private readonly numberFields: number;
   /** z of series `s` for buffered instance `i` at `s * MAX_EMF_VALUES + i`. */
@@ -161,7 +183,9 @@ export class DriftMetrics {
   private first = 0;
   private second = 0;
 
-  constructor(model: DriftModel, service: string) {
+  constructor(model: DriftModel, service: string, sampling: DriftSampling = {}) {
+    this.valuesPerSecond = sampling.valuesPerSecond ?? DRIFT_VALUES_PER_SECOND;
+    this.random = sampling.random ?? Math.random;
     const stats = model.training_statistics;
     const series: Standardised[] = [];
     const flat: string[] = [];
@@ -179,8 +203,8 @@ export class DriftMetrics {
     this.numberFields = slot;
     this.series = series.map((s) => ({ ...s, key: `,${JSON.stringify(s.key)}:[` }));
     this.values = new Float64Array(series.length * MAX_EMF_VALUES);
-    const head = (withCount: boolean): string => {
-      const metrics: EmfMetric[] = series.map((s) => ({ Name: s.key, Unit: "None" }));
+    const head = (withCount: boolean, withValues = true): string => {
+      const metrics: EmfMetric[] = withValues ? series.map((s) => ({ Name: s.key, Unit: "None" })) : [];
       if (withCount) metrics.unshift({ Name: REQUEST_METRIC, Unit: "Count" });
       const directives = JSON.stringify([{ Namespace: METRICS_NAMESPACE, Dimensions: [[SERVICE_DIMENSION]], Metrics: metrics }]);
       const count = withCount ? `,${JSON.stringify(REQUEST_METRIC)}:` : "";
@@ -188,6 +212,7 @@ export class DriftMetrics {
     };
     this.counted = head(true);
     this.uncounted = head(false);
+    this.countOnly = head(true, false);
   }
 
   /** True when nothing is buffered. */
@@ -196,7 +221,8 @@ export class DriftMetrics {
   }
 
   /**
-   * Buffers one request's values, served at `timestamp` (ms since the epoch). Returns the documents this
+   * Buffers one request's values, served at `timestamp` (ms since the epoch), or only counts the request when its
+   * second is sampled and the request is left out (see the note above). Returns the documents this
    * completed, as JSON lines (newline included), or "" when all its values still wait in the buffer.
    * Throws RangeError for no predictions or a `numbers` array whose length is not the number fields ×
    * the predictions.
@@ -209,9 +235,17 @@ export class DriftMetrics {
       throw new RangeError(`${fields} number fields × ${count} predictions need ${fields * count} values, got ${numbers.length}`);
     }
     const second = Math.floor(timestamp / 1000);
-    let out = this.size > 0 && second !== this.second ? this.flush() : "";
-    if (this.size === 0) [this.first, this.second] = [timestamp, second];
+    if (second !== this.rateSecond) {
+      // The share of this second's requests to keep, from the second before it (all after a quieter or idle one).
+      this.keep = second === this.rateSecond + 1 && this.seen > this.valuesPerSecond ? this.valuesPerSecond / this.seen : 1;
+      this.rateSecond = second;
+      this.seen = 0;
+    }
+    this.seen += count;
+    let out = !this.empty && second !== this.second ? this.flush() : "";
+    if (this.empty) [this.first, this.second] = [timestamp, second];
     this.requests++;
+    if (this.keep < 1 && this.random() >= this.keep) return out;
     const { series, values } = this;
     // Series by series over the instances that fit the buffer, then a document when it is full.
     for (let from = 0; from < count; ) {
@@ -238,6 +272,10 @@ export class DriftMetrics {
   flush(): string {
     if (this.empty) return "";
     const { size, requests, values } = this;
+    if (size === 0) {
+      this.requests = 0;
+      return `{"_aws":{"Timestamp":${this.first}${this.countOnly}${requests}}\n`;
+    }
     let out = `{"_aws":{"Timestamp":${this.first}${requests > 0 ? `${this.counted}${requests}` : this.uncounted}`;
     for (let s = 0; s < this.series.length; s++) {
       out += `${this.series[s]!.key}${zList(values, s * MAX_EMF_VALUES, size)}]`;

@@ -2,7 +2,7 @@
 // buffering across requests (documents of at most 100 values, one second each, flushed on size, on the timer and on
 // demand) keeping every value and the request count exactly once.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_EMF_VALUES, Z_LIMIT } from "../../contracts/drift";
+import { DRIFT_VALUES_PER_SECOND, MAX_EMF_VALUES, Z_LIMIT } from "../../contracts/drift";
 import { CLOUDWATCH_MAX_VALUE, DriftMetrics, DriftMetricsWriter, METRICS_FLUSH_MS, type DriftModel } from "../../service/src/emf";
 import { emfProblems } from "./emf-spec";
 import { shippedModel, writtenZ } from "./support";
@@ -201,6 +201,75 @@ describe("DriftMetrics buffering across requests", () => {
     expect(metrics.add(2_999, [7], [0.25, 6])).toBe("");
     const [second] = parse(metrics.flush());
     expect([second!._aws.Timestamp, second!.RequestCount, second!.Prediction_Z]).toEqual([2_000, 2, [2, -1]]);
+  });
+});
+
+describe("DriftMetrics under load (contracts/drift.ts, DRIFT_VALUES_PER_SECOND)", () => {
+  const t0 = 1_700_000_000_000;
+  /** `requests` requests of `size` instances at `at`; the z of a prediction of request r is r × scale. */
+  const load = (metrics: DriftMetrics, at: number, requests: number, size: number, scale = 1) => {
+    let out = "";
+    for (let r = 0; r < requests; r++) out += metrics.add(at, Array(size).fill(9 + 2 * r * scale), [...Array(size).fill(0.5), ...Array(size).fill(10)]);
+    return out;
+  };
+  /** RequestCount summed, and the Prediction_Z values, of the documents in `lines`; each document checked against the specification. */
+  const totals = (lines: string) => {
+    const docs = parse(lines);
+    for (const doc of docs) expect(emfProblems(doc)).toEqual([]);
+    return { requests: docs.reduce((n, d) => n + (d.RequestCount ?? 0), 0), z: docs.flatMap((d) => d.Prediction_Z ?? []) as number[] };
+  };
+
+  it("writes every value while the second before brought at most DRIFT_VALUES_PER_SECOND instances (random is not consulted)", () => {
+    expect(DRIFT_VALUES_PER_SECOND).toBe(1000);
+    const random = vi.fn(() => 0.999);
+    const metrics = new DriftMetrics(model, "local", { random });
+    const first = totals(load(metrics, t0, 10, 100) + metrics.flush());
+    const next = totals(load(metrics, t0 + 1000, 10, 100) + metrics.flush());
+    expect([first.requests, first.z.length, next.requests, next.z.length]).toEqual([10, 1000, 10, 1000]);
+    expect(random).not.toHaveBeenCalled();
+  });
+
+  it("after a busier second keeps each request whole with probability DRIFT_VALUES_PER_SECOND / its instances, and counts every request", () => {
+    // 2,000 instances in the first second: the next keeps half its requests, those whose random number is below 0.5.
+    const draws = [0.1, 0.7, 0.49, 0.5, 0.2, 0.9];
+    const metrics = new DriftMetrics(model, "local", { random: () => draws.shift()! });
+    totals(load(metrics, t0, 20, 100) + metrics.flush());
+    const next = totals(load(metrics, t0 + 1000, 6, 100) + metrics.flush());
+    expect(next.requests).toBe(6);
+    // Requests 0, 2 and 4 kept, whole: the z of the prediction is the request's number.
+    expect(next.z).toEqual([...Array(100).fill(0), ...Array(100).fill(2), ...Array(100).fill(4)]);
+  });
+
+  it("writes a second whose requests were all left out as a document of RequestCount alone", () => {
+    const metrics = new DriftMetrics(model, "local", { random: () => 0.99 });
+    load(metrics, t0, 30, 100);
+    metrics.flush();
+    const lines = load(metrics, t0 + 1000, 3, 100) + metrics.flush();
+    expect(parse(lines)).toEqual([
+      {
+        _aws: { Timestamp: t0 + 1000, CloudWatchMetrics: [{ Namespace: "EdgeMlops/Inference", Dimensions: [["Service"]], Metrics: [{ Name: "RequestCount", Unit: "Count" }] }] },
+        Service: "local",
+        RequestCount: 3,
+      },
+    ]);
+    expect(totals(lines).z).toEqual([]);
+  });
+
+  it("writes every value again after a quiet or idle second, and its sample's mean stays the load's", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const metrics = new DriftMetrics(model, "local", { random });
+    load(metrics, t0, 50, 100);
+    metrics.flush();
+    // The second after 5,000 instances keeps about a fifth of 500 requests numbered 0-499 (z of request r: r / 50).
+    const sampled = totals(load(metrics, t0 + 1000, 500, 10, 1 / 50) + metrics.flush());
+    expect(sampled.requests).toBe(500);
+    expect(sampled.z.length).toBeGreaterThan(700);
+    expect(sampled.z.length).toBeLessThan(1300);
+    const mean = sampled.z.reduce((a, b) => a + b, 0) / sampled.z.length;
+    expect(Math.abs(mean - 4.99)).toBeLessThan(0.5);
+    // Two seconds later (one idle second between): everything again.
+    expect(totals(load(metrics, t0 + 3000, 20, 100) + metrics.flush()).z).toHaveLength(2000);
   });
 });
 
