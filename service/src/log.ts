@@ -56,13 +56,25 @@ export const stdoutSink: Sink = (text) => {
 
 let lastMs = NaN;
 let lastTime = "";
+let lastSecond = NaN;
+/** `,"time":"YYYY-MM-DDTHH:MM:SS.` of lastSecond. */
+let secondPrefix = "";
 
-/** pino's `time` member as ISO-8601 UTC, formatted once per millisecond however many lines share it. */
+/**
+ * pino's `time` member as ISO-8601 UTC (Date's toISOString), formatted once per millisecond however many lines share
+ * it, and its date and time of day once per second (a busy server starts a new millisecond with most lines).
+ */
 function isoTime(): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;
-    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+    const second = Math.floor(now / 1000);
+    if (second !== lastSecond) {
+      lastSecond = second;
+      secondPrefix = `,"time":"${new Date(second * 1000).toISOString().slice(0, 20)}`;
+    }
+    const ms = now - second * 1000;
+    lastTime = `${secondPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z"`;
   }
   return lastTime;
 }
