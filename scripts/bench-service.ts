@@ -1,6 +1,6 @@
 /**
  * Benchmark of the inference service beside a plain fastify peer, a fastify floor and a bare node:http ceiling:
- * `npm run bench:service [-- --duration 5 --rounds 3 --connections 10 --tool wrk|autocannon --peer-logger info|off]`
+ * `npm run bench:service [-- --duration 5 --rounds 5 --connections 10 --tool wrk|autocannon --peer-logger info|off]`
  * (`--help` prints the options; a bad option exits 2 with them).
  *
  * One run bundles the service (service/build.mjs), the peer (scripts/bench/fastify-peer.ts: same
@@ -11,8 +11,8 @@
  * stdout on /dev/null, pinned to CPU 0 with taskset when the machine has two or more CPUs (the
  * load generator then runs on CPU 1), and checks that the service and the peer answer the
  * scikit-learn fixture. Then, in each round, for 1 and for 100 instances per request, the servers
- * take turns under POST /forecast for `--duration` seconds (the first round starts each with a 2 s
- * warm-up; the floor runs at 1 instance only). Per window it records requests/s, p50 and p99 latency, failed requests, the
+ * take turns under POST /forecast for `--duration` seconds, in an order turned by one each round (the first
+ * round starts each with a 2 s warm-up; the floor runs at 1 instance only). Per window it records requests/s, p50 and p99 latency, failed requests, the
  * server process's CPU time per request (utime + stime of /proc/<pid>/stat, every thread of the
  * process, over the window, divided by the requests completed in it), that CPU time in % of one
  * core, and the time its main thread was runnable but not running (/proc/<pid>/schedstat: other
@@ -94,7 +94,7 @@ class UsageError extends Error {}
 const USAGE = [
   "usage: npm run bench:service [-- OPTIONS]",
   "  --duration S       seconds per measured run, 1-60 (default 5)",
-  "  --rounds N         rounds of runs, 1-5 (default 3); the ratios are the median of the per-round ratios",
+  "  --rounds N         rounds of runs, 1-9 (default 5); the ratios are the median of the per-round ratios",
   "  --connections N    concurrent connections of the load generator, 1-256 (default 10)",
   `  --tool T           wrk (default when ${WRK} exists) or autocannon`,
   "  --peer-logger L    the fastify peer's logger: info (default, like the service) or off",
@@ -107,13 +107,13 @@ function fail(message: string): never {
 
 /** The options, or undefined for --help / -h. Throws UsageError for a bad command line. */
 function parseOptions(argv: string[]): Options | undefined {
-  const options: Options = { durationS: 5, connections: 10, tool: existsSync(WRK) ? "wrk" : "autocannon", peerLogger: "info", rounds: 3 };
+  const options: Options = { durationS: 5, connections: 10, tool: existsSync(WRK) ? "wrk" : "autocannon", peerLogger: "info", rounds: 5 };
   if (argv.includes("--help") || argv.includes("-h")) return undefined;
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === "--duration" && /^\d+$/.test(value) && +value >= 1 && +value <= 60) options.durationS = +value;
-    else if (flag === "--rounds" && /^\d+$/.test(value) && +value >= 1 && +value <= 5) options.rounds = +value;
+    else if (flag === "--rounds" && /^\d+$/.test(value) && +value >= 1 && +value <= 9) options.rounds = +value;
     else if (flag === "--connections" && /^\d+$/.test(value) && +value >= 1 && +value <= 256) options.connections = +value;
     else if (flag === "--tool" && (value === "wrk" || value === "autocannon")) options.tool = value;
     else if (flag === "--peer-logger" && (value === "info" || value === "off")) options.peerLogger = value;
@@ -359,12 +359,13 @@ async function main(): Promise<void> {
     const ticks = clockTicks();
     console.log(
       `servers${pin ? " on CPU 0" : ""}; load: ${options.tool}${pin ? " on CPU 1" : ""}, ${options.connections} connections; loopback; ` +
-        `${options.rounds} round(s) of ${options.durationS} s runs, servers taking turns, after a ${WARM_UP_S} s warm-up each; CPU from /proc/<pid>/stat at ${ticks} ticks/s`,
+        `${options.rounds} round(s) of ${options.durationS} s runs, servers taking turns in an order turned each round, after a ${WARM_UP_S} s warm-up each; CPU from /proc/<pid>/stat at ${ticks} ticks/s`,
     );
     const samples: Sample[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       for (const { n, body } of bodies) {
-        for (const server of servers) {
+        // The order turns each round, so no server always runs first (after the other size's runs) or last.
+        for (const server of [...servers.slice(round - 1), ...servers.slice(0, round - 1)]) {
           // The floor answers a constant document: only the 1-instance target reads it.
           if (server === floor && n !== 1) continue;
           const drive = (seconds: number) =>
