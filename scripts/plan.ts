@@ -7,7 +7,9 @@
 //                   [--terraform-plan FILE] [--cloudformation FILE]
 // With --diff, a base plan that is missing, unreadable, or of another stack or project is an error (exit 2) unless
 // --accept-base-from-other-stack is given. An output file (--json, --markdown, --terraform-plan, --cloudformation) that
-// is a folder, or whose folder is missing or not a folder, is an error (exit 2) before the program runs.
+// is empty, a folder (or ends in '/'), a link to nowhere, or whose folder is missing or not a folder, is an error
+// (exit 2) before the program runs. Relative paths are the caller's: `npm run` runs this in the repository's root and
+// gives the caller's folder as INIT_CWD.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -70,15 +72,25 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 /**
- * Why `file` cannot be written as an output file, in words, or undefined when it can: it is a folder, or its folder is
- * missing or not a folder (none is created).
+ * Why `given` (an output file as the caller wrote it) cannot be written, in words, or undefined when it can: it is
+ * empty or ends in '/', its folder is missing or not a folder (none is created), or it is a folder or a symbolic link
+ * to nothing.
  */
-function outputPathProblem(file: string): string | undefined {
+function outputPathProblem(given: string): string | undefined {
+  if (given === "") return "needs a file path";
+  if (given.endsWith("/") || given.endsWith(path.sep)) return "ends in '/', a folder; give a file path in an existing folder";
+  const file = callers(given);
   const folder = path.dirname(file);
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return "is a folder; give a file path in an existing folder";
   if (!fs.existsSync(folder)) return `its folder ${folder} does not exist; give a file path in an existing folder (none is created)`;
   if (!fs.statSync(folder).isDirectory()) return `${folder} is not a folder; give a file path in an existing folder`;
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return "is a folder; give a file path in an existing folder";
+  if (!fs.existsSync(file) && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return "is a symbolic link to a path that does not exist";
   return undefined;
+}
+
+/** A path as the caller meant it: relative to the folder `npm run plan` was run from (INIT_CWD), else to this one. */
+function callers(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -112,6 +124,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`plan: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  const empty = Object.entries(values).find(([, value]) => value === "");
+  if (empty) {
+    process.stderr.write(`plan: --${empty[0]} needs a value, got an empty one\n${USAGE}\n`);
+    return 2;
+  }
   const stack = values.stack;
   if (!stack || !/^[a-zA-Z0-9._-]+$/.test(stack)) {
     process.stderr.write(`plan: --stack is required (letters, digits, '.', '_', '-')\n${USAGE}\n`);
@@ -123,43 +140,42 @@ async function main(argv: string[]): Promise<number> {
   }
   // An output file that cannot be written is refused before the program runs, not after the whole plan is printed.
   for (const option of ["json", "markdown", "terraform-plan", "cloudformation"] as const) {
-    const problem = values[option] && outputPathProblem(values[option]);
+    const problem = values[option] === undefined ? undefined : outputPathProblem(values[option]);
     if (problem) {
       process.stderr.write(`plan: --${option} ${values[option]}: ${problem}\n`);
       return 2;
     }
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
-  const { planStack } = await import("./offline/stack");
-  // A base plan that cannot be compared is refused before the program runs, not after the whole plan is printed (its
-  // project, which the program's Pulumi.yaml gives, is compared after the run).
+  const { planStack, loadProject } = await import("./offline/stack");
+  // A base plan that cannot be compared is refused before the program runs, not after the whole plan is printed.
   const accept = values["accept-base-from-other-stack"] === true;
   const differ = values.diff ? await import("./offline/diff") : undefined;
-  const loaded = differ?.loadBasePlan(values.diff!);
-  const early = typeof loaded === "object" ? differ!.matchBasePlan(values.diff!, loaded, { stack, project: loaded.project }, accept) : loaded;
+  const loaded = differ?.loadBasePlan(callers(values.diff!));
+  const early = typeof loaded === "object" ? differ!.matchBasePlan(values.diff!, loaded, { stack, project: loadProject() }, accept) : loaded;
   if (typeof early === "string") {
     process.stderr.write(`${early}\n`);
     return 2;
   }
-  const { plan, files } = await planStack(stack, values["config-file"]);
+  const { plan, files } = await planStack(stack, values["config-file"] && callers(values["config-file"]));
   const region = files.config["aws:region"] ?? "?";
   const { estimateStackCost, renderCost } = await import("./offline/cost");
   const cost = estimateStackCost(plan, region);
   process.stdout.write(`${renderPlan(plan, region)}\n\n${renderCost(cost)}\n`);
   if (values.json) {
-    fs.writeFileSync(values.json, JSON.stringify({ ...plan, cost }, null, 2) + "\n");
+    fs.writeFileSync(callers(values.json), JSON.stringify({ ...plan, cost }, null, 2) + "\n");
     process.stdout.write(`\nPlan written to ${values.json}\n`);
   }
   // The plan in the formats other scanners read: Terraform's plan JSON (@pulumi/aws) and a CloudFormation template
   // (@pulumi/aws-native). See scripts/export/.
   if (values["terraform-plan"]) {
     const { toTerraformPlan } = await import("./export/terraform");
-    fs.writeFileSync(values["terraform-plan"], JSON.stringify(toTerraformPlan(plan), null, 2) + "\n");
+    fs.writeFileSync(callers(values["terraform-plan"]), JSON.stringify(toTerraformPlan(plan), null, 2) + "\n");
     process.stdout.write(`Terraform plan JSON written to ${values["terraform-plan"]}\n`);
   }
   if (values.cloudformation) {
     const { toCloudFormation } = await import("./export/cloudformation");
-    fs.writeFileSync(values.cloudformation, JSON.stringify(toCloudFormation(plan), null, 2) + "\n");
+    fs.writeFileSync(callers(values.cloudformation), JSON.stringify(toCloudFormation(plan), null, 2) + "\n");
     process.stdout.write(`CloudFormation template written to ${values.cloudformation}\n`);
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
@@ -173,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
     const diff = diffPlans(base, { ...plan, cost } as Plan);
     const title = `${plan.project} / ${stack}${base.stack !== stack || base.project !== plan.project ? ` (base: ${base.project} / ${base.stack})` : ""}`;
     process.stdout.write(`\n${renderDiff(diff, "text", title)}\n`);
-    if (values.markdown) fs.writeFileSync(values.markdown, `${renderDiff(diff, "markdown", title)}\n`);
+    if (values.markdown) fs.writeFileSync(callers(values.markdown), `${renderDiff(diff, "markdown", title)}\n`);
   }
   if (mandatory > 0) {
     process.stderr.write(`plan failed: ${mandatory} mandatory policy violation${mandatory > 1 ? "s" : ""} (listed above)\n`);

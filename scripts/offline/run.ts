@@ -41,10 +41,7 @@ const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptio
  * do not (`.inf`, `.nan`) is a ConfigError naming the file and position or the key.
  */
 export function loadStackFiles(root: string, stack: string, configFile?: string): StackFiles {
-  const projectFile = readYaml(path.join(root, "Pulumi.yaml")) as {
-    name: string;
-    config?: Record<string, { default?: unknown } | unknown>;
-  };
+  const projectFile = readProjectFile(root);
   const project = projectFile.name;
   const file = configFile ?? path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -76,6 +73,16 @@ export function loadStackFiles(root: string, stack: string, configFile?: string)
     if (secret) secretKeys.push(fullKey(key));
   }
   return { project, config, secretKeys, importsEnvironments: stackFile.environment !== undefined && stackFile.environment !== null };
+}
+
+/** `Pulumi.yaml` of the project in `root`: its name and its config declarations. */
+function readProjectFile(root: string): { name: string; config?: Record<string, { default?: unknown } | unknown> } {
+  return readYaml(path.join(root, "Pulumi.yaml")) as { name: string; config?: Record<string, { default?: unknown } | unknown> };
+}
+
+/** The project's name (`Pulumi.yaml` in `root`), which a plan and its URNs carry. */
+export function loadProjectName(root: string): string {
+  return readProjectFile(root).name;
 }
 
 /** A file as the user named it: relative to the working directory when inside it. */

@@ -4,9 +4,14 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { evaluatePlan } from "../../policy/engine";
 import { ENVIRONMENTS, type Environment } from "../../contracts/environments";
-import { loadStackFiles, runOffline, type Plan, type StackFiles } from "./run";
+import { loadProjectName, loadStackFiles, runOffline, type Plan, type StackFiles } from "./run";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** This project's name (its Pulumi.yaml), known before any stack is planned. */
+export function loadProject(): string {
+  return loadProjectName(ROOT);
+}
 
 export async function planStack(
   stack: string,

@@ -135,10 +135,10 @@ describe("offline diff of staging", () => {
     expect(bad.stderr).toMatch(/^plan: base plan .*bad\.json is not readable JSON/);
     // Refused before the program runs: no plan, no cost, no half of the output.
     expect([other.stdout, missing.stdout, bad.stdout]).toEqual(["", "", ""]);
-    // A base of the same stack but another project is only known to differ once the program has run.
+    // A base of the same stack but another project (Pulumi.yaml's name) is refused before the run too.
     fs.writeFileSync(json("project"), JSON.stringify({ ...read("staging"), project: "other" }));
     const project = await run(["scripts/plan.ts", "--stack", "staging", "--diff", json("project")]);
-    expect(project.code).toBe(2);
+    expect([project.code, project.stdout]).toEqual([2, ""]);
     expect(project.stderr).toBe(`plan: base plan ${json("project")} is of other / staging, not edge-mlops / staging; pass --accept-base-from-other-stack to compare them anyway\n`);
     const accepted = await run(["scripts/plan.ts", "--stack", "staging", "--diff", json("dev"), "--accept-base-from-other-stack"]);
     expect(accepted.code).toBe(0);
