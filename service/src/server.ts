@@ -14,8 +14,9 @@
  * written by fast-json-stringify from the answer schema generated from it, both compiled once per
  * model at `setModel`. Every client mistake, whoever finds it (the HTTP parser, fastify's router and
  * body reader, the JSON parser, ajv), is a 4xx JSON body {"error": "...", "field": "instances[3].height" | null}: among them
- * an HTTP/1.1 request without a Host header (400), a compressed body (415: content-encoding other than identity) and a
- * request that has not arrived whole within the request timeout (408); an unexpected failure is a
+ * an HTTP/1.1 request without a Host header (400), a compressed body (415: content-encoding other than identity; 400:
+ * transfer-encoding other than chunked), a request Node's parser refuses (400 or 431 saying why) and one that has not
+ * arrived whole within the request timeout (408); an unexpected failure is a
  * 500 JSON body and the server keeps serving. Each request has an id (the caller's x-request-id
  * when it is 1-128 characters of A-Z a-z 0-9 . _ : -, else a new UUID) echoed in the x-request-id
  * header, and writes one JSON log line through fastify's logger (pino) with that id. A successful
@@ -154,17 +155,38 @@ function contentTypeProblem(header: string | undefined): ClientError | undefined
   return new ClientError(415, `content-type must be application/json (utf-8), ${got}`);
 }
 
-/** Undefined for a body sent as it is (no content-encoding, or identity), else the 415 to answer (RFC 9110, 8.4). */
-function contentEncodingProblem(header: string | undefined): ClientError | undefined {
-  if (header === undefined || header.trim().toLowerCase() === "identity") return undefined;
-  return new ClientError(415, `content-encoding must be identity (an uncompressed body), got ${JSON.stringify(header.slice(0, 100))}`);
+/**
+ * Undefined for a body sent as it is (no content-encoding, or identity; transfer-encoding absent or chunked alone),
+ * else the 415 or 400 to answer (RFC 9110, 8.4; RFC 9112, 6.1: Node reads a chunked body but decodes no other coding).
+ */
+function encodingProblem(content: string | undefined, transfer: string | undefined): ClientError | undefined {
+  if (content !== undefined && content.trim().toLowerCase() !== "identity") {
+    return new ClientError(415, `content-encoding must be identity (an uncompressed body), got ${JSON.stringify(content.slice(0, 100))}`);
+  }
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== "chunked") {
+    return new ClientError(400, `transfer-encoding must be chunked or absent, got ${JSON.stringify(transfer.slice(0, 100))}`);
+  }
+  return undefined;
 }
+
+/** What a code of Node's HTTP parser (llhttp) means for the client, for the error of a request it refuses. */
+const PARSER_PROBLEMS: Readonly<Record<string, string>> = {
+  HPE_INVALID_METHOD: "unknown method; this service answers GET, HEAD and POST",
+  HPE_INVALID_URL: "the request target is not a valid path",
+  HPE_INVALID_VERSION: "the HTTP version must be HTTP/1.0 or HTTP/1.1",
+  HPE_INVALID_HEADER_TOKEN: "a header name or value holds a character HTTP does not allow (RFC 9110, 5.5-5.6)",
+  HPE_INVALID_CONTENT_LENGTH: "content-length must be one whole number of bytes",
+  HPE_UNEXPECTED_CONTENT_LENGTH: "send content-length once, and not with transfer-encoding",
+  HPE_INVALID_TRANSFER_ENCODING: "transfer-encoding must end in chunked, and not come with content-length",
+  HPE_INVALID_CHUNK_SIZE: "a chunk size of the chunked body is not a hexadecimal number",
+  HPE_HEADER_OVERFLOW: "the request's headers exceed 16 KiB (Node's limit)",
+};
 
 /** The JSON body parser: UTF-8 text holding one JSON value, after a byte order mark if there is one (RFC 8259, 8.1). */
 function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw new ClientError(400, "request body is empty; expected a JSON object");
-  if (!isUtf8(body)) throw new ClientError(400, "request body is not valid UTF-8");
   const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  if (body.length === bom) throw new ClientError(400, "request body is empty; expected a JSON object");
+  if (!isUtf8(body)) throw new ClientError(400, "request body is not valid UTF-8");
   try {
     return JSON.parse(body.toString("utf8", bom));
   } catch (err) {
@@ -254,7 +276,8 @@ export class InferenceService {
       onRequest: (request, reply, done) => {
         request.model = this.loaded ?? null;
         const problem = this.loaded
-          ? (contentTypeProblem(request.headers["content-type"]) ?? contentEncodingProblem(request.headers["content-encoding"]))
+          ? (contentTypeProblem(request.headers["content-type"]) ??
+            encodingProblem(request.headers["content-encoding"], request.headers["transfer-encoding"]))
           : this.notLoaded();
         if (problem) return void this.fail(request, reply, problem);
         done();
@@ -480,7 +503,7 @@ export class InferenceService {
     const error =
       status === 408
         ? `request timeout: the whole request (headers and body) must arrive within ${this.requestTimeoutMs} ms`
-        : `malformed HTTP request: ${STATUS_CODES[status]}`;
+        : `malformed HTTP request: ${(err.code && PARSER_PROBLEMS[err.code]) ?? STATUS_CODES[status]}`;
     const body = errorBody({ error, field: null });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${JSON_TYPE}\r\n` +

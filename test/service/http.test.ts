@@ -207,6 +207,8 @@ describe("inference service over loopback HTTP", () => {
     ["invalid UTF-8", () => post(ctx.port, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, null, "request body is not valid UTF-8"],
     ["text/plain", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "text/plain" }), 415, null, 'content-type must be application/json (utf-8), got "text/plain"'],
     ["no content type", () => post(ctx.port, JSON.stringify({ instances: [good] }), {}), 415, null, "none given"],
+    ["a gzip transfer coding", () => post(ctx.port, "{}", { "content-type": "application/json", "transfer-encoding": "gzip, chunked" }), 400, null, 'transfer-encoding must be chunked or absent, got "gzip, chunked"'],
+    ["a body of a byte order mark alone", () => post(ctx.port, Buffer.from([0xef, 0xbb, 0xbf])), 400, null, "request body is empty"],
     ["a gzip-encoded body", () => post(ctx.port, "{}", { "content-type": "application/json", "content-encoding": "gzip" }), 415, null, 'content-encoding must be identity (an uncompressed body), got "gzip"'],
     ["a latin-1 charset", () => post(ctx.port, JSON.stringify({ instances: [good] }), { "content-type": "application/json; charset=iso-8859-1" }), 415, null, "content-type must be application/json"],
     ["a missing field", () => post(ctx.port, { instances: [good, good, good, { ...good, height: undefined }] }), 400, "instances[3].height", "is required"],
@@ -242,13 +244,21 @@ describe("inference service over loopback HTTP", () => {
     expect((await call(ctx.port, "POST", "/model", "{}")).headers.allow).toBe("GET, HEAD");
   });
 
-  it("answers a request Node cannot parse with 400 JSON", async () => {
+  it.each([
+    ["an unknown method", "BREW /pot HTCPCP/1.0\r\n\r\n", "unknown method; this service answers GET, HEAD and POST"],
+    ["HTTP/1.2", "GET /health HTTP/1.2\r\nHost: x\r\n\r\n", "the HTTP version must be HTTP/1.0 or HTTP/1.1"],
+    ["a space in a header name", "GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", "a header name or value holds a character HTTP does not allow (RFC 9110, 5.5-5.6)"],
+    ["a content-length that is not a number", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "content-length must be one whole number of bytes"],
+    ["content-length beside chunked", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "transfer-encoding must end in chunked, and not come with content-length"],
+    ["two content-lengths", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", "send content-length once, and not with transfer-encoding"],
+  ])("answers a request Node cannot parse (%s) with 400 JSON saying what is wrong", async (_name, raw, problem) => {
     const conn = await rawConnect(ctx.port);
-    conn.socket.write("BREW /pot HTCPCP/1.0\r\n\r\n");
+    conn.socket.write(raw);
     await conn.closed;
     const reply = parseRaw(conn.received());
     expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toEqual({ error: "malformed HTTP request: Bad Request", field: null });
+    expect(JSON.parse(reply.body)).toEqual({ error: `malformed HTTP request: ${problem}`, field: null });
   });
 
   it("accepts a body that starts with a UTF-8 byte order mark (RFC 8259, 8.1) and an identity content-encoding", async () => {
@@ -276,7 +286,8 @@ describe("inference service over loopback HTTP", () => {
     const conn = await rawConnect(ctx.port);
     conn.socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
     await conn.closed;
-    expect(parseRaw(conn.received()).status).toBe(431);
+    const reply = parseRaw(conn.received());
+    expect([reply.status, JSON.parse(reply.body).error]).toEqual([431, "malformed HTTP request: the request's headers exceed 16 KiB (Node's limit)"]);
   });
 
   it("turns an unexpected internal error into a 500 JSON answer and keeps serving", async () => {
