@@ -6,7 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 
 /** Model files larger than this are refused (the default model is about 70 KB). */
@@ -189,7 +189,11 @@ export function defaultModelPath(codeDir: string): string {
   return resolve(codeDir, "..", "model", "model.json");
 }
 
+/** The SDK's S3 client module, loaded only for an s3:// model (a device or a local run never needs it). */
+const s3Sdk = () => import("@aws-sdk/client-s3");
+
 async function readS3(bucket: string, key: string, client: S3Client): Promise<string> {
+  const { GetObjectCommand } = await s3Sdk();
   const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (out.ContentLength !== undefined && out.ContentLength > MAX_MODEL_BYTES) {
     throw new Error(`object is ${out.ContentLength} bytes, more than ${MAX_MODEL_BYTES}`);
@@ -214,13 +218,19 @@ export async function readLocalModel(path: string): Promise<string> {
   return readFile(path, "utf8");
 }
 
-/** Reads and validates the model at `uri` (see parseModelUri); every failure is a ModelError. */
-export async function loadModel(uri: string, s3: () => S3Client = () => new S3Client({})): Promise<ModelFile> {
+/**
+ * Reads and validates the model at `uri` (see parseModelUri); every failure is a ModelError. `s3` makes the S3 client
+ * (tests pass one); by default one of the SDK's default configuration, loaded only for an s3:// URI.
+ */
+export async function loadModel(uri: string, s3?: () => S3Client): Promise<ModelFile> {
   const location = parseModelUri(uri);
   const source = location.kind === "s3" ? `s3://${location.bucket}/${location.key}` : location.path;
   let text: string;
   try {
-    text = location.kind === "s3" ? await readS3(location.bucket, location.key, s3()) : await readLocalModel(location.path);
+    text =
+      location.kind === "s3"
+        ? await readS3(location.bucket, location.key, s3 ? s3() : new (await s3Sdk()).S3Client({}))
+        : await readLocalModel(location.path);
   } catch (err) {
     const e = err as Error & { code?: string };
     const what = e.code ?? (e.name && e.name !== "Error" ? e.name : undefined);

@@ -5,20 +5,25 @@
  * a ModelError naming the parameter, so main.ts logs one line and exits non-zero (the ECS deployment
  * circuit breaker then keeps the old tasks).
  */
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { ModelError, parseModelUri } from "./model";
 
 /** SSM parameter names: 1-2048 characters of a-z A-Z 0-9 _ . - / (SSM's PutParameter rule). */
 const PARAMETER_NAME = /^[A-Za-z0-9_./-]{1,2048}$/;
 
-/** Reads the pointer and returns the s3:// URI it holds. @throws ModelError naming the parameter and the problem. */
-export async function resolveModelPointer(name: string, ssm: () => SSMClient = () => new SSMClient({})): Promise<string> {
+/**
+ * Reads the pointer and returns the s3:// URI it holds. `ssm` makes the SSM client (tests pass one); by default one of
+ * the SDK's default configuration, its module loaded only here (a device or a local run never needs it).
+ * @throws ModelError naming the parameter and the problem.
+ */
+export async function resolveModelPointer(name: string, ssm?: () => SSMClient): Promise<string> {
   if (!PARAMETER_NAME.test(name)) {
     throw new ModelError(`MODEL_POINTER ${JSON.stringify(name)}: must be an SSM parameter name (1-2048 characters of a-z A-Z 0-9 _ . - /)`);
   }
   let value: string | undefined;
   try {
-    value = (await ssm().send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+    const sdk = await import("@aws-sdk/client-ssm");
+    value = (await (ssm ? ssm() : new sdk.SSMClient({})).send(new sdk.GetParameterCommand({ Name: name }))).Parameter?.Value;
   } catch (err) {
     const e = err as Error;
     throw new ModelError(`MODEL_POINTER ${name}: cannot read: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`);

@@ -16,7 +16,7 @@
  * Publish loses its message and is logged once per kind of error per minute. Messages still queued when the process
  * stops are lost: telemetry is a sample, not a record.
  */
-import { IoTDataPlaneClient, PublishCommand } from "@aws-sdk/client-iot-data-plane";
+import type { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
 import type { Logger } from "./log";
 import { MAX_SAMPLES_PER_MESSAGE, Sampler, samplesCsv, type Instance, type SampleColumns } from "./telemetry";
 
@@ -44,7 +44,7 @@ export interface HealthState {
 
 export interface PublisherOptions {
   readonly log: Logger;
-  /** The IoT data plane client (tests pass one; default: one for `https://<endpoint>` in `region`). */
+  /** The IoT data plane client (tests pass one; default: one for `https://<endpoint>` in `region`, made at the first publish). */
   readonly client?: IoTDataPlaneClient;
   /** Random numbers in [0, 1) for sampling (default Math.random). */
   readonly random?: () => number;
@@ -73,7 +73,9 @@ export class TelemetryPublisher {
   published = 0;
   private readonly queue: Message[] = [];
   private draining: Promise<void> | undefined;
-  private readonly client: IoTDataPlaneClient;
+  /** The SDK's IoT data plane module, loaded at the first publish, and the client made from it (or given). */
+  private sdk: Promise<typeof import("@aws-sdk/client-iot-data-plane")> | undefined;
+  private client: IoTDataPlaneClient | undefined;
   private readonly sampler: Sampler;
   private readonly now: () => number;
   private readonly limit: number;
@@ -85,7 +87,6 @@ export class TelemetryPublisher {
     readonly config: PublisherConfig,
     private readonly options: PublisherOptions,
   ) {
-    this.client = options.client ?? new IoTDataPlaneClient({ endpoint: `https://${config.endpoint}`, region: config.region });
     this.sampler = new Sampler(config.sampleRate, options.random);
     this.now = options.now ?? Date.now;
     this.limit = options.queueLimit ?? DEFAULT_QUEUE_LIMIT;
@@ -157,7 +158,9 @@ export class TelemetryPublisher {
   private async drain(): Promise<void> {
     for (let message = this.queue.shift(); message; message = this.queue.shift()) {
       try {
-        await this.client.send(new PublishCommand({ topic: message.topic, qos: 1, payload: Buffer.from(message.payload) }));
+        const sdk = await (this.sdk ??= import("@aws-sdk/client-iot-data-plane"));
+        this.client ??= this.options.client ?? new sdk.IoTDataPlaneClient({ endpoint: `https://${this.config.endpoint}`, region: this.config.region });
+        await this.client.send(new sdk.PublishCommand({ topic: message.topic, qos: 1, payload: Buffer.from(message.payload) }));
         this.published++;
       } catch (err) {
         this.failed++;
