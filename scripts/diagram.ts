@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { callerPath } from "./caller-path";
 import type { Plan } from "./offline/run";
 import { toDot } from "./diagram/dot";
 import { systemOf } from "./diagram/system";
@@ -57,8 +58,9 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { stack: { type: "string" }, out: { type: "string" }, "config-file": { type: "string" }, plan: { type: "string" } },
   });
-  const { stack, out, plan } = values;
-  const configFile = values["config-file"];
+  // Paths are the caller's (npm runs this in the repository's root).
+  const [out, plan, configFile] = [values.out, values.plan, values["config-file"]].map((p) => (p === undefined ? undefined : callerPath(p)));
+  const { stack } = values;
   if (!stack && !plan) throw new UsageError(`--stack or --plan is required; ${USAGE}`);
   if (stack !== "all") {
     await drawOne(stack ?? "", out, configFile, plan);

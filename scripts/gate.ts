@@ -25,6 +25,7 @@ import { DescribeServicesCommand, ECSClient, type Deployment } from "@aws-sdk/cl
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
+import { callerPath } from "./caller-path";
 import { loadModel } from "../service/src/model";
 import { resolveModelPointer } from "../service/src/pointer";
 import { Predictor } from "../service/src/predictor";
@@ -299,7 +300,7 @@ async function main(): Promise<number> {
   try {
     args = parseGateArgs(process.argv.slice(2));
     const source = args.outputs === "-" ? "stdin" : args.outputs;
-    const text = fs.readFileSync(args.outputs === "-" ? 0 : args.outputs, "utf8");
+    const text = fs.readFileSync(args.outputs === "-" ? 0 : callerPath(args.outputs), "utf8");
     outputs = parseStackOutputs(text, args.stack, source);
     if (args.serviceUrl !== undefined) outputs = parseStackOutputs(JSON.stringify({ ...outputs, serviceUrl: args.serviceUrl }), args.stack, "--service-url");
   } catch (e) {

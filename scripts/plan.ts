@@ -13,6 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { callerPath as callers } from "./caller-path";
 import type { Plan, PlannedResource } from "./offline/run";
 
 const USAGE =
@@ -86,11 +87,6 @@ function outputPathProblem(given: string): string | undefined {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return "is a folder; give a file path in an existing folder";
   if (!fs.existsSync(file) && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return "is a symbolic link to a path that does not exist";
   return undefined;
-}
-
-/** A path as the caller meant it: relative to the folder `npm run plan` was run from (INIT_CWD), else to this one. */
-function callers(file: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
 }
 
 async function main(argv: string[]): Promise<number> {

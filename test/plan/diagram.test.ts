@@ -14,7 +14,9 @@ const ROOT = path.resolve(__dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "diagram-test-"));
 
 function cli(script: string, ...args: string[]) {
-  const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [script, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  // `npm run` runs in the repository's root and names the caller's folder in INIT_CWD: here, the test's folder.
+  const env = { ...process.env, INIT_CWD: TMP };
+  const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [script, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -210,6 +212,9 @@ describe("diagram CLI", () => {
     const svg = fs.readFileSync(out, "utf8");
     expect(svg).toMatch(/^<svg width="100%"$/m);
     expect(svg).toContain(">data bucket<");
+    // Relative paths are the caller's, not the repository root's.
+    const relative = cli("scripts/diagram.ts", "--plan", "small.json", "--out", "relative.svg");
+    expect([relative.code, fs.readFileSync(path.join(TMP, "relative.svg"), "utf8")]).toEqual([0, svg]);
   });
 
   it.each([
