@@ -3,8 +3,9 @@
 // concurrency (none unless asked for) and the ECR images kept. Each bad value is one `config error:` line.
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig, parseStackSettings } from "../../components/config";
+import { parseStackConfig, parseStackSettings } from "../../components/config";
 import { loadStackFiles } from "../../scripts/offline/run";
+import { configErrorOf } from "../support/config-error";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** The least a prod stack must set besides the account's settings. */
@@ -16,13 +17,7 @@ const PROD_MINIMUM = {
 };
 
 function configError(settings: Record<string, unknown>): string {
-  try {
-    parseStackSettings({ environment: "dev", ...settings });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
+  return configErrorOf(() => parseStackSettings({ environment: "dev", ...settings })).message;
 }
 
 describe("accountSettings", () => {

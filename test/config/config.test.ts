@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, parseStackConfig, parseStackSettings } from "../../components/config";
 import { loadStackFiles } from "../../scripts/offline/run";
+import { configErrorOf } from "../support/config-error";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -151,13 +152,7 @@ const PROD_BAD: [string, Record<string, unknown>, string, RegExp][] = [
 ];
 
 function attempt(settings: Record<string, unknown>): ConfigError {
-  try {
-    parseStackSettings(settings);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
+  return configErrorOf(() => parseStackSettings(settings));
 }
 
 describe("bad config fails naming the key", () => {

@@ -1,17 +1,12 @@
 // A device's group must be one of the fleet's child groups; the error lists the names it may be, or says there are none.
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackSettings } from "../../components/config";
+import { parseStackSettings } from "../../components/config";
+import { configErrorOf } from "../support/config-error";
 
 /** The one-line error of a dev stack whose device `d1` joins `group`, with these child groups declared. */
 function groupError(childGroups: { name: string; kind: "site" }[], group: string): string {
   const raw = { environment: "dev", edgeFleet: { allowGeneratedKeys: true, childGroups, devices: [{ name: "d1", group }] } };
-  try {
-    parseStackSettings(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
+  return configErrorOf(() => parseStackSettings(raw)).message;
 }
 
 describe("a device in a group that is not a child group", () => {

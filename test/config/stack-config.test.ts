@@ -11,6 +11,7 @@ import { z } from "zod";
 import { SECRET_PLACEHOLDER } from "../../components/args";
 import { ConfigError, parseStackConfig, parseStackSettings, PROVIDER_CONFIG_KEYS, stackSchema, type StackConfigOptions } from "../../components/config";
 import { AWS_REGIONS, SKLEARN_IMAGE_REGISTRY } from "../../components/regions";
+import { configErrorOf } from "../support/config-error";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
@@ -23,14 +24,9 @@ function config(extra: Record<string, unknown> = {}): Record<string, string> {
 
 /** The ConfigError parseStackConfig throws; fails the test when it throws none or another error. */
 function configError(all: Record<string, string>, options: StackConfigOptions = {}, stack = "qa"): ConfigError {
-  try {
-    parseStackConfig(all, "edge-mlops", stack, options);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    expect((e as Error).message).not.toContain("\n");
-    return e as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
+  const error = configErrorOf(() => parseStackConfig(all, "edge-mlops", stack, options));
+  expect(error.message).not.toContain("\n");
+  return error;
 }
 
 describe("namespaces and keys", () => {

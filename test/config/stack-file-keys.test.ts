@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../components/args";
 import { loadStackFiles } from "../../scripts/offline/run";
+import { configErrorOf } from "../support/config-error";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-keys-"));
@@ -19,13 +19,7 @@ function stackFile(name: string, yaml: string): string {
 
 /** The one-line error loadStackFiles throws for this stack file. */
 function loadError(file: string): string {
-  try {
-    loadStackFiles(ROOT, "dev", file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
+  return configErrorOf(() => loadStackFiles(ROOT, "dev", file)).message;
 }
 
 describe("stack file top-level keys", () => {
