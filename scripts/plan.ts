@@ -73,12 +73,11 @@ export function renderPlan(plan: Plan, region: string): string {
 }
 
 /**
- * Why `given` (an output file as the caller wrote it) cannot be written, in words, or undefined when it can: it is
- * empty or ends in '/', its folder is missing or not a folder (none is created), or it is a folder or a symbolic link
+ * Why `given` (an output file as the caller wrote it, not empty) cannot be written, in words, or undefined when it can:
+ * it ends in '/', its folder is missing or not a folder (none is created), or it is a folder or a symbolic link
  * to nothing.
  */
 function outputPathProblem(given: string): string | undefined {
-  if (given === "") return "needs a file path";
   if (given.endsWith("/") || given.endsWith(path.sep)) return "ends in '/', a folder; give a file path in an existing folder";
   const file = callers(given);
   const folder = path.dirname(file);
@@ -144,13 +143,16 @@ async function main(argv: string[]): Promise<number> {
   }
   // Imported after argument checks: loading the Pulumi SDK and providers is the slow part.
   const { planStack, loadProject } = await import("./offline/stack");
-  // A base plan that cannot be compared is refused before the program runs, not after the whole plan is printed.
-  const accept = values["accept-base-from-other-stack"] === true;
+  // A base plan that cannot be compared is refused before the program runs, not after the whole plan is printed: the
+  // head's stack and project (Pulumi.yaml's name, which the plan carries) are known now.
   const differ = values.diff ? await import("./offline/diff") : undefined;
   const loaded = differ?.loadBasePlan(callers(values.diff!));
-  const early = typeof loaded === "object" ? differ!.matchBasePlan(values.diff!, loaded, { stack, project: loadProject() }, accept) : loaded;
-  if (typeof early === "string") {
-    process.stderr.write(`${early}\n`);
+  const base =
+    typeof loaded === "object"
+      ? differ!.matchBasePlan(values.diff!, loaded, { stack, project: loadProject() }, values["accept-base-from-other-stack"] === true)
+      : loaded;
+  if (typeof base === "string") {
+    process.stderr.write(`${base}\n`);
     return 2;
   }
   const { plan, files } = await planStack(stack, values["config-file"] && callers(values["config-file"]));
@@ -175,13 +177,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`CloudFormation template written to ${values.cloudformation}\n`);
   }
   const mandatory = plan.violations.filter((v) => v.severity === "mandatory").length;
-  if (differ && typeof loaded === "object") {
-    const { diffPlans, matchBasePlan, renderDiff } = differ;
-    const base = matchBasePlan(values.diff!, loaded, plan, accept);
-    if (typeof base === "string") {
-      process.stderr.write(`${base}\n`);
-      return 2;
-    }
+  if (differ && base) {
+    const { diffPlans, renderDiff } = differ;
     const diff = diffPlans(base, { ...plan, cost } as Plan);
     const title = `${plan.project} / ${stack}${base.stack !== stack || base.project !== plan.project ? ` (base: ${base.project} / ${base.stack})` : ""}`;
     process.stdout.write(`\n${renderDiff(diff, "text", title)}\n`);
