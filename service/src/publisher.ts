@@ -73,8 +73,7 @@ export class TelemetryPublisher {
   published = 0;
   private readonly queue: Message[] = [];
   private draining: Promise<void> | undefined;
-  /** The SDK's IoT data plane module, loaded at the first publish, and the client made from it (or given). */
-  private sdk: Promise<typeof import("@aws-sdk/client-iot-data-plane")> | undefined;
+  /** The client given, or made at the first publish from the SDK's module, loaded then (import() loads it once). */
   private client: IoTDataPlaneClient | undefined;
   private readonly sampler: Sampler;
   private readonly now: () => number;
@@ -158,7 +157,7 @@ export class TelemetryPublisher {
   private async drain(): Promise<void> {
     for (let message = this.queue.shift(); message; message = this.queue.shift()) {
       try {
-        const sdk = await (this.sdk ??= import("@aws-sdk/client-iot-data-plane"));
+        const sdk = await import("@aws-sdk/client-iot-data-plane");
         this.client ??= this.options.client ?? new sdk.IoTDataPlaneClient({ endpoint: `https://${this.config.endpoint}`, region: this.config.region });
         await this.client.send(new sdk.PublishCommand({ topic: message.topic, qos: 1, payload: Buffer.from(message.payload) }));
         this.published++;
