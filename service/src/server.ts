@@ -175,7 +175,7 @@ const PARSER_PROBLEMS: Readonly<Record<string, string>> = {
   HPE_INVALID_URL: "the request target is not a valid path",
   HPE_INVALID_VERSION: "the HTTP version must be HTTP/1.0 or HTTP/1.1",
   HPE_INVALID_HEADER_TOKEN: "a header name or value holds a character HTTP does not allow (RFC 9110, 5.5-5.6)",
-  HPE_INVALID_CONTENT_LENGTH: "content-length must be one whole number of bytes",
+  HPE_INVALID_CONTENT_LENGTH: "content-length must be one whole number of bytes, and not come with transfer-encoding",
   HPE_UNEXPECTED_CONTENT_LENGTH: "send content-length once, and not with transfer-encoding",
   HPE_INVALID_TRANSFER_ENCODING: "transfer-encoding must end in chunked, and not come with content-length",
   HPE_INVALID_CHUNK_SIZE: "a chunk size of the chunked body is not a hexadecimal number",
@@ -201,6 +201,8 @@ export class InferenceService {
   private draining = false;
   /** Responses of the requests in flight. */
   private readonly active = new Set<ServerResponse>();
+  /** Connections answered with `connection: close` whose remaining bytes are not requests: Node's parser gets no answer. */
+  private readonly closingSockets = new WeakSet<Duplex>();
   /** Requests in flight that Node answered itself (a 408 on their socket): the status and error of their log line. */
   private readonly answeredByNode = new WeakMap<ServerResponse, { status: number; error: string }>();
   private closing: Promise<boolean> | undefined;
@@ -471,8 +473,13 @@ export class InferenceService {
 
   private fail(request: FastifyRequest, reply: FastifyReply, error: ClientError): FastifyReply {
     request.failure = error.message;
-    // A body too large is not read to its end: close the connection rather than drain it.
-    if (error.status === 413) reply.header("connection", "close");
+    // A body too large is not read to its end, and one whose transfer coding does not end in chunked has no end to find
+    // (RFC 9112, 6.3): close the connection rather than read on, or the rest would be parsed as the next request.
+    const te = request.headers["transfer-encoding"];
+    if (error.status === 413 || (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))) {
+      reply.header("connection", "close");
+      this.closingSockets.add(request.raw.socket);
+    }
     return reply.code(error.status).type(JSON_TYPE).send(errorBody({ error: error.message, field: error.field }));
   }
 
@@ -499,6 +506,8 @@ export class InferenceService {
       socket.destroy();
       return;
     }
+    // What follows a body this service refused unread is the rest of that body: its answer, already sent, closes.
+    if (this.closingSockets.has(socket)) return;
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
     const error =
       status === 408

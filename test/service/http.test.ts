@@ -248,7 +248,9 @@ describe("inference service over loopback HTTP", () => {
     ["an unknown method", "BREW /pot HTCPCP/1.0\r\n\r\n", "unknown method; this service answers GET, HEAD and POST"],
     ["HTTP/1.2", "GET /health HTTP/1.2\r\nHost: x\r\n\r\n", "the HTTP version must be HTTP/1.0 or HTTP/1.1"],
     ["a space in a header name", "GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", "a header name or value holds a character HTTP does not allow (RFC 9110, 5.5-5.6)"],
-    ["a content-length that is not a number", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "content-length must be one whole number of bytes"],
+    ["a content-length that is not a number", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "content-length must be one whole number of bytes, and not come with transfer-encoding"],
+    ["content-length after a gzip transfer coding", "POST /forecast HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\n{}",
+      "content-length must be one whole number of bytes, and not come with transfer-encoding"],
     ["content-length beside chunked", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n",
       "transfer-encoding must end in chunked, and not come with content-length"],
     ["two content-lengths", "POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n", "send content-length once, and not with transfer-encoding"],
@@ -266,6 +268,16 @@ describe("inference service over loopback HTTP", () => {
     const reply = await post(ctx.port, body, { "content-type": "application/json", "content-encoding": "identity" });
     expect(reply.status).toBe(200);
     expect(reply.json().predictions[0]).toBeCloseTo(predictions[0]!, 12);
+  });
+
+  it("answers a body whose transfer coding does not end in chunked with one 400 and closes the connection", async () => {
+    const conn = await rawConnect(ctx.port);
+    conn.socket.write("POST /forecast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    await conn.closed;
+    const text = conn.received();
+    expect(text.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+    const reply = parseRaw(text);
+    expect([reply.status, reply.headers.connection, JSON.parse(reply.body).error]).toEqual([400, "close", 'transfer-encoding must be chunked or absent, got "gzip"']);
   });
 
   it("answers an HTTP/1.1 request without a Host header with 400 JSON; HTTP/1.0 needs none", async () => {
