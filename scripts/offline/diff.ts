@@ -88,6 +88,17 @@ function leafChanges(before: unknown, after: unknown, path: string, out: InputCh
   out.push({ path, before, after });
 }
 
+/**
+ * Whether `path` (a leafChanges path: a.b, a[0].c) lies at or under one of a resource's `ignoreChanges` paths (Pulumi
+ * property paths, `[*]` for any index): the engine keeps the old value there, so `pulumi preview` shows no change.
+ */
+function ignoredChange(path: string, ignoreChanges: readonly string[]): boolean {
+  return ignoreChanges.some((ignored) => {
+    const pattern = ignored.replace(/[.+?^${}()|\\]/g, "\\$&").replace(/\[\*\]/g, "\\[\\d+\\]").replace(/\[(\d+)\]/g, "\\[$1\\]");
+    return new RegExp(`^${pattern}($|[.[(])`).test(path);
+  });
+}
+
 function tryParse(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -155,8 +166,9 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   for (const r of newList) {
     const prev = old.get(r.urn);
     if (!prev) continue;
-    const changes: InputChange[] = [];
-    leafChanges(prev.inputs, r.inputs, "", changes);
+    const all: InputChange[] = [];
+    leafChanges(prev.inputs, r.inputs, "", all);
+    const changes = all.filter((c) => !ignoredChange(c.path, r.options.ignoreChanges));
     const optionChanges: InputChange[] = [];
     leafChanges({ ...prev.options, replaceOnChanges: undefined }, { ...r.options, replaceOnChanges: undefined }, "", optionChanges);
     const extra = r.options.replaceOnChanges ?? [];
@@ -179,7 +191,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         pathsCarrying(d.inputs, needles, "", carried);
         for (const { path, value } of carried) {
           const overlaps = (a: string, b: string) => a === b || [".", "[", "("].some((sep) => a.startsWith(`${b}${sep}`));
-          if (s.changes.some((c) => overlaps(path, c.path) || overlaps(c.path, path))) continue;
+          if (ignoredChange(path, d.options.ignoreChanges) || s.changes.some((c) => overlaps(path, c.path) || overlaps(c.path, path))) continue;
           const needle = needles.find((n) => String(value).includes(n));
           s.changes.push({ path, before: value, after: value, kind: classifyChange(d.type, path, d.options.replaceOnChanges ?? []), becauseOf: now.get(urn)!.name, needle });
         }

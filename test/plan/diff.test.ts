@@ -20,6 +20,17 @@ const BUCKET = "aws:s3/bucket:Bucket";
 const POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 describe("diffPlans", () => {
+  it("shows no change where the resource's ignoreChanges keeps the old value, as pulumi preview does", () => {
+    const service = (desiredCount: number, image: string, tag: string) => {
+      const r = res("aws:ecs/service:Service", "svc", { desiredCount, containers: [{ image }, { image }], tags: { team: tag }, name: "svc" });
+      return { ...r, options: { ...r.options, ignoreChanges: ["desiredCount", "containers[*].image"] } };
+    };
+    const d = diffPlans(plan(service(1, "a", "x")), plan(service(2, "b", "x")));
+    expect([d.changed, d.counts.update]).toEqual([[], 0]);
+    const tagged = diffPlans(plan(service(1, "a", "x")), plan(service(2, "b", "y")));
+    expect(tagged.changed.flatMap((c) => c.changes.map((x) => x.path))).toEqual(["tags.team"]);
+  });
+
   it("lists added, deleted and changed resources with the changed inputs", () => {
     const before = plan(res(BUCKET, "data", { bucket: "a" }), res("aws:sns/topic:Topic", "old", {}), res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 7 }));
     const after = plan(res(BUCKET, "data", { bucket: "a" }), res("aws:sqs/queue:Queue", "new", {}), res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 30 }));
