@@ -97,6 +97,8 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(text);
   } catch (e) {
+    // yaml reports an alias without its anchor (`*name`) as a ReferenceError, with no position.
+    if (e instanceof ReferenceError) throw new ConfigError(displayPath(file), `is not valid YAML: ${e.message}`);
     if (!(e instanceof YAMLParseError)) throw e;
     const at = e.linePos?.[0];
     const problem = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");

@@ -28,6 +28,11 @@ describe("stack file top-level keys", () => {
     expect(loadError(file)).toBe(`config error: ${file}: unknown top-level key 'konfig' (did you mean 'config'? allowed: ${ALLOWED})`);
   });
 
+  it("refuses an alias without its anchor as YAML that is not valid, naming the file", () => {
+    const file = stackFile("alias.yaml", "config:\n  edge-mlops:environment: *nope\n");
+    expect(loadError(file)).toMatch(new RegExp(`^config error: ${file}: is not valid YAML: Unresolved alias .*nope`));
+  });
+
   it("refuses a stack file that is not a mapping", () => {
     const file = stackFile("list.yaml", "- config\n");
     expect(loadError(file)).toBe(`config error: ${file}: must be a mapping of the top-level keys ${ALLOWED}`);
